@@ -1,0 +1,45 @@
+# bnnsplit-tb: `make sim` (the main job) and `make test` (the regression) set up what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+# Reference data (trained BNN-PYNQ parameters, CIFAR-10 images): read from here when present.
+ifeq ($(origin BNNSPLIT_DATA),undefined)
+  ifneq ($(wildcard ../shared/data/bnn-pynq),)
+    export BNNSPLIT_DATA := $(abspath ../shared/data)
+  endif
+endif
+
+IMAGES ?= 20
+JOBS ?= 2
+
+.PHONY: venv sim test test-slow test-all bench lint hls waves clean
+
+$(STAMP): pyproject.toml tb/toolchain.py
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(PY) -m tb.toolchain install
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+sim: $(STAMP)
+	$(PY) -m golden classify --limit $(IMAGES)
+
+test: $(STAMP)
+	$(PY) -m pytest -m "not slow" -n $(JOBS)
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow -n $(JOBS)
+
+test-all: $(STAMP)
+	$(PY) -m pytest -n $(JOBS)
+
+bench: $(STAMP)
+	$(PY) -m golden.bench
+
+clean:
+	rm -rf build

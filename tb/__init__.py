@@ -1,0 +1,1 @@
+"""cocotb testbenches, bus helpers and the simulator runner for bnnsplit-tb."""
