@@ -26,8 +26,13 @@ $(STAMP): pyproject.toml tb/toolchain.py
 
 venv: $(STAMP)
 
+# Golden classification of the default images (the RTL co-simulation takes over in netsim/tb).
+GOLDEN_ARGS := $(if $(BNNSPLIT_DATA),--params $(BNNSPLIT_DATA)/bnn-pynq/cnvW2A2 --cifar $(BNNSPLIT_DATA)/cifar10/test_batch_first932.bin)
 sim: $(STAMP)
-	$(PY) -m golden classify --limit $(IMAGES)
+	$(PY) -m golden classify $(GOLDEN_ARGS) --limit $(IMAGES)
+
+lint: $(STAMP)
+	$(PY) -m tb.lint
 
 test: $(STAMP)
 	$(PY) -m pytest -m "not slow" -n $(JOBS)

@@ -1,0 +1,114 @@
+"""Command line of the golden model: `python -m golden classify|splits|cycles`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from golden.errors import BnnInputError
+
+
+def _load_params(args):
+    from golden.network import DEFAULT_FOLDING, Folding
+    from golden.params import load_params
+    from golden.synthetic import synthetic_params
+
+    folding = Folding.load(args.folding) if args.folding else DEFAULT_FOLDING
+    if args.params:
+        return load_params(args.params, folding)
+    return synthetic_params(args.seed, folding)
+
+
+def _load_images(args):
+    from golden.images import read_cifar, read_image_file, synthetic_images
+
+    if args.cifar:
+        return read_cifar(args.cifar, args.limit)
+    if args.image:
+        return read_image_file(args.image), None
+    return synthetic_images(args.limit or 100, seed=args.seed + 1), None
+
+
+def cmd_classify(args) -> int:
+    from golden.images import pack_split, predict
+    from golden.model import classify, run
+    from golden.images import pixel_codes
+
+    params = _load_params(args)
+    images, labels = _load_images(args)
+    t = time.perf_counter()
+    scores = classify(params, images)
+    dt = time.perf_counter() - t
+    pred = predict(scores)
+    print(f"network: {params.source}")
+    print(f"images: {len(images)}")
+    if labels is not None:
+        ok = int((pred == labels).sum())
+        print(f"accuracy: {ok}/{len(images)} = {100.0 * ok / len(images):.2f}%")
+    else:
+        print("accuracy: n/a (no labels)")
+        print("predicted classes: " + " ".join(str(int(c)) for c in np.bincount(pred, minlength=10)))
+    print(f"images per second: {len(images) / dt:.1f}")
+    if args.scores_out:
+        np.save(args.scores_out, scores.astype(np.int64))
+        print(f"scores: {args.scores_out}")
+    if args.split_out:
+        split = run(params, pixel_codes(images), 0, 5).output.reshape(len(images), -1)
+        np.save(args.split_out, pack_split(split))
+        print(f"split tensor: {args.split_out}")
+    return 0
+
+
+def cmd_splits(args) -> int:
+    from golden.splits import plot_splits, split_table
+
+    print(split_table())
+    if args.plot:
+        print(f"plot: {plot_splits(args.plot)}")
+    return 0
+
+
+def cmd_cycles(args) -> int:
+    from golden.cycles import cycles_table
+    from golden.network import DEFAULT_FOLDING, Folding
+
+    folding = Folding.load(args.folding) if args.folding else DEFAULT_FOLDING
+    print(cycles_table(folding, args.clock_mhz * 1e6))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m golden", description=__doc__)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("classify", help="classify images with the bit-exact model")
+    c.add_argument("--params", type=Path, help="folder of BNN-PYNQ <L>-<pe>-*.bin files (default: synthetic net)")
+    c.add_argument("--folding", type=Path, help="folding config JSON (default: BNN-PYNQ cnvW2A2)")
+    src = c.add_mutually_exclusive_group()
+    src.add_argument("--cifar", type=Path, help="CIFAR-10 binary file")
+    src.add_argument("--image", type=Path, help="an image file (resized to 32x32)")
+    c.add_argument("--limit", type=int, help="at most N images")
+    c.add_argument("--seed", type=int, default=1, help="seed of the synthetic network / images")
+    c.add_argument("--scores-out", type=Path, help="save (N, 64) signed scores as .npy")
+    c.add_argument("--split-out", type=Path, help="save (N, 64) packed split bytes after layer 5 as .npy")
+    c.set_defaults(func=cmd_classify)
+    s = sub.add_parser("splits", help="bytes per image at every cut")
+    s.add_argument("--plot", type=Path, help="write a PNG bar chart")
+    s.set_defaults(func=cmd_splits)
+    y = sub.add_parser("cycles", help="analytic cycles per layer and per kernel")
+    y.add_argument("--folding", type=Path)
+    y.add_argument("--clock-mhz", type=float, default=100.0)
+    y.set_defaults(func=cmd_cycles)
+    args = ap.parse_args(argv)
+    try:
+        return args.func(args)
+    except BnnInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

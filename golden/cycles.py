@@ -1,0 +1,66 @@
+"""Analytic cycle model of the folded dataflow kernels.
+
+An MVAU spends OFM_dim^2 x (K^2*IFM_ch / SIMD) x (OFM_ch / PE) cycles per image (one SIMD x PE
+step per cycle). A kernel made of layers first..last is a dataflow pipeline: its steady-state
+initiation interval over a batch is its slowest layer; a single image cannot take less than
+that nor more than the sum of all layers (no overlap at all).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from golden.network import DEFAULT_FOLDING, Folding, layer
+
+CLOCK_HZ = 100e6  # PYNQ-Z1 kernels run at 100 MHz
+
+
+def layer_cycles(index: int, folding: Folding = DEFAULT_FOLDING) -> int:
+    spec = layer(index, folding.network)
+    return spec.ofm_dim ** 2 * folding.sf(index) * folding.nf(index)
+
+
+@dataclass(frozen=True)
+class KernelCycles:
+    first: int
+    last: int
+    per_layer: dict[int, int]
+
+    @property
+    def total(self) -> int:
+        """Sum over layers: the single-image latency with no overlap between layers."""
+        return sum(self.per_layer.values())
+
+    @property
+    def ii(self) -> int:
+        """Steady-state initiation interval over a batch: the slowest layer."""
+        return max(self.per_layer.values())
+
+    @property
+    def bottleneck(self) -> int:
+        return max(self.per_layer, key=self.per_layer.__getitem__)
+
+    def images_per_second(self, clock_hz: float = CLOCK_HZ) -> float:
+        return clock_hz / self.ii
+
+
+def kernel_cycles(first: int = 0, last: int = 8, folding: Folding = DEFAULT_FOLDING) -> KernelCycles:
+    layer(first, folding.network)
+    layer(last, folding.network)
+    return KernelCycles(first, last, {i: layer_cycles(i, folding) for i in range(first, last + 1)})
+
+
+def cycles_table(folding: Folding = DEFAULT_FOLDING, clock_hz: float = CLOCK_HZ) -> str:
+    rows = [f"{'layer':>5} {'kind':>4} {'SIMD':>4} {'PE':>3} {'SF':>5} {'NF':>4} {'OFM^2':>5} "
+            f"{'cycles':>8} {'us@' + format(clock_hz / 1e6, 'g') + 'MHz':>11}"]
+    for spec in folding.network:
+        i = spec.index
+        c = layer_cycles(i, folding)
+        rows.append(f"{i:>5} {spec.kind:>4} {folding.simd(i):>4} {folding.pe(i):>3} {folding.sf(i):>5} "
+                    f"{folding.nf(i):>4} {spec.ofm_dim ** 2:>5} {c:>8} {c / clock_hz * 1e6:>11.2f}")
+    rows.append("")
+    for name, (a, b) in {"full": (0, 8), "part1 (conv)": (0, 5), "part2 (fc)": (6, 8)}.items():
+        k = kernel_cycles(a, b, folding)
+        rows.append(f"{name:<13} layers {a}-{b}: sum {k.total} cycles, bottleneck layer {k.bottleneck} "
+                    f"= II {k.ii} cycles ({k.images_per_second(clock_hz):.1f} img/s batched)")
+    return "\n".join(rows)

@@ -1,0 +1,52 @@
+"""Where the reference data lives: $BNNSPLIT_DATA (or explicit paths), never the repository.
+
+The folder holds `bnn-pynq/cnvW2A2/` (trained parameters), `bnn-pynq/images/deer.bin` and
+`cifar10/test_batch_first932.bin`. Without it, callers fall back to the synthetic network.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from golden.errors import BnnInputError
+
+
+def data_root() -> Path | None:
+    env = os.environ.get("BNNSPLIT_DATA")
+    if not env:
+        return None
+    root = Path(env)
+    if not root.is_dir():
+        raise BnnInputError(f"BNNSPLIT_DATA={env} is not a folder")
+    return root
+
+
+def _under_root(*parts: str) -> Path | None:
+    root = data_root()
+    if root is None:
+        return None
+    path = root.joinpath(*parts)
+    if not path.exists():
+        raise BnnInputError(f"BNNSPLIT_DATA={root} has no {'/'.join(parts)}")
+    return path
+
+
+def params_dir() -> Path | None:
+    return _under_root("bnn-pynq", "cnvW2A2")
+
+
+def cifar_file() -> Path | None:
+    return _under_root("cifar10", "test_batch_first932.bin")
+
+
+def deer_file() -> Path | None:
+    return _under_root("bnn-pynq", "images", "deer.bin")
+
+
+def classes() -> list[str]:
+    root = data_root()
+    path = root / "bnn-pynq" / "cnvW2A2" / "classes.txt" if root else None
+    if path and path.exists():
+        return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    return ["Airplane", "Automobile", "Bird", "Cat", "Deer", "Dog", "Frog", "Horse", "Ship", "Truck"]

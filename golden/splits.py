@@ -1,0 +1,69 @@
+"""Where to cut the network: bytes per image that would cross the link at each cut."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from golden.network import CNV_W2A2, LayerSpec
+
+
+@dataclass(frozen=True)
+class Cut:
+    name: str        # "input", "after L1", "after L1 pool", ...
+    after_layer: int  # -1 for the input
+    shape: tuple[int, ...]
+    bits: int
+
+    @property
+    def bytes_per_image(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n * self.bits // 8
+
+
+def cuts(network: tuple[LayerSpec, ...] = CNV_W2A2) -> list[Cut]:
+    first = network[0]
+    out = [Cut("input", -1, (first.ifm_dim, first.ifm_dim, first.ifm_ch), first.in_bits)]
+    for spec in network:
+        shape = (spec.ofm_dim, spec.ofm_dim, spec.ofm_ch) if spec.kind == "conv" else (spec.ofm_ch,)
+        out.append(Cut(f"after L{spec.index}", spec.index, shape, spec.out_bits))
+        if spec.pool_after:
+            d = spec.out_dim
+            out.append(Cut(f"after L{spec.index} pool", spec.index, (d, d, spec.ofm_ch), spec.out_bits))
+    return out
+
+
+def split_table(network: tuple[LayerSpec, ...] = CNV_W2A2) -> str:
+    rows = [f"{'cut':<16} {'tensor':<14} {'bits':>4} {'bytes/image':>11} {'words64':>7}"]
+    for c in cuts(network):
+        rows.append(f"{c.name:<16} {'x'.join(map(str, c.shape)):<14} {c.bits:>4} "
+                    f"{c.bytes_per_image:>11} {-(-c.bytes_per_image // 8):>7}")
+    return "\n".join(rows)
+
+
+def plot_splits(path: str | Path, network: tuple[LayerSpec, ...] = CNV_W2A2) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cs = cuts(network)
+    fig, ax = plt.subplots(figsize=(9, 4))
+    bars = ax.bar(range(len(cs)), [c.bytes_per_image for c in cs], color="tab:blue")
+    for b, c in zip(bars, cs):
+        if c.name == "after L5":
+            b.set_color("tab:red")
+        ax.annotate(str(c.bytes_per_image), (b.get_x() + b.get_width() / 2, b.get_height()),
+                    ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(range(len(cs)), [c.name.replace("after ", "") for c in cs], rotation=45, ha="right")
+    ax.set_yscale("log")
+    ax.set_ylabel("bytes per image across the cut")
+    ax.set_title("CNV-W2A2: data per image at each possible cut (red: BNNsplit's cut after L5)")
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
