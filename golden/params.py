@@ -178,21 +178,29 @@ def save_params(params: Params, directory: str | Path, folding: Folding | None =
     return written
 
 
-def save_hex(params: Params, directory: str | Path, folding: Folding | None = None) -> list[Path]:
-    """Write `<L>-<pe>-weights.hex` / `-thres.hex` for `$readmemh`: the .bin words, one per line."""
-    folding = folding or params.folding
+def write_layer_hex(directory: str | Path, index: int, weights: np.ndarray,
+                    thresholds: np.ndarray | None, simd: int, pe: int) -> list[Path]:
+    """Write `<index>-<pe>-weights.hex` / `-thres.hex` for one layer of any shape: the .bin
+    words as 16 hex digits, one 64-bit word per line (thresholds: t0, t1 per neuron fold)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    words = fold_weights(weights, simd, pe)
+    files = [(f"{index}-{p}-weights.hex", words[p]) for p in range(pe)]
+    if thresholds is not None:
+        per_pe = fold_thresholds(np.asarray(thresholds, dtype=np.int64), pe).view(np.uint64)
+        files += [(f"{index}-{p}-thres.hex", per_pe[p].reshape(-1)) for p in range(pe)]
+    written = []
+    for name, arr in files:
+        path = directory / name
+        path.write_text("".join(f"{int(v):016x}\n" for v in arr))
+        written.append(path)
+    return written
+
+
+def save_hex(params: Params, directory: str | Path, folding: Folding | None = None) -> list[Path]:
+    """Write the `$readmemh` files of every layer (the +PARAMS_DIR= preload of the RTL)."""
+    folding = folding or params.folding
     written = []
     for i, lp in sorted(params.layers.items()):
-        pe = folding.pe(i)
-        words = fold_weights(lp.weights, folding.simd(i), pe)
-        files = [(f"{i}-{p}-weights.hex", words[p]) for p in range(pe)]
-        if lp.thresholds is not None:
-            per_pe = fold_thresholds(lp.thresholds, pe).astype(np.int64).view(np.uint64)
-            files += [(f"{i}-{p}-thres.hex", per_pe[p].reshape(-1)) for p in range(pe)]
-        for name, arr in files:
-            path = directory / name
-            path.write_text("".join(f"{int(v):016x}\n" for v in arr))
-            written.append(path)
+        written += write_layer_hex(directory, i, lp.weights, lp.thresholds, folding.simd(i), folding.pe(i))
     return written
