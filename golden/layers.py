@@ -73,10 +73,18 @@ def threshold_int16(acc: np.ndarray, t: np.ndarray, max_abs: int) -> np.ndarray:
     return threshold(acc, np.asarray(t).astype(np.int16))
 
 
+def cut_signed(t: np.ndarray, bits: int) -> np.ndarray:
+    """Keep the low `bits` bits of int64 values as a signed number (HLS AP_WRAP assignment)."""
+    t = np.asarray(t, dtype=np.int64)
+    half = np.int64(1) << (bits - 1)
+    return ((t + half) & ((half << 1) - 1)) - half
+
+
 def threshold_fixed(acc: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Layer 0: the sum of w*q has 7 fractional bits and the threshold 8, so the test is
+    """Layer 0: thresholds are held as ap_fixed<24,16> (the .bin's 64-bit fixed point cut to
+    24 bits); the sum of w*q has 7 fractional bits and the threshold 8, so the test is
     t < 2*acc, which for integer acc is exactly floor(t/2) < acc."""
-    return threshold(acc, np.asarray(t, dtype=np.int64) >> 1)
+    return threshold(acc, cut_signed(t, 24) >> 1)
 
 
 def maxpool2(x: np.ndarray) -> np.ndarray:

@@ -88,3 +88,11 @@ def test_split_ranges_compose(synth_params):
     part1 = run(synth_params, x, 0, 5).output
     part2 = run(synth_params, part1.reshape(5, -1), 6, 8).output
     assert np.array_equal(full, part2)
+
+
+def test_layer0_thresholds_cut_to_24_bits():
+    # ap_fixed<24,16>: a raw value beyond 24 bits wraps; 2**24 + 10 behaves like 10.
+    acc = np.array([[4], [6]], np.float32)          # 2*acc = 8, 12
+    t = np.array([[(1 << 24) + 10, (1 << 24) + 11]])
+    assert L.threshold_fixed(acc, t).ravel().tolist() == [-1, 1]
+    assert L.cut_signed(np.array([(1 << 23), -(1 << 23) - 1]), 24).tolist() == [-(1 << 23), (1 << 23) - 1]

@@ -1,0 +1,364 @@
+"""Kernel generator: network description + folding + cut -> hls_out/<name>/{<name>.sv, kernel.json}.
+
+The generated top mirrors the dataflow of the BNN-PYNQ HLS top (DoCompute): a burst reader,
+width converters down to the layer's SIMD width, a sliding-window generator and an MVAU per
+conv layer, an MVAU per fc layer, the two max pools, inter-layer stream FIFOs with the HLS
+depths, and a burst writer; an AXI4-Lite control block and a sequencer give it the HLS
+register map and ap_ctrl_hs behaviour. Inside a layer the HLS dataflow connects processes
+by depth-2 FIFOs, so the generator does the same.
+
+    python -m hls_out.generate                 # the default kernels: cnv_full, cnv_part1, cnv_part2
+    python -m hls_out.generate --name cut3 --first 0 --last 3   # any other cut
+    python -m hls_out.generate --check         # fail if regenerating would change hls_out/
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from golden.cycles import kernel_cycles
+from golden.errors import BnnInputError
+from golden.network import DEFAULT_FOLDING, Folding, LayerSpec, layer
+from golden.splits import cuts
+
+HERE = Path(__file__).resolve().parent
+MEM_W = 64
+HLS_DEFAULT_DEPTH = 2
+
+# Depths of the inter-layer streams of the HLS top (DESIGN.md), keyed by what feeds them.
+HLS_FIFO_DEPTHS = {"pixels": 128, "L0": 128, "L1": 2, "pool1": 128, "L2": 128, "L3": 2,
+                   "pool3": 81, "L4": 1, "L5": 1, "L6": 128, "L7": 3, "L8": 2}
+
+REGISTER_MAP = {
+    "CTRL": 0x00, "GIER": 0x04, "IP_IER": 0x08, "IP_ISR": 0x0C,
+    "in_lo": 0x10, "in_hi": 0x14, "out_lo": 0x1C, "out_hi": 0x20, "doInit": 0x28,
+    "targetLayer": 0x30, "targetMem": 0x38, "targetInd": 0x40, "targetThresh": 0x48,
+    "val_lo": 0x50, "val_hi": 0x54, "numReps": 0x5C,
+}
+
+DEFAULT_KERNELS = {"cnv_full": (0, 8), "cnv_part1": (0, 5), "cnv_part2": (6, 8)}
+
+
+def inter_width(spec: LayerSpec) -> int:
+    """Word width of the stream leaving a layer (and its pool) in the HLS top: one bit per
+    channel for conv layers (128 channels -> 128-bit words), 64 bits for fc layers."""
+    if not spec.thresholds:
+        return MEM_W
+    return spec.ofm_ch if spec.kind == "conv" else 64
+
+
+@dataclass
+class Stage:
+    name: str
+    module: str
+    params: dict[str, int]
+    in_w: int
+    out_w: int
+    layer: int | None = None
+
+
+@dataclass
+class KernelConfig:
+    name: str
+    first: int
+    last: int
+    folding: Folding = DEFAULT_FOLDING
+    fifo_depths: dict[str, int] = field(default_factory=dict)
+
+    def depth(self, key: str) -> int:
+        return self.fifo_depths.get(key, HLS_FIFO_DEPTHS.get(key, HLS_DEFAULT_DEPTH))
+
+
+def cut_words(after_layer: int, network) -> int:
+    """64-bit words per image of the tensor leaving `after_layer` (and its pool); -1 = input."""
+    last_cut = [c for c in cuts(network) if c.after_layer == after_layer][-1]
+    if last_cut.bytes_per_image % 8:
+        raise BnnInputError(f"cut after layer {after_layer}: {last_cut.bytes_per_image} bytes per image "
+                            f"is not a whole number of 64-bit words")
+    return last_cut.bytes_per_image // 8
+
+
+def plan(cfg: KernelConfig) -> list[Stage]:
+    """The chain of stream stages from the memory reader to the memory writer."""
+    net, f = cfg.folding.network, cfg.folding
+    first, last = layer(cfg.first, net), layer(cfg.last, net)
+    if cfg.first > cfg.last:
+        raise BnnInputError(f"kernel {cfg.name}: first layer {cfg.first} is after last layer {cfg.last}")
+    stages: list[Stage] = []
+    width = MEM_W
+
+    def convert(to_w: int, tag: str) -> None:
+        nonlocal width
+        if to_w != width:
+            stages.append(Stage(f"dwc_{tag}", "width_converter", {"IN_W": width, "OUT_W": to_w}, width, to_w))
+            width = to_w
+
+    def fifo(depth: int, tag: str) -> None:
+        stages.append(Stage(f"fifo_{tag}", "stream_fifo", {"WIDTH": width, "DEPTH": depth}, width, width))
+
+    if first.index == 0:
+        convert(192, "in192")           # BNN-PYNQ converts 64 -> 192 -> 24 (one pixel per word)
+        convert(24, "in24")
+        fifo(cfg.depth("pixels"), "pixels")
+    for i in range(cfg.first, cfg.last + 1):
+        spec = layer(i, net)
+        simd, pe = f.simd(i), f.pe(i)
+        convert(simd * spec.in_bits, f"L{i}_in")
+        if spec.kind == "conv":
+            stages.append(Stage(f"swg_L{i}", "sliding_window",
+                                {"K": spec.kernel, "IFM_DIM": spec.ifm_dim, "IFM_CH": spec.ifm_ch,
+                                 "SIMD": simd, "BITS": spec.in_bits}, width, width, i))
+            fifo(HLS_DEFAULT_DEPTH, f"L{i}_swg")
+        out_w = pe * spec.out_bits
+        stages.append(Stage(f"mvau_L{i}", "mvau", {
+            "MW": spec.mw, "MH": spec.mh, "SIMD": simd, "PE": pe, "IN_BITS": spec.in_bits,
+            "USE_THRESH": int(spec.thresholds), "THRESH_FIXED": int(spec.in_bits == 8),
+            # HLS holds layer-0 thresholds as ap_fixed<24,16>, the others as ap_int<16>
+            "THRESH_BITS": 24 if spec.in_bits == 8 else 16, "LAYER": i}, width, out_w, i))
+        width = out_w
+        convert(inter_width(spec), f"L{i}_out")
+        fifo(cfg.depth(f"L{i}"), f"L{i}")
+        if spec.pool_after:
+            stages.append(Stage(f"pool_L{i}", "maxpool", {
+                "IFM_DIM": spec.ofm_dim, "CH": spec.ofm_ch, "PE": width // 2}, width, width, i))
+            fifo(cfg.depth(f"pool{i}"), f"pool{i}")
+    convert(MEM_W, "mem")
+    return stages
+
+
+def _stream_decl(k: int, w: int) -> str:
+    return f"    logic [{w - 1}:0] s{k}_tdata;\n    logic s{k}_tvalid, s{k}_tready;\n"
+
+
+def _inst(st: Stage, k_in: int, k_out: int) -> str:
+    params = ", ".join(f".{p}({v})" for p, v in st.params.items())
+    extra = ""
+    if st.module == "stream_fifo":
+        extra = f",\n        .count(fifo_count_{st.name[5:]})"
+    if st.module == "mvau":
+        i = st.layer
+        extra = (f",\n        .cfg_we(cfg_we && cfg_layer[31:1] == 31'd{i}), .cfg_thresh(cfg_layer[0]),"
+                 f"\n        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)")
+    return (f"    {st.module} #({params}) u_{st.name} (\n"
+            f"        .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),\n"
+            f"        .s_axis_tdata(s{k_in}_tdata), .s_axis_tvalid(s{k_in}_tvalid), .s_axis_tready(s{k_in}_tready),\n"
+            f"        .m_axis_tdata(s{k_out}_tdata), .m_axis_tvalid(s{k_out}_tvalid), .m_axis_tready(s{k_out}_tready)"
+            f"{extra}\n    );\n")
+
+
+def render_sv(cfg: KernelConfig, stages: list[Stage], in_words: int, out_words: int, source: str) -> str:
+    lines = [
+        f"// Generated by hls_out/generate.py from {source}: do not edit.",
+        f"// Kernel {cfg.name}: layers {cfg.first}-{cfg.last} of CNV-W2A2, {in_words} words in and "
+        f"{out_words} words out per image.",
+        f"// Port list as the Vivado HLS export of BNN-PYNQ's BlackBoxJam.",
+        f"module {cfg.name} (",
+        "    input  logic        ap_clk,",
+        "    input  logic        ap_rst_n,",
+        "    /* verilator lint_off SYMRSVDWORD */",
+        "    output logic        interrupt,",
+        "    /* verilator lint_on SYMRSVDWORD */",
+    ]
+    axi = [("AWVALID", "o", 1), ("AWREADY", "i", 1), ("AWADDR", "o", 64), ("AWID", "o", 1), ("AWLEN", "o", 8),
+           ("AWSIZE", "o", 3), ("AWBURST", "o", 2), ("AWLOCK", "o", 2), ("AWCACHE", "o", 4), ("AWPROT", "o", 3),
+           ("AWQOS", "o", 4), ("AWREGION", "o", 4), ("WVALID", "o", 1), ("WREADY", "i", 1), ("WDATA", "o", 64),
+           ("WSTRB", "o", 8), ("WLAST", "o", 1), ("ARVALID", "o", 1), ("ARREADY", "i", 1), ("ARADDR", "o", 64),
+           ("ARID", "o", 1), ("ARLEN", "o", 8), ("ARSIZE", "o", 3), ("ARBURST", "o", 2), ("ARLOCK", "o", 2),
+           ("ARCACHE", "o", 4), ("ARPROT", "o", 3), ("ARQOS", "o", 4), ("ARREGION", "o", 4), ("RVALID", "i", 1),
+           ("RREADY", "o", 1), ("RDATA", "i", 64), ("RLAST", "i", 1), ("RID", "i", 1), ("RRESP", "i", 2),
+           ("BVALID", "i", 1), ("BREADY", "o", 1), ("BRESP", "i", 2), ("BID", "i", 1)]
+    ctl = [("AWVALID", "i", 1), ("AWREADY", "o", 1), ("AWADDR", "i", 7), ("WVALID", "i", 1), ("WREADY", "o", 1),
+           ("WDATA", "i", 32), ("WSTRB", "i", 4), ("ARVALID", "i", 1), ("ARREADY", "o", 1), ("ARADDR", "i", 7),
+           ("RVALID", "o", 1), ("RREADY", "i", 1), ("RDATA", "o", 32), ("RRESP", "o", 2), ("BVALID", "o", 1),
+           ("BREADY", "i", 1), ("BRESP", "o", 2)]
+    ports = []
+    for prefix, sigs in (("m_axi_hostmem", axi), ("s_axi_control", ctl)):
+        for n, d, w in sigs:
+            rng = f"[{w - 1}:0] " if w > 1 else ""
+            ports.append(f"    {'output' if d == 'o' else 'input '} logic {rng}{prefix}_{n}")
+    lines.append(",\n".join(ports))
+    lines.append(");")
+    body = [
+        "    // control block and sequencer",
+        "    logic ap_start, ap_done, ap_idle, ap_ready, do_init;",
+        "    logic [63:0] in_addr, out_addr, init_val, cfg_data, rd_addr, wr_addr;",
+        "    logic [31:0] target_layer, target_mem, target_ind, target_thresh, num_reps;",
+        "    logic [31:0] rd_words, wr_words, cfg_layer, cfg_pe, cfg_addr, cfg_sel;",
+        "    logic rd_start, rd_done, rd_busy, rd_error, wr_start, wr_done, wr_busy, wr_error, cfg_we;",
+        "    logic [1:0] seq_state;",
+        "    axilite_ctrl u_ctrl (",
+        "        .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),",
+        "        .s_axi_control_awaddr(s_axi_control_AWADDR), .s_axi_control_awvalid(s_axi_control_AWVALID),",
+        "        .s_axi_control_awready(s_axi_control_AWREADY), .s_axi_control_wdata(s_axi_control_WDATA),",
+        "        .s_axi_control_wstrb(s_axi_control_WSTRB), .s_axi_control_wvalid(s_axi_control_WVALID),",
+        "        .s_axi_control_wready(s_axi_control_WREADY), .s_axi_control_bresp(s_axi_control_BRESP),",
+        "        .s_axi_control_bvalid(s_axi_control_BVALID), .s_axi_control_bready(s_axi_control_BREADY),",
+        "        .s_axi_control_araddr(s_axi_control_ARADDR), .s_axi_control_arvalid(s_axi_control_ARVALID),",
+        "        .s_axi_control_arready(s_axi_control_ARREADY), .s_axi_control_rdata(s_axi_control_RDATA),",
+        "        .s_axi_control_rresp(s_axi_control_RRESP), .s_axi_control_rvalid(s_axi_control_RVALID),",
+        "        .s_axi_control_rready(s_axi_control_RREADY), .interrupt(interrupt),",
+        "        .ap_start(ap_start), .ap_done(ap_done), .ap_idle(ap_idle), .ap_ready(ap_ready),",
+        "        .in_addr(in_addr), .out_addr(out_addr), .do_init(do_init), .target_layer(target_layer),",
+        "        .target_mem(target_mem), .target_ind(target_ind), .target_thresh(target_thresh),",
+        "        .init_val(init_val), .num_reps(num_reps)",
+        "    );",
+        f"    kernel_ctrl #(.IN_WORDS({in_words}), .OUT_WORDS({out_words})) u_seq (",
+        "        .ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .ap_start(ap_start), .ap_done(ap_done),",
+        "        .ap_idle(ap_idle), .ap_ready(ap_ready), .in_addr(in_addr), .out_addr(out_addr),",
+        "        .num_reps(num_reps), .do_init(do_init), .target_layer(target_layer), .target_mem(target_mem),",
+        "        .target_ind(target_ind), .target_thresh(target_thresh), .init_val(init_val),",
+        "        .rd_start(rd_start), .rd_addr(rd_addr), .rd_words(rd_words), .rd_done(rd_done),",
+        "        .wr_start(wr_start), .wr_addr(wr_addr), .wr_words(wr_words), .wr_done(wr_done),",
+        "        .cfg_we(cfg_we), .cfg_layer(cfg_layer), .cfg_pe(cfg_pe), .cfg_addr(cfg_addr),",
+        "        .cfg_sel(cfg_sel), .cfg_data(cfg_data), .state_o(seq_state)",
+        "    );",
+        "",
+        "    // datapath streams s0 (from memory) .. sN (to memory)",
+    ]
+    widths = [MEM_W] + [st.out_w for st in stages]
+    for k, w in enumerate(widths):
+        body.append(_stream_decl(k, w).rstrip("\n"))
+    for st in stages:
+        if st.module == "stream_fifo":
+            depth = st.params["DEPTH"]
+            body.append(f"    logic [$clog2({depth} + 1)-1:0] fifo_count_{st.name[5:]};")
+    body += [
+        "    axi_mm2s u_rd (",
+        "        .ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .start(rd_start), .addr(rd_addr), .words(rd_words),",
+        "        .busy(rd_busy), .done(rd_done), .error(rd_error),",
+        "        .m_axi_araddr(m_axi_hostmem_ARADDR), .m_axi_arlen(m_axi_hostmem_ARLEN),",
+        "        .m_axi_arsize(m_axi_hostmem_ARSIZE), .m_axi_arburst(m_axi_hostmem_ARBURST),",
+        "        .m_axi_arvalid(m_axi_hostmem_ARVALID), .m_axi_arready(m_axi_hostmem_ARREADY),",
+        "        .m_axi_arid(m_axi_hostmem_ARID), .m_axi_arlock(arlock1), .m_axi_arcache(m_axi_hostmem_ARCACHE),",
+        "        .m_axi_arprot(m_axi_hostmem_ARPROT), .m_axi_arqos(m_axi_hostmem_ARQOS),",
+        "        .m_axi_arregion(m_axi_hostmem_ARREGION), .m_axi_rdata(m_axi_hostmem_RDATA),",
+        "        .m_axi_rresp(m_axi_hostmem_RRESP), .m_axi_rlast(m_axi_hostmem_RLAST), .m_axi_rid(m_axi_hostmem_RID),",
+        "        .m_axi_rvalid(m_axi_hostmem_RVALID), .m_axi_rready(m_axi_hostmem_RREADY),",
+        "        .m_axis_tdata(s0_tdata), .m_axis_tvalid(s0_tvalid), .m_axis_tready(s0_tready)",
+        "    );",
+        "    logic arlock1, awlock1;",
+        "    assign m_axi_hostmem_ARLOCK = {1'b0, arlock1};   // HLS exports a 2-bit (AXI3-style) lock",
+        "    assign m_axi_hostmem_AWLOCK = {1'b0, awlock1};",
+    ]
+    for k, st in enumerate(stages):
+        body.append(_inst(st, k, k + 1).rstrip("\n"))
+    n = len(stages)
+    body += [
+        "    axi_s2mm u_wr (",
+        "        .ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .start(wr_start), .addr(wr_addr), .words(wr_words),",
+        "        .busy(wr_busy), .done(wr_done), .error(wr_error),",
+        "        .m_axi_awaddr(m_axi_hostmem_AWADDR), .m_axi_awlen(m_axi_hostmem_AWLEN),",
+        "        .m_axi_awsize(m_axi_hostmem_AWSIZE), .m_axi_awburst(m_axi_hostmem_AWBURST),",
+        "        .m_axi_awvalid(m_axi_hostmem_AWVALID), .m_axi_awready(m_axi_hostmem_AWREADY),",
+        "        .m_axi_awid(m_axi_hostmem_AWID), .m_axi_awlock(awlock1), .m_axi_awcache(m_axi_hostmem_AWCACHE),",
+        "        .m_axi_awprot(m_axi_hostmem_AWPROT), .m_axi_awqos(m_axi_hostmem_AWQOS),",
+        "        .m_axi_awregion(m_axi_hostmem_AWREGION), .m_axi_wdata(m_axi_hostmem_WDATA),",
+        "        .m_axi_wstrb(m_axi_hostmem_WSTRB), .m_axi_wlast(m_axi_hostmem_WLAST),",
+        "        .m_axi_wvalid(m_axi_hostmem_WVALID), .m_axi_wready(m_axi_hostmem_WREADY),",
+        "        .m_axi_bresp(m_axi_hostmem_BRESP), .m_axi_bid(m_axi_hostmem_BID),",
+        "        .m_axi_bvalid(m_axi_hostmem_BVALID), .m_axi_bready(m_axi_hostmem_BREADY),",
+        f"        .s_axis_tdata(s{n}_tdata), .s_axis_tvalid(s{n}_tvalid), .s_axis_tready(s{n}_tready)",
+        "    );",
+        "endmodule",
+    ]
+    return "\n".join(lines + body) + "\n"
+
+
+def describe(cfg: KernelConfig, stages: list[Stage], in_words: int, out_words: int) -> dict:
+    kc = kernel_cycles(cfg.first, cfg.last, cfg.folding)
+    net = cfg.folding.network
+    return {
+        "generator": "hls_out/generate.py",
+        "name": cfg.name,
+        "top": cfg.name,
+        "layers": [{"index": i, "kind": layer(i, net).kind, "simd": cfg.folding.simd(i),
+                    "pe": cfg.folding.pe(i), "wmem": cfg.folding.wmem(i),
+                    "tmem": cfg.folding.tmem(i) if layer(i, net).thresholds else 0,
+                    "pool_after": layer(i, net).pool_after}
+                   for i in range(cfg.first, cfg.last + 1)],
+        "interfaces": {
+            "m_axi_hostmem": {"protocol": "AXI4", "data_width": 64, "addr_width": 64},
+            "s_axi_control": {"protocol": "AXI4-Lite", "data_width": 32, "addr_width": 7},
+            "interrupt": {"active": "high"},
+        },
+        "register_map": {k: f"0x{v:02X}" for k, v in REGISTER_MAP.items()},
+        "init_target_layers": {str(2 * i): f"weights of layer {i}" for i in range(cfg.first, cfg.last + 1)}
+        | {str(2 * i + 1): f"thresholds of layer {i}" for i in range(cfg.first, cfg.last + 1)
+           if layer(i, net).thresholds},
+        "words_per_image": {"in": in_words, "out": out_words},
+        "stages": [{"name": s.name, "module": s.module, "params": s.params, "in_width": s.in_w,
+                    "out_width": s.out_w} for s in stages],
+        "fifo_depths": {s.name[5:]: s.params["DEPTH"] for s in stages if s.module == "stream_fifo"},
+        "expected_cycles": {"per_layer": {str(k): v for k, v in kc.per_layer.items()},
+                            "sum": kc.total, "initiation_interval": kc.ii, "bottleneck_layer": kc.bottleneck},
+    }
+
+
+def generate(cfg: KernelConfig, out_root: Path = HERE, source: str = "the default folding") -> dict[Path, str]:
+    """Return {path: text} of the kernel's files (not written)."""
+    net = cfg.folding.network
+    stages = plan(cfg)
+    in_words = cut_words(cfg.first - 1, net)
+    out_words = cut_words(cfg.last, net)
+    folder = out_root / cfg.name
+    return {
+        folder / f"{cfg.name}.sv": render_sv(cfg, stages, in_words, out_words, source),
+        folder / "kernel.json": json.dumps(describe(cfg, stages, in_words, out_words), indent=2) + "\n",
+    }
+
+
+def default_files(out_root: Path = HERE) -> dict[Path, str]:
+    files: dict[Path, str] = {}
+    for name, (a, b) in DEFAULT_KERNELS.items():
+        files |= generate(KernelConfig(name, a, b), out_root)
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m hls_out.generate", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--name", help="kernel name (with --first/--last); default: the three default kernels")
+    ap.add_argument("--first", type=int)
+    ap.add_argument("--last", type=int)
+    ap.add_argument("--folding", type=Path, help="folding config JSON")
+    ap.add_argument("--fifo", action="append", default=[], metavar="KEY=DEPTH",
+                    help="override a FIFO depth, e.g. L4=8 or pool3=100")
+    ap.add_argument("--out", type=Path, default=HERE, help="output root (default hls_out/)")
+    ap.add_argument("--check", action="store_true", help="exit 1 if the files on disk differ")
+    args = ap.parse_args(argv)
+    try:
+        if args.name:
+            if args.first is None or args.last is None:
+                raise BnnInputError("--name needs --first and --last")
+            folding = Folding.load(args.folding) if args.folding else DEFAULT_FOLDING
+            depths = {}
+            for item in args.fifo:
+                key, _, val = item.partition("=")
+                if not val.isdigit() or int(val) < 1:
+                    raise BnnInputError(f"--fifo {item}: expected KEY=DEPTH with DEPTH >= 1")
+                depths[key] = int(val)
+            src = str(args.folding) if args.folding else "the default folding"
+            files = generate(KernelConfig(args.name, args.first, args.last, folding, depths), args.out, src)
+        else:
+            files = default_files(args.out)
+    except BnnInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    stale = [p for p, text in files.items() if not p.exists() or p.read_text() != text]
+    if args.check:
+        for p in stale:
+            print(f"stale: {p} (run `make hls`)")
+        return 1 if stale else 0
+    for p, text in files.items():
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+        print(f"wrote {p}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

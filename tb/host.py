@@ -1,0 +1,159 @@
+"""A PYNQ-style host driver for an HLS BlackBoxJam kernel, on cocotbext-axi bus models.
+
+The host owns the board's memory (an AxiRam on `m_axi_hostmem`) and talks to the kernel
+through its AXI4-Lite control port (an AxiLiteMaster on `s_axi_control`), exactly as the
+BNN-PYNQ Python driver does: write the input batch, program in/out/numReps, start, wait for
+the interrupt (a trigger, never per-cycle polling from Python), read the results. Parameters
+are loaded either by preload (+PARAMS_DIR hex files) or through init mode (doInit = 1: one
+start per 64-bit word).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import cocotb
+from cocotb.triggers import First, RisingEdge, Timer
+from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
+
+from golden.params import fold_thresholds, fold_weights
+
+REG = {
+    "CTRL": 0x00, "GIER": 0x04, "IP_IER": 0x08, "IP_ISR": 0x0C,
+    "in": 0x10, "out": 0x1C, "doInit": 0x28, "targetLayer": 0x30, "targetMem": 0x38,
+    "targetInd": 0x40, "targetThresh": 0x48, "val": 0x50, "numReps": 0x5C,
+}
+AP_START, AP_DONE, AP_IDLE, AP_READY = 1, 2, 4, 8
+
+
+def hostmem_bus(dut, prefix: str = "m_axi_hostmem") -> AxiBus:
+    """The kernel's AXI4 master port as a cocotbext-axi bus. Vivado HLS exports AxLOCK with
+    two bits (AXI3 style) while cocotbext-axi models AXI4's one bit; the kernel never locks,
+    so the lock signals are left out of the model."""
+    bus = AxiBus.from_prefix(dut, prefix)
+    for channel, sig in ((bus.write.aw, "awlock"), (bus.read.ar, "arlock")):
+        if hasattr(channel, sig):
+            delattr(channel, sig)
+            channel._signals.pop(sig, None)
+    return bus
+
+
+class KernelTimeout(AssertionError):
+    """The kernel did not raise its interrupt in time; the message says what it was doing."""
+
+
+@dataclass
+class Buffer:
+    addr: int
+    size: int
+    name: str
+
+
+class PynqHost:
+    def __init__(self, dut, mem_size: int = 1 << 24, clock_period_ns: float = 10.0):
+        self.dut = dut
+        self.period_ns = clock_period_ns
+        self.ctrl = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axi_control"), dut.ap_clk,
+                                  dut.ap_rst_n, reset_active_level=False)
+        self.mem = AxiRam(hostmem_bus(dut), dut.ap_clk, dut.ap_rst_n,
+                          reset_active_level=False, size=mem_size)
+        self.mem_size = mem_size
+        self._next = 0x1000          # keep address 0 unused: a null buffer is a bug
+        self.buffers: list[Buffer] = []
+
+    # ------------------------------------------------------------------ memory
+    def alloc(self, nbytes: int, name: str, align: int = 64) -> Buffer:
+        addr = -(-self._next // align) * align
+        if addr + nbytes > self.mem_size:
+            raise MemoryError(f"host memory of {self.mem_size} bytes cannot hold buffer {name} "
+                              f"({nbytes} bytes at 0x{addr:x})")
+        self._next = addr + nbytes
+        buf = Buffer(addr, nbytes, name)
+        self.buffers.append(buf)
+        return buf
+
+    def write_words(self, buf: Buffer, words: np.ndarray) -> None:
+        data = np.ascontiguousarray(words, dtype="<u8").tobytes()
+        if len(data) > buf.size:
+            raise ValueError(f"{len(data)} bytes do not fit buffer {buf.name} of {buf.size} bytes")
+        self.mem.write(buf.addr, data)
+
+    def read_words(self, buf: Buffer, count: int) -> np.ndarray:
+        return np.frombuffer(self.mem.read(buf.addr, 8 * count), dtype="<u8").copy()
+
+    # ------------------------------------------------------------------ registers
+    async def write_reg(self, name: str, value: int) -> None:
+        await self.ctrl.write_dword(REG[name], value & 0xFFFFFFFF)
+
+    async def write_reg64(self, name: str, value: int) -> None:
+        await self.ctrl.write_dword(REG[name], value & 0xFFFFFFFF)
+        await self.ctrl.write_dword(REG[name] + 4, (value >> 32) & 0xFFFFFFFF)
+
+    async def read_reg(self, name: str) -> int:
+        return await self.ctrl.read_dword(REG[name])
+
+    async def reset(self, cycles: int = 10) -> None:
+        self.dut.ap_rst_n.value = 0
+        for _ in range(cycles):
+            await RisingEdge(self.dut.ap_clk)
+        self.dut.ap_rst_n.value = 1
+        for _ in range(2):
+            await RisingEdge(self.dut.ap_clk)
+        await self.write_reg("GIER", 1)
+        await self.write_reg("IP_IER", 1)      # interrupt on ap_done
+
+    # ------------------------------------------------------------------ running
+    def now_cycles(self) -> int:
+        return int(cocotb.utils.get_sim_time("ns") / self.period_ns)
+
+    async def start_and_wait(self, timeout_cycles: int, what: str) -> int:
+        """Start the kernel, wait for its interrupt, acknowledge it; returns start->done cycles."""
+        await self.write_reg("CTRL", AP_START)
+        t0 = self.now_cycles()
+        if not int(self.dut.interrupt.value):
+            fired = await First(RisingEdge(self.dut.interrupt), Timer(timeout_cycles * self.period_ns, "ns"))
+            if not int(self.dut.interrupt.value):
+                raise KernelTimeout(f"{what}: no interrupt within {timeout_cycles} cycles "
+                                    f"(CTRL=0x{await self.read_reg('CTRL'):02x})")
+        t1 = self.now_cycles()
+        isr = await self.read_reg("IP_ISR")
+        await self.write_reg("IP_ISR", isr)    # toggle-on-write clears it
+        ctrl = await self.read_reg("CTRL")     # clears ap_done (clear on read)
+        return t1 - t0
+
+    async def run_batch(self, in_buf: Buffer, out_buf: Buffer, num_reps: int,
+                        timeout_cycles: int) -> int:
+        await self.write_reg("doInit", 0)
+        await self.write_reg64("in", in_buf.addr)
+        await self.write_reg64("out", out_buf.addr)
+        await self.write_reg("numReps", num_reps)
+        return await self.start_and_wait(timeout_cycles, f"batch of {num_reps} image(s)")
+
+    async def init_word(self, target_layer: int, mem: int, ind: int, thresh: int, val: int) -> None:
+        await self.write_reg("doInit", 1)
+        await self.write_reg("targetLayer", target_layer)
+        await self.write_reg("targetMem", mem)
+        await self.write_reg("targetInd", ind)
+        await self.write_reg("targetThresh", thresh)
+        await self.write_reg64("val", val)
+        await self.start_and_wait(1000, f"init write layer {target_layer} mem {mem} ind {ind}")
+
+    async def init_layer(self, index: int, weights: np.ndarray, thresholds: np.ndarray | None,
+                         simd: int, pe: int) -> int:
+        """Load one layer through AXI4-Lite init mode, as the PYNQ driver does; returns writes."""
+        words = fold_weights(weights, simd, pe)
+        n = 0
+        for p in range(pe):
+            for i, w in enumerate(words[p]):
+                await self.init_word(2 * index, p, i, 0, int(w))
+                n += 1
+        if thresholds is not None:
+            per_pe = fold_thresholds(np.asarray(thresholds, dtype=np.int64), pe)
+            for p in range(pe):
+                for nf in range(per_pe.shape[1]):
+                    for t in range(2):
+                        await self.init_word(2 * index + 1, p, nf, t, int(per_pe[p, nf, t]) & (2**64 - 1))
+                        n += 1
+        await self.write_reg("doInit", 0)
+        return n

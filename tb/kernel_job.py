@@ -1,0 +1,179 @@
+"""One kernel run, prepared from the golden model and checked against it.
+
+`prepare()` turns (kernel, parameters, images) into what the cocotb testbench needs: the
+64-bit words the host writes per image, the words the kernel must write back (from golden/),
+and the $readmemh files of the kernel's layers. `run()` builds and simulates the kernel
+through tb/runner.py and returns the report the testbench wrote (per image match and
+cycles, batch initiation interval). `python -m tb.kernel_job` is `make sim-<kernel>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from golden import data
+from golden.errors import BnnInputError
+from golden.images import pack_codes, pack_images, pack_scores, pixel_codes, predict, read_cifar, synthetic_images
+from golden.model import run as golden_run
+from golden.params import Params, load_params, save_hex
+from golden.synthetic import synthetic_params
+from tb import runner
+
+HLS_OUT = runner.REPO / "hls_out"
+# Table I of the BNNsplit paper: single-image execution time at 100 MHz, in cycles.
+PAPER_LATENCY_CYCLES = {"cnv_full": 486777, "cnv_part1": 348023, "cnv_part2": 138970}
+
+
+@dataclass
+class KernelJob:
+    kernel: str = "cnv_part2"
+    images: int = 3
+    params: str | None = None        # folder of .bin files; None = synthetic network
+    cifar: str | None = None         # CIFAR-10 file; None = synthetic images
+    seed: int = 1
+    batch: bool = True               # image 0 alone (latency), the rest as one numReps batch
+    init_layers: list[int] = field(default_factory=list)   # loaded by init mode, not preload
+    out_dir: str | None = None
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.out_dir) if self.out_dir else runner.BUILD / self.kernel
+
+
+def kernel_info(kernel: str) -> dict:
+    path = HLS_OUT / kernel / "kernel.json"
+    if not path.exists():
+        known = sorted(p.parent.name for p in HLS_OUT.glob("*/kernel.json"))
+        raise BnnInputError(f"unknown kernel {kernel!r}: no {path}; generated kernels: {', '.join(known)}")
+    return json.loads(path.read_text())
+
+
+def tensor_words(t: np.ndarray) -> np.ndarray:
+    """Ternary tensor (N, ...) in stream order -> the 64-bit words a kernel writes/reads."""
+    packed = pack_codes(t.reshape(len(t), -1), 2)
+    return np.ascontiguousarray(packed).view("<u8").astype(np.uint64)
+
+
+def load_job_params(job: KernelJob) -> Params:
+    return load_params(job.params) if job.params else synthetic_params(job.seed)
+
+
+def prepare(job: KernelJob) -> Path:
+    info = kernel_info(job.kernel)
+    first, last = info["layers"][0]["index"], info["layers"][-1]["index"]
+    params = load_job_params(job)
+    if job.cifar:
+        images, labels = read_cifar(job.cifar, job.images)
+    else:
+        images, labels = synthetic_images(job.images, seed=job.seed + 1), None
+    if len(images) < job.images:
+        raise BnnInputError(f"asked for {job.images} images, {job.cifar} holds {len(images)}")
+    codes = pixel_codes(images)
+    full = golden_run(params, codes, 0, last)
+    if first == 0:
+        in_words = pack_images(codes)
+    else:
+        in_words = tensor_words(golden_run(params, codes, 0, first - 1).output)
+    expected = pack_scores(full.output) if last == 8 else tensor_words(full.output)
+    assert in_words.shape[1] == info["words_per_image"]["in"], "kernel.json disagrees with golden/"
+    assert expected.shape[1] == info["words_per_image"]["out"], "kernel.json disagrees with golden/"
+    folder = job.folder
+    folder.mkdir(parents=True, exist_ok=True)
+    hexdir = folder / "params_hex"
+    kernel_params = Params({i: params[i] for i in range(first, last + 1)}, params.folding, params.source)
+    save_hex(kernel_params, hexdir)
+    arrays = {"in_words": in_words, "expected": expected}
+    if last == 8:
+        arrays["classes"] = predict(full.output)
+    if labels is not None:
+        arrays["labels"] = labels
+    for i in job.init_layers:
+        arrays[f"init{i}_weights"] = params[i].weights
+        if params[i].thresholds is not None:
+            arrays[f"init{i}_thresholds"] = params[i].thresholds
+    np.savez(folder / "job.npz", **arrays)
+    cfg = asdict(job) | {
+        "npz": str(folder / "job.npz"), "report": str(folder / "report.json"),
+        "first": first, "last": last, "info": info,
+        "folding": {str(i): [params.folding.simd(i), params.folding.pe(i)] for i in range(first, last + 1)},
+        "paper_latency_cycles": PAPER_LATENCY_CYCLES.get(job.kernel),
+        "params_source": params.source,
+    }
+    (folder / "job.json").write_text(json.dumps(cfg, indent=2))
+    return folder / "job.json"
+
+
+def kernel_sources(kernel: str) -> list[Path]:
+    return sorted(runner.RTL.glob("*.sv")) + [HLS_OUT / kernel / f"{kernel}.sv"]
+
+
+def run(job: KernelJob) -> dict:
+    cfg = prepare(job)
+    report = job.folder / "report.json"
+    report.unlink(missing_ok=True)
+    hexdir = job.folder / "params_hex"
+    error = None
+    try:
+        runner.run(job.kernel, kernel_sources(job.kernel), "tb.tb_kernel",
+                   extra_env={"BNNSPLIT_JOB": str(cfg)}, plusargs=[f"+PARAMS_DIR={hexdir}"])
+    except AssertionError as exc:   # the report still says what went wrong, image by image
+        error = exc
+    if not report.exists():
+        raise AssertionError(f"kernel {job.kernel} wrote no report ({error})")
+    result = json.loads(report.read_text())
+    if error is not None:
+        result["error"] = str(error)
+    return result
+
+
+def print_report(r: dict) -> None:
+    print(f"kernel {r['kernel']} ({r['params_source']}), {len(r['images'])} image(s)")
+    print(f"{'image':>5} {'class':>5} {'label':>5} {'match':>5} {'cycles':>9}")
+    for im in r["images"]:
+        cls = "" if im.get("class") is None else im["class"]
+        lab = "" if im.get("label") is None else im["label"]
+        cyc = "" if im.get("cycles") is None else im["cycles"]
+        print(f"{im['index']:>5} {cls!s:>5} {lab!s:>5} {'yes' if im['match'] else 'NO':>5} {cyc!s:>9}")
+    t = r["timing"]
+    print(f"latency (1 image, start->done): {t['latency_cycles']} cycles = {t['latency_cycles'] / 100:.2f} us @100MHz"
+          + (f"; paper Table I {t['paper_latency_cycles']} ({100 * t['latency_vs_paper']:+.1f}%)"
+             if t.get("paper_latency_cycles") else ""))
+    if t.get("ii_cycles"):
+        print(f"batch initiation interval: {t['ii_cycles']:.0f} cycles; slowest layer "
+              f"{t['analytic_ii_cycles']} ({100 * t['ii_vs_analytic']:+.2f}%)")
+    print(f"mismatches: {r['mismatches']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tb.kernel_job",
+                                 description="Run one generated kernel under Verilator and check it")
+    ap.add_argument("--kernel", default="cnv_part2")
+    ap.add_argument("--images", type=int, default=3)
+    ap.add_argument("--params", help="folder of BNN-PYNQ .bin files (default: $BNNSPLIT_DATA, else synthetic)")
+    ap.add_argument("--cifar", help="CIFAR-10 file (default: $BNNSPLIT_DATA, else synthetic images)")
+    ap.add_argument("--synthetic", action="store_true", help="use the synthetic network and images")
+    ap.add_argument("--init-layer", type=int, action="append", default=[],
+                    help="load this layer through AXI4-Lite init mode instead of preload")
+    args = ap.parse_args(argv)
+    try:
+        params = args.params or (None if args.synthetic else data.params_dir())
+        cifar = args.cifar or (None if args.synthetic else data.cifar_file())
+        job = KernelJob(args.kernel, args.images, str(params) if params else None,
+                        str(cifar) if cifar else None, init_layers=args.init_layer)
+        r = run(job)
+    except BnnInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print_report(r)
+    print(f"report: {job.folder / 'report.json'}")
+    return 0 if r["mismatches"] == 0 and "error" not in r else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

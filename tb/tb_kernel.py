@@ -1,0 +1,88 @@
+"""cocotb testbench of a generated kernel (hls_out/<name>): the host driver runs images
+through it and every output word is compared with golden/. Configured by the job file
+that tb/kernel_job.py writes ($BNNSPLIT_JOB)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import cocotb
+from cocotb.clock import Clock
+
+from tb.host import PynqHost
+
+
+def _diff(got: np.ndarray, exp: np.ndarray) -> str:
+    bad = np.flatnonzero(got != exp)
+    w = int(bad[0])
+    return (f"{len(bad)} of {len(exp)} words differ; first at word {w}: "
+            f"got 0x{int(got[w]):016x}, expected 0x{int(exp[w]):016x}")
+
+
+@cocotb.test()
+async def run_images(dut):
+    cfg = json.loads(open(os.environ["BNNSPLIT_JOB"]).read())
+    arrays = np.load(cfg["npz"])
+    in_words, expected = arrays["in_words"], arrays["expected"]
+    classes = arrays["classes"] if "classes" in arrays else None
+    labels = arrays["labels"] if "labels" in arrays else None
+    n, wi, wo = len(in_words), in_words.shape[1], expected.shape[1]
+    exp_cycles = cfg["info"]["expected_cycles"]
+
+    cocotb.start_soon(Clock(dut.ap_clk, 10, unit="ns").start())
+    host = PynqHost(dut)
+    await host.reset()
+    for i in cfg["init_layers"]:
+        simd, pe = cfg["folding"][str(i)]
+        t = arrays[f"init{i}_thresholds"] if f"init{i}_thresholds" in arrays else None
+        writes = await host.init_layer(i, arrays[f"init{i}_weights"], t, simd, pe)
+        dut._log.info("layer %d loaded through init mode: %d AXI4-Lite words", i, writes)
+
+    in_buf = host.alloc(8 * wi * n, "in")
+    out_buf = host.alloc(8 * wo * n, "out")
+    host.write_words(in_buf, in_words)
+    host.write_words(out_buf, np.full(wo * n, 0xDEADBEEFDEADBEEF, dtype=np.uint64))  # stale-data canary
+    budget = 3 * exp_cycles["sum"] + 20000
+
+    # Image 0 alone: single-image latency. The rest as one batch: initiation interval.
+    lat = await host.run_batch(in_buf, out_buf, 1, budget)
+    batch_cycles = None
+    if n > 1:
+        from tb.host import Buffer
+        rest_in = Buffer(in_buf.addr + 8 * wi, 8 * wi * (n - 1), "in[1:]")
+        rest_out = Buffer(out_buf.addr + 8 * wo, 8 * wo * (n - 1), "out[1:]")
+        batch_cycles = await host.run_batch(rest_in, rest_out, n - 1, budget + (n - 1) * 2 * exp_cycles["initiation_interval"])
+    got = host.read_words(out_buf, wo * n).reshape(n, wo)
+
+    images, mismatches = [], 0
+    for k in range(n):
+        ok = bool(np.array_equal(got[k], expected[k]))
+        if not ok:
+            mismatches += 1
+            dut._log.error("image %d: %s", k, _diff(got[k], expected[k]))
+        images.append({
+            "index": k, "match": ok,
+            "class": None if classes is None else int(classes[k]),
+            "label": None if labels is None else int(labels[k]),
+            "cycles": lat if k == 0 else None,
+        })
+    ii = (batch_cycles - lat) / (n - 2) if n > 2 else None
+    paper = cfg.get("paper_latency_cycles")
+    timing = {
+        "latency_cycles": lat,
+        "analytic_sum_cycles": exp_cycles["sum"],
+        "analytic_ii_cycles": exp_cycles["initiation_interval"],
+        "paper_latency_cycles": paper,
+        "latency_vs_paper": (lat - paper) / paper if paper else None,
+        "batch_images": n - 1 if n > 1 else 0,
+        "batch_cycles": batch_cycles,
+        "ii_cycles": ii,
+        "ii_vs_analytic": (ii - exp_cycles["initiation_interval"]) / exp_cycles["initiation_interval"] if ii else None,
+    }
+    report = {"kernel": cfg["kernel"], "params_source": cfg["params_source"], "images": images,
+              "mismatches": mismatches, "timing": timing}
+    with open(cfg["report"], "w") as fh:
+        json.dump(report, fh, indent=2)
+    assert mismatches == 0, f"{mismatches} of {n} image(s) differ from golden/ (details above)"
