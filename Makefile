@@ -16,7 +16,7 @@ endif
 IMAGES ?= 20
 JOBS ?= 2
 
-.PHONY: venv sim test test-slow test-all bench lint hls waves clean
+.PHONY: venv sim sim-full sim-part1 sim-part2 test test-slow test-all bench lint hls waves clean
 
 $(STAMP): pyproject.toml tb/toolchain.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ venv: $(STAMP)
 GOLDEN_ARGS := $(if $(BNNSPLIT_DATA),--params $(BNNSPLIT_DATA)/bnn-pynq/cnvW2A2 --cifar $(BNNSPLIT_DATA)/cifar10/test_batch_first932.bin)
 sim: $(STAMP)
 	$(PY) -m golden classify $(GOLDEN_ARGS) --limit $(IMAGES)
+
+# One kernel under Verilator: per-image table and build/<kernel>/report.json.
+sim-full sim-part1 sim-part2: $(STAMP)
+	$(PY) -m tb.kernel_job --kernel cnv_$(subst sim-,,$@) --images $(IMAGES) $(if $(PARAMS),--params $(PARAMS))
+
+# Regenerate the committed kernels in hls_out/ (CI checks that this changes nothing).
+hls: $(STAMP)
+	$(PY) -m hls_out.generate
 
 lint: $(STAMP)
 	$(PY) -m tb.lint

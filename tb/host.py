@@ -61,6 +61,7 @@ class PynqHost:
         self.mem_size = mem_size
         self._next = 0x1000          # keep address 0 unused: a null buffer is a bug
         self.buffers: list[Buffer] = []
+        self._shadow: dict[str, int] = {}   # init-mode registers as last written
 
     # ------------------------------------------------------------------ memory
     def alloc(self, nbytes: int, name: str, align: int = 64) -> Buffer:
@@ -125,18 +126,24 @@ class PynqHost:
     async def run_batch(self, in_buf: Buffer, out_buf: Buffer, num_reps: int,
                         timeout_cycles: int) -> int:
         await self.write_reg("doInit", 0)
+        self._shadow.pop("doInit", None)
         await self.write_reg64("in", in_buf.addr)
         await self.write_reg64("out", out_buf.addr)
         await self.write_reg("numReps", num_reps)
         return await self.start_and_wait(timeout_cycles, f"batch of {num_reps} image(s)")
 
     async def init_word(self, target_layer: int, mem: int, ind: int, thresh: int, val: int) -> None:
-        await self.write_reg("doInit", 1)
-        await self.write_reg("targetLayer", target_layer)
-        await self.write_reg("targetMem", mem)
-        await self.write_reg("targetInd", ind)
-        await self.write_reg("targetThresh", thresh)
-        await self.write_reg64("val", val)
+        """One DoMemInit call. Registers keep their values between starts, so only the ones
+        that change are written (the kernel sees the same register state either way)."""
+        want = {"doInit": 1, "targetLayer": target_layer, "targetMem": mem, "targetInd": ind,
+                "targetThresh": thresh, "val": val & 0xFFFFFFFF, "val_hi": val >> 32}
+        for name, value in want.items():
+            if self._shadow.get(name) != value:
+                if name == "val_hi":
+                    await self.ctrl.write_dword(REG["val"] + 4, value)
+                else:
+                    await self.write_reg(name, value)
+                self._shadow[name] = value
         await self.start_and_wait(1000, f"init write layer {target_layer} mem {mem} ind {ind}")
 
     async def init_layer(self, index: int, weights: np.ndarray, thresholds: np.ndarray | None,
@@ -156,4 +163,5 @@ class PynqHost:
                         await self.init_word(2 * index + 1, p, nf, t, int(per_pe[p, nf, t]) & (2**64 - 1))
                         n += 1
         await self.write_reg("doInit", 0)
+        self._shadow.clear()
         return n

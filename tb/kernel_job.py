@@ -21,7 +21,7 @@ from golden import data
 from golden.errors import BnnInputError
 from golden.images import pack_codes, pack_images, pack_scores, pixel_codes, predict, read_cifar, synthetic_images
 from golden.model import run as golden_run
-from golden.params import Params, load_params, save_hex
+from golden.params import LayerParams, Params, load_params, save_hex
 from golden.synthetic import synthetic_params
 from tb import runner
 
@@ -86,8 +86,14 @@ def prepare(job: KernelJob) -> Path:
     folder = job.folder
     folder.mkdir(parents=True, exist_ok=True)
     hexdir = folder / "params_hex"
-    kernel_params = Params({i: params[i] for i in range(first, last + 1)}, params.folding, params.source)
-    save_hex(kernel_params, hexdir)
+    preload = {i: params[i] for i in range(first, last + 1)}
+    for i in job.init_layers:
+        if i not in preload:
+            raise BnnInputError(f"init layer {i} is not in kernel {job.kernel} (layers {first}-{last})")
+        # The preload of an init-mode layer is a decoy (negated weights): only a working
+        # init path can give the expected results.
+        preload[i] = LayerParams(-params[i].weights, params[i].thresholds)
+    save_hex(Params(preload, params.folding, params.source), hexdir)
     arrays = {"in_words": in_words, "expected": expected}
     if last == 8:
         arrays["classes"] = predict(full.output)

@@ -1,0 +1,59 @@
+"""The generated kernels under Verilator, driven like a PYNQ host, bit-exact against golden/.
+
+Each run: image 0 alone (single-image latency), the rest as one numReps batch (initiation
+interval). Latency must land within 10% of the paper's Table I and the batch interval within
+2% of the slowest layer: these are simulated cycles, deterministic, not wall-clock times.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tb.kernel_job import KernelJob, PAPER_LATENCY_CYCLES, run
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def check(report: dict, images: int) -> None:
+    assert "error" not in report, report.get("error")
+    assert len(report["images"]) == images
+    bad = [im["index"] for im in report["images"] if not im["match"]]
+    assert report["mismatches"] == 0 and not bad, f"images {bad} differ from golden/"
+    t = report["timing"]
+    paper = PAPER_LATENCY_CYCLES.get(report["kernel"])
+    if paper:
+        assert abs(t["latency_cycles"] - paper) <= 0.10 * paper, (
+            f"latency {t['latency_cycles']} cycles is not within 10% of Table I ({paper})")
+    if images >= 3:
+        assert abs(t["ii_cycles"] - t["analytic_ii_cycles"]) <= 0.02 * t["analytic_ii_cycles"], (
+            f"batch interval {t['ii_cycles']} is not within 2% of the slowest layer ({t['analytic_ii_cycles']})")
+
+
+@pytest.mark.parametrize("kernel,images", [("cnv_part2", 4), ("cnv_part1", 3), ("cnv_full", 3)])
+def test_kernel_synthetic(kernel, images, tmp_path):
+    job = KernelJob(kernel, images, seed=3, out_dir=str(tmp_path / kernel))
+    check(run(job), images)
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("kernel,images", [("cnv_part2", 4), ("cnv_part1", 3), ("cnv_full", 3)])
+def test_kernel_trained(kernel, images, params_dir, cifar_file, tmp_path):
+    job = KernelJob(kernel, images, str(params_dir), str(cifar_file), out_dir=str(tmp_path / kernel))
+    report = run(job)
+    check(report, images)
+    if kernel != "cnv_part1":
+        assert all(im["class"] is not None for im in report["images"])
+
+
+def test_init_mode_matches_preload(tmp_path):
+    """Layer 0 loaded word by word through AXI4-Lite (doInit = 1) over a zeroed preload of a
+    different network: the results must be those of the intended network."""
+    job = KernelJob("cnv_part1", 2, seed=4, init_layers=[0], out_dir=str(tmp_path / "init"))
+    check(run(job), 2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kernel", ["cnv_part2", "cnv_part1", "cnv_full"])
+def test_kernel_synthetic_long(kernel, tmp_path):
+    job = KernelJob(kernel, 12, seed=5, out_dir=str(tmp_path / kernel))
+    check(run(job), 12)
