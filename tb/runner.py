@@ -2,8 +2,15 @@
 
 Every RTL test in tests/ calls :func:`run` from pytest with the module's sources, its
 parameters and the cocotb test module in tb/. Builds are cached per (toplevel, parameters)
-under build/sim_build/ so a second run does not recompile; `WAVES=1` in the environment
-builds with FST tracing and writes the waves next to the build.
+under build/sim_build/; a stamp holding a digest of the sources, options and parameters lets
+later runs skip Verilator and make altogether (they still rebuild when any source changes).
+
+`WAVES=1` in the environment builds with FST tracing (a separate build) and writes one FST
+file per run next to the build, named after the test (see :func:`run`). cocotb's Verilator
+runner adds `--trace` (VCD) when waves are on; the `--trace-fst` we add as well wins
+(Verilator 5.048 then defines VM_TRACE_FST and cocotb's verilator.cpp opens an FST writer),
+and `--trace-file` tells the simulation where to put it. Verilator's FST writer needs the
+LZ4 development files (Debian: liblz4-dev); without them we fall back to VCD and say so.
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
+import sys
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -44,11 +53,132 @@ def waves_enabled() -> bool:
     return os.environ.get("WAVES", "0") not in ("", "0")
 
 
+_FST_OK: bool | None = None
+
+
+def fst_supported() -> bool:
+    """Verilator 5.048's FST writer needs the LZ4 headers and library (Debian package
+    liblz4-dev) as well as zlib; without them WAVES=1 falls back to VCD."""
+    global _FST_OK
+    if _FST_OK is None:
+        import subprocess
+        cxx = os.environ.get("CXX", "c++")
+        try:
+            proc = subprocess.run([cxx, "-x", "c++", "-", "-o", os.devnull, "-llz4", "-lz"],
+                                  input="#include <lz4.h>\n#include <zlib.h>\n"
+                                        "int main() { return LZ4_compressBound(1) > 0 ? 0 : 1; }\n",
+                                  capture_output=True, text=True)
+            _FST_OK = proc.returncode == 0
+        except OSError:
+            _FST_OK = False
+    return _FST_OK
+
+
 def build_dir_for(toplevel: str, parameters: Mapping[str, object], tag: str = "") -> Path:
     key = json.dumps({"p": {k: str(v) for k, v in sorted(parameters.items())}, "t": tag,
                       "w": waves_enabled()}, sort_keys=True)
     digest = hashlib.sha1(key.encode()).hexdigest()[:10]
     return BUILD / "sim_build" / f"{toplevel}-{digest}"
+
+
+_VERILATOR_ID: str | None = None
+
+
+def _verilator_identity() -> str:
+    """Which Verilator builds with: its path, and the timestamps of its runtime sources so
+    that an upgrade in place invalidates cached builds and shared objects."""
+    global _VERILATOR_ID
+    if _VERILATOR_ID is None:
+        parts = [str(shutil.which("verilator"))]
+        try:
+            from tb.toolchain import verilator_root
+            inc = verilator_root() / "include"
+            for name in ("verilated.mk", "verilated.cpp", "verilated_vpi.cpp"):
+                parts.append(f"{name}:{(inc / name).stat().st_mtime_ns}")
+        except (SystemExit, OSError):
+            pass
+        _VERILATOR_ID = ";".join(parts)
+    return _VERILATOR_ID
+
+
+def _build_digest(toplevel: str, sources: list[str], parameters: Mapping[str, object],
+                  args: list[str]) -> str:
+    """Digest of everything a build depends on (source contents, options, parameters)."""
+    h = hashlib.sha1()
+    h.update(json.dumps({"top": toplevel, "args": args,
+                         "p": {k: str(v) for k, v in sorted(parameters.items())},
+                         "src": sources}, sort_keys=True).encode())
+    for src in sources:
+        h.update(Path(src).read_bytes())
+    h.update(_verilator_identity().encode())
+    return h.hexdigest()
+
+
+# Verilator's runtime library (verilated*.cpp) compiles to the same objects for every design
+# built with the same Verilator and options, and is most of a small design's build time
+# (~5 of ~6 s). We keep one copy per option set and drop it into each new build folder
+# between the `verilator` and `make` steps (fresh timestamps, so make, whose rules also
+# depend on the just-written Vtop.mk, takes them as up to date; their .d files list only
+# Verilator's own headers).
+_COPY_OBJECTS = (
+    "import pathlib, shutil, sys\n"
+    "src, dst = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])\n"
+    "for o in src.glob('verilated*.o'):\n"
+    "    if o.with_suffix('.d').exists():\n"
+    "        shutil.copyfile(o.with_suffix('.d'), dst / (o.stem + '.d'))\n"
+    "        shutil.copyfile(o, dst / o.name)\n"
+)
+
+
+def _common_objects_dir(args: list[str]) -> Path:
+    key = json.dumps({"verilator": _verilator_identity(), "args": args,
+                      "cxx": os.environ.get("CXX", "")}, sort_keys=True)
+    return BUILD / "sim_build" / f"_verilated-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
+
+
+def _make_runner(common: Path, build_dir: Path):
+    """cocotb's Verilator runner with the object copy inserted before `make`."""
+    from cocotb_tools.runner import Verilator
+
+    class _Verilator(Verilator):
+        def _build_command(self):
+            cmds = list(super()._build_command())
+            if common.is_dir() and len(cmds) == 2:
+                cmds.insert(1, [sys.executable, "-c", _COPY_OBJECTS, str(common),
+                                str(build_dir)])
+            return cmds
+
+    return _Verilator()
+
+
+def _save_common_objects(common: Path, build_dir: Path) -> None:
+    if common.is_dir():
+        return
+    tmp = common.with_name(f"{common.name}.tmp{os.getpid()}")
+    tmp.mkdir(parents=True, exist_ok=True)
+    for obj in build_dir.glob("verilated*.o"):
+        dep = obj.with_suffix(".d")
+        if dep.exists():
+            shutil.copy2(dep, tmp / dep.name)
+            shutil.copy2(obj, tmp / obj.name)
+    try:
+        tmp.rename(common)   # atomic: other workers see all of it or nothing
+    except OSError:          # another worker got there first
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _default_waves_name(toplevel: str, testcase: str | None,
+                        extra_env: Mapping[str, str], ext: str = ".fst") -> str:
+    """One FST per distinct run, so parallel tests sharing a build do not overwrite each
+    other: the pytest test name when there is one, else a digest of the run's settings."""
+    current = os.environ.get("PYTEST_CURRENT_TEST", "")
+    if current:
+        name = current.split(" ")[0].rsplit("::", 1)[-1]
+    else:
+        name = testcase or "all"
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:80]
+    digest = hashlib.sha1(json.dumps(dict(extra_env), sort_keys=True).encode()).hexdigest()[:6]
+    return f"{toplevel}-{name}-{digest}{ext}"
 
 
 def run(
@@ -62,48 +192,78 @@ def run(
     build_args: Iterable[str] = (),
     build_tag: str = "",
     seed: int | None = None,
+    waves_file: str | None = None,
 ) -> Path:
     """Build (if needed) and run `test_module` against `toplevel`; raise if any test fails.
 
     Returns the build directory. `extra_env` reaches the cocotb test through os.environ
-    (use it to pass test configuration as JSON).
+    (use it to pass test configuration as JSON). With WAVES=1 the FST goes to
+    `<build dir>/<waves_file>` (default: derived from the pytest test name) and its path is
+    printed.
     """
-    from cocotb_tools.runner import get_runner
     from cocotb_tools.check_results import get_results
+    from cocotb_tools.runner import get_runner
 
     parameters = dict(parameters or {})
+    sources = [str(Path(s).resolve()) for s in sources]
     waves = waves_enabled()
     build_dir = build_dir_for(toplevel, parameters, build_tag)
     runner = get_runner("verilator")
     args = list(VERILATOR_ARGS) + list(build_args)
+    wave_ext = ".fst"
     if waves:
-        args += ["--trace-fst", "--trace-structs"]
+        if fst_supported():
+            args += ["--trace-fst", "--trace-structs"]
+        else:
+            wave_ext = ".vcd"
+            print("waves: LZ4 development files missing (apt-get install liblz4-dev), "
+                  "writing VCD instead of FST")
     build_dir.mkdir(parents=True, exist_ok=True)
+    digest = _build_digest(toplevel, sources, parameters, args)
+    stamp = build_dir / "build.stamp"
     # pytest-xdist workers may share a build: serialise building it.
     with open(build_dir.parent / f"{build_dir.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        runner.build(
-            sources=[str(s) for s in sources],
-            hdl_toplevel=toplevel,
-            parameters=parameters,
-            build_args=args,
-            build_dir=build_dir,
-            always=False,
-            timescale=("1ns", "1ps"),
-        )
+        up_to_date = ((build_dir / toplevel).exists() and stamp.exists()
+                      and stamp.read_text() == digest)
+        if not up_to_date:
+            stamp.unlink(missing_ok=True)
+            common = _common_objects_dir(args)
+            runner = _make_runner(common, build_dir)
+            runner.build(
+                sources=sources,
+                hdl_toplevel=toplevel,
+                parameters=parameters,
+                build_args=args,
+                build_dir=build_dir,
+                always=False,
+                timescale=("1ns", "1ps"),
+                waves=waves,
+            )
+            stamp.write_text(digest)
+            _save_common_objects(common, build_dir)
     env = {k: str(v) for k, v in (extra_env or {}).items()}
     env.setdefault("PYTHONPATH", str(REPO))
+    test_args: list[str] = []
+    if waves:
+        name = waves_file or _default_waves_name(toplevel, testcase, env, wave_ext)
+        test_args = ["--trace-file", str(build_dir / name)]
+        print(f"waves: {build_dir / name}")
     results = runner.test(
         hdl_toplevel=toplevel,
+        hdl_toplevel_lang="verilog",
         test_module=test_module,
         build_dir=build_dir,
         test_dir=build_dir,
         extra_env=env,
         plusargs=list(plusargs),
+        test_args=test_args,
         testcase=testcase,
         waves=waves,
         seed=seed,
-        results_xml=f"results-{os.getpid()}.xml",
+        # Absolute and per process: cocotb rejects relative names under pytest, and
+        # xdist workers running tests on the same build must not share the file.
+        results_xml=str(build_dir / f"results-{os.getpid()}.xml"),
     )
     num_tests, num_failed = get_results(Path(results))
     if num_tests == 0:

