@@ -1,0 +1,7 @@
+"""``python -m netsim run|sweep ...`` (see :mod:`netsim.cli`)."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

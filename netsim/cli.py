@@ -1,0 +1,250 @@
+"""Command line for the BNNsplit system model: ``python -m netsim run|sweep ...``.
+
+``run`` simulates one job and prints a summary (optionally writing a pcap)::
+
+    python -m netsim run --topology split-2 --images 20 --loss 0.05 --pcap split2.pcap
+
+``sweep`` takes lists (``1,2,4``) or integer ranges (``1..4``) for any sweepable option and
+prints one table row per combination::
+
+    python -m netsim sweep --topology split --boards 1..4 --loss 0,0.05 --images 100
+    python -m netsim sweep --topology split-2 --rate 10M,100M,1G --host-overhead 0,100us,1ms
+    python -m netsim sweep --topology full,split --batch 1,4,16
+
+Durations take units (``50us``, ``1.5ms``; bare numbers are seconds), rates take k/M/G
+suffixes (``100M``). ``--kernel part1=348023,115200`` replaces a kernel's latency and
+interval cycles (e.g. with numbers measured on the RTL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import re
+import sys
+from typing import Any, Callable, Optional, Sequence
+
+from .config import ConfigError, TopologyConfig
+from .faults import GilbertElliott
+from .kernel import PYNQ_CLOCK_HZ, KernelTiming
+from .simtime import parse_duration
+from .sweep import format_table, rows, steady_state_estimate, sweep
+from .topology import run
+from .transport import LinkFailure
+
+
+def parse_rate(text: str) -> float:
+    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([kKMG]?)(?:b/?ps|bit/s)?\s*", text)
+    if not m:
+        raise ValueError(f"cannot parse rate {text!r} (examples: 1e9, 100M, 1G)")
+    return float(m.group(1)) * {"": 1, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9}[m.group(2)]
+
+
+def _int(text: str) -> int:
+    return int(text)
+
+
+def _prob(text: str) -> float:
+    return float(text)
+
+
+# option -> (config field for TopologyConfig.replace, parser)
+SWEEPABLE: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "topology": ("topology", str),
+    "boards": ("replicas", _int),
+    "images": ("images", _int),
+    "batch": ("batch", _int),
+    "interval": ("image_interval_ps", parse_duration),
+    "rate": ("rate_bps", parse_rate),
+    "mtu": ("mtu", _int),
+    "protocol": ("protocol", str),
+    "propagation": ("propagation_ps", parse_duration),
+    "switch_latency": ("switch_latency_ps", parse_duration),
+    "host_overhead": ("host_overhead_ps", parse_duration),
+    "send_overhead": ("host_send_overhead_ps", parse_duration),
+    "recv_overhead": ("host_recv_overhead_ps", parse_duration),
+    "invoke_overhead": ("invoke_overhead_ps", parse_duration),
+    "loss": ("loss", _prob),
+    "corrupt": ("corrupt", _prob),
+    "duplicate": ("duplicate", _prob),
+    "reorder": ("reorder", _prob),
+    "reorder_delay": ("reorder_delay_ps", parse_duration),
+    "jitter": ("jitter_ps", parse_duration),
+    "rto": ("rto_ps", parse_duration),
+    "max_retries": ("max_retries", _int),
+    "window": ("window_bytes", _int),
+    "seed": ("seed", _int),
+}
+
+
+def expand(text: str, parser: Callable[[str], Any]) -> list[Any]:
+    """``"1..4"`` -> [1, 2, 3, 4]; ``"0,0.05"`` -> [0.0, 0.05]."""
+    values: list[Any] = []
+    for part in text.split(","):
+        part = part.strip()
+        m = re.fullmatch(r"(-?\d+)\.\.(-?\d+)", part)
+        if m:
+            lo, hi = int(m.group(1)), int(m.group(2))
+            if hi < lo:
+                raise ValueError(f"empty range {part!r}")
+            values.extend(parser(str(v)) for v in range(lo, hi + 1))
+        elif part:
+            values.append(parser(part))
+    if not values:
+        raise ValueError(f"no values in {text!r}")
+    return values
+
+
+def _parse_burst(text: str) -> GilbertElliott:
+    parts = [float(x) for x in text.split(":")]
+    if not 2 <= len(parts) <= 4:
+        raise ValueError("--burst wants P_ENTER_BAD:P_LEAVE_BAD[:LOSS_GOOD[:LOSS_BAD]]")
+    return GilbertElliott(*parts)
+
+
+def _parse_down(text: str) -> tuple[int, Optional[int]]:
+    start, sep, end = text.partition("-")
+    if not sep:
+        raise ValueError(f"--down wants START-END (e.g. 1ms-5ms, or 1ms- for forever), got {text!r}")
+    return parse_duration(start), (parse_duration(end) if end.strip() not in ("", "inf") else None)
+
+
+def _parse_kernel(text: str) -> tuple[str, KernelTiming]:
+    name, sep, rest = text.partition("=")
+    nums = rest.split(",")
+    if not sep or len(nums) not in (2, 3):
+        raise ValueError(f"--kernel wants NAME=LATENCY,INTERVAL[,CLOCK_HZ], got {text!r}")
+    clock = float(nums[2]) if len(nums) == 3 else PYNQ_CLOCK_HZ
+    return name.strip(), KernelTiming(int(nums[0]), int(nums[1]), clock)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m netsim", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, helptext in (("run", "simulate one job and print a summary"),
+                           ("sweep", "simulate every combination of the given lists, print a table")):
+        sp = sub.add_parser(name, help=helptext)
+        sp.add_argument("--config", help="JSON file with a TopologyConfig (options override it)")
+        sp.add_argument("--topology", help="full, split, split-N or full-N (default split)")
+        sp.add_argument("--boards", "--replicas", dest="boards",
+                        help="conv replicas (split) or full boards (full)")
+        sp.add_argument("--images", help="images in the job (default 20)")
+        sp.add_argument("--batch", help="images per kernel invocation, numReps (default 1)")
+        sp.add_argument("--interval", help="host submits one image per interval (default 0: all at once)")
+        sp.add_argument("--rate", help="line rate, e.g. 1G, 100M (default 1G)")
+        sp.add_argument("--mtu")
+        sp.add_argument("--protocol", help="tcp or udp")
+        sp.add_argument("--propagation", help="cable propagation delay (default 25ns)")
+        sp.add_argument("--switch-latency", dest="switch_latency")
+        sp.add_argument("--no-switch", action="store_true", help="direct cables instead of a switch")
+        sp.add_argument("--host-overhead", dest="host_overhead", help="software cost per message, send and receive")
+        sp.add_argument("--send-overhead", dest="send_overhead")
+        sp.add_argument("--recv-overhead", dest="recv_overhead")
+        sp.add_argument("--invoke-overhead", dest="invoke_overhead",
+                        help="driver time per kernel start, serial with the kernel (PYNQ Python)")
+        sp.add_argument("--loss", help="per-frame loss probability")
+        sp.add_argument("--corrupt", help="per-frame corruption probability (bit flips, caught by FCS)")
+        sp.add_argument("--duplicate")
+        sp.add_argument("--reorder", help="probability a frame is held back by --reorder-delay")
+        sp.add_argument("--reorder-delay", dest="reorder_delay")
+        sp.add_argument("--jitter", help="max extra delay per frame (order preserving)")
+        sp.add_argument("--burst", help="Gilbert-Elliott burst loss P_ENTER:P_LEAVE[:LOSS_GOOD[:LOSS_BAD]]")
+        sp.add_argument("--down", action="append", default=[], help="link down interval START-END (repeatable)")
+        sp.add_argument("--rto")
+        sp.add_argument("--max-retries", dest="max_retries")
+        sp.add_argument("--window")
+        sp.add_argument("--seed")
+        sp.add_argument("--kernel", action="append", default=[],
+                        help="NAME=LATENCY,INTERVAL[,CLOCK_HZ] cycles for full, part1 or part2")
+        sp.add_argument("--json", action="store_true", help="print JSON instead of text")
+        if name == "run":
+            sp.add_argument("--pcap", help="write every frame to this pcap file")
+            sp.add_argument("--per-image", dest="per_image", action="store_true",
+                            help="also print each image's submit/complete times and latency")
+            sp.add_argument("--pcap-hops", dest="pcap_hops", choices=("all", "first"), default="all",
+                            help="capture every cable (all) or only cables leaving a node (first)")
+    return p
+
+
+def base_config(args: argparse.Namespace) -> TopologyConfig:
+    cfg = TopologyConfig()
+    if args.config:
+        with open(args.config) as f:
+            cfg = TopologyConfig.from_dict(json.load(f))
+    link = cfg.link
+    faults = link.faults
+    if args.no_switch:
+        link = dataclasses.replace(link, switch=False)
+    if args.burst:
+        faults = dataclasses.replace(faults, burst=_parse_burst(args.burst))
+    if args.down:
+        faults = dataclasses.replace(faults, down=tuple(_parse_down(d) for d in args.down))
+    kernels = dict(cfg.kernels)
+    for k in args.kernel:
+        name, timing = _parse_kernel(k)
+        kernels[name] = timing
+    return dataclasses.replace(cfg, link=dataclasses.replace(link, faults=faults), kernels=kernels)
+
+
+def axes_from_args(args: argparse.Namespace, allow_lists: bool) -> dict[str, list[Any]]:
+    axes = {}
+    for opt, (field, parser) in SWEEPABLE.items():
+        text = getattr(args, opt)
+        if text is None:
+            continue
+        values = expand(text, parser)
+        if not allow_lists and len(values) > 1:
+            raise ValueError(f"--{opt.replace('_', '-')} {text!r}: lists and ranges are for 'sweep'")
+        axes[field] = values
+    # A topology name like split-3 fixes the replica count; don't also inherit a default.
+    if "topology" in axes and "replicas" not in axes:
+        axes["replicas"] = [None]
+    return axes
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        base = base_config(args)
+        axes = axes_from_args(args, allow_lists=args.command == "sweep")
+        if args.command == "run":
+            cfg = base.replace(**{k: v[0] for k, v in axes.items()})
+            try:
+                result = run(cfg, pcap=args.pcap, pcap_hops=args.pcap_hops)
+            except LinkFailure as e:
+                print(f"link failure: {e}", file=sys.stderr)
+                return 2
+            if args.json:
+                print(json.dumps({"config": cfg.to_dict(), **result.row(),
+                                  "latency_s": [t / 1e12 for t in result.latencies_ps],
+                                  "board_busy": result.board_busy,
+                                  "link_utilisation": result.link_utilisation,
+                                  "counters": {k: dict(v) for k, v in result.counters.items()}},
+                                 indent=2, default=str))
+            else:
+                print(result.summary())
+                if args.per_image:
+                    print(" image  submitted ms  completed ms  latency ms")
+                    for k, (s, c) in enumerate(zip(result.submitted_ps, result.completed_ps)):
+                        print(f"{k:6d}  {s / 1e9:12.3f}  {c / 1e9:12.3f}  {(c - s) / 1e9:10.3f}")
+                print(f"kernel-only bound: {steady_state_estimate(cfg):.1f} img/s")
+                if args.pcap:
+                    print(f"pcap: {args.pcap}")
+            return 0
+        shown = {k: v for k, v in axes.items() if len(v) > 1 or k in ("replicas",) and v != [None]}
+        fixed = {k: v[0] for k, v in axes.items() if k not in shown}
+        points = sweep(base.replace(**fixed), shown)
+        if args.json:
+            print(json.dumps(rows(points), indent=2, default=str))
+        else:
+            print(format_table(points))
+        return 0 if all(p.ok for p in points) else 2
+    except (ConfigError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,239 @@
+"""Configuration of a simulated BNNsplit system: link, transport, kernels and topology.
+
+Topologies (``topology`` field):
+
+* ``full``    host -> one full CNV-W2A2 board -> host (``full-N``: N full boards in parallel,
+  round-robin, a baseline to compare splitting against);
+* ``split``   host -> conv board (part 1) -> FC board (part 2) -> host;
+* ``split-N`` N conv replicas -> one FC board: the host dispatches images round-robin, the FC
+  board re-orders results by image id before sending them back to the host.
+
+All times are integer picoseconds (:mod:`netsim.simtime`); :meth:`TopologyConfig.from_dict`
+also accepts strings such as ``"50us"`` for any ``*_ps`` field. Everything is validated with
+clear :class:`ConfigError` messages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+from .faults import FaultConfig, FaultConfigError, GilbertElliott
+from .frames import DEFAULT_MTU, MIN_MTU, PROTOCOLS
+from .kernel import DEFAULT_KERNELS, KernelConfigError, KernelTiming
+from .simtime import parse_duration
+from .transport import TransportConfig, TransportConfigError
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def _require(name: str, value: Any, kind: type | tuple[type, ...]) -> None:
+    # bool is an int subclass; "images": true is a config mistake, not 1.
+    if isinstance(value, bool) or not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ConfigError(f"{name} must be {names}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class LinkConfig:
+    """Every cable in the system (host and boards all at the same Ethernet speed)."""
+
+    rate_bps: float = 1e9  # Gigabit Ethernet (PYNQ-Z1's port)
+    mtu: int = DEFAULT_MTU
+    protocol: str = "tcp"  # "tcp" or "udp" (UDP + 12-byte reliability shim)
+    propagation_ps: int = 25_000  # ~5 m of cable at ~2e8 m/s
+    switch: bool = True  # one store-and-forward switch; False = a direct cable per pair
+    switch_latency_ps: int = 1_000_000  # 1 us forwarding latency beyond receiving the frame
+    host_send_overhead_ps: int = 10_000_000  # 10 us software cost per message sent
+    host_recv_overhead_ps: int = 10_000_000  # 10 us per message received
+    faults: FaultConfig = field(default_factory=FaultConfig)
+
+    def validate(self) -> None:
+        _require("rate_bps", self.rate_bps, (int, float))
+        _require("mtu", self.mtu, int)
+        for name in ("propagation_ps", "switch_latency_ps", "host_send_overhead_ps",
+                     "host_recv_overhead_ps"):
+            _require(name, getattr(self, name), int)
+        if not self.rate_bps > 0:
+            raise ConfigError(f"link rate must be > 0 b/s, got {self.rate_bps!r}")
+        if self.protocol not in PROTOCOLS:
+            raise ConfigError(f"unknown protocol {self.protocol!r}, expected one of {PROTOCOLS}")
+        if not MIN_MTU <= self.mtu <= 9000:
+            raise ConfigError(f"MTU must be in {MIN_MTU}..9000, got {self.mtu}")
+        for name in ("propagation_ps", "switch_latency_ps", "host_send_overhead_ps",
+                     "host_recv_overhead_ps"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
+        try:
+            self.faults.validate()
+        except FaultConfigError as e:
+            raise ConfigError(f"faults: {e}") from None
+
+
+_TOPOLOGY = re.compile(r"^(full|split)(?:-(-?\d+))?$")
+
+
+@dataclass(frozen=True)
+class TopologyConfig:
+    topology: str = "split"
+    replicas: Optional[int] = None  # None: from the name ("split-3") or 1
+    images: int = 20  # images in the job
+    batch: int = 1  # images per kernel invocation (numReps)
+    image_interval_ps: int = 0  # host submits image i at i * interval (0: whole job at t=0)
+    seed: int = 0
+    link: LinkConfig = field(default_factory=LinkConfig)
+    transport: TransportConfig = field(default_factory=TransportConfig)
+    kernels: Mapping[str, KernelTiming] = field(default_factory=lambda: dict(DEFAULT_KERNELS))
+
+    # ---- derived ----------------------------------------------------------------------
+
+    @property
+    def kind(self) -> str:
+        """``"full"`` or ``"split"``."""
+        return self._parse()[0]
+
+    @property
+    def n(self) -> int:
+        """Number of conv replicas (split) or of full boards (full)."""
+        return self._parse()[1]
+
+    @property
+    def board_names(self) -> list[str]:
+        if self.kind == "full":
+            return [f"full{i}" for i in range(self.n)]
+        return [f"conv{i}" for i in range(self.n)] + ["fc"]
+
+    def _parse(self) -> tuple[str, int]:
+        _require("topology", self.topology, str)
+        if self.replicas is not None:
+            _require("replicas", self.replicas, int)
+        m = _TOPOLOGY.match(str(self.topology).strip().lower())
+        if not m:
+            raise ConfigError(f"unknown topology {self.topology!r}; expected full, split, "
+                              f"split-N or full-N")
+        kind, num = m.group(1), m.group(2)
+        n_name = int(num) if num is not None else None
+        if n_name is not None and self.replicas is not None and n_name != self.replicas:
+            raise ConfigError(f"topology {self.topology!r} says {n_name} replicas but "
+                              f"replicas={self.replicas}")
+        n = n_name if n_name is not None else (self.replicas if self.replicas is not None else 1)
+        if n < 1:
+            raise ConfigError(f"{kind} needs N >= 1 replicas, got {n}")
+        return kind, n
+
+    def validate(self) -> "TopologyConfig":
+        kind, _ = self._parse()
+        for name in ("images", "batch", "image_interval_ps", "seed"):
+            _require(name, getattr(self, name), int)
+        if self.images < 1:
+            raise ConfigError(f"images must be >= 1, got {self.images}")
+        if self.batch < 1:
+            raise ConfigError(f"batch must be >= 1, got {self.batch}")
+        if self.image_interval_ps < 0:
+            raise ConfigError(f"image_interval_ps must be >= 0, got {self.image_interval_ps}")
+        self.link.validate()
+        try:
+            self.transport.validate()
+        except TransportConfigError as e:
+            raise ConfigError(f"transport: {e}") from None
+        needed = ["full"] if kind == "full" else ["part1", "part2"]
+        for name in needed:
+            if name not in self.kernels:
+                raise ConfigError(f"topology {kind} needs kernel timing {name!r}")
+            try:
+                self.kernels[name].validate(name)
+            except KernelConfigError as e:
+                raise ConfigError(str(e)) from None
+        return self
+
+    # ---- dict / JSON ------------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "TopologyConfig":
+        """Build from nested dicts (e.g. parsed JSON); unknown keys are errors."""
+        d = dict(d)
+        link = dict(d.pop("link", {}) or {})
+        faults = dict(link.pop("faults", {}) or {})
+        burst = faults.pop("burst", None)
+        if burst is not None:
+            faults["burst"] = _build(GilbertElliott, burst, "link.faults.burst")
+        if "down" in faults:
+            faults["down"] = tuple(tuple(_ps(v, "down") if v is not None else None for v in iv)
+                                   for iv in faults["down"])
+        link["faults"] = _build(FaultConfig, faults, "link.faults")
+        d["link"] = _build(LinkConfig, link, "link")
+        d["transport"] = _build(TransportConfig, d.pop("transport", {}) or {}, "transport")
+        kernels = dict(DEFAULT_KERNELS)
+        for name, k in (d.pop("kernels", {}) or {}).items():
+            kernels[name] = k if isinstance(k, KernelTiming) else _build(KernelTiming, k, f"kernels.{name}")
+        d["kernels"] = kernels
+        return _build(cls, d, "config").validate()
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def replace(self, **overrides: Any) -> "TopologyConfig":
+        """Copy with fields changed by flat name, searched in this config, ``link``,
+        ``link.faults`` and ``transport`` (e.g. ``replace(replicas=2, loss=0.05, rate_bps=1e8)``).
+        ``host_overhead_ps`` sets both host overheads, ``invoke_overhead_ps`` every kernel's
+        per-invocation driver cost."""
+        top, link, faults, transport = {}, {}, {}, {}
+        names = {f.name for f in dataclasses.fields(self)}
+        for key, value in overrides.items():
+            if key == "host_overhead_ps":
+                link["host_send_overhead_ps"] = link["host_recv_overhead_ps"] = value
+            elif key == "invoke_overhead_ps":
+                top["kernels"] = {name: dataclasses.replace(k, invoke_overhead_ps=value)
+                                  for name, k in self.kernels.items()}
+            elif key in names:
+                top[key] = value
+            elif key in _field_names(LinkConfig):
+                link[key] = value
+            elif key in _field_names(FaultConfig):
+                faults[key] = value
+            elif key in _field_names(TransportConfig):
+                transport[key] = value
+            else:
+                raise ConfigError(f"unknown config field {key!r}")
+        new_link = dataclasses.replace(self.link, faults=dataclasses.replace(self.link.faults, **faults),
+                                       **link)
+        return dataclasses.replace(self, link=new_link,
+                                   transport=dataclasses.replace(self.transport, **transport),
+                                   **top).validate()
+
+
+def _field_names(cls) -> set[str]:
+    return {f.name for f in dataclasses.fields(cls)}
+
+
+def _ps(value: Any, name: str) -> int:
+    if isinstance(value, bool):
+        raise ConfigError(f"{name}: expected a duration, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_duration(value)
+        except ValueError as e:
+            raise ConfigError(f"{name}: {e}") from None
+    raise ConfigError(f"{name}: durations are int picoseconds or strings like '50us', got {value!r}")
+
+
+def _build(cls, values: Any, where: str):
+    if isinstance(values, cls):
+        return values
+    if not isinstance(values, Mapping):
+        raise ConfigError(f"{where}: expected a mapping, got {type(values).__name__}")
+    known = _field_names(cls)
+    unknown = set(values) - known
+    if unknown:
+        raise ConfigError(f"{where}: unknown field(s) {sorted(unknown)}; known: {sorted(known)}")
+    kwargs = {k: (_ps(v, f"{where}.{k}") if k.endswith("_ps") else v) for k, v in values.items()}
+    try:
+        return cls(**kwargs)
+    except TypeError as e:
+        raise ConfigError(f"{where}: {e}") from None

@@ -1,0 +1,120 @@
+"""A board's accelerator kernel as a discrete-event server (no RTL needed).
+
+Each PYNQ-Z1 board runs one FINN-style dataflow kernel (the full CNV-W2A2 network, the conv
+part 1 or the FC part 2). The host driver starts it with ``numReps = B`` images; a batch of
+``B`` images then takes ``latency + (B - 1) * interval`` cycles: ``latency`` is the time one
+image needs to flow through the whole pipeline, ``interval`` the steady-state initiation
+interval set by the slowest layer. Results are read back when the batch is done (``ap_done``).
+
+The cycle counts come from the caller: analytic ones (the defaults below) or ones measured on
+the RTL in Verilator. Defaults, at the PYNQ-Z1's 100 MHz:
+
+* latency = the paper's single-image execution times (Table I): full 4867.77 us, part 1
+  3480.23 us, part 2 1389.70 us -> 486777, 348023, 138970 cycles;
+* interval = the slowest layer's MVAU cycles per image (DESIGN.md): layer 3 with 115200 cycles
+  for full and part 1; layers 6/7 with 65536 for part 2.
+
+The server never looks at clock edges: it schedules the end of each batch.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import Callable
+
+from .events import Scheduler
+from .simtime import cycles_to_ps
+
+PYNQ_CLOCK_HZ = 100_000_000
+
+
+class KernelConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class KernelTiming:
+    latency_cycles: int
+    interval_cycles: int
+    clock_hz: float = PYNQ_CLOCK_HZ
+    invoke_overhead_ps: int = 0  # driver cost per kernel start (register writes, buffer sync)
+
+    def validate(self, name: str = "kernel") -> None:
+        if self.latency_cycles <= 0 or self.interval_cycles <= 0:
+            raise KernelConfigError(f"{name}: latency and interval cycles must be > 0, "
+                                    f"got {self.latency_cycles}, {self.interval_cycles}")
+        if self.clock_hz <= 0:
+            raise KernelConfigError(f"{name}: clock must be > 0 Hz, got {self.clock_hz}")
+        if self.invoke_overhead_ps < 0:
+            raise KernelConfigError(f"{name}: invoke overhead must be >= 0")
+
+    def batch_ps(self, images: int) -> int:
+        """Duration of one kernel run over ``images`` images."""
+        if images < 1:
+            raise ValueError("a batch has at least one image")
+        cycles = self.latency_cycles + (images - 1) * self.interval_cycles
+        return self.invoke_overhead_ps + cycles_to_ps(cycles, self.clock_hz)
+
+
+DEFAULT_KERNELS: dict[str, KernelTiming] = {
+    "full": KernelTiming(486777, 115200),
+    "part1": KernelTiming(348023, 115200),
+    "part2": KernelTiming(138970, 65536),
+}
+
+Compute = Callable[[int, bytes], bytes]  # (image id, input payload) -> output payload
+Done = Callable[[int, bytes], None]  # (image id, output payload)
+
+
+class KernelServer:
+    """Batches inputs and runs them through the kernel one batch at a time.
+
+    A batch starts when the kernel is idle and ``min(batch, inputs still expected)`` inputs
+    are queued, so the last batch of a job may be short. ``expected`` is the number of inputs
+    this board will see in the job (the host dispatches round-robin, so it is known).
+    """
+
+    def __init__(self, sched: Scheduler, name: str, timing: KernelTiming, batch: int,
+                 expected: int, compute: Compute, on_done: Done):
+        timing.validate(name)
+        if batch < 1:
+            raise KernelConfigError(f"{name}: batch must be >= 1, got {batch}")
+        self.sched = sched
+        self.name = name
+        self.timing = timing
+        self.batch = batch
+        self.expected = expected
+        self.compute = compute
+        self.on_done = on_done
+        self.counters: Counter[str] = Counter()
+        self.busy_ps = 0
+        self._queue: deque[tuple[int, bytes]] = deque()
+        self._started = 0
+        self._running = False
+
+    def submit(self, image_id: int, payload: bytes) -> None:
+        self.counters["inputs"] += 1
+        self._queue.append((image_id, payload))
+        self._maybe_start()
+
+    def _maybe_start(self) -> None:
+        if self._running or not self._queue:
+            return
+        want = min(self.batch, max(self.expected - self._started, 1))
+        if len(self._queue) < want:
+            return
+        jobs = [self._queue.popleft() for _ in range(min(self.batch, len(self._queue)))]
+        self._started += len(jobs)
+        duration = self.timing.batch_ps(len(jobs))
+        self._running = True
+        self.busy_ps += duration
+        self.counters["invocations"] += 1
+        self.sched.call_later(duration, self._finish, jobs)
+
+    def _finish(self, jobs: list[tuple[int, bytes]]) -> None:
+        self._running = False
+        for image_id, payload in jobs:
+            self.counters["images"] += 1
+            self.on_done(image_id, self.compute(image_id, payload))
+        self._maybe_start()

@@ -1,0 +1,219 @@
+"""Application messages exchanged between the host and the BNNsplit boards.
+
+Three things cross the network per CIFAR-10 image (see DESIGN.md, "Hardware facts"):
+
+* the packed input image, host -> conv (or full) board: 384 little-endian 64-bit words of pixel
+  codes, 3072 bytes;
+* the split tensor after layer 5, conv board -> FC board: 256 channels x 2 bit = 64 bytes
+  (other cuts give other sizes, so the tensor length is not fixed);
+* the score vector, FC (or full) board -> host: 16 words = 64 signed 16-bit scores, 128 bytes.
+
+Each message is a fixed 16-byte header followed by the payload. Header layout (little-endian,
+``struct`` format ``<4sBBHII``, every field naturally aligned)::
+
+    offset size field
+         0    4 magic        b"BNSP"
+         4    1 version      1
+         5    1 type         1 = image, 2 = split tensor, 3 = scores
+         6    2 reserved     0 (decoders reject other values so the field can get a meaning
+                             in a later version without old decoders misreading it)
+         8    4 image_id     u32, the image's index in the job; results are re-ordered by it
+        12    4 length       u32, payload bytes that follow the header
+
+Messages travel over a byte stream (the reliable transport in :mod:`netsim.transport`), so a
+receiver uses :class:`StreamDecoder` to cut the stream back into messages.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Iterable
+
+import numpy as np
+
+MAGIC = b"BNSP"
+VERSION = 1
+HEADER = struct.Struct("<4sBBHII")
+HEADER_BYTES = HEADER.size  # 16
+
+IMAGE_BYTES = 3072  # 32 x 32 pixels x 3 channels, one byte code each = 384 x 64-bit words
+SPLIT_TENSOR_BYTES = 64  # after layer 5: 256 channels x 2 bit
+SCORES_BYTES = 128  # 64 x int16 (classes 0-9 used, 10-63 padding)
+NUM_SCORES = SCORES_BYTES // 2
+MAX_PAYLOAD = 1 << 20  # sanity bound: a corrupt length field must not make a receiver wait for GBs
+
+
+class MessageType(IntEnum):
+    IMAGE = 1
+    TENSOR = 2
+    SCORES = 3
+
+
+# Payload size each type must have; None = variable (1..MAX_PAYLOAD), depends on the cut.
+FIXED_PAYLOAD = {MessageType.IMAGE: IMAGE_BYTES, MessageType.TENSOR: None,
+                 MessageType.SCORES: SCORES_BYTES}
+
+
+class MessageError(ValueError):
+    """A byte string is not a valid BNSP message."""
+
+
+class BadMagic(MessageError):
+    pass
+
+
+class BadVersion(MessageError):
+    pass
+
+
+class BadType(MessageError):
+    pass
+
+
+class BadLength(MessageError):
+    pass
+
+
+class Truncated(MessageError):
+    pass
+
+
+def _check_length(mtype: MessageType, length: int) -> None:
+    fixed = FIXED_PAYLOAD[mtype]
+    if fixed is not None and length != fixed:
+        raise BadLength(f"{mtype.name} payload must be {fixed} bytes, header says {length}")
+    if not 1 <= length <= MAX_PAYLOAD:
+        raise BadLength(f"{mtype.name} payload length {length} outside 1..{MAX_PAYLOAD}")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One application message. Validated on construction."""
+
+    type: MessageType
+    image_id: int
+    payload: bytes
+
+    def __post_init__(self) -> None:
+        try:
+            mtype = MessageType(self.type)
+        except ValueError:
+            raise BadType(f"unknown message type {self.type!r}") from None
+        object.__setattr__(self, "type", mtype)
+        object.__setattr__(self, "payload", bytes(self.payload))
+        if not 0 <= self.image_id < 2**32:
+            raise ValueError(f"image_id {self.image_id} does not fit in u32")
+        _check_length(mtype, len(self.payload))
+
+    @property
+    def size(self) -> int:
+        """Bytes on the transport stream: header + payload."""
+        return HEADER_BYTES + len(self.payload)
+
+    def encode(self) -> bytes:
+        return HEADER.pack(MAGIC, VERSION, self.type, 0, self.image_id, len(self.payload)) + self.payload
+
+    def __repr__(self) -> str:
+        return f"Message({self.type.name}, image_id={self.image_id}, {len(self.payload)} B)"
+
+
+def decode_header(data: bytes) -> tuple[MessageType, int, int]:
+    """Validate a 16-byte header; returns (type, image_id, payload length)."""
+    if len(data) < HEADER_BYTES:
+        raise Truncated(f"header needs {HEADER_BYTES} bytes, got {len(data)}")
+    magic, version, mtype, reserved, image_id, length = HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise BadMagic(f"bad magic {magic!r}, expected {MAGIC!r}")
+    if version != VERSION:
+        raise BadVersion(f"unsupported version {version}, expected {VERSION}")
+    try:
+        mtype = MessageType(mtype)
+    except ValueError:
+        raise BadType(f"unknown message type {mtype}") from None
+    if reserved != 0:
+        raise MessageError(f"reserved header field is {reserved:#06x}, must be 0")
+    _check_length(mtype, length)
+    return mtype, image_id, length
+
+
+def decode(data: bytes) -> Message:
+    """Decode exactly one message (no trailing bytes allowed)."""
+    mtype, image_id, length = decode_header(data)
+    end = HEADER_BYTES + length
+    if len(data) < end:
+        raise Truncated(f"{mtype.name} message needs {end} bytes, got {len(data)}")
+    if len(data) > end:
+        raise BadLength(f"{len(data) - end} trailing bytes after a {end}-byte {mtype.name} message")
+    return Message(mtype, image_id, data[HEADER_BYTES:end])
+
+
+class StreamDecoder:
+    """Cuts an in-order byte stream back into messages.
+
+    Feed it bytes as they become contiguous; it returns every message completed so far and
+    keeps the partial rest. A bad header raises :class:`MessageError` immediately (the
+    transport guarantees an intact stream, so this means a protocol bug, not line noise).
+    """
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buf)
+
+    def feed(self, data: bytes) -> list[Message]:
+        self._buf += data
+        out = []
+        while len(self._buf) >= HEADER_BYTES:
+            mtype, image_id, length = decode_header(self._buf)
+            end = HEADER_BYTES + length
+            if len(self._buf) < end:
+                break
+            out.append(Message(mtype, image_id, bytes(self._buf[HEADER_BYTES:end])))
+            del self._buf[:end]
+        return out
+
+
+def decode_stream(data: bytes) -> list[Message]:
+    """Decode a complete stream of back-to-back messages."""
+    dec = StreamDecoder()
+    msgs = dec.feed(data)
+    if dec.buffered:
+        raise Truncated(f"{dec.buffered} bytes of an incomplete message at the end of the stream")
+    return msgs
+
+
+# --- builders for the three payloads ----------------------------------------------------
+
+def image_message(image_id: int, packed: bytes | np.ndarray) -> Message:
+    """Packed image: 3072 bytes, or the 384 64-bit words the host writes to the AXI RAM."""
+    if isinstance(packed, np.ndarray):
+        dtype = "<u8" if packed.dtype.itemsize == 8 else np.uint8
+        packed = packed.astype(dtype, copy=False).tobytes()
+    return Message(MessageType.IMAGE, image_id, packed)
+
+
+def tensor_message(image_id: int, tensor: bytes) -> Message:
+    return Message(MessageType.TENSOR, image_id, tensor)
+
+
+def scores_message(image_id: int, scores: Iterable[int]) -> Message:
+    """Score vector: 64 signed 16-bit scores (fewer are zero-padded, as layer 8's rows 10-63)."""
+    arr = np.zeros(NUM_SCORES, dtype="<i2")
+    vals = np.asarray(list(scores), dtype=np.int64)
+    if vals.size > NUM_SCORES:
+        raise ValueError(f"at most {NUM_SCORES} scores, got {vals.size}")
+    if vals.size and (vals.min() < -32768 or vals.max() > 32767):
+        raise ValueError("scores must fit in int16")
+    arr[: vals.size] = vals
+    return Message(MessageType.SCORES, image_id, arr.tobytes())
+
+
+def scores_of(msg: Message) -> np.ndarray:
+    """The 64 int16 scores carried by a SCORES message."""
+    if msg.type != MessageType.SCORES:
+        raise BadType(f"expected a SCORES message, got {msg.type.name}")
+    return np.frombuffer(msg.payload, dtype="<i2").astype(np.int16)

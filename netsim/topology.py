@@ -1,0 +1,335 @@
+"""Discrete-event model of a whole BNNsplit system: host, boards, network, no RTL.
+
+Builds the topology of a :class:`~netsim.config.TopologyConfig` on a :class:`Network`:
+
+* ``full-N``: host <-> full board i (image in, scores back on the same connection);
+* ``split-N``: host -> conv board i (images), conv i -> FC board (64-byte split tensors),
+  FC board -> host (scores). The FC board re-orders its results by image id before sending
+  them, so the host receives scores in image order.
+
+The host submits image ``k`` at ``k * image_interval_ps`` to board ``k mod N`` (round robin).
+Each board's accelerator is a :class:`~netsim.kernel.KernelServer`; what it computes is a
+pluggable function (default: deterministic hash stubs, so the host can check every result
+came back for the right image; pass the golden model's functions to carry real data). The
+per-image cycle counts come from the config (analytic defaults or numbers measured on RTL).
+
+:func:`run` runs the system on a pure-Python :class:`~netsim.events.EventLoop` and returns a
+:class:`RunResult`: per-image latency, throughput, board busy %, link utilisation, frame and
+retransmission counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Optional, Sequence
+
+from .config import TopologyConfig
+from .events import EventLoop, Scheduler
+from .kernel import Compute, KernelServer
+from .messages import IMAGE_BYTES, SCORES_BYTES, SPLIT_TENSOR_BYTES, Message, MessageType, \
+    image_message, tensor_message
+from .network import Network
+from .simtime import PS_PER_S, format_duration
+from .transport import Endpoint
+from .wire import Tap
+
+
+class ProtocolError(RuntimeError):
+    """A board received a message it has no business receiving."""
+
+
+# ---- placeholder computations (deterministic, so results can be checked end to end) ------
+
+def synthetic_image(image_id: int, seed: int = 0) -> bytes:
+    return random.Random(f"{seed}/image/{image_id}").randbytes(IMAGE_BYTES)
+
+
+def stub_part1(image_id: int, image: bytes) -> bytes:
+    return hashlib.blake2b(image, digest_size=SPLIT_TENSOR_BYTES).digest()
+
+
+def stub_part2(image_id: int, tensor: bytes) -> bytes:
+    return hashlib.shake_128(tensor).digest(SCORES_BYTES)
+
+
+def stub_full(image_id: int, image: bytes) -> bytes:
+    # Same as part 1 followed by part 2: full and split systems must agree.
+    return stub_part2(image_id, stub_part1(image_id, image))
+
+
+DEFAULT_COMPUTE: dict[str, Compute] = {"full": stub_full, "part1": stub_part1, "part2": stub_part2}
+
+
+# ---- results ---------------------------------------------------------------------------
+
+@dataclass
+class RunResult:
+    config: TopologyConfig
+    submitted_ps: list[int]
+    completed_ps: list[int]
+    arrival_order: list[int]  # image ids in the order their scores reached the host
+    scores: dict[int, bytes]
+    mismatches: list[int]  # image ids whose scores differ from the reference computation
+    end_ps: int  # when the simulation went idle (trailing ACKs included)
+    board_busy_ps: dict[str, int]
+    cpu_busy_ps: dict[str, int]
+    wire_busy_ps: dict[str, int]
+    counters: dict[str, Counter]
+    wire_counters: dict[str, Counter] = field(default_factory=dict)
+
+    @property
+    def images(self) -> int:
+        return len(self.completed_ps)
+
+    @property
+    def makespan_ps(self) -> int:
+        """First image submitted -> last scores delivered to the host (the job's response time)."""
+        return max(self.completed_ps) - min(self.submitted_ps)
+
+    @property
+    def latencies_ps(self) -> list[int]:
+        return [c - s for s, c in zip(self.submitted_ps, self.completed_ps)]
+
+    @property
+    def throughput(self) -> float:
+        """Images per second over the whole job."""
+        return self.images * PS_PER_S / self.makespan_ps
+
+    @property
+    def board_busy(self) -> dict[str, float]:
+        return {k: v / self.makespan_ps for k, v in self.board_busy_ps.items()}
+
+    @property
+    def link_utilisation(self) -> dict[str, float]:
+        """Share of the simulated time (until the network went idle) each cable direction was
+        busy; frames queued behind the last result still count, so this never exceeds 1."""
+        span = max(self.end_ps, self.makespan_ps)
+        return {k: v / span for k, v in self.wire_busy_ps.items()}
+
+    @property
+    def frames(self) -> int:
+        """Frames put on a cable (a frame crossing a switch counts once per cable)."""
+        return self.counters["wire"]["frames"]
+
+    @property
+    def retransmissions(self) -> int:
+        return self.counters["transport"]["retransmissions"]
+
+    def latency_stats_s(self) -> dict[str, float]:
+        lat = sorted(self.latencies_ps)
+        pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] / PS_PER_S  # noqa: E731
+        return {"mean": statistics.fmean(lat) / PS_PER_S, "min": lat[0] / PS_PER_S,
+                "p50": pct(0.5), "p95": pct(0.95), "max": lat[-1] / PS_PER_S}
+
+    def row(self) -> dict[str, float | int]:
+        """Flat numbers for tables and sweeps."""
+        lat = self.latency_stats_s()
+        w, n, s, t = (self.counters[k] for k in ("wire", "node", "switch", "transport"))
+        return {
+            "throughput": self.throughput,
+            "makespan_s": self.makespan_ps / PS_PER_S,
+            "lat_mean_s": lat["mean"],
+            "lat_max_s": lat["max"],
+            "busy_max": max(self.board_busy.values()),
+            "link_max": max(self.link_utilisation.values(), default=0.0),
+            "frames": w["frames"],
+            "retrans": t["retransmissions"],
+            "lost": w["lost"] + w["burst_lost"] + w["down_dropped"],
+            "corrupt_drop": n["fcs_errors"] + s["fcs_dropped"],
+            "dup_discard": t["duplicates_discarded"],
+        }
+
+    def summary(self) -> str:
+        c = self.config
+        lk = c.link
+        lat = self.latency_stats_s()
+        w, n, s, t = (self.counters[k] for k in ("wire", "node", "switch", "transport"))
+        shape = (f"{c.n} full board(s)" if c.kind == "full" else f"{c.n} conv + 1 FC board(s)")
+        util = self.link_utilisation
+        busiest = max(util, key=util.get) if util else "-"
+        lines = [
+            f"topology {c.kind}-{c.n} ({shape}), {self.images} images, batch {c.batch}, "
+            f"{lk.rate_bps / 1e9:g} Gb/s {lk.protocol.upper()}, "
+            f"{'switch' if lk.switch else 'direct cables'}",
+            f"response time {self.makespan_ps / PS_PER_S:.6f} s, throughput {self.throughput:.1f} img/s",
+            "latency per image: " + ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in lat.items()),
+            "board busy: " + ", ".join(f"{k} {v:.1%}" for k, v in self.board_busy.items()),
+            "host/board CPU busy: " + ", ".join(f"{k} {v / self.makespan_ps:.1%}"
+                                                for k, v in self.cpu_busy_ps.items()),
+            f"link utilisation: max {util.get(busiest, 0):.2%} on {busiest}",
+            f"frames on cables {w['frames']} ({n['tx_frames']} sent by nodes, "
+            f"{t['data_frames']} data incl. {t['retransmissions']} retransmissions "
+            f"[{t['timeouts']} timeouts, {t['fast_retransmits']} fast, "
+            f"{t['partial_ack_retransmits']} partial-ack], {t['acks_sent']} ACKs)",
+            f"faults: lost {w['lost']}, burst-lost {w['burst_lost']}, link-down {w['down_dropped']}, "
+            f"corrupted {w['corrupted']} (dropped by FCS: {n['fcs_errors'] + s['fcs_dropped']}), "
+            f"duplicated {w['duplicated']}, reordered {w['reordered']}, jittered {w['jittered']}",
+            f"transport: {t['messages_delivered']}/{t['messages_sent']} messages delivered, "
+            f"{t['duplicates_discarded']} duplicate segments discarded, "
+            f"{t['out_of_order']} out of order, {t['dup_acks']} dup ACKs",
+            f"results: {len(self.scores)} scores, {len(self.mismatches)} mismatches, "
+            f"simulation idle at {format_duration(self.end_ps)}",
+        ]
+        return "\n".join(lines)
+
+
+# ---- the system ------------------------------------------------------------------------
+
+class BnnSystem:
+    """Host + boards + network for one config; drive it with any scheduler."""
+
+    def __init__(self, config: TopologyConfig, sched: Scheduler,
+                 images: Optional[Sequence[bytes]] = None,
+                 compute: Optional[Mapping[str, Compute]] = None, tap: Optional[Tap] = None):
+        self.config = config.validate()
+        self.sched = sched
+        m = config.images
+        self.images = list(images) if images is not None else [synthetic_image(i, config.seed)
+                                                               for i in range(m)]
+        if len(self.images) != m:
+            raise ValueError(f"config.images = {m} but {len(self.images)} images given")
+        self.compute = dict(DEFAULT_COMPUTE, **(compute or {}))
+        self.net = Network(sched, config.link, config.transport, config.seed, tap)
+        self.host = self.net.add_node("host")
+        self.submitted: list[Optional[int]] = [None] * m
+        self.completed: list[Optional[int]] = [None] * m
+        self.scores: dict[int, bytes] = {}
+        self.arrival_order: list[int] = []
+        self.kernels: dict[str, KernelServer] = {}
+        self._to_board: list[Endpoint] = []
+        if config.kind == "full":
+            self._build_full()
+        else:
+            self._build_split()
+
+    # -- wiring --
+
+    def _kernel(self, name: str, timing_key: str, expected: int,
+                on_done: Callable[[int, bytes], None]) -> KernelServer:
+        k = KernelServer(self.sched, name, self.config.kernels[timing_key], self.config.batch,
+                         expected, self.compute[timing_key], on_done)
+        self.kernels[name] = k
+        return k
+
+    def _expected(self, i: int) -> int:
+        return len(range(i, self.config.images, self.config.n))
+
+    def _build_full(self) -> None:
+        for i in range(self.config.n):
+            board = self.net.add_node(f"full{i}")
+            to_board, at_board = self.net.connect(self.host, board)
+            k = self._kernel(board.name, "full", self._expected(i),
+                             lambda iid, out, ep=at_board: ep.send(scores_message_raw(iid, out)))
+            at_board.on_message = self._accept(board.name, MessageType.IMAGE, k)
+            to_board.on_message = self._on_scores
+            self._to_board.append(to_board)
+
+    def _build_split(self) -> None:
+        n = self.config.n
+        convs = [self.net.add_node(f"conv{i}") for i in range(n)]
+        fc = self.net.add_node("fc")
+        fc_to_host, host_from_fc = self.net.connect(fc, self.host)
+        host_from_fc.on_message = self._on_scores
+        reorder: dict[int, bytes] = {}
+        next_id = [0]
+
+        def fc_done(image_id: int, scores: bytes) -> None:
+            # Results leave the FC board in image order, whichever conv board was faster.
+            reorder[image_id] = scores
+            while next_id[0] in reorder:
+                fc_to_host.send(scores_message_raw(next_id[0], reorder.pop(next_id[0])))
+                next_id[0] += 1
+
+        fc_kernel = self._kernel("fc", "part2", self.config.images, fc_done)
+        for i, conv in enumerate(convs):
+            to_conv, at_conv = self.net.connect(self.host, conv)
+            conv_to_fc, fc_from_conv = self.net.connect(conv, fc)
+            k = self._kernel(conv.name, "part1", self._expected(i),
+                             lambda iid, out, ep=conv_to_fc: ep.send(tensor_message(iid, out)))
+            at_conv.on_message = self._accept(conv.name, MessageType.IMAGE, k)
+            fc_from_conv.on_message = self._accept("fc", MessageType.TENSOR, fc_kernel)
+            self._to_board.append(to_conv)
+
+    @staticmethod
+    def _accept(board: str, mtype: MessageType, kernel: KernelServer) -> Callable[[Message], None]:
+        def on_message(msg: Message) -> None:
+            if msg.type != mtype:
+                raise ProtocolError(f"{board} expects {mtype.name} messages, got {msg!r}")
+            kernel.submit(msg.image_id, msg.payload)
+        return on_message
+
+    # -- host --
+
+    def start(self) -> None:
+        """Schedule the job's image submissions (call once, before running the scheduler)."""
+        now = self.sched.now()
+        for k in range(self.config.images):
+            self.sched.call_at(now + k * self.config.image_interval_ps, self._submit, k)
+
+    def _submit(self, k: int) -> None:
+        self.submitted[k] = self.sched.now()
+        self._to_board[k % self.config.n].send(image_message(k, self.images[k]))
+
+    def _on_scores(self, msg: Message) -> None:
+        if msg.type != MessageType.SCORES:
+            raise ProtocolError(f"host expects SCORES messages, got {msg!r}")
+        k = msg.image_id
+        if not 0 <= k < self.config.images or self.completed[k] is not None:
+            raise ProtocolError(f"host got unexpected or repeated scores for image {k}")
+        self.completed[k] = self.sched.now()
+        self.scores[k] = msg.payload
+        self.arrival_order.append(k)
+
+    @property
+    def done(self) -> bool:
+        return len(self.scores) == self.config.images
+
+    def result(self) -> RunResult:
+        missing = [k for k, t in enumerate(self.completed) if t is None]
+        if missing:
+            raise RuntimeError(f"{len(missing)} images never completed (first: {missing[:10]})")
+        ref = self.compute["full"] if self.config.kind == "full" else \
+            (lambda k, img: self.compute["part2"](k, self.compute["part1"](k, img)))
+        mismatches = [k for k in range(self.config.images) if self.scores[k] != ref(k, self.images[k])]
+        return RunResult(
+            config=self.config, submitted_ps=list(self.submitted), completed_ps=list(self.completed),
+            arrival_order=list(self.arrival_order), scores=dict(self.scores), mismatches=mismatches,
+            end_ps=self.sched.now(),
+            board_busy_ps={name: k.busy_ps for name, k in self.kernels.items()},
+            cpu_busy_ps={name: node.cpu.busy_ps for name, node in self.net.nodes.items()},
+            wire_busy_ps={w.name: w.busy_ps for w in self.net.wires},
+            counters=self.net.counters(),
+            wire_counters={w.name: Counter(w.counters) for w in self.net.wires},
+        )
+
+
+def scores_message_raw(image_id: int, payload: bytes) -> Message:
+    """SCORES message from the kernel's raw 128-byte output buffer."""
+    return Message(MessageType.SCORES, image_id, payload)
+
+
+def run(config: TopologyConfig, images: Optional[Sequence[bytes]] = None,
+        compute: Optional[Mapping[str, Compute]] = None, pcap: Optional[str] = None,
+        pcap_hops: str = "all", tap: Optional[Tap] = None) -> RunResult:
+    """Run one job of ``config.images`` images on a fresh :class:`EventLoop`.
+
+    ``pcap``: write every frame to this file (``pcap_hops="first"``: skip the switch's copies).
+    """
+    from .pcap import PcapRecorder
+
+    loop = EventLoop()
+    recorder = PcapRecorder(pcap, hops=pcap_hops) if pcap is not None else None
+    if recorder is not None and tap is not None:
+        raise ValueError("give either pcap or tap, not both")
+    try:
+        system = BnnSystem(config, loop, images, compute, recorder.record if recorder else tap)
+        system.start()
+        loop.run()
+    finally:
+        if recorder is not None:
+            recorder.close()
+    return system.result()
