@@ -16,7 +16,7 @@ endif
 IMAGES ?= 20
 JOBS ?= 2
 
-.PHONY: venv sim sim-full sim-part1 sim-part2 test test-slow test-all bench lint hls waves clean
+.PHONY: venv sim golden sim-full sim-part1 sim-part2 test test-slow test-all bench lint hls waves clean
 
 $(STAMP): pyproject.toml tb/toolchain.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,10 +26,16 @@ $(STAMP): pyproject.toml tb/toolchain.py
 
 venv: $(STAMP)
 
-# Golden classification of the default images (the RTL co-simulation takes over in netsim/tb).
-GOLDEN_ARGS := $(if $(BNNSPLIT_DATA),--params $(BNNSPLIT_DATA)/bnn-pynq/cnvW2A2 --cifar $(BNNSPLIT_DATA)/cifar10/test_batch_first932.bin)
+# The main job: the split pipeline co-simulated end to end (BOARDS=3: two conv boards + one FC).
+BOARDS ?= 2
+COSIM_ARGS := --topology split-$(BOARDS) --images $(IMAGES) $(if $(LOSS),--loss $(LOSS)) \
+	$(if $(LATENCY_US),--latency-us $(LATENCY_US)) $(if $(PARAMS),--params $(PARAMS)) $(if $(BATCH),--batch $(BATCH))
 sim: $(STAMP)
-	$(PY) -m golden classify $(GOLDEN_ARGS) --limit $(IMAGES)
+	$(PY) -m tb.cosim $(COSIM_ARGS)
+
+# Golden classification only (no RTL).
+golden: $(STAMP)
+	$(PY) -m golden classify $(if $(BNNSPLIT_DATA),--params $(BNNSPLIT_DATA)/bnn-pynq/cnvW2A2 --cifar $(BNNSPLIT_DATA)/cifar10/test_batch_first932.bin) --limit $(IMAGES)
 
 # One kernel under Verilator: per-image table and build/<kernel>/report.json.
 sim-full sim-part1 sim-part2: $(STAMP)

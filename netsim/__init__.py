@@ -20,7 +20,7 @@ Python and independent of any HDL simulator:
 * :mod:`netsim.pcap`      pcap capture with simulation timestamps, and reading it back
 * :mod:`netsim.kernel`    a board's accelerator as a batch server (latency/interval cycles)
 * :mod:`netsim.config`    validated topology/link/transport configuration
-* :mod:`netsim.topology`  the whole system (full, split, split-N) as a discrete-event model
+* :mod:`netsim.topology`  the whole system (full, split, split-B) as a discrete-event model
 * :mod:`netsim.sweep`     parameter sweeps and tables; :mod:`netsim.cli` ``python -m netsim``
 """
 

@@ -2,13 +2,13 @@
 
 ``run`` simulates one job and prints a summary (optionally writing a pcap)::
 
-    python -m netsim run --topology split-2 --images 20 --loss 0.05 --pcap split2.pcap
+    python -m netsim run --topology split-3 --images 20 --loss 0.05 --pcap split2.pcap
 
 ``sweep`` takes lists (``1,2,4``) or integer ranges (``1..4``) for any sweepable option and
 prints one table row per combination::
 
     python -m netsim sweep --topology split --boards 1..4 --loss 0,0.05 --images 100
-    python -m netsim sweep --topology split-2 --rate 10M,100M,1G --host-overhead 0,100us,1ms
+    python -m netsim sweep --topology split-3 --rate 10M,100M,1G --host-overhead 0,100us,1ms
     python -m netsim sweep --topology full,split --batch 1,4,16
 
 Durations take units (``50us``, ``1.5ms``; bare numbers are seconds), rates take k/M/G
@@ -127,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
                            ("sweep", "simulate every combination of the given lists, print a table")):
         sp = sub.add_parser(name, help=helptext)
         sp.add_argument("--config", help="JSON file with a TopologyConfig (options override it)")
-        sp.add_argument("--topology", help="full, split, split-N or full-N (default split)")
+        sp.add_argument("--topology", help="full, split, split-B or full-N (default split)")
         sp.add_argument("--boards", "--replicas", dest="boards",
                         help="conv replicas (split) or full boards (full)")
         sp.add_argument("--images", help="images in the job (default 20)")
@@ -198,7 +198,7 @@ def axes_from_args(args: argparse.Namespace, allow_lists: bool) -> dict[str, lis
         if not allow_lists and len(values) > 1:
             raise ValueError(f"--{opt.replace('_', '-')} {text!r}: lists and ranges are for 'sweep'")
         axes[field] = values
-    # A topology name like split-3 fixes the replica count; don't also inherit a default.
+    # A topology name like split-4 fixes the replica count; don't also inherit a default.
     if "topology" in axes and "replicas" not in axes:
         axes["replicas"] = [None]
     return axes

@@ -5,8 +5,9 @@ Topologies (``topology`` field):
 * ``full``    host -> one full CNV-W2A2 board -> host (``full-N``: N full boards in parallel,
   round-robin, a baseline to compare splitting against);
 * ``split``   host -> conv board (part 1) -> FC board (part 2) -> host;
-* ``split-N`` N conv replicas -> one FC board: the host dispatches images round-robin, the FC
-  board re-orders results by image id before sending them back to the host.
+* ``split-B`` B boards: B - 1 conv replicas -> one FC board (``split`` = ``split-2``, the paper's
+  "3-PYNQ" = ``split-3``): the host dispatches images round-robin, the FC board re-orders
+  results by image id before sending them back to the host. ``replicas`` counts conv replicas.
 
 All times are integer picoseconds (:mod:`netsim.simtime`); :meth:`TopologyConfig.from_dict`
 also accepts strings such as ``"50us"`` for any ``*_ps`` field. Everything is validated with
@@ -114,10 +115,19 @@ class TopologyConfig:
         m = _TOPOLOGY.match(str(self.topology).strip().lower())
         if not m:
             raise ConfigError(f"unknown topology {self.topology!r}; expected full, split, "
-                              f"split-N or full-N")
+                              f"split-B (B boards) or full-N")
         kind, num = m.group(1), m.group(2)
         n_name = int(num) if num is not None else None
-        if n_name is not None and self.replicas is not None and n_name != self.replicas:
+        if kind == "split" and n_name is not None:
+            # split-B counts boards, as the paper's "3-PYNQ": B - 1 conv replicas + 1 FC board.
+            if n_name < 2:
+                raise ConfigError(f"topology {self.topology!r}: a split system has at least 2 boards "
+                                  f"(1 conv + 1 FC)")
+            n_name -= 1
+            if self.replicas is not None and n_name != self.replicas:
+                raise ConfigError(f"topology {self.topology!r} says {n_name + 1} boards ({n_name} conv "
+                                  f"replicas) but replicas={self.replicas}")
+        elif n_name is not None and self.replicas is not None and n_name != self.replicas:
             raise ConfigError(f"topology {self.topology!r} says {n_name} replicas but "
                               f"replicas={self.replicas}")
         n = n_name if n_name is not None else (self.replicas if self.replicas is not None else 1)

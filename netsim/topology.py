@@ -3,7 +3,7 @@
 Builds the topology of a :class:`~netsim.config.TopologyConfig` on a :class:`Network`:
 
 * ``full-N``: host <-> full board i (image in, scores back on the same connection);
-* ``split-N``: host -> conv board i (images), conv i -> FC board (64-byte split tensors),
+* ``split-B`` (B - 1 conv replicas + 1 FC board): host -> conv board i (images), conv i -> FC board (64-byte split tensors),
   FC board -> host (scores). The FC board re-orders its results by image id before sending
   them, so the host receives scores in image order.
 
@@ -184,7 +184,8 @@ class BnnSystem:
 
     def __init__(self, config: TopologyConfig, sched: Scheduler,
                  images: Optional[Sequence[bytes]] = None,
-                 compute: Optional[Mapping[str, Compute]] = None, tap: Optional[Tap] = None):
+                 compute: Optional[Mapping[str, Compute]] = None, tap: Optional[Tap] = None,
+                 kernel_factory: Optional[Callable[..., KernelServer]] = None):
         self.config = config.validate()
         self.sched = sched
         m = config.images
@@ -193,6 +194,9 @@ class BnnSystem:
         if len(self.images) != m:
             raise ValueError(f"config.images = {m} but {len(self.images)} images given")
         self.compute = dict(DEFAULT_COMPUTE, **(compute or {}))
+        # (board name, kernel kind, images expected, on_done) -> server; default: timed model.
+        self.kernel_factory = kernel_factory
+        self.on_complete: Optional[Callable[[int], None]] = None  # called with each finished image id
         self.net = Network(sched, config.link, config.transport, config.seed, tap)
         self.host = self.net.add_node("host")
         self.submitted: list[Optional[int]] = [None] * m
@@ -210,8 +214,11 @@ class BnnSystem:
 
     def _kernel(self, name: str, timing_key: str, expected: int,
                 on_done: Callable[[int, bytes], None]) -> KernelServer:
-        k = KernelServer(self.sched, name, self.config.kernels[timing_key], self.config.batch,
-                         expected, self.compute[timing_key], on_done)
+        if self.kernel_factory is not None:
+            k = self.kernel_factory(name, timing_key, expected, on_done)
+        else:
+            k = KernelServer(self.sched, name, self.config.kernels[timing_key], self.config.batch,
+                             expected, self.compute[timing_key], on_done)
         self.kernels[name] = k
         return k
 
@@ -283,6 +290,8 @@ class BnnSystem:
         self.completed[k] = self.sched.now()
         self.scores[k] = msg.payload
         self.arrival_order.append(k)
+        if self.on_complete is not None:
+            self.on_complete(k)
 
     @property
     def done(self) -> bool:

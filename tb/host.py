@@ -51,12 +51,19 @@ class Buffer:
 
 
 class PynqHost:
-    def __init__(self, dut, mem_size: int = 1 << 24, clock_period_ns: float = 10.0):
+    """The host side of one board. `prefix` selects the board's ports in a multi-board
+    wrapper (e.g. "conv0_" for conv0_ap_clk, conv0_m_axi_hostmem_*, ...)."""
+
+    def __init__(self, dut, mem_size: int = 1 << 24, clock_period_ns: float = 10.0, prefix: str = ""):
         self.dut = dut
+        self.name = prefix.rstrip("_") or "board"
         self.period_ns = clock_period_ns
-        self.ctrl = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axi_control"), dut.ap_clk,
-                                  dut.ap_rst_n, reset_active_level=False)
-        self.mem = AxiRam(hostmem_bus(dut), dut.ap_clk, dut.ap_rst_n,
+        self.clk = getattr(dut, f"{prefix}ap_clk")
+        self.rst_n = getattr(dut, f"{prefix}ap_rst_n")
+        self.irq = getattr(dut, f"{prefix}interrupt")
+        self.ctrl = AxiLiteMaster(AxiLiteBus.from_prefix(dut, f"{prefix}s_axi_control"), self.clk,
+                                  self.rst_n, reset_active_level=False)
+        self.mem = AxiRam(hostmem_bus(dut, f"{prefix}m_axi_hostmem"), self.clk, self.rst_n,
                           reset_active_level=False, size=mem_size)
         self.mem_size = mem_size
         self._next = 0x1000          # keep address 0 unused: a null buffer is a bug
@@ -95,12 +102,12 @@ class PynqHost:
         return await self.ctrl.read_dword(REG[name])
 
     async def reset(self, cycles: int = 10) -> None:
-        self.dut.ap_rst_n.value = 0
+        self.rst_n.value = 0
         for _ in range(cycles):
-            await RisingEdge(self.dut.ap_clk)
-        self.dut.ap_rst_n.value = 1
+            await RisingEdge(self.clk)
+        self.rst_n.value = 1
         for _ in range(2):
-            await RisingEdge(self.dut.ap_clk)
+            await RisingEdge(self.clk)
         await self.write_reg("GIER", 1)
         await self.write_reg("IP_IER", 1)      # interrupt on ap_done
 
@@ -112,10 +119,10 @@ class PynqHost:
         """Start the kernel, wait for its interrupt, acknowledge it; returns start->done cycles."""
         await self.write_reg("CTRL", AP_START)
         t0 = self.now_cycles()
-        if not int(self.dut.interrupt.value):
-            fired = await First(RisingEdge(self.dut.interrupt), Timer(timeout_cycles * self.period_ns, "ns"))
-            if not int(self.dut.interrupt.value):
-                raise KernelTimeout(f"{what}: no interrupt within {timeout_cycles} cycles "
+        if not int(self.irq.value):
+            await First(RisingEdge(self.irq), Timer(timeout_cycles * self.period_ns, "ns"))
+            if not int(self.irq.value):
+                raise KernelTimeout(f"{self.name}: {what}: no interrupt within {timeout_cycles} cycles "
                                     f"(CTRL=0x{await self.read_reg('CTRL'):02x})")
         t1 = self.now_cycles()
         isr = await self.read_reg("IP_ISR")

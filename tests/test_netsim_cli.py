@@ -25,7 +25,7 @@ def test_value_parsers():
 
 def test_run_prints_a_summary_and_writes_a_pcap(tmp_path, capsys):
     pcap = tmp_path / "run.pcap"
-    assert main(["run", "--topology", "split-2", "--images", "4", "--loss", "0.05",
+    assert main(["run", "--topology", "split-3", "--images", "4", "--loss", "0.05",
                  "--pcap", str(pcap)]) == 0
     out = capsys.readouterr().out
     assert "throughput" in out and "4 scores, 0 mismatches" in out

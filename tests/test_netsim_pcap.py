@@ -44,7 +44,7 @@ def test_round_trip_with_faults(tmp_path):
 
 def test_full_system_capture_contains_every_message(tmp_path):
     path = tmp_path / "split2.pcap"
-    cfg = TopologyConfig(topology="split-2", images=6)
+    cfg = TopologyConfig(topology="split-3", images=6)
     result = run(cfg, pcap=str(path), pcap_hops="first")
     got = read_messages(path)
     by_type = {t: sorted((m.message.image_id, m.message.payload) for m in got if m.message.type == t)

@@ -18,10 +18,10 @@ FULL, PART1, PART2 = 486777, 348023, 138970
 
 @pytest.mark.parametrize("kwargs,match", [
     (dict(topology="ring"), "unknown topology"),
-    (dict(topology="split-0"), "N >= 1"),
+    (dict(topology="split-1"), "at least 2 boards"),
     (dict(topology="split", replicas=0), "N >= 1"),
     (dict(topology="full", replicas=-2), "N >= 1"),
-    (dict(topology="split-3", replicas=2), "3 replicas but replicas=2"),
+    (dict(topology="split-3", replicas=3), "3 boards .2 conv replicas. but replicas=3"),
     (dict(images=0), "images"),
     (dict(batch=0), "batch"),
     (dict(image_interval_ps=-1), "image_interval_ps"),
@@ -50,7 +50,7 @@ def test_bad_link_and_transport_values(override, match):
 
 def test_from_dict_parses_nested_values_and_rejects_unknown_keys():
     cfg = TopologyConfig.from_dict({
-        "topology": "split-2", "images": 4,
+        "topology": "split-3", "images": 4,
         "link": {"rate_bps": 1e8, "host_send_overhead_ps": "50us",
                  "faults": {"loss": 0.01, "down": [["1ms", "2ms"]],
                             "burst": {"p_enter_bad": 0.1, "p_leave_bad": 0.5}}},
@@ -73,7 +73,7 @@ def test_config_survives_a_json_round_trip():
     import json
 
     from netsim.faults import GilbertElliott
-    cfg = TopologyConfig(topology="split-3", images=7, batch=2).replace(
+    cfg = TopologyConfig(topology="split-4", images=7, batch=2).replace(
         loss=0.01, down=((10**9, None),), burst=GilbertElliott(0.05, 0.5), rto_ps=2 * 10**9)
     again = TopologyConfig.from_dict(json.loads(json.dumps(cfg.to_dict())))
     assert again == cfg
@@ -117,17 +117,17 @@ def test_paper_estimates_follow_from_the_kernel_cycle_counts():
         "split": m * PART1 + PART2,  # the conv board paces; FC finishes the last image
         # Two conv boards finish an image each at the same moment; FC (2 x PART2 < PART1)
         # keeps up but must run both of the last pair.
-        "split-2": (m // 2) * PART1 + 2 * PART2,
+        "split-3": (m // 2) * PART1 + 2 * PART2,
         # Three or more replicas outrun the FC board (3 x PART2 > PART1): it runs back to back
         # from the first tensor on.
-        "split-3": PART1 + m * PART2,
         "split-4": PART1 + m * PART2,
+        "split-5": PART1 + m * PART2,
     }
     got = {t: run(TopologyConfig(topology=t, images=m)) for t in expected}
     for t, cycles in expected.items():
         assert cycles * CLK_PS < got[t].makespan_ps < cycles * CLK_PS + slack, t
     thr = {t: r.throughput for t, r in got.items()}
-    assert thr["split-2"] > thr["split"] > thr["full"]
+    assert thr["split-3"] > thr["split"] > thr["full"]
     # The paper's "+40%" for two boards: the conv part is FULL / PART1 times faster.
     assert thr["split"] / thr["full"] == pytest.approx(FULL / PART1, rel=0.03)
     # And the FC board caps any number of replicas at 1e8 / PART2 images per second.
@@ -157,7 +157,7 @@ def test_fc_board_reorders_results_by_image_id():
         from netsim.topology import stub_part2
         return stub_part2(image_id, tensor)
 
-    cfg = TopologyConfig(topology="split-2", images=10, seed=4)
+    cfg = TopologyConfig(topology="split-3", images=10, seed=4)
     system = BnnSystem(cfg, loop, compute={"part2": part2})
     system.net.set_faults(FaultConfig(loss=0.5), wires=["conv0->switch"])
     system.start()
@@ -171,7 +171,7 @@ def test_fc_board_reorders_results_by_image_id():
 def test_full_and_split_systems_agree_and_survive_faults():
     faults = dict(loss=0.05, corrupt=0.05, duplicate=0.05, reorder=0.05)
     full = run(TopologyConfig(topology="full-2", images=6).replace(**faults))
-    split = run(TopologyConfig(topology="split-2", images=6).replace(**faults))
+    split = run(TopologyConfig(topology="split-3", images=6).replace(**faults))
     assert full.mismatches == [] and split.mismatches == []
     assert full.scores == split.scores
     assert split.counters["transport"]["messages_delivered"] == 3 * 6

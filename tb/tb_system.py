@@ -1,0 +1,105 @@
+"""cocotb testbench of a whole BNNsplit system: every board's kernel in one Verilator run,
+joined by netsim's Ethernet link model in simulation time. Configured by the job file that
+tb/cosim.py writes ($BNNSPLIT_COSIM); writes the run's result next to it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import numpy as np
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import Event, First, Timer
+
+from netsim.config import TopologyConfig
+from netsim.pcap import PcapRecorder
+from netsim.topology import BnnSystem
+from tb.cocotb_scheduler import CocotbScheduler
+from tb.host import PynqHost
+from tb.rtl_board import RtlBoard
+
+KIND_KERNEL = {"full": "cnv_full", "part1": "cnv_part1", "part2": "cnv_part2"}
+
+
+@cocotb.test()
+async def run_system(dut):
+    job = json.loads(open(os.environ["BNNSPLIT_COSIM"]).read())
+    arrays = np.load(job["npz"])
+    images, split, scores = arrays["images"], arrays["split"], arrays["scores"]
+    n_images = len(images)
+    config = TopologyConfig.from_dict(job["topology"])
+    sched = CocotbScheduler()
+
+    hosts: dict[str, PynqHost] = {}
+    for board in job["boards"]:
+        name, period_ps = board["name"], board["period_ps"]
+        cocotb.start_soon(Clock(getattr(dut, f"{name}_ap_clk"), period_ps, unit="ps").start())
+        hosts[name] = PynqHost(dut, prefix=f"{name}_", clock_period_ns=period_ps / 1000)
+    for h in hosts.values():
+        await h.reset()
+
+    split_errors: list[str] = []
+
+    def check_split(image_id: int, payload: bytes) -> None:
+        if payload != split[image_id].tobytes():
+            got = np.frombuffer(payload, np.uint8)
+            k = int(np.flatnonzero(got != split[image_id])[0])
+            split_errors.append(f"image {image_id}: split tensor differs from golden/ at byte {k} "
+                                f"(got 0x{got[k]:02x}, expected 0x{split[image_id][k]:02x})")
+
+    words = job["words"]
+    boards: dict[str, RtlBoard] = {}
+    progress = {"done": 0}
+    finished = Event()
+
+    def factory(name: str, kind: str, expected: int, on_done):
+        b = RtlBoard(sched, name, hosts[name], config.batch, expected, words[kind]["in"],
+                     words[kind]["out"], on_done, check_split if kind == "part2" else None)
+        boards[name] = b
+        return b
+
+    golden = {"full": lambda k, img: scores[k].tobytes(), "part1": lambda k, img: split[k].tobytes(),
+              "part2": lambda k, t: scores[k].tobytes()}
+    recorder = PcapRecorder(job["pcap"], keep=True)
+    system = BnnSystem(config, sched, [im.tobytes() for im in images], golden, recorder.record, factory)
+
+    def completed(image_id: int) -> None:
+        progress["done"] += 1
+        bar = int(30 * progress["done"] / n_images)
+        sys.stdout.write(f"\r[{'#' * bar}{'.' * (30 - bar)}] {progress['done']}/{n_images} images "
+                         f"at {sched.now() / 1e6:.1f} us")
+        sys.stdout.flush()
+        if system.done:
+            sys.stdout.write("\n")
+            finished.set()
+
+    system.on_complete = completed
+    system.start()
+    limit_ps = int(job["timeout_ms"] * 1e9)
+    await First(finished.wait(), Timer(limit_ps, "ps"))
+    recorder.close()
+    lost = [k for k, t in enumerate(system.completed) if t is None]
+    result = {"lost": lost, "split_errors": split_errors}
+    if not lost:
+        r = system.result()
+        result |= {
+            "submitted_ps": r.submitted_ps, "completed_ps": r.completed_ps,
+            "arrival_order": r.arrival_order, "mismatches": r.mismatches,
+            "scores": {str(k): np.frombuffer(v, "<i2").tolist() for k, v in r.scores.items()},
+            "makespan_ps": r.makespan_ps, "throughput": r.throughput,
+            "board_busy": r.board_busy, "link_utilisation": r.link_utilisation,
+            "frames": r.frames, "retransmissions": r.retransmissions,
+            "counters": {k: dict(v) for k, v in r.counters.items()},
+            "summary": r.summary(),
+        }
+    result["boards"] = {name: {"intervals": b.intervals, "cycles": b.cycles} for name, b in boards.items()}
+    result["frames_log"] = [(f.time_ps, f.wire, len(f.frame), f.corrupted, f.dropped)
+                            for f in recorder.frames]
+    with open(job["result"], "w") as fh:
+        json.dump(result, fh)
+    assert not lost, f"{len(lost)} image(s) never completed within {job['timeout_ms']} ms: {lost[:10]}"
+    assert not split_errors, "; ".join(split_errors[:5])
+    assert not result["mismatches"], f"scores of images {result['mismatches']} differ from golden/"
+
