@@ -1,0 +1,120 @@
+// 2x2, stride-2 max pool on signed BITS-bit codes (the ternary activations of CNV-W2A2).
+//
+// Input: IFM_DIM x IFM_DIM images back to back, pixels row-major, each pixel's CH channels in
+// CF = CH/PE words of PE elements (element i at bits [i*BITS +: BITS]). Output: the same
+// format at IFM_DIM/2: out(y, x, c) = max(-1, in(2y.., 2x.., c) over the 2x2 block), signed
+// (the HLS pool starts its running max from -1).
+//
+// One row buffer holds a running max per (output column, channel word): OFM_DIM*CF words.
+// An input row pair is consumed in order, so the buffer word of (x/2, cf) is updated by the
+// even pixel, then the odd one, of the even row, then the even pixel of the odd row; the odd
+// pixel of the odd row completes it and the result goes to a 2-word output FIFO instead.
+// IFM_DIM is even, so row and column parity alone place every input word, across images too.
+//
+// One input word per cycle. s_axis_tready and m_axis_tvalid come from registers: an input
+// word that completes an output is accepted only while the output FIFO has room.
+// lint-params: IFM_DIM=10 CH=128 PE=8
+// lint-params: IFM_DIM=28 CH=64 PE=32
+// lint-params: IFM_DIM=10 CH=128 PE=64
+// lint-params: IFM_DIM=2 CH=3 PE=1
+module maxpool #(
+    parameter int IFM_DIM = 28,
+    parameter int CH      = 64,
+    parameter int PE      = 16,
+    parameter int BITS    = 2
+) (
+    input  logic               ap_clk,
+    input  logic               ap_rst_n,
+    input  logic [PE*BITS-1:0] s_axis_tdata,
+    input  logic               s_axis_tvalid,
+    output logic               s_axis_tready,
+    output logic [PE*BITS-1:0] m_axis_tdata,
+    output logic               m_axis_tvalid,
+    input  logic               m_axis_tready
+);
+    localparam int W       = PE * BITS;
+    localparam int CF      = CH / PE;
+    localparam int OFM_DIM = IFM_DIM / 2;
+    localparam int DEPTH   = OFM_DIM * CF;
+    localparam int AW      = (DEPTH > 1) ? $clog2(DEPTH) : 1;
+    localparam int CFW     = (CF > 1) ? $clog2(CF) : 1;
+    localparam int XW      = (OFM_DIM > 1) ? $clog2(OFM_DIM) : 1;
+    localparam logic signed [BITS-1:0] MINUS1 = '1;
+
+    initial begin
+        if (IFM_DIM % 2 != 0) $fatal(1, "maxpool: IFM_DIM=%0d must be even", IFM_DIM);
+        if (CH % PE != 0) $fatal(1, "maxpool: CH=%0d not a multiple of PE=%0d", CH, PE);
+    end
+
+    // Lane-wise signed max.
+    function automatic logic [W-1:0] vmax(input logic [W-1:0] a, input logic [W-1:0] b);
+        logic [W-1:0] r;
+        for (int i = 0; i < PE; i++)
+            r[i*BITS +: BITS] = ($signed(a[i*BITS +: BITS]) > $signed(b[i*BITS +: BITS]))
+                              ? a[i*BITS +: BITS] : b[i*BITS +: BITS];
+        return r;
+    endfunction
+
+    logic [W-1:0]   rowbuf [DEPTH];
+    logic [CFW-1:0] cf;
+    logic [XW-1:0]  px;           // output column = input column / 2
+    logic [AW-1:0]  base;         // px * CF
+    logic           xo, yo;       // odd input column / row
+    logic           in_fire, out_beat, push, pop;
+    logic [AW-1:0]  addr;
+    logic [W-1:0]   prev, merged;
+    logic [1:0]     ocnt;
+    logic [W-1:0]   ofifo [2];
+    logic           ohead, otail;
+
+    assign addr     = base + AW'(cf);
+    assign out_beat = xo && yo;
+    assign s_axis_tready = !out_beat || (ocnt != 2'd2);
+    assign in_fire  = s_axis_tvalid && s_axis_tready;
+    // The first word of a block starts from -1 instead of the stale buffer word.
+    assign prev     = (!xo && !yo) ? {PE{MINUS1}} : rowbuf[addr];
+    assign merged   = vmax(prev, s_axis_tdata);
+    assign push     = in_fire && out_beat;
+    assign pop      = m_axis_tvalid && m_axis_tready;
+
+    always_ff @(posedge ap_clk) begin
+        if (in_fire && !out_beat) rowbuf[addr] <= merged;
+        if (push) ofifo[otail] <= merged;
+    end
+
+    always_ff @(posedge ap_clk) begin
+        if (!ap_rst_n) begin
+            cf <= '0;
+            px <= '0;
+            base <= '0;
+            xo <= 1'b0;
+            yo <= 1'b0;
+            ocnt <= '0;
+            ohead <= 1'b0;
+            otail <= 1'b0;
+        end else begin
+            if (in_fire) begin
+                cf <= (cf == CFW'(CF - 1)) ? '0 : cf + 1'b1;
+                if (cf == CFW'(CF - 1)) begin
+                    xo <= ~xo;
+                    if (xo) begin
+                        if (px == XW'(OFM_DIM - 1)) begin
+                            px <= '0;
+                            base <= '0;
+                            yo <= ~yo;
+                        end else begin
+                            px <= px + 1'b1;
+                            base <= base + AW'(CF);
+                        end
+                    end
+                end
+            end
+            if (push) otail <= ~otail;
+            if (pop) ohead <= ~ohead;
+            ocnt <= ocnt + {1'b0, push} - {1'b0, pop};
+        end
+    end
+
+    assign m_axis_tvalid = (ocnt != 2'd0);
+    assign m_axis_tdata  = ofifo[ohead];
+endmodule

@@ -1,0 +1,298 @@
+// Matrix-vector-activation unit (FINN style), folded SIMD x PE.
+//
+// Input: vectors of MW elements (IN_BITS-bit signed), SF = MW/SIMD words of SIMD elements each,
+// element i of a word at bits [i*IN_BITS +: IN_BITS]. For each vector the unit computes the
+// MH = NF*PE dot products with a ternary weight matrix (2-bit two's complement codes), in NF
+// neuron folds of PE rows; each fold takes SF cycles (one SIMD x PE step per cycle) and yields
+// one output word: lane pe (OUT_BITS bits at [pe*OUT_BITS +: OUT_BITS]) = row nf*PE + pe.
+//  - USE_THRESH = 1: lane = -1 + [t0 < a] + [t1 < a] as a 2-bit two's complement code, with
+//    a = acc (THRESH_FIXED = 0; signed ACC_BITS accumulator that wraps, thresholds the low
+//    THRESH_BITS of the int64 values, signed) or a = 2*acc (THRESH_FIXED = 1, layer 0: the
+//    threshold has one more fractional bit than the sum of weight x pixel code).
+//  - USE_THRESH = 0: lane = the ACC_BITS accumulator, wrapping (layer 8 scores).
+//
+// Dataflow: the input vector goes into one half of a double buffer (2 x SF words) and is read
+// back NF times, while the next vector is loaded into the other half; computing may trail the
+// loading of the same half word by word, so the first fold need not wait for the whole
+// vector. At full rate a vector takes exactly SF*NF cycles, back to back.
+//
+// Pipeline (one step per cycle): issue (read input word, weights) -> SIMD dot product per PE
+// (and threshold read on the last step of a fold) -> accumulate + activation -> output FIFO
+// (ODEPTH words, first-word fall-through). A step that ends a fold is issued only when the
+// FIFO has a slot reserved for its result, so back-pressure just holds the issue stage and
+// the pipeline never needs a stall signal. s_axis_tready and m_axis_tvalid come from
+// registers (no combinational path between the ports).
+//
+// Parameters: weight memories (WMEM = SF*NF words of SIMD*2 bits) and threshold memories
+// (TMEM = NF pairs) per PE, preloaded from <PARAMS_DIR>/<LAYER>-<pe>-{weights,thres}.hex with
+// +PARAMS_DIR=<dir>, or written at run time through the cfg_* port: cfg_thresh = 0 writes
+// weight word cfg_addr (low SIMD*2 bits of cfg_data) of PE cfg_pe; cfg_thresh = 1 writes
+// threshold cfg_sel (0: t0, 1: t1) of neuron fold cfg_addr (low THRESH_BITS of cfg_data).
+// Out-of-range PE / addresses are ignored. Writes are meant for the idle (init) phase.
+// lint-params: MW=576 MH=64 SIMD=16 PE=16 IN_BITS=2 THRESH_BITS=16 LAYER=1
+// lint-params: MW=1152 MH=256 SIMD=8 PE=4 IN_BITS=2 THRESH_BITS=16 LAYER=4
+// lint-params: MW=2304 MH=256 SIMD=8 PE=1 IN_BITS=2 THRESH_BITS=16 LAYER=5
+// lint-params: MW=256 MH=512 SIMD=2 PE=1 IN_BITS=2 THRESH_BITS=16 LAYER=6
+// lint-params: MW=512 MH=64 SIMD=1 PE=4 IN_BITS=2 USE_THRESH=0 LAYER=8
+// lint-params: MW=27 MH=64 SIMD=3 PE=8 IN_BITS=8 THRESH_FIXED=1 THRESH_BITS=24 LAYER=0
+// lint-params: MW=4 MH=8 SIMD=4 PE=4 IN_BITS=2 THRESH_BITS=64
+module mvau #(
+    parameter int MW           = 27,
+    parameter int MH           = 64,
+    parameter int SIMD         = 3,
+    parameter int PE           = 8,
+    parameter int IN_BITS      = 8,
+    parameter int USE_THRESH   = 1,
+    parameter int ACC_BITS     = 16,
+    parameter int THRESH_FIXED = 0,
+    parameter int THRESH_BITS  = 16,
+    parameter int LAYER        = 0,
+    localparam int OUT_BITS    = (USE_THRESH != 0) ? 2 : ACC_BITS
+) (
+    input  logic                    ap_clk,
+    input  logic                    ap_rst_n,
+    input  logic [SIMD*IN_BITS-1:0] s_axis_tdata,
+    input  logic                    s_axis_tvalid,
+    output logic                    s_axis_tready,
+    output logic [PE*OUT_BITS-1:0]  m_axis_tdata,
+    output logic                    m_axis_tvalid,
+    input  logic                    m_axis_tready,
+    input  logic                    cfg_we,
+    input  logic                    cfg_thresh,
+    input  logic [31:0]             cfg_pe,
+    input  logic [31:0]             cfg_addr,
+    input  logic                    cfg_sel,
+    input  logic [63:0]             cfg_data
+);
+    localparam int SF    = MW / SIMD;
+    localparam int NF    = MH / PE;
+    localparam int WMEM  = SF * NF;
+    localparam int TMEM  = NF;
+    localparam int IN_W  = SIMD * IN_BITS;
+    localparam int WW    = SIMD * 2;
+    localparam int SFW   = (SF > 1) ? $clog2(SF) : 1;
+    localparam int NFW   = (NF > 1) ? $clog2(NF) : 1;
+    localparam int WAW   = (WMEM > 1) ? $clog2(WMEM) : 1;
+    localparam int TAW   = (TMEM > 1) ? $clog2(TMEM) : 1;
+    localparam int CNTW  = $clog2(SF + 1);
+    localparam int IBW   = $clog2(2 * SF);
+    // One SIMD dot product: |w*x| <= 2 * 2^(IN_BITS-1), SIMD of them.
+    localparam int DOT_W = IN_BITS + 2 + $clog2(SIMD);
+    // Threshold comparison width: both sides sign-extended, room for 2*acc.
+    localparam int CMP_W = ((THRESH_BITS > ACC_BITS + 1) ? THRESH_BITS : ACC_BITS + 1) + 1;
+    localparam int ODEPTH = 4;   // issue-to-FIFO latency is 3 cycles: 4 slots keep full rate
+    localparam int OCW    = $clog2(ODEPTH + 1);
+
+    localparam logic [CNTW-1:0] SF_C   = CNTW'(SF);
+    localparam logic [SFW-1:0]  SF_L   = SFW'(SF - 1);
+    localparam logic [NFW-1:0]  NF_L   = NFW'(NF - 1);
+    localparam logic [WAW-1:0]  WMEM_L = WAW'(WMEM - 1);
+    localparam logic [OCW-1:0]  ODEPTH_C = OCW'(ODEPTH);
+
+    initial begin
+        if (MW % SIMD != 0) $fatal(1, "mvau layer %0d: MW=%0d not a multiple of SIMD=%0d", LAYER, MW, SIMD);
+        if (MH % PE != 0)   $fatal(1, "mvau layer %0d: MH=%0d not a multiple of PE=%0d", LAYER, MH, PE);
+        if (WW > 64)        $fatal(1, "mvau layer %0d: SIMD=%0d weights do not fit a 64-bit word", LAYER, SIMD);
+        if (THRESH_BITS > 64) $fatal(1, "mvau layer %0d: THRESH_BITS=%0d > 64", LAYER, THRESH_BITS);
+    end
+
+    // ---------------------------------------------------------------- input double buffer
+    logic [IN_W-1:0] ibuf [2*SF];
+    logic [CNTW-1:0] wcnt [2];     // words loaded in each half; SF = full, 0 = free
+    logic            wb, cb;       // half being loaded / being computed on
+    logic            wr_fire, issue, vec_done;
+    logic [SFW-1:0]  sf;
+    logic [NFW-1:0]  nf;
+    logic [WAW-1:0]  widx;         // nf*SF + sf
+    logic            last_sf, last_nf;
+
+    function automatic logic [IBW-1:0] ib_addr(input logic half, input logic [CNTW-1:0] pos);
+        return IBW'(half ? SF : 0) + IBW'(pos);
+    endfunction
+
+    assign s_axis_tready = (wcnt[wb] != SF_C);
+    assign wr_fire = s_axis_tvalid && s_axis_tready;
+
+    always_ff @(posedge ap_clk) if (wr_fire) ibuf[ib_addr(wb, wcnt[wb])] <= s_axis_tdata;
+
+    // The half being loaded and the half being released are never the same one: a half is
+    // released after its last step, which needs it full, and a full half is no longer loaded.
+    always_ff @(posedge ap_clk) begin
+        if (!ap_rst_n) begin
+            wcnt[0] <= '0;
+            wcnt[1] <= '0;
+            wb <= 1'b0;
+            cb <= 1'b0;
+        end else begin
+            for (int b = 0; b < 2; b++) begin
+                if (vec_done && cb == b[0]) wcnt[b] <= '0;
+                else if (wr_fire && wb == b[0]) wcnt[b] <= wcnt[b] + 1'b1;
+            end
+            if (wr_fire && wcnt[wb] == SF_C - 1'b1) wb <= ~wb;
+            if (vec_done) cb <= ~cb;
+        end
+    end
+
+    // ---------------------------------------------------------------- issue
+    logic [OCW-1:0] reserved;      // results issued and not yet delivered
+    logic           pop;
+
+    assign last_sf  = (sf == SF_L);
+    assign last_nf  = (nf == NF_L);
+    assign issue    = (wcnt[cb] > CNTW'(sf)) && (!last_sf || reserved != ODEPTH_C);
+    assign vec_done = issue && last_sf && last_nf;
+    assign pop      = m_axis_tvalid && m_axis_tready;
+
+    always_ff @(posedge ap_clk) begin
+        if (!ap_rst_n) begin
+            sf <= '0;
+            nf <= '0;
+            widx <= '0;
+            reserved <= '0;
+        end else begin
+            if (issue) begin
+                sf <= last_sf ? '0 : sf + 1'b1;
+                if (last_sf) nf <= last_nf ? '0 : nf + 1'b1;
+                widx <= (widx == WMEM_L) ? '0 : widx + 1'b1;
+            end
+            reserved <= reserved + OCW'(issue && last_sf) - OCW'(pop);
+        end
+    end
+
+    // ---------------------------------------------------------------- stage 1: operands
+    logic            s1_v, s1_first, s1_last;
+    logic [NFW-1:0]  s1_nf;
+    logic [IN_W-1:0] x1;
+    logic [WW-1:0]   w1 [PE];
+
+    always_ff @(posedge ap_clk) begin
+        if (!ap_rst_n) s1_v <= 1'b0;
+        else s1_v <= issue;
+        if (issue) begin
+            x1 <= ibuf[ib_addr(cb, CNTW'(sf))];
+            s1_first <= (sf == '0);
+            s1_last <= last_sf;
+            s1_nf <= nf;
+        end
+    end
+
+    // ---------------------------------------------------------------- stage 2: dot products
+    function automatic logic signed [DOT_W-1:0] dot(input logic [IN_W-1:0] x, input logic [WW-1:0] w);
+        logic signed [DOT_W-1:0] s, xe;
+        s = '0;
+        for (int i = 0; i < SIMD; i++) begin
+            xe = DOT_W'($signed(x[i*IN_BITS +: IN_BITS]));
+            case (w[2*i +: 2])
+                2'b01:   s = s + xe;
+                2'b11:   s = s - xe;
+                2'b10:   s = s - (xe <<< 1);   // -2: never in a ternary net, kept exact
+                default: ;
+            endcase
+        end
+        return s;
+    endfunction
+
+    logic                    s2_v, s2_first, s2_last;
+    logic signed [DOT_W-1:0] dot2 [PE];
+
+    always_ff @(posedge ap_clk) begin
+        if (!ap_rst_n) s2_v <= 1'b0;
+        else s2_v <= s1_v;
+        if (s1_v) begin
+            s2_first <= s1_first;
+            s2_last <= s1_last;
+            for (int p = 0; p < PE; p++) dot2[p] <= dot(x1, w1[p]);
+        end
+    end
+
+    // ---------------------------------------------------------------- stage 3: accumulate
+    logic [ACC_BITS-1:0]    acc [PE];
+    logic [ACC_BITS-1:0]    acc_new [PE];
+    logic [PE*OUT_BITS-1:0] result;
+
+    always_comb begin
+        for (int p = 0; p < PE; p++)
+            acc_new[p] = (s2_first ? '0 : acc[p]) + ACC_BITS'(dot2[p]);
+    end
+
+    always_ff @(posedge ap_clk) begin
+        if (s2_v) for (int p = 0; p < PE; p++) acc[p] <= acc_new[p];
+    end
+
+    // ---------------------------------------------------------------- memories, activation
+    logic           w_we, t_we;
+    logic [WAW-1:0] w_waddr;
+    logic [TAW-1:0] t_waddr;
+    assign w_we    = cfg_we && !cfg_thresh && cfg_addr < 32'(WMEM);
+    assign t_we    = cfg_we &&  cfg_thresh && cfg_addr < 32'(TMEM);
+    assign w_waddr = WAW'(cfg_addr);
+    assign t_waddr = TAW'(cfg_addr);
+
+    for (genvar p = 0; p < PE; p++) begin : g_pe
+        mvau_weight_mem #(.WIDTH(WW), .DEPTH(WMEM), .LAYER(LAYER), .PE_INDEX(p)) u_wmem (
+            .ap_clk  (ap_clk),
+            .rd_en   (issue),
+            .rd_addr (widx),
+            .rd_data (w1[p]),
+            .wr_en   (w_we && cfg_pe == 32'(p)),
+            .wr_addr (w_waddr),
+            .wr_data (cfg_data[WW-1:0])
+        );
+
+        if (USE_THRESH != 0) begin : g_thr
+            logic [THRESH_BITS-1:0] t0, t1;
+            logic signed [CMP_W-1:0] a;
+            logic c0, c1;
+            mvau_thresh_mem #(.WIDTH(THRESH_BITS), .DEPTH(TMEM), .LAYER(LAYER), .PE_INDEX(p)) u_tmem (
+                .ap_clk  (ap_clk),
+                .rd_en   (s1_v && s1_last),
+                .rd_addr (TAW'(s1_nf)),
+                .rd_t0   (t0),
+                .rd_t1   (t1),
+                .wr_en   (t_we && cfg_pe == 32'(p)),
+                .wr_sel  (cfg_sel),
+                .wr_addr (t_waddr),
+                .wr_data (cfg_data[THRESH_BITS-1:0])
+            );
+            assign a  = CMP_W'($signed(acc_new[p])) <<< ((THRESH_FIXED != 0) ? 1 : 0);
+            assign c0 = CMP_W'($signed(t0)) < a;
+            assign c1 = CMP_W'($signed(t1)) < a;
+            // -1 + c0 + c1 in 2-bit two's complement: 11, 00, 01.
+            assign result[p*OUT_BITS +: OUT_BITS] = 2'({1'b0, c0} + {1'b0, c1} - 2'd1);
+        end else begin : g_acc
+            assign result[p*OUT_BITS +: OUT_BITS] = acc_new[p];
+        end
+    end
+
+    // ---------------------------------------------------------------- output FIFO
+    logic [PE*OUT_BITS-1:0] ofifo [ODEPTH];
+    logic [1:0]             ohead, otail;   // ODEPTH = 4
+    logic [OCW-1:0]         ocnt;
+    logic                   push;
+    assign push = s2_v && s2_last;
+
+    always_ff @(posedge ap_clk) if (push) ofifo[otail] <= result;
+
+    always_ff @(posedge ap_clk) begin
+        if (!ap_rst_n) begin
+            ohead <= '0;
+            otail <= '0;
+            ocnt  <= '0;
+        end else begin
+            if (push) otail <= otail + 1'b1;
+            if (pop) ohead <= ohead + 1'b1;
+            ocnt <= ocnt + OCW'(push) - OCW'(pop);
+        end
+    end
+    assign m_axis_tvalid = (ocnt != '0);
+    assign m_axis_tdata  = ofifo[ohead];
+
+    // Unused inputs: bits of cfg_data above the widest field, and without thresholds the
+    // threshold write/read controls. Collected here so that lint -Wall stays quiet about them.
+    logic unused_cfg;
+    if (USE_THRESH != 0) begin : g_unused_t
+        assign unused_cfg = ^{1'b0, cfg_data};
+    end else begin : g_unused_n
+        assign unused_cfg = ^{cfg_sel, cfg_data, t_we, t_waddr, s1_nf};
+    end
+endmodule

@@ -1,0 +1,278 @@
+"""cocotb tests for rtl/mvau.sv (with mvau_weight_mem.sv / mvau_thresh_mem.sv).
+
+The pytest side (tests/test_mvau.py) calls :func:`make_case` before the simulation starts: it
+draws random inputs and ternary weights, places each neuron's two thresholds inside the
+spread of its own accumulators (so all three output levels occur, and some thresholds equal
+an accumulator to pin down the strict comparison), writes the `$readmemh` files with
+golden.params.write_layer_hex and saves inputs, parameters and expected output words (from
+the golden per-layer functions, in stream order) to an .npz file. Its path and the build
+parameters reach the cocotb tests through TB_CONFIG.
+
+Input is either whole conv images (or the first `rows` output rows of them), fed as the
+sliding-window stream golden.streams.window_stream, or plain vectors (fc layers).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, RisingEdge
+from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
+
+from golden import layers as L
+from golden.params import fold_thresholds, fold_weights, write_layer_hex
+from golden.streams import activation_stream, pack_words, window_stream
+from tb.streams import HandshakeMonitor, config, make_rng, pause_gen, quiet, reset
+
+PIPELINE_LATENCY = 3   # issue -> operands -> dot products -> accumulate/activation into the FIFO
+
+
+# ------------------------------------------------------------------ case generation (pytest side)
+
+def out_bits(cfg: dict) -> int:
+    return 2 if cfg["USE_THRESH"] else cfg["ACC_BITS"]
+
+
+def golden_out(cfg: dict, acc: np.ndarray, t: np.ndarray | None) -> np.ndarray:
+    """Activation of float32 accumulators (..., MH) with the layer's number semantics."""
+    if not cfg["USE_THRESH"]:
+        assert cfg["ACC_BITS"] == 16, "golden model has 16-bit scores only"
+        return L.wrap16(acc)
+    if cfg["THRESH_FIXED"]:
+        assert cfg["THRESH_BITS"] == 24, "golden model holds layer-0 thresholds as ap_fixed<24,16>"
+        return L.threshold_fixed(acc, t)
+    assert cfg["THRESH_BITS"] == 16, "golden model cuts thresholds to int16"
+    max_abs = cfg["MW"] * 2 ** (cfg["IN_BITS"] - 1)
+    return L.threshold_int16(acc, t, max_abs=max_abs)
+
+
+def _thresholds(cfg: dict, acc: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(MH, 2) int64 thresholds straddling each neuron's accumulators (acc: (vectors, MH))."""
+    mh = acc.shape[1]
+    a0 = np.floor(np.quantile(acc, 1 / 3, axis=0)).astype(np.int64)
+    a1 = np.maximum(np.floor(np.quantile(acc, 2 / 3, axis=0)).astype(np.int64), a0 + 1)
+    if cfg["THRESH_FIXED"]:
+        # Fixed point with one more fractional bit than the sum: odd values test the half step.
+        t = np.stack([2 * a0 + rng.integers(0, 2, mh), 2 * a1 + rng.integers(0, 2, mh)], axis=1)
+        # The hardware keeps the low 24 bits (ap_fixed<24,16>): add random multiples of 2^24
+        # to some, and make a few -2^40 (cut to 0).
+        wrap = rng.random((mh, 2)) < 0.2
+        t = t + wrap * rng.integers(-3, 4, (mh, 2)) * (1 << 24)
+        t[rng.random(mh) < 0.05, 0] = -(1 << 40)
+        return t
+    t = np.stack([a0, a1], axis=1)
+    # The hardware keeps the low 16 bits of the int64: add random multiples of 2^16 to some.
+    wrap = rng.random((mh, 2)) < 0.2
+    t = t + wrap * rng.integers(-3, 4, (mh, 2)) * 65536
+    # Layer 7 style always-on / always-off pairs.
+    t[rng.random(mh) < 0.05] = (-32768, 32767)
+    return t
+
+
+def make_case(cfg: dict, out_dir: str | Path) -> Path:
+    """Random inputs/parameters for `cfg`; writes the .hex files and case.npz into out_dir."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(int(cfg["seed"]))
+    mw, mh, simd, pe, in_bits = cfg["MW"], cfg["MH"], cfg["SIMD"], cfg["PE"], cfg["IN_BITS"]
+    if in_bits == 2:
+        draw = lambda shape: rng.integers(-1, 2, shape)              # ternary activations
+    else:
+        draw = lambda shape: rng.integers(-(1 << (in_bits - 1)), 1 << (in_bits - 1), shape)
+    w = rng.choice(np.array([-1, 0, 1], dtype=np.int8), size=(mh, mw), p=[0.35, 0.3, 0.35])
+    if cfg.get("skew"):
+        # Mostly +1 weights and large positive inputs: accumulators beyond 16 bits (wrap).
+        w = rng.choice(np.array([-1, 0, 1], dtype=np.int8), size=(mh, mw), p=[0.05, 0.15, 0.8])
+        draw = lambda shape: rng.integers(40, 1 << (in_bits - 1), shape)
+    if "ifm_dim" in cfg:   # conv: images (possibly only the first `rows` output rows)
+        k, dim, ch = 3, cfg["ifm_dim"], cfg["ifm_ch"]
+        assert k * k * ch == mw
+        ofm = dim - k + 1
+        rows = cfg.get("rows", ofm)
+        x = draw((cfg["images"], rows + k - 1, dim, ch))
+        acc = L.conv(x, w, k)                                  # (N, rows, OFM, MH)
+        words_in = pack_words(window_stream(x, k, simd), in_bits)
+        vectors_per_image = rows * ofm
+        full_image_vectors = ofm * ofm
+    else:
+        x = draw((cfg["images"], mw))
+        acc = L.fc(x, w)                                       # (N, MH)
+        words_in = pack_words(activation_stream(x, simd), in_bits)
+        vectors_per_image = full_image_vectors = 1
+    if cfg.get("skew"):
+        assert (acc > 32767).any() and (acc <= 32767).any(), "wrap case must both wrap and not"
+    t = _thresholds(cfg, acc.reshape(-1, mh), rng) if cfg["USE_THRESH"] else None
+    out = golden_out(cfg, acc, t)
+    words_out = pack_words(activation_stream(out, pe), out_bits(cfg))
+    write_layer_hex(out_dir, cfg["LAYER"], w, t, simd, pe)
+    wfold = fold_weights(w, simd, pe)                          # (PE, WMEM) uint64
+    tfold = (fold_thresholds(t, pe).view(np.uint64) if t is not None
+             else np.zeros((pe, 0, 2), np.uint64))             # (PE, TMEM, 2)
+    path = out_dir / "case.npz"
+    np.savez(path,
+             words_in=np.array([w_ for img in words_in for w_ in img], dtype=object),
+             words_out=np.array([w_ for img in words_out for w_ in img], dtype=object),
+             levels=np.unique(out) if t is not None else np.array([]),
+             wfold=wfold, tfold=tfold,
+             vectors_per_image=vectors_per_image, full_image_vectors=full_image_vectors,
+             allow_pickle=True)
+    return path
+
+
+# ------------------------------------------------------------------ cocotb side
+
+class TB:
+    def __init__(self, dut):
+        self.dut = dut
+        self.log = logging.getLogger("cocotb.tb")
+        self.cfg = cfg = config()
+        self.sf = cfg["MW"] // cfg["SIMD"]
+        self.nf = cfg["MH"] // cfg["PE"]
+        case = np.load(cfg["data"], allow_pickle=True)
+        self.words_in = [int(v) for v in case["words_in"]]
+        self.words_out = [int(v) for v in case["words_out"]]
+        self.levels = [int(v) for v in case["levels"]]
+        self.wfold = case["wfold"]
+        self.tfold = case["tfold"]
+        self.vectors_per_image = int(case["vectors_per_image"])
+        self.full_image_vectors = int(case["full_image_vectors"])
+        assert len(dut.m_axis_tdata) == cfg["PE"] * out_bits(cfg), "build and config disagree"
+        Clock(dut.ap_clk, 10, unit="ns").start()
+        # byte_lanes=1: one list element per stream word, whatever the width.
+        self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.ap_clk,
+                                      dut.ap_rst_n, reset_active_level=False, byte_lanes=1)
+        self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "m_axis"), dut.ap_clk,
+                                  dut.ap_rst_n, reset_active_level=False, byte_lanes=1)
+        quiet(self.source, self.sink)
+        self.inp = HandshakeMonitor(dut.ap_clk, dut.s_axis_tvalid, dut.s_axis_tready,
+                                    [dut.s_axis_tdata], "s_axis")
+        self.out = HandshakeMonitor(dut.ap_clk, dut.m_axis_tvalid, dut.m_axis_tready,
+                                    [dut.m_axis_tdata], "m_axis")
+        dut.cfg_we.value = 0
+        dut.cfg_thresh.value = 0
+        dut.cfg_pe.value = 0
+        dut.cfg_addr.value = 0
+        dut.cfg_sel.value = 0
+        dut.cfg_data.value = 0
+
+    def set_stalls(self, rng) -> None:
+        if rng is None:
+            self.source.clear_pause_generator()
+            self.sink.clear_pause_generator()
+        else:
+            self.source.set_pause_generator(pause_gen(rng, 0.3))
+            self.sink.set_pause_generator(pause_gen(rng, 0.5, burst=8))
+
+    async def reset(self) -> None:
+        await reset(self.dut.ap_clk, self.dut.ap_rst_n)
+
+    async def load_through_port(self) -> int:
+        """Write every weight and threshold word through the cfg port; returns the count."""
+        dut = self.dut
+        n = 0
+        writes = []
+        for p, row in enumerate(self.wfold):
+            writes += [(0, p, a, 0, int(v)) for a, v in enumerate(row)]
+        for p, pairs in enumerate(self.tfold):
+            writes += [(1, p, a, s, int(pairs[a, s])) for a in range(len(pairs)) for s in (0, 1)]
+        for thresh, p, addr, sel, data in writes:
+            dut.cfg_we.value = 1
+            dut.cfg_thresh.value = thresh
+            dut.cfg_pe.value = p
+            dut.cfg_addr.value = addr
+            dut.cfg_sel.value = sel
+            dut.cfg_data.value = data
+            await RisingEdge(dut.ap_clk)
+            n += 1
+        # Out-of-range writes must be ignored (they would alias word 0 if the address were cut).
+        for thresh, p, addr in ((0, 0, len(self.wfold[0])), (0, len(self.wfold), 0),
+                                (1, 0, self.tfold.shape[1]), (0, 0, 1 << 31)):
+            dut.cfg_thresh.value = thresh
+            dut.cfg_pe.value = p
+            dut.cfg_addr.value = addr
+            dut.cfg_sel.value = 0
+            dut.cfg_data.value = (1 << 64) - 1
+            await RisingEdge(dut.ap_clk)
+        dut.cfg_we.value = 0
+        await RisingEdge(dut.ap_clk)
+        return n
+
+    async def stream(self) -> list[int]:
+        await self.source.send(AxiStreamFrame(self.words_in))
+        n = len(self.words_out)
+        step = max(16, min(1024, self.sf * self.nf // 2))
+        while len(self.out.transfers) < n:
+            await ClockCycles(self.dut.ap_clk, step)
+        # A spurious word would need at least one more fold (SF steps): none may follow.
+        await ClockCycles(self.dut.ap_clk, 2 * self.sf + 16)
+        return self.out.data()
+
+    def compare(self, got: list[int]) -> None:
+        exp = self.words_out
+        assert len(got) == len(exp), f"{len(got)} output words, expected {len(exp)}"
+        bad = [i for i, (g, e) in enumerate(zip(got, exp)) if g != e]
+        if bad:
+            np.save(Path(self.cfg["data"]).with_suffix(".got.npy"), np.array(got, dtype=object))
+            i = bad[0]
+            raise AssertionError(
+                f"{len(bad)} of {len(exp)} output words differ; first: word {i} (vector {i // self.nf}, "
+                f"neuron fold {i % self.nf}) got {got[i]:#x} expected {exp[i]:#x}")
+        self.inp.check()
+        self.out.check()
+
+
+def _check_levels(tb: TB) -> None:
+    if tb.cfg["USE_THRESH"]:
+        assert tb.levels == [-1, 0, 1], f"test data only produce levels {tb.levels}"
+
+
+async def _preloaded(dut, stalls: bool) -> TB:
+    tb = TB(dut)
+    assert "PARAMS_DIR" in cocotb.plusargs, "this test needs +PARAMS_DIR (memories preloaded)"
+    _check_levels(tb)
+    tb.set_stalls(make_rng("stalls") if stalls else None)
+    await tb.reset()
+    tb.compare(await tb.stream())
+    return tb
+
+
+@cocotb.test()
+async def test_full_rate(dut):
+    """Parameters from +PARAMS_DIR, no stalls: bit-exact batch and the exact cycle count."""
+    tb = await _preloaded(dut, stalls=False)
+    vectors = len(tb.words_out) // tb.nf
+    measured = tb.out.transfers[-1][0] - tb.inp.transfers[0][0]
+    expected = vectors * tb.sf * tb.nf + PIPELINE_LATENCY
+    per_image = (measured - PIPELINE_LATENCY) / vectors * tb.full_image_vectors
+    tb.log.info("%d vectors: %d cycles first input -> last output (formula %d x SF %d x NF %d + "
+                "latency %d = %d); per full image %.1f cycles (formula %s)", vectors, measured,
+                vectors, tb.sf, tb.nf, PIPELINE_LATENCY, expected, per_image,
+                tb.cfg.get("formula", "-"))
+    assert measured == expected, f"{measured} cycles, expected {expected}"
+    if "formula" in tb.cfg:   # golden.cycles.layer_cycles of the layer this shape comes from
+        f = tb.cfg["formula"]
+        assert abs(per_image - f) <= 0.02 * f, f"{per_image:.1f} cycles per image vs formula {f}"
+
+
+@cocotb.test()
+async def test_stalls(dut):
+    """Parameters from +PARAMS_DIR, random input gaps and output back-pressure: same words."""
+    tb = await _preloaded(dut, stalls=True)
+    assert tb.out.ready_low_with_valid > 0, "output back-pressure never exercised"
+
+
+@cocotb.test()
+async def test_cfg_port(dut):
+    """Memories written through the run-time port (no +PARAMS_DIR) give the same results."""
+    tb = TB(dut)
+    assert "PARAMS_DIR" not in cocotb.plusargs, "run this test without +PARAMS_DIR"
+    await tb.reset()
+    n = await tb.load_through_port()
+    tb.log.info("wrote %d parameter words through the cfg port", n)
+    tb.set_stalls(make_rng("stalls-cfg"))
+    got = await tb.stream()
+    tb.compare(got)

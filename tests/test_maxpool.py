@@ -1,0 +1,24 @@
+"""maxpool: small shapes, the brief's instances (PE 16 / 8) and the generated kernels' (PE 32 / 64)."""
+
+import pytest
+
+from tb.runner import rtl_sources, run
+from tb.streams import env_config
+
+# (IFM_DIM, CH, PE, images)
+CASES = [
+    pytest.param(2, 4, 4, 3, id="tiny"),
+    pytest.param(6, 6, 2, 3, id="cf3"),
+    pytest.param(4, 3, 1, 3, id="pe1"),
+    pytest.param(28, 64, 16, 2, id="cnv-pool1-pe16"),
+    pytest.param(10, 128, 8, 2, id="cnv-pool3-pe8"),
+    pytest.param(28, 64, 32, 2, id="cnv-pool1-pe32"),
+    pytest.param(10, 128, 64, 2, id="cnv-pool3-pe64"),
+]
+
+
+@pytest.mark.parametrize("dim,ch,pe,images", CASES)
+def test_maxpool(dim, ch, pe, images):
+    params = {"IFM_DIM": dim, "CH": ch, "PE": pe, "BITS": 2}
+    run("maxpool", rtl_sources("maxpool"), "tb.tb_maxpool",
+        parameters=params, extra_env=env_config(**params, images=images, seed=dim * 100 + pe))

@@ -1,0 +1,88 @@
+"""mvau: small corner shapes plus the CNV-W2A2 layers (full images of the big ones are slow).
+
+Each case runs twice on one build: with +PARAMS_DIR (memories from $readmemh files; full rate
+with the exact cycle count, then random stalls) and without (memories written through the
+run-time cfg port).
+"""
+
+import pytest
+
+from golden.cycles import layer_cycles
+from golden.network import CNV_W2A2, DEFAULT_FOLDING
+from tb.runner import rtl_sources, run
+from tb.streams import env_config
+from tb.tb_mvau import make_case
+
+SOURCES = ("mvau", "mvau_weight_mem", "mvau_thresh_mem")
+
+
+def small(mw, mh, simd, pe, in_bits=2, use_thresh=1, vectors=6, **extra):
+    return {**extra, "MW": mw, "MH": mh, "SIMD": simd, "PE": pe, "IN_BITS": in_bits, "USE_THRESH": use_thresh,
+            "ACC_BITS": 16, "THRESH_FIXED": 0, "THRESH_BITS": 16, "LAYER": 9, "images": vectors}
+
+
+def cnv(index, images=2, rows=None):
+    """Layer `index` of CNV-W2A2 with the default folding; conv layers take images (optionally
+    only their first `rows` output rows)."""
+    s, f = CNV_W2A2[index], DEFAULT_FOLDING
+    cfg = {"MW": s.mw, "MH": s.mh, "SIMD": f.simd(index), "PE": f.pe(index), "IN_BITS": s.in_bits,
+           "USE_THRESH": int(s.thresholds), "ACC_BITS": 16, "THRESH_FIXED": int(s.in_bits == 8),
+           "THRESH_BITS": 24 if s.in_bits == 8 else 16, "LAYER": index, "images": images,
+           "formula": layer_cycles(index)}
+    if s.kind == "conv":
+        cfg.update(ifm_dim=s.ifm_dim, ifm_ch=s.ifm_ch)
+        if rows is not None:
+            cfg["rows"] = rows
+    return cfg
+
+
+CASES = [
+    pytest.param(small(8, 8, 4, 2), id="small"),
+    pytest.param(small(4, 8, 4, 4, vectors=8), id="sf1"),            # every step ends a fold
+    pytest.param(small(8, 4, 2, 4), id="nf1"),                       # one fold per vector
+    pytest.param(small(512, 8, 16, 4, in_bits=8, use_thresh=0, vectors=4, skew=1), id="wrap16"),
+    pytest.param(cnv(0, rows=4), id="l0-4rows"),
+    pytest.param(cnv(2, rows=2), id="l2-2rows"),
+    pytest.param(cnv(4, rows=1), id="l4-1row"),
+    pytest.param(cnv(6), id="l6"),
+    pytest.param(cnv(8), id="l8"),
+    pytest.param(cnv(0), id="l0", marks=pytest.mark.slow),
+    pytest.param(cnv(1), id="l1", marks=pytest.mark.slow),
+    pytest.param(cnv(2), id="l2", marks=pytest.mark.slow),
+    pytest.param(cnv(3), id="l3", marks=pytest.mark.slow),
+    pytest.param(cnv(4), id="l4", marks=pytest.mark.slow),
+    pytest.param(cnv(5), id="l5", marks=pytest.mark.slow),
+    pytest.param(cnv(7), id="l7", marks=pytest.mark.slow),
+]
+
+BUILD_KEYS = ("MW", "MH", "SIMD", "PE", "IN_BITS", "USE_THRESH", "ACC_BITS", "THRESH_FIXED",
+              "THRESH_BITS", "LAYER")
+
+
+@pytest.mark.parametrize("cfg", CASES)
+def test_mvau(cfg, tmp_path, request):
+    cfg = dict(cfg, seed=sum(map(ord, request.node.callspec.id)))
+    params = {k: cfg[k] for k in BUILD_KEYS}
+    cfg["data"] = str(make_case(cfg, tmp_path))
+    env = env_config(**cfg)
+    # MVAU_RUN only tells the two runs apart (WAVES=1 names one wave file per distinct env).
+    run("mvau", rtl_sources(*SOURCES), "tb.tb_mvau", parameters=params,
+        extra_env=dict(env, MVAU_RUN="preload"),
+        plusargs=[f"+PARAMS_DIR={tmp_path}"], testcase="test_full_rate,test_stalls")
+    run("mvau", rtl_sources(*SOURCES), "tb.tb_mvau", parameters=params,
+        extra_env=dict(env, MVAU_RUN="cfg-port"), testcase="test_cfg_port")
+
+
+def test_mvau_missing_file(tmp_path, capfd):
+    """A +PARAMS_DIR without the layer's files stops the simulation, naming the missing file."""
+    cfg = dict(small(8, 8, 4, 2), seed=5)
+    params = {k: cfg[k] for k in BUILD_KEYS}
+    cfg["data"] = str(make_case(cfg, tmp_path / "case"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises((SystemExit, AssertionError, RuntimeError)) as info:
+        run("mvau", rtl_sources(*SOURCES), "tb.tb_mvau", parameters=params,
+            extra_env=dict(env_config(**cfg), MVAU_RUN="missing"),
+            plusargs=[f"+PARAMS_DIR={tmp_path / 'empty'}"], testcase="test_full_rate")
+    print("simulation stopped:", info.type.__name__)
+    out = capfd.readouterr()
+    assert f"cannot open weight file {tmp_path / 'empty'}/9-0-weights.hex" in out.out + out.err

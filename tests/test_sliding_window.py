@@ -1,0 +1,25 @@
+"""sliding_window: small shapes plus every CNV-W2A2 instance (the big ones marked slow)."""
+
+import pytest
+
+from tb.runner import rtl_sources, run
+from tb.streams import env_config
+
+# (IFM_DIM, IFM_CH, SIMD, BITS, images)
+CASES = [
+    pytest.param(5, 4, 2, 2, 3, id="tiny"),
+    pytest.param(4, 2, 1, 3, 3, id="bits3-simd1"),
+    pytest.param(3, 256, 8, 2, 3, id="cnv-l5"),     # IFM = K*OFM: writer exactly as fast as reader
+    pytest.param(5, 128, 8, 2, 2, id="cnv-l4"),
+    pytest.param(14, 64, 16, 2, 2, id="cnv-l2"),
+    pytest.param(32, 3, 3, 8, 2, id="cnv-l0"),
+    pytest.param(12, 128, 16, 2, 2, id="cnv-l3", marks=pytest.mark.slow),
+    pytest.param(30, 64, 16, 2, 2, id="cnv-l1", marks=pytest.mark.slow),
+]
+
+
+@pytest.mark.parametrize("dim,ch,simd,bits,images", CASES)
+def test_sliding_window(dim, ch, simd, bits, images):
+    params = {"K": 3, "IFM_DIM": dim, "IFM_CH": ch, "SIMD": simd, "BITS": bits}
+    run("sliding_window", rtl_sources("sliding_window"), "tb.tb_sliding_window",
+        parameters=params, extra_env=env_config(**params, images=images, seed=dim * 1000 + ch))
