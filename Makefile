@@ -60,5 +60,12 @@ test-all: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m golden.bench
 
+# `make sim` with waves: build/sim/waves.fst. Verilator's FST writer needs the LZ4 headers;
+# install them when missing (root, Debian), else the runner falls back to VCD and says so.
+waves: $(STAMP)
+	@dpkg -s liblz4-dev >/dev/null 2>&1 || apt-get install -y -q liblz4-dev >/dev/null 2>&1 || \
+		echo "note: liblz4-dev not installed; waves will be VCD"
+	WAVES=1 $(PY) -m tb.cosim $(COSIM_ARGS)
+
 clean:
 	rm -rf build

@@ -127,7 +127,8 @@ def run(job: KernelJob) -> dict:
     error = None
     try:
         runner.run(job.kernel, kernel_sources(job.kernel), "tb.tb_kernel",
-                   extra_env={"BNNSPLIT_JOB": str(cfg)}, plusargs=[f"+PARAMS_DIR={hexdir}"])
+                   extra_env={"BNNSPLIT_JOB": str(cfg)}, plusargs=[f"+PARAMS_DIR={hexdir}"],
+                   waves_file=str(job.folder / "waves.fst") if runner.waves_enabled() else None)
     except AssertionError as exc:   # the report still says what went wrong, image by image
         error = exc
     if not report.exists():
