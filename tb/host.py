@@ -16,6 +16,7 @@ import numpy as np
 import cocotb
 from cocotb.triggers import First, RisingEdge, Timer
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
+from cocotbext.axi.constants import AxiResp
 
 from golden.params import fold_thresholds, fold_weights
 
@@ -48,6 +49,75 @@ class Buffer:
     addr: int
     size: int
     name: str
+    item_bytes: int | None = None   # bytes per image, to say which image an address belongs to
+
+    def describe(self, addr: int) -> str:
+        off = addr - self.addr
+        where = f"buffer '{self.name}' at 0x{addr:x} (offset {off})"
+        if self.item_bytes:
+            where += f" = image {off // self.item_bytes}, word {(off % self.item_bytes) // 8}"
+        return where
+
+
+class KernelBusError(AssertionError):
+    """The memory answered an error response to the kernel; the message names the board,
+    buffer and image."""
+
+
+@dataclass
+class BusError:
+    time_ns: float
+    access: str      # "read" or "write"
+    addr: int
+    resp: str        # "SLVERR" or "DECERR"
+
+
+class FaultyAxiRam(AxiRam):
+    """AxiRam that answers SLVERR or DECERR for accesses inside chosen address ranges and logs
+    every error it returns. cocotbext-axi turns an exception in `_read` / `_write` into SLVERR
+    for that beat (burst, for writes); DECERR is then written into the response on its way out."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.error_ranges: list[tuple[int, int, str, str]] = []   # (lo, hi, access, resp)
+        self.errors: list[BusError] = []
+        for access, iface in (("read", self.read_if), ("write", self.write_if)):
+            self._wrap(access, iface)
+
+    def add_error_range(self, lo: int, hi: int, access: str = "read", resp: str = "SLVERR") -> None:
+        if access not in ("read", "write") or resp not in ("SLVERR", "DECERR"):
+            raise ValueError(f"error range: access must be read/write and resp SLVERR/DECERR, "
+                             f"got {access!r}, {resp!r}")
+        self.error_ranges.append((lo, hi, access, resp))
+
+    def _wrap(self, access: str, iface) -> None:
+        inner = iface._read if access == "read" else iface._write
+        channel = iface.r_channel if access == "read" else iface.b_channel
+        field = "rresp" if access == "read" else "bresp"
+        pending: list[str] = []
+
+        async def checked(address, arg):
+            for lo, hi, acc, resp in self.error_ranges:
+                if acc == access and lo <= address < hi:
+                    self.errors.append(BusError(cocotb.utils.get_sim_time("ns"), access, address, resp))
+                    pending.append(resp)
+                    raise IOError(f"{resp} at 0x{address:x}")
+            return await inner(address, arg)
+
+        send = channel.send
+
+        async def send_with_resp(tr):
+            if getattr(tr, field) == AxiResp.SLVERR and pending:
+                if pending.pop(0) == "DECERR":
+                    setattr(tr, field, AxiResp.DECERR)
+                pending.clear()
+            await send(tr)
+
+        if access == "read":
+            iface._read = checked
+        else:
+            iface._write = checked
+        channel.send = send_with_resp
 
 
 class PynqHost:
@@ -63,21 +133,21 @@ class PynqHost:
         self.irq = getattr(dut, f"{prefix}interrupt")
         self.ctrl = AxiLiteMaster(AxiLiteBus.from_prefix(dut, f"{prefix}s_axi_control"), self.clk,
                                   self.rst_n, reset_active_level=False)
-        self.mem = AxiRam(hostmem_bus(dut, f"{prefix}m_axi_hostmem"), self.clk, self.rst_n,
-                          reset_active_level=False, size=mem_size)
+        self.mem = FaultyAxiRam(hostmem_bus(dut, f"{prefix}m_axi_hostmem"), self.clk, self.rst_n,
+                                reset_active_level=False, size=mem_size)
         self.mem_size = mem_size
         self._next = 0x1000          # keep address 0 unused: a null buffer is a bug
         self.buffers: list[Buffer] = []
         self._shadow: dict[str, int] = {}   # init-mode registers as last written
 
     # ------------------------------------------------------------------ memory
-    def alloc(self, nbytes: int, name: str, align: int = 64) -> Buffer:
+    def alloc(self, nbytes: int, name: str, align: int = 64, item_bytes: int | None = None) -> Buffer:
         addr = -(-self._next // align) * align
         if addr + nbytes > self.mem_size:
             raise MemoryError(f"host memory of {self.mem_size} bytes cannot hold buffer {name} "
                               f"({nbytes} bytes at 0x{addr:x})")
         self._next = addr + nbytes
-        buf = Buffer(addr, nbytes, name)
+        buf = Buffer(addr, nbytes, name, item_bytes)
         self.buffers.append(buf)
         return buf
 
@@ -132,12 +202,28 @@ class PynqHost:
 
     async def run_batch(self, in_buf: Buffer, out_buf: Buffer, num_reps: int,
                         timeout_cycles: int) -> int:
+        """One kernel run over `num_reps` images; raises KernelBusError (after the run ended,
+        so the kernel is idle again) if the memory answered any error response."""
         await self.write_reg("doInit", 0)
         self._shadow.pop("doInit", None)
         await self.write_reg64("in", in_buf.addr)
         await self.write_reg64("out", out_buf.addr)
         await self.write_reg("numReps", num_reps)
-        return await self.start_and_wait(timeout_cycles, f"batch of {num_reps} image(s)")
+        seen = len(self.mem.errors)
+        cycles = await self.start_and_wait(timeout_cycles, f"batch of {num_reps} image(s)")
+        new = self.mem.errors[seen:]
+        if new:
+            lines = [f"{e.resp} on {e.access} of {self.locate(e.addr)}" for e in new[:4]]
+            more = f" (+{len(new) - 4} more)" if len(new) > 4 else ""
+            raise KernelBusError(f"{self.name}: memory answered {len(new)} error response(s) during a "
+                                 f"batch of {num_reps}: " + "; ".join(lines) + more)
+        return cycles
+
+    def locate(self, addr: int) -> str:
+        for b in self.buffers:
+            if b.addr <= addr < b.addr + b.size:
+                return b.describe(addr)
+        return f"unallocated address 0x{addr:x}"
 
     async def init_word(self, target_layer: int, mem: int, ind: int, thresh: int, val: int) -> None:
         """One DoMemInit call. Registers keep their values between starts, so only the ones

@@ -39,6 +39,7 @@ class KernelJob:
     seed: int = 1
     batch: bool = True               # image 0 alone (latency), the rest as one numReps batch
     init_layers: list[int] = field(default_factory=list)   # loaded by init mode, not preload
+    bus_errors: list[dict] = field(default_factory=list)   # inject {buffer: in|out, image, resp}
     out_dir: str | None = None
 
     @property

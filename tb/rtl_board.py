@@ -28,8 +28,8 @@ class RtlBoard(KernelServer):
         self.in_words, self.out_words = in_words, out_words
         self.check_input = check_input
         self.timeout_cycles = timeout_cycles
-        self.in_buf = host.alloc(8 * in_words * batch, f"{name}.in")
-        self.out_buf = host.alloc(8 * out_words * batch, f"{name}.out")
+        self.in_buf = host.alloc(8 * in_words * batch, f"{name}.in", item_bytes=8 * in_words)
+        self.out_buf = host.alloc(8 * out_words * batch, f"{name}.out", item_bytes=8 * out_words)
         self.intervals: list[tuple[int, int, list[int]]] = []   # (start ps, end ps, image ids)
         self.cycles: list[int] = []
 

@@ -249,22 +249,27 @@ def run(
         name = waves_file or _default_waves_name(toplevel, testcase, env, wave_ext)
         test_args = ["--trace-file", str(build_dir / name)]
         print(f"waves: {build_dir / name}")
-    results = runner.test(
-        hdl_toplevel=toplevel,
-        hdl_toplevel_lang="verilog",
-        test_module=test_module,
-        build_dir=build_dir,
-        test_dir=build_dir,
-        extra_env=env,
-        plusargs=list(plusargs),
-        test_args=test_args,
-        testcase=testcase,
-        waves=waves,
-        seed=seed,
-        # Absolute and per process: cocotb rejects relative names under pytest, and
-        # xdist workers running tests on the same build must not share the file.
-        results_xml=str(build_dir / f"results-{os.getpid()}.xml"),
-    )
+    # cocotb's runner exits (SystemExit) when a test fails: report it as a test failure.
+    try:
+        results = runner.test(
+            hdl_toplevel=toplevel,
+            hdl_toplevel_lang="verilog",
+            test_module=test_module,
+            build_dir=build_dir,
+            test_dir=build_dir,
+            extra_env=env,
+            plusargs=list(plusargs),
+            test_args=test_args,
+            testcase=testcase,
+            waves=waves,
+            seed=seed,
+            # Absolute and per process: cocotb rejects relative names under pytest, and
+            # xdist workers running tests on the same build must not share the file.
+            results_xml=str(build_dir / f"results-{os.getpid()}.xml"),
+        )
+    except SystemExit as exc:
+        raise AssertionError(f"cocotb test(s) in {test_module} failed on {toplevel} (exit {exc.code}); "
+                             f"log above, build in {build_dir}") from None
     num_tests, num_failed = get_results(Path(results))
     if num_tests == 0:
         raise AssertionError(f"cocotb ran no test from {test_module} on {toplevel}")

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import cocotb
 from cocotb.clock import Clock
 
-from tb.host import PynqHost
+from tb.host import Buffer, KernelBusError, PynqHost
 
 
 def _diff(got: np.ndarray, exp: np.ndarray) -> str:
@@ -23,7 +24,7 @@ def _diff(got: np.ndarray, exp: np.ndarray) -> str:
 
 @cocotb.test()
 async def run_images(dut):
-    cfg = json.loads(open(os.environ["BNNSPLIT_JOB"]).read())
+    cfg = json.loads(Path(os.environ["BNNSPLIT_JOB"]).read_text())
     arrays = np.load(cfg["npz"])
     in_words, expected = arrays["in_words"], arrays["expected"]
     classes = arrays["classes"] if "classes" in arrays else None
@@ -40,20 +41,32 @@ async def run_images(dut):
         writes = await host.init_layer(i, arrays[f"init{i}_weights"], t, simd, pe)
         dut._log.info("layer %d loaded through init mode: %d AXI4-Lite words", i, writes)
 
-    in_buf = host.alloc(8 * wi * n, "in")
-    out_buf = host.alloc(8 * wo * n, "out")
+    in_buf = host.alloc(8 * wi * n, "in", item_bytes=8 * wi)
+    out_buf = host.alloc(8 * wo * n, "out", item_bytes=8 * wo)
+    for e in cfg.get("bus_errors", []):     # injected error responses: {buffer, image, resp}
+        buf, size = (in_buf, 8 * wi) if e["buffer"] == "in" else (out_buf, 8 * wo)
+        lo = buf.addr + e["image"] * size
+        host.mem.add_error_range(lo, lo + size, "read" if e["buffer"] == "in" else "write", e["resp"])
     host.write_words(in_buf, in_words)
     host.write_words(out_buf, np.full(wo * n, 0xDEADBEEFDEADBEEF, dtype=np.uint64))  # stale-data canary
     budget = 3 * exp_cycles["sum"] + 20000
 
     # Image 0 alone: single-image latency. The rest as one batch: initiation interval.
-    lat = await host.run_batch(in_buf, out_buf, 1, budget)
+    bus_errors: list[str] = []
+    try:
+        lat = await host.run_batch(in_buf, out_buf, 1, budget)
+    except KernelBusError as exc:
+        bus_errors.append(str(exc))
+        lat = None
     batch_cycles = None
     if n > 1:
-        from tb.host import Buffer
         rest_in = Buffer(in_buf.addr + 8 * wi, 8 * wi * (n - 1), "in[1:]")
         rest_out = Buffer(out_buf.addr + 8 * wo, 8 * wo * (n - 1), "out[1:]")
-        batch_cycles = await host.run_batch(rest_in, rest_out, n - 1, budget + (n - 1) * 2 * exp_cycles["initiation_interval"])
+        try:
+            batch_cycles = await host.run_batch(rest_in, rest_out, n - 1,
+                                                budget + (n - 1) * 2 * exp_cycles["initiation_interval"])
+        except KernelBusError as exc:
+            bus_errors.append(str(exc))
     got = host.read_words(out_buf, wo * n).reshape(n, wo)
 
     images, mismatches = [], 0
@@ -68,21 +81,24 @@ async def run_images(dut):
             "label": None if labels is None else int(labels[k]),
             "cycles": lat if k == 0 else None,
         })
-    ii = (batch_cycles - lat) / (n - 2) if n > 2 else None
+    ii = (batch_cycles - lat) / (n - 2) if n > 2 and lat and batch_cycles else None
     paper = cfg.get("paper_latency_cycles")
     timing = {
         "latency_cycles": lat,
         "analytic_sum_cycles": exp_cycles["sum"],
         "analytic_ii_cycles": exp_cycles["initiation_interval"],
         "paper_latency_cycles": paper,
-        "latency_vs_paper": (lat - paper) / paper if paper else None,
+        "latency_vs_paper": (lat - paper) / paper if paper and lat else None,
         "batch_images": n - 1 if n > 1 else 0,
         "batch_cycles": batch_cycles,
         "ii_cycles": ii,
         "ii_vs_analytic": (ii - exp_cycles["initiation_interval"]) / exp_cycles["initiation_interval"] if ii else None,
     }
     report = {"kernel": cfg["kernel"], "params_source": cfg["params_source"], "images": images,
-              "mismatches": mismatches, "timing": timing}
+              "mismatches": mismatches, "timing": timing, "bus_errors": bus_errors}
     with open(cfg["report"], "w") as fh:
         json.dump(report, fh, indent=2)
+    for e in bus_errors:
+        dut._log.error("%s", e)
+    assert not bus_errors, f"{len(bus_errors)} kernel run(s) saw memory error responses: {bus_errors[0]}"
     assert mismatches == 0, f"{mismatches} of {n} image(s) differ from golden/ (details above)"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 import sys
 
 import numpy as np
@@ -25,7 +26,7 @@ KIND_KERNEL = {"full": "cnv_full", "part1": "cnv_part1", "part2": "cnv_part2"}
 
 @cocotb.test()
 async def run_system(dut):
-    job = json.loads(open(os.environ["BNNSPLIT_COSIM"]).read())
+    job = json.loads(Path(os.environ["BNNSPLIT_COSIM"]).read_text())
     arrays = np.load(job["npz"])
     images, split, scores = arrays["images"], arrays["split"], arrays["scores"]
     n_images = len(images)

@@ -52,6 +52,20 @@ def test_init_mode_matches_preload(tmp_path):
     check(run(job), 2)
 
 
+@pytest.mark.parametrize("buffer,resp", [("in", "SLVERR"), ("out", "DECERR")])
+def test_bus_error_is_reported(buffer, resp, tmp_path):
+    """An error response from memory on one image's buffer is reported with the board,
+    buffer and image: never a hang, never a silent wrong result."""
+    job = KernelJob("cnv_part2", 4, seed=6, out_dir=str(tmp_path),
+                    bus_errors=[{"buffer": buffer, "image": 2, "resp": resp}])
+    report = run(job)
+    assert "error" in report, "the run must fail"
+    errs = " ".join(report["bus_errors"])
+    assert resp in errs and f"buffer '{buffer}'" in errs and "image 2," in errs, errs
+    # The other images are still checked and correct.
+    assert [im["match"] for im in report["images"]][:2] == [True, True]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("kernel", ["cnv_part2", "cnv_part1", "cnv_full"])
 def test_kernel_synthetic_long(kernel, tmp_path):
