@@ -59,6 +59,32 @@ class Buffer:
         return where
 
 
+class ProgrammingError(ValueError):
+    """The host was asked to program the kernel in a way the hardware cannot honour."""
+
+
+def check_run_args(in_buf: Buffer, out_buf: Buffer, num_reps: int, in_bytes: int | None = None,
+                   out_bytes: int | None = None) -> None:
+    """What a careful PYNQ driver checks before it writes the registers."""
+    if not isinstance(num_reps, int) or num_reps < 1:
+        raise ProgrammingError(f"numReps (0x5C) must be at least 1, got {num_reps!r}: the kernel "
+                               f"would start, move nothing and report done")
+    for reg, buf in (("in (0x10)", in_buf), ("out (0x1C)", out_buf)):
+        if buf.addr == 0:
+            raise ProgrammingError(f"{reg}: buffer '{buf.name}' has the null address")
+        if buf.addr % 8:
+            raise ProgrammingError(f"{reg}: buffer '{buf.name}' at 0x{buf.addr:x} is not 8-byte aligned "
+                                   f"(the 64-bit m_axi_hostmem port ignores the low 3 address bits)")
+    for what, buf, per in (("input", in_buf, in_bytes), ("output", out_buf, out_bytes)):
+        if per is not None and buf.size < per * num_reps:
+            raise ProgrammingError(f"{what} buffer '{buf.name}' holds {buf.size} bytes, a batch of "
+                                   f"{num_reps} needs {per * num_reps}")
+
+
+class KernelBusy(ProgrammingError):
+    """ap_start while the kernel is still running a previous start."""
+
+
 class KernelBusError(AssertionError):
     """The memory answered an error response to the kernel; the message names the board,
     buffer and image."""
@@ -185,8 +211,13 @@ class PynqHost:
     def now_cycles(self) -> int:
         return int(cocotb.utils.get_sim_time("ns") / self.period_ns)
 
-    async def start_and_wait(self, timeout_cycles: int, what: str) -> int:
+    async def start_and_wait(self, timeout_cycles: int, what: str, check_idle: bool = True) -> int:
         """Start the kernel, wait for its interrupt, acknowledge it; returns start->done cycles."""
+        if check_idle:
+            ctrl = await self.read_reg("CTRL")
+            if not ctrl & AP_IDLE:
+                raise KernelBusy(f"{self.name}: {what}: ap_start while the kernel is busy "
+                                 f"(CTRL=0x{ctrl:02x}, ap_idle=0): wait for ap_done first")
         await self.write_reg("CTRL", AP_START)
         t0 = self.now_cycles()
         if not int(self.irq.value):
@@ -201,9 +232,10 @@ class PynqHost:
         return t1 - t0
 
     async def run_batch(self, in_buf: Buffer, out_buf: Buffer, num_reps: int,
-                        timeout_cycles: int) -> int:
+                        timeout_cycles: int, in_bytes: int | None = None, out_bytes: int | None = None) -> int:
         """One kernel run over `num_reps` images; raises KernelBusError (after the run ended,
         so the kernel is idle again) if the memory answered any error response."""
+        check_run_args(in_buf, out_buf, num_reps, in_bytes, out_bytes)
         await self.write_reg("doInit", 0)
         self._shadow.pop("doInit", None)
         await self.write_reg64("in", in_buf.addr)

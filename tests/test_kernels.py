@@ -71,3 +71,14 @@ def test_bus_error_is_reported(buffer, resp, tmp_path):
 def test_kernel_synthetic_long(kernel, tmp_path):
     job = KernelJob(kernel, 12, seed=5, out_dir=str(tmp_path / kernel))
     check(run(job), 12)
+
+
+def test_register_programming_errors(tmp_path):
+    """Null/unaligned buffers, numReps = 0, too small buffers and start-while-busy are refused
+    by the driver with the register named; the RTL itself survives numReps = 0."""
+    from tb import kernel_job, runner
+
+    job = KernelJob("cnv_part2", 2, seed=7, out_dir=str(tmp_path))
+    cfg = kernel_job.prepare(job)
+    runner.run("cnv_part2", kernel_job.kernel_sources("cnv_part2"), "tb.tb_kernel_misuse",
+               extra_env={"BNNSPLIT_JOB": str(cfg)}, plusargs=[f"+PARAMS_DIR={job.folder / 'params_hex'}"])
