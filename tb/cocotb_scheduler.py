@@ -32,6 +32,13 @@ class CocotbTimer:
 
 
 class CocotbScheduler:
+    """`on_error(exc)`, if given, receives an exception raised by a callback (e.g. netsim's
+    LinkFailure) instead of it failing the cocotb test from inside a timer task, so the test
+    can end the run and report it."""
+
+    def __init__(self, on_error: Callable[[BaseException], None] | None = None):
+        self.on_error = on_error
+
     def now(self) -> int:
         return int(round(get_sim_time("ps")))
 
@@ -40,15 +47,22 @@ class CocotbScheduler:
         if delay < 0:
             raise ValueError(f"cannot schedule at {when} ps: simulation time is already {self.now()} ps")
         timer = CocotbTimer()
-        timer.task = cocotb.start_soon(self._fire(timer, delay, callback, args))
+        timer.task = cocotb.start_soon(self._fire(timer, delay, callback, args, self.on_error))
         return timer
 
     def call_later(self, delay: int, callback: Callable[..., Any], *args: Any) -> CocotbTimer:
         return self.call_at(self.now() + int(delay), callback, *args)
 
     @staticmethod
-    async def _fire(timer: CocotbTimer, delay: int, callback, args) -> None:
+    async def _fire(timer: CocotbTimer, delay: int, callback, args, on_error) -> None:
         if delay > 0:
             await Timer(delay, "ps")
-        if not timer.cancelled:
+        if timer.cancelled:
+            return
+        if on_error is None:
             callback(*args)
+            return
+        try:
+            callback(*args)
+        except Exception as exc:  # handed to the test, which ends the run with a report
+            on_error(exc)

@@ -47,6 +47,8 @@ class CosimJob:
     batch: int = 1
     loss: float = 0.0
     latency_us: float | None = None   # one-way cable propagation (default: netsim's 25 ns)
+    faults: dict | None = None        # any netsim FaultConfig fields (overrides `loss`)
+    transport: dict | None = None     # netsim TransportConfig fields (e.g. rto_ps, max_retries)
     ppm: float = 0.0                  # board clocks alternate +ppm / -ppm around 100 MHz
     out_dir: str | None = None
 
@@ -56,12 +58,14 @@ class CosimJob:
 
     def topology_config(self) -> TopologyConfig:
         link: dict = {}
-        if self.loss:
-            link["faults"] = {"loss": self.loss}
+        if self.loss or self.faults:
+            link["faults"] = dict(self.faults or {"loss": self.loss})
         if self.latency_us is not None:
             link["propagation_ps"] = int(self.latency_us * 1e6)
         cfg = {"topology": self.topology, "images": self.images, "batch": self.batch,
                "seed": self.seed, "link": link}
+        if self.transport:
+            cfg["transport"] = dict(self.transport)
         try:
             return TopologyConfig.from_dict(cfg).validate()
         except ConfigError as exc:
@@ -154,7 +158,8 @@ def summarize(spec: dict, result: dict, error: str | None) -> dict:
         "board_busy": result.get("board_busy"), "link_utilisation": result.get("link_utilisation"),
         "frames": result.get("frames"), "retransmissions": result.get("retransmissions"),
         "kernel_cycles": {k: v["cycles"] for k, v in result["boards"].items()},
-        "netsim_summary": result.get("summary"), "error": error,
+        "netsim_summary": result.get("summary"), "failures": result.get("failures", []),
+        "error": (result.get("failures") or [None])[0] or error,
     }
 
 
@@ -205,6 +210,8 @@ def print_summary(s: dict) -> None:
             print(f"link utilisation: max {util[w]:.2%} on {w}")
         print(f"frames {s['frames']}, retransmissions {s['retransmissions']}")
     print(f"mismatches {s['mismatches']}, lost {s['lost']}, duplicated {s['duplicated']}")
+    if s["error"]:
+        print(f"error: {s['error']}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,7 +31,14 @@ async def run_system(dut):
     images, split, scores = arrays["images"], arrays["split"], arrays["scores"]
     n_images = len(images)
     config = TopologyConfig.from_dict(job["topology"])
-    sched = CocotbScheduler()
+    failures: list[str] = []
+    finished = Event()
+
+    def on_error(exc: BaseException) -> None:
+        failures.append(f"{type(exc).__name__}: {exc}")
+        finished.set()
+
+    sched = CocotbScheduler(on_error)
 
     hosts: dict[str, PynqHost] = {}
     for board in job["boards"]:
@@ -53,7 +60,6 @@ async def run_system(dut):
     words = job["words"]
     boards: dict[str, RtlBoard] = {}
     progress = {"done": 0}
-    finished = Event()
 
     def factory(name: str, kind: str, expected: int, on_done):
         b = RtlBoard(sched, name, hosts[name], config.batch, expected, words[kind]["in"],
@@ -82,7 +88,8 @@ async def run_system(dut):
     await First(finished.wait(), Timer(limit_ps, "ps"))
     recorder.close()
     lost = [k for k, t in enumerate(system.completed) if t is None]
-    result = {"lost": lost, "split_errors": split_errors}
+    result = {"lost": lost, "split_errors": split_errors, "failures": failures,
+              "timed_out": not failures and bool(lost)}
     if not lost:
         r = system.result()
         result |= {
@@ -100,6 +107,7 @@ async def run_system(dut):
                             for f in recorder.frames]
     with open(job["result"], "w") as fh:
         json.dump(result, fh)
+    assert not failures, f"the system failed: {failures[0]}"
     assert not lost, f"{len(lost)} image(s) never completed within {job['timeout_ms']} ms: {lost[:10]}"
     assert not split_errors, "; ".join(split_errors[:5])
     assert not result["mismatches"], f"scores of images {result['mismatches']} differ from golden/"

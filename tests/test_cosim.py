@@ -51,3 +51,31 @@ def test_split_trained(params_dir, cifar_file, tmp_path):
 def test_twenty_images_trained(topology, params_dir, cifar_file, tmp_path):
     job = CosimJob(topology, 20, str(params_dir), str(cifar_file), loss=0.05, out_dir=str(tmp_path))
     check(run(job), 20)
+
+
+def test_link_faults(tmp_path):
+    """Corruption (caught by the FCS), duplication, reordering and a 500 us outage at once."""
+    faults = {"corrupt": 0.05, "duplicate": 0.05, "reorder": 0.05, "down": [["100us", "600us"]]}
+    s = run(CosimJob("split", 3, seed=3, faults=faults, out_dir=str(tmp_path)))
+    check(s, 3)
+    assert s["retransmissions"] > 0
+
+
+def test_permanent_link_failure_is_reported(tmp_path):
+    """A link that never comes back ends the run with a clear error, not a hang."""
+    job = CosimJob("split", 2, seed=3, faults={"down": [["0us", None]]},
+                   transport={"rto_ps": "200us", "rto_min_ps": "100us", "max_retries": 2},
+                   out_dir=str(tmp_path))
+    s = run(job)
+    assert s["lost"] == 2
+    assert "LinkFailure" in s["error"] and "not acknowledged after 2 retransmissions" in s["error"], s["error"]
+
+
+def test_bad_topology_is_a_clear_error():
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "tb.cosim", "--topology", "split-1", "--synthetic"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "at least 2 boards" in r.stderr and "Traceback" not in r.stderr
