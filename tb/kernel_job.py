@@ -40,6 +40,10 @@ class KernelJob:
     batch: bool = True               # image 0 alone (latency), the rest as one numReps batch
     init_layers: list[int] = field(default_factory=list)   # loaded by init mode, not preload
     bus_errors: list[dict] = field(default_factory=list)   # inject {buffer: in|out, image, resp}
+    # Mutation testing: patches to the preloaded hex words {file, line, xor | add}, and a
+    # modified copy of the kernel top to simulate instead of hls_out/<kernel>/<kernel>.sv.
+    param_patches: list[dict] = field(default_factory=list)
+    kernel_sv: str | None = None
     out_dir: str | None = None
 
     @property
@@ -95,6 +99,8 @@ def prepare(job: KernelJob) -> Path:
         # init path can give the expected results.
         preload[i] = LayerParams(-params[i].weights, params[i].thresholds)
     save_hex(Params(preload, params.folding, params.source), hexdir)
+    for patch in job.param_patches:
+        apply_hex_patch(hexdir / patch["file"], patch)
     arrays = {"in_words": in_words, "expected": expected}
     if last == 8:
         arrays["classes"] = predict(full.output)
@@ -116,8 +122,28 @@ def prepare(job: KernelJob) -> Path:
     return folder / "job.json"
 
 
-def kernel_sources(kernel: str) -> list[Path]:
-    return sorted(runner.RTL.glob("*.sv")) + [HLS_OUT / kernel / f"{kernel}.sv"]
+def apply_hex_patch(path: Path, patch: dict) -> None:
+    """XOR a mask into, or add a (signed) value to, one 64-bit word of a $readmemh file."""
+    lines = path.read_text().split()
+    k = patch["line"]
+    if not 0 <= k < len(lines):
+        raise BnnInputError(f"patch of {path.name}: line {k} out of range (file has {len(lines)})")
+    v = int(lines[k], 16)
+    v = v ^ patch["xor"] if "xor" in patch else (v + patch["add"]) & (2**64 - 1)
+    lines[k] = f"{v:016x}"
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _mutant_tag(path: str | None) -> str:
+    """Build-cache key of a substitute kernel top: its content, so a rerun reuses the build."""
+    if not path:
+        return ""
+    import hashlib
+    return "mutant:" + hashlib.sha1(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def kernel_sources(kernel: str, top_sv: str | Path | None = None) -> list[Path]:
+    return sorted(runner.RTL.glob("*.sv")) + [Path(top_sv) if top_sv else HLS_OUT / kernel / f"{kernel}.sv"]
 
 
 def run(job: KernelJob) -> dict:
@@ -127,7 +153,8 @@ def run(job: KernelJob) -> dict:
     hexdir = job.folder / "params_hex"
     error = None
     try:
-        runner.run(job.kernel, kernel_sources(job.kernel), "tb.tb_kernel",
+        runner.run(job.kernel, kernel_sources(job.kernel, job.kernel_sv), "tb.tb_kernel",
+                   build_tag=_mutant_tag(job.kernel_sv),
                    extra_env={"BNNSPLIT_JOB": str(cfg)}, plusargs=[f"+PARAMS_DIR={hexdir}"],
                    waves_file=str(job.folder / "waves.fst") if runner.waves_enabled() else None)
     except AssertionError as exc:   # the report still says what went wrong, image by image
@@ -136,7 +163,7 @@ def run(job: KernelJob) -> dict:
         raise AssertionError(f"kernel {job.kernel} wrote no report ({error})")
     result = json.loads(report.read_text())
     if error is not None:
-        result["error"] = str(error)
+        result["error"] = result.get("failure") or str(error)
     return result
 
 
