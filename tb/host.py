@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import cocotb
-from cocotb.triggers import First, RisingEdge, Timer
+from cocotb.triggers import Event, First, RisingEdge, Timer
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
 from cocotbext.axi.constants import AxiResp
 
@@ -165,6 +165,13 @@ class PynqHost:
         self._next = 0x1000          # keep address 0 unused: a null buffer is a bug
         self.buffers: list[Buffer] = []
         self._shadow: dict[str, int] = {}   # init-mode registers as last written
+        self._abort = Event()                # set by a watchdog: stop waiting for the interrupt
+        self.abort_reason = ""
+
+    def abort(self, reason: str) -> None:
+        """End the current wait for the interrupt with KernelTimeout(reason) (watchdog hook)."""
+        self.abort_reason = reason
+        self._abort.set()
 
     # ------------------------------------------------------------------ memory
     def alloc(self, nbytes: int, name: str, align: int = 64, item_bytes: int | None = None) -> Buffer:
@@ -221,7 +228,9 @@ class PynqHost:
         await self.write_reg("CTRL", AP_START)
         t0 = self.now_cycles()
         if not int(self.irq.value):
-            await First(RisingEdge(self.irq), Timer(timeout_cycles * self.period_ns, "ns"))
+            await First(RisingEdge(self.irq), Timer(timeout_cycles * self.period_ns, "ns"), self._abort.wait())
+            if self._abort.is_set():
+                raise KernelTimeout(f"{self.name}: {what}: {self.abort_reason}")
             if not int(self.irq.value):
                 raise KernelTimeout(f"{self.name}: {what}: no interrupt within {timeout_cycles} cycles "
                                     f"(CTRL=0x{await self.read_reg('CTRL'):02x})")

@@ -14,20 +14,22 @@ import numpy as np
 import cocotb
 
 from netsim.kernel import KernelServer, KernelTiming
-from tb.host import Buffer, PynqHost
+from tb.host import Buffer, KernelBusError, KernelTimeout, PynqHost
 
 
 class RtlBoard(KernelServer):
     def __init__(self, sched, name: str, host: PynqHost, batch: int, expected: int,
                  in_words: int, out_words: int, on_done: Callable[[int, bytes], None],
                  check_input: Callable[[int, bytes], None] | None = None,
-                 timeout_cycles: int = 5_000_000):
+                 timeout_cycles: int = 5_000_000,
+                 on_failure: Callable[[str], None] | None = None):
         # The timing is the RTL's own; the placeholder only satisfies the base class checks.
         super().__init__(sched, name, KernelTiming(1, 1), batch, expected, lambda i, p: b"", on_done)
         self.host = host
         self.in_words, self.out_words = in_words, out_words
         self.check_input = check_input
         self.timeout_cycles = timeout_cycles
+        self.on_failure = on_failure
         self.in_buf = host.alloc(8 * in_words * batch, f"{name}.in", item_bytes=8 * in_words)
         self.out_buf = host.alloc(8 * out_words * batch, f"{name}.out", item_bytes=8 * out_words)
         self.intervals: list[tuple[int, int, list[int]]] = []   # (start ps, end ps, image ids)
@@ -48,9 +50,15 @@ class RtlBoard(KernelServer):
         n = len(jobs)
         self.host.mem.write(self.in_buf.addr, b"".join(p for _, p in jobs))
         t0 = self.sched.now()
-        cycles = await self.host.run_batch(Buffer(self.in_buf.addr, 8 * self.in_words * n, self.in_buf.name),
-                                           Buffer(self.out_buf.addr, 8 * self.out_words * n, self.out_buf.name),
-                                           n, self.timeout_cycles * n)
+        try:
+            cycles = await self.host.run_batch(Buffer(self.in_buf.addr, 8 * self.in_words * n, self.in_buf.name),
+                                               Buffer(self.out_buf.addr, 8 * self.out_words * n, self.out_buf.name),
+                                               n, self.timeout_cycles * n)
+        except (KernelTimeout, KernelBusError) as exc:
+            if self.on_failure is None:
+                raise
+            self.on_failure(f"{self.name}, images {[i for i, _ in jobs]}: {exc}")
+            return
         t1 = self.sched.now()
         self.busy_ps += t1 - t0
         self.cycles.append(cycles)

@@ -12,7 +12,13 @@ import numpy as np
 import cocotb
 from cocotb.clock import Clock
 
+from tb.axi_checker import kernel_checkers
 from tb.host import Buffer, KernelBusError, KernelTimeout, PynqHost
+from tb.watchdog import Watchdog
+
+# No stream or bus of a kernel is quiet this long while it runs (the slowest stage, layer 8,
+# writes a word every 512 cycles); the watchdog holds while the kernel is idle.
+WATCHDOG_CYCLES = 50_000
 
 
 def _diff(got: np.ndarray, exp: np.ndarray) -> str:
@@ -34,6 +40,12 @@ async def run_images(dut):
 
     cocotb.start_soon(Clock(dut.ap_clk, 10, unit="ns").start())
     host = PynqHost(dut)
+    # Passive AXI4 / AXI4-Lite protocol checkers on both ports, and a watchdog over every
+    # stream of the kernel: a stall ends the run with a diagnostic of what each stage was doing.
+    hostmem, control = kernel_checkers(dut, fail_fast=False)
+    limit = cfg.get("watchdog_cycles", WATCHDOG_CYCLES)
+    Watchdog.for_kernel(dut, cfg["info"], limit, buses=[hostmem, control], fail=False,
+                        on_timeout=lambda diag: host.abort(f"no progress for {limit} cycles (watchdog)\n{diag}"))
     await host.reset()
     for i in cfg["init_layers"]:
         simd, pe = cfg["folding"][str(i)]
@@ -100,8 +112,11 @@ async def run_images(dut):
         "ii_cycles": ii,
         "ii_vs_analytic": (ii - exp_cycles["initiation_interval"]) / exp_cycles["initiation_interval"] if ii else None,
     }
+    violations = [str(v) for chk in (hostmem, control) for v in chk.violations]
     failure = None
-    if timeouts:
+    if violations:
+        failure = f"{len(violations)} AXI protocol violation(s): {violations[0]}"
+    elif timeouts:
         failure = timeouts[0]
     elif bus_errors:
         failure = f"{len(bus_errors)} kernel run(s) saw memory error responses: {bus_errors[0]}"
@@ -109,7 +124,8 @@ async def run_images(dut):
         failure = f"{mismatches} of {n} image(s) differ from golden/: " + "; ".join(
             f"image {k}: {_diff(got[k], expected[k])}" for k in range(n) if not images[k]["match"])
     report = {"kernel": cfg["kernel"], "params_source": cfg["params_source"], "images": images,
-              "mismatches": mismatches, "timing": timing, "bus_errors": bus_errors, "failure": failure}
+              "mismatches": mismatches, "timing": timing, "bus_errors": bus_errors, "failure": failure,
+              "protocol_violations": violations, "bus_stats": {"hostmem": hostmem.stats(), "control": control.stats()}}
     with open(cfg["report"], "w") as fh:
         json.dump(report, fh, indent=2)
     for e in bus_errors:

@@ -17,7 +17,11 @@ from cocotb.triggers import Event, First, Timer
 from netsim.config import TopologyConfig
 from netsim.pcap import PcapRecorder
 from netsim.topology import BnnSystem
+from tb.axi_checker import kernel_checkers
 from tb.cocotb_scheduler import CocotbScheduler
+from tb.kernel_job import kernel_info
+from tb.tb_kernel import WATCHDOG_CYCLES
+from tb.watchdog import Watchdog
 from tb.host import PynqHost
 from tb.rtl_board import RtlBoard
 
@@ -40,11 +44,22 @@ async def run_system(dut):
 
     sched = CocotbScheduler(on_error)
 
+    def on_error_text(text: str) -> None:
+        failures.append(text)
+        finished.set()
+
     hosts: dict[str, PynqHost] = {}
+    checkers = []
     for board in job["boards"]:
         name, period_ps = board["name"], board["period_ps"]
         cocotb.start_soon(Clock(getattr(dut, f"{name}_ap_clk"), period_ps, unit="ps").start())
-        hosts[name] = PynqHost(dut, prefix=f"{name}_", clock_period_ns=period_ps / 1000)
+        host = hosts[name] = PynqHost(dut, prefix=f"{name}_", clock_period_ns=period_ps / 1000)
+        hostmem, control = kernel_checkers(dut, name, fail_fast=False)
+        checkers += [hostmem, control]
+        Watchdog.for_kernel(dut, kernel_info(board["kernel"]), WATCHDOG_CYCLES, prefix=name,
+                            buses=[hostmem, control], fail=False,
+                            on_timeout=lambda d, h=host: h.abort(f"no progress for {WATCHDOG_CYCLES} cycles "
+                                                                 f"(watchdog)\n{d}"))
     for h in hosts.values():
         await h.reset()
 
@@ -63,7 +78,8 @@ async def run_system(dut):
 
     def factory(name: str, kind: str, expected: int, on_done):
         b = RtlBoard(sched, name, hosts[name], config.batch, expected, words[kind]["in"],
-                     words[kind]["out"], on_done, check_split if kind == "part2" else None)
+                     words[kind]["out"], on_done, check_split if kind == "part2" else None,
+                     on_failure=on_error_text)
         boards[name] = b
         return b
 
@@ -88,7 +104,11 @@ async def run_system(dut):
     await First(finished.wait(), Timer(limit_ps, "ps"))
     recorder.close()
     lost = [k for k, t in enumerate(system.completed) if t is None]
+    violations = [str(v) for chk in checkers for v in chk.violations]
+    if violations:
+        failures.append(f"{len(violations)} AXI protocol violation(s): {violations[0]}")
     result = {"lost": lost, "split_errors": split_errors, "failures": failures,
+              "protocol_violations": violations,
               "timed_out": not failures and bool(lost)}
     if not lost:
         r = system.result()

@@ -1,0 +1,295 @@
+"""tb/watchdog.py.
+
+pytest part: stream/FIFO discovery of real generated kernels (names checked against the
+generated RTL), and the cocotb runs below on tb/rtl_test/wd_pipeline.sv, a small pipeline
+wired with the generator's names (s<k>_*, fifo_count_<tag>, ap_idle):
+    s0 -> fifo_a (depth 4) -> s1 -> worker (20-cycle latency, `hang` input) -> s2 -> fifo_c (depth 2) -> s3
+cocotb part (this module is also the cocotb test module; its cocotb tests are named wd_*
+so pytest does not collect them): a healthy run with random stalls, long idle phases (held
+by ap_idle, by kick(), or shorter than the limit) is not interrupted; a sink that is never
+ready, a source that stops and a hung stage are each caught within limit + 3 polls of the
+last handshake (measured by an independent per-cycle monitor), never before the limit, with
+a diagnostic naming the blocked stage; a fail-fast run ends the test at once.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from tb.runner import REPO, rtl_sources, run
+from tb.streams import env_config
+
+PIPE_SOURCES = rtl_sources("stream_fifo") + [REPO / "tb" / "rtl_test" / "wd_worker.sv",
+                                             REPO / "tb" / "rtl_test" / "wd_pipeline.sv"]
+LIMIT = 400
+INFO = {"name": "wd_pipeline", "stages": [
+    {"name": "fifo_a", "module": "stream_fifo", "params": {"WIDTH": 16, "DEPTH": 4}},
+    {"name": "worker", "module": "wd_worker", "params": {"LATENCY": 20}},
+    {"name": "fifo_c", "module": "stream_fifo", "params": {"WIDTH": 16, "DEPTH": 2}},
+]}
+
+
+# ============================================================================ pytest side
+@pytest.mark.parametrize("kernel", ["cnv_part1", "cnv_part2", "cnv_full"])
+def test_kernel_discovery_matches_generated_rtl(kernel):
+    """kernel_streams finds exactly the stream and FIFO-count wires the generated top
+    declares, with the stage names of kernel.json on either side."""
+    from tb.watchdog import _load_info, kernel_streams
+    info = _load_info(kernel)
+    sv = (REPO / "hls_out" / kernel / f"{kernel}.sv").read_text()
+    declared = set(re.findall(r"\b(s\d+_t(?:valid|ready|data)|fifo_count_\w+)\b", sv))
+
+    class Scope(SimpleNamespace):
+        def __getattr__(self, name):
+            if name in declared:
+                return f"<{name}>"
+            raise AttributeError(name)
+
+    streams, fifos = kernel_streams(Scope(), info)
+    stages = [s["name"] for s in info["stages"]]
+    assert [s.name for s in streams] == [f"s{k}" for k in range(len(stages) + 1)]
+    assert all(s.valid == f"<{s.name}_tvalid>" and s.ready == f"<{s.name}_tready>"
+               and s.data == f"<{s.name}_tdata>" for s in streams)
+    assert streams[0].src.startswith("u_rd") and streams[-1].dst.startswith("u_wr")
+    assert [s.dst for s in streams[:-1]] == stages == [s.src for s in streams[1:]]
+    assert {f.name[5:]: f.depth for f in fifos} == info["fifo_depths"]
+    assert {f"fifo_count_{f.name[5:]}" for f in fifos} == {d for d in declared if d.startswith("fifo_count_")}
+
+
+@pytest.mark.parametrize("case", ["wd_healthy", "wd_sink_stuck", "wd_source_stops",
+                                  "wd_worker_hang", "wd_generic_api",
+                                  "wd_fail_fast,wd_fail_fast_result"])
+def test_watchdog(case):
+    run("wd_pipeline", PIPE_SOURCES, "tests.test_watchdog", testcase=case,
+        extra_env=env_config(seed=8100))
+
+
+# ============================================================================ cocotb side
+try:
+    import cocotb
+    from cocotb.clock import Clock
+    from cocotb.simtime import get_sim_time
+    from cocotb.triggers import ClockCycles, RisingEdge
+except ImportError:     # pragma: no cover
+    cocotb = None
+
+if cocotb is not None:
+    import logging
+
+    from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
+
+    from tb.streams import make_rng, pause_gen, quiet, reset
+    from tb.watchdog import Stream, Watchdog, WatchdogTimeout
+
+    log = logging.getLogger("cocotb.tb")
+
+    class Bench:
+        """Source / sink models and an independent per-cycle record of the last handshake."""
+
+        def __init__(self, dut):
+            self.dut = dut
+            Clock(dut.ap_clk, 10, unit="ns").start()
+            dut.ap_idle.value = 0
+            dut.hang.value = 0
+            self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s0"), dut.ap_clk,
+                                          dut.ap_rst_n, reset_active_level=False, byte_lanes=1)
+            self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "s3"), dut.ap_clk,
+                                      dut.ap_rst_n, reset_active_level=False, byte_lanes=1)
+            quiet(self.source, self.sink)
+            self.cycle = 0
+            self.last_hs = 0
+            self.hs_count = 0
+
+        async def start(self) -> None:
+            await reset(self.dut.ap_clk, self.dut.ap_rst_n)
+            cocotb.start_soon(self._monitor())
+
+        async def _monitor(self) -> None:
+            d = self.dut
+            pairs = [(d.s0_tvalid, d.s0_tready), (d.s1_tvalid, d.s1_tready),
+                     (d.s2_tvalid, d.s2_tready), (d.s3_tvalid, d.s3_tready)]
+            while True:
+                await RisingEdge(d.ap_clk)
+                self.cycle += 1
+                if any(int(v.value) and int(r.value) for v, r in pairs):
+                    self.last_hs = self.cycle
+                    self.hs_count += 1
+
+        async def send(self, words) -> None:
+            await self.source.send(AxiStreamFrame(list(words)))
+
+        def received(self) -> list[int]:
+            out = []
+            while not self.sink.empty():
+                out += list(self.sink.recv_nowait().tdata)
+            return out
+
+        async def until_fired(self, wd, max_cycles: int) -> int:
+            """Wait for the watchdog (fail=False); returns the bench cycle it fired at."""
+            for _ in range(max_cycles // 10):
+                await ClockCycles(self.dut.ap_clk, 10)
+                if wd.fired:
+                    return self.fired_at
+            raise AssertionError(f"watchdog did not fire within {max_cycles} cycles")
+
+        def on_timeout(self, text: str) -> None:
+            self.fired_at = self.cycle
+            self.diag = text
+
+        def check_latency(self, wd) -> int:
+            lat = self.fired_at - self.last_hs
+            log.info("watchdog fired %d cycles after the last handshake (limit %d, poll %d)",
+                     lat, wd.limit, wd.poll)
+            assert wd.limit <= lat <= wd.limit + 3 * wd.poll + 2, (
+                f"fired {lat} cycles after the last handshake, limit {wd.limit}")
+            return lat
+
+    def kernel_watchdog(dut, bench, **kw):
+        return Watchdog.for_kernel(dut, INFO, LIMIT, fail=False,
+                                   on_timeout=bench.on_timeout, **kw)
+
+    @cocotb.test()
+    async def wd_healthy(dut):
+        """Random stalls, a worker 20 cycles per word, and idle phases: held by ap_idle, by
+        kick(), and a quiet gap shorter than the limit. The watchdog never fires and its
+        polling costs about one wake-up per poll interval."""
+        b = Bench(dut)
+        wd = kernel_watchdog(dut, b)
+        assert [s.name for s in wd.streams] == ["s0", "s1", "s2", "s3"]
+        assert [f.name for f in wd.fifos] == ["fifo_a", "fifo_c"]
+        assert wd.idle is dut.ap_idle and wd.poll == LIMIT // 8
+        rng = make_rng("healthy")
+        b.source.set_pause_generator(pause_gen(rng, 0.3))
+        b.sink.set_pause_generator(pause_gen(rng, 0.5, burst=8))
+        await b.start()
+        words = [rng.getrandbits(16) for _ in range(150)]
+        await b.send(words)
+        await b.source.wait()
+        await ClockCycles(dut.ap_clk, 200)
+        # 1) nothing to do for 4 limits, but ap_idle says so
+        dut.ap_idle.value = 1
+        await ClockCycles(dut.ap_clk, 4 * LIMIT)
+        dut.ap_idle.value = 0
+        # 2) quiet for 4 limits, the testbench kicks
+        for _ in range(8):
+            await ClockCycles(dut.ap_clk, LIMIT // 2)
+            wd.kick()
+        # 3) quiet for less than the limit
+        await ClockCycles(dut.ap_clk, LIMIT // 2)
+        more = [rng.getrandbits(16) for _ in range(50)]
+        await b.send(more)
+        await b.source.wait()
+        await ClockCycles(dut.ap_clk, 300)
+        assert not wd.fired, wd.diagnostic
+        got = b.received()
+        assert got == [(w + 1) & 0xFFFF for w in words + more]
+        cycles = b.cycle
+        assert cycles // wd.poll - 2 <= wd.polls <= cycles // wd.poll + 1, (wd.polls, cycles)
+        wd.stop()
+
+    @cocotb.test()
+    async def wd_sink_stuck(dut):
+        """The sink stops taking words: everything fills up, the consumer of s3 is named."""
+        b = Bench(dut)
+        wd = kernel_watchdog(dut, b)
+        await b.start()
+        await b.send(range(100, 130))
+        await ClockCycles(dut.ap_clk, 60)
+        b.sink.pause = True
+        await b.until_fired(wd, 3 * LIMIT)
+        b.check_latency(wd)
+        d = wd.diagnostic
+        log.info("diagnostic:\n%s", d)
+        assert "likely blocker: u_wr (memory writer)" in d
+        assert "u_wr (memory writer): not accepting its input" in d
+        assert "fifo_c: backpressured" in d and "worker: backpressured" in d
+        assert "fifo_a: count=4/4 (full)" in d and "fifo_c: count=2/2 (full)" in d
+        assert re.search(r"s3 fifo_c -> u_wr \(memory writer\): valid=1 ready=0", d)
+
+    @cocotb.test()
+    async def wd_source_stops(dut):
+        """The source stops: the pipeline drains and the source is blamed."""
+        b = Bench(dut)
+        wd = kernel_watchdog(dut, b)
+        await b.start()
+        await b.send(range(10))
+        await b.until_fired(wd, 3 * LIMIT + 400)
+        b.check_latency(wd)
+        assert len(b.received()) == 10
+        d = wd.diagnostic
+        log.info("diagnostic:\n%s", d)
+        assert "likely blocker: u_rd (memory reader) (the whole pipeline is empty" in d
+        assert "worker: starved (input valid=0)" in d
+        assert "fifo_a: count=0/4 (empty)" in d
+
+    @cocotb.test()
+    async def wd_worker_hang(dut):
+        """The worker stage freezes with a word waiting at its input."""
+        b = Bench(dut)
+        wd = kernel_watchdog(dut, b)
+        await b.start()
+        await b.send(range(40))
+        await ClockCycles(dut.ap_clk, 100)
+        dut.hang.value = 1
+        await b.until_fired(wd, 3 * LIMIT)
+        b.check_latency(wd)
+        d = wd.diagnostic
+        log.info("diagnostic:\n%s", d)
+        assert ("worker: input valid=1 ready=0, no output (busy computing / blocked by "
+                "output)") in d
+        assert "likely blocker: worker" in d
+        assert "u_wr (memory writer): starved" in d
+        assert "fifo_a: backpressured" in d
+        assert "status: ap_idle=0" in d
+
+    @cocotb.test()
+    async def wd_generic_api(dut):
+        """Watchdog built by hand from tuples (no stage names): the chain is inferred."""
+        b = Bench(dut)
+        d = dut
+        wd = Watchdog(dut, dut.ap_clk, 300,
+                      streams=[("in", d.s0_tvalid, d.s0_tready, d.s0_tdata),
+                               ("mid", d.s1_tvalid, d.s1_tready),
+                               ("work", d.s2_tvalid, d.s2_tready),
+                               Stream("out", d.s3_tvalid, d.s3_tready, dst="sink")],
+                      fifos=[("fifo_a", d.fifo_count_a, 4), ("fifo_c", d.fifo_count_c)],
+                      poll_cycles=25, fail=False, on_timeout=b.on_timeout)
+        assert [s.src for s in wd.streams] == ["source of in", "in->mid", "mid->work", "work->out"]
+        await b.start()
+        await b.send(range(30))
+        await ClockCycles(dut.ap_clk, 80)
+        dut.hang.value = 1
+        await b.until_fired(wd, 1000)
+        b.check_latency(wd)
+        assert wd.poll == 25
+        diag = wd.diagnostic
+        log.info("diagnostic:\n%s", diag)
+        assert "likely blocker: mid->work" in diag
+        assert "fifo_c: count=0\n" in diag or "fifo_c: count=0" in diag
+
+    _FF: dict = {}
+
+    @cocotb.test(expect_error=WatchdogTimeout)
+    async def wd_fail_fast(dut):
+        """fail=True (default): the watchdog's task raises and ends the test right away."""
+        b = Bench(dut)
+        wd = Watchdog.for_kernel(dut, INFO, LIMIT)
+        _FF.update(bench=b, wd=wd)
+        await b.start()
+        await b.send(range(20))
+        await ClockCycles(dut.ap_clk, 50)
+        dut.hang.value = 1
+        await ClockCycles(dut.ap_clk, 100 * LIMIT)
+        _FF["survived"] = True
+
+    @cocotb.test()
+    async def wd_fail_fast_result(dut):
+        b, wd = _FF["bench"], _FF["wd"]
+        assert "survived" not in _FF, "the watchdog did not end the test"
+        assert wd.fired and "likely blocker: worker" in wd.diagnostic
+        lat = b.cycle - b.last_hs
+        assert wd.limit <= lat <= wd.limit + 3 * wd.poll + 2, lat
