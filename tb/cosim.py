@@ -14,7 +14,7 @@ import argparse
 import json
 import os
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +28,7 @@ from golden.synthetic import synthetic_params
 from hls_out.generate import render_system
 from netsim.config import ConfigError, TopologyConfig
 from tb import runner
-from tb.kernel_job import kernel_info, kernel_sources
+from tb.kernel_job import env_stall_seed, kernel_info, kernel_sources
 
 KIND_KERNEL = {"full": "cnv_full", "part1": "cnv_part1", "part2": "cnv_part2"}
 
@@ -49,6 +49,7 @@ class CosimJob:
     latency_us: float | None = None   # one-way cable propagation (default: netsim's 25 ns)
     faults: dict | None = None        # any netsim FaultConfig fields (overrides `loss`)
     transport: dict | None = None     # netsim TransportConfig fields (e.g. rto_ps, max_retries)
+    stall_seed: int | None = field(default_factory=lambda: env_stall_seed())   # AXI pauses
     ppm: float = 0.0                  # board clocks alternate +ppm / -ppm around 100 MHz
     out_dir: str | None = None
 
@@ -227,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--latency-us", type=float)
     ap.add_argument("--ppm", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--stall-seed", type=int, help="random pauses on every AXI channel, with this seed")
     args = ap.parse_args(argv)
     try:
         params = args.params or (None if args.synthetic else data.params_dir())
@@ -234,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         job = CosimJob(args.topology, args.images, str(params) if params else None,
                        str(cifar) if cifar else None, args.seed, args.batch, args.loss,
                        args.latency_us, args.ppm)
+        if args.stall_seed is not None:
+            job.stall_seed = args.stall_seed
         s = run(job)
     except BnnInputError as exc:
         print(f"error: {exc}", file=sys.stderr)

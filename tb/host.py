@@ -173,6 +173,21 @@ class PynqHost:
         self.abort_reason = reason
         self._abort.set()
 
+    # ------------------------------------------------------------------ stalls
+    def set_stalls(self, seed: int, p: float = 0.2) -> None:
+        """Seeded random pauses on every AXI channel the host models: READY of AW/W/AR at the
+        memory, VALID of its R/B responses, and every channel of the control master. Each
+        channel draws from its own stream derived from `seed`, so a run is reproducible."""
+        from tb.streams import pause_gen
+        import random
+
+        channels = [self.mem.write_if.aw_channel, self.mem.write_if.w_channel, self.mem.write_if.b_channel,
+                    self.mem.read_if.ar_channel, self.mem.read_if.r_channel,
+                    self.ctrl.write_if.aw_channel, self.ctrl.write_if.w_channel, self.ctrl.write_if.b_channel,
+                    self.ctrl.read_if.ar_channel, self.ctrl.read_if.r_channel]
+        for i, ch in enumerate(channels):
+            ch.set_pause_generator(pause_gen(random.Random(f"{seed}/{self.name}/{i}"), p))
+
     # ------------------------------------------------------------------ memory
     def alloc(self, nbytes: int, name: str, align: int = 64, item_bytes: int | None = None) -> Buffer:
         addr = -(-self._next // align) * align

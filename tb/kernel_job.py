@@ -42,6 +42,9 @@ class KernelJob:
     bus_errors: list[dict] = field(default_factory=list)   # inject {buffer: in|out, image, resp}
     # Mutation testing: patches to the preloaded hex words {file, line, xor | add}, and a
     # modified copy of the kernel top to simulate instead of hls_out/<kernel>/<kernel>.sv.
+    # Random pauses on every AXI channel (reproducible); $BNNSPLIT_STALLS=<seed> turns them
+    # on for every run, so the whole regression can be repeated under backpressure.
+    stall_seed: int | None = field(default_factory=lambda: env_stall_seed())
     param_patches: list[dict] = field(default_factory=list)
     kernel_sv: str | None = None
     out_dir: str | None = None
@@ -49,6 +52,17 @@ class KernelJob:
     @property
     def folder(self) -> Path:
         return Path(self.out_dir) if self.out_dir else runner.BUILD / self.kernel
+
+
+def env_stall_seed() -> int | None:
+    import os
+
+    v = os.environ.get("BNNSPLIT_STALLS", "")
+    if not v:
+        return None
+    if not v.isdigit():
+        raise BnnInputError(f"BNNSPLIT_STALLS={v!r}: expected a seed (a whole number)")
+    return int(v)
 
 
 def kernel_info(kernel: str) -> dict:
@@ -193,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--params", help="folder of BNN-PYNQ .bin files (default: $BNNSPLIT_DATA, else synthetic)")
     ap.add_argument("--cifar", help="CIFAR-10 file (default: $BNNSPLIT_DATA, else synthetic images)")
     ap.add_argument("--synthetic", action="store_true", help="use the synthetic network and images")
+    ap.add_argument("--stall-seed", type=int, help="random pauses on every AXI channel, with this seed")
     ap.add_argument("--init-layer", type=int, action="append", default=[],
                     help="load this layer through AXI4-Lite init mode instead of preload")
     args = ap.parse_args(argv)
@@ -200,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         params = args.params or (None if args.synthetic else data.params_dir())
         cifar = args.cifar or (None if args.synthetic else data.cifar_file())
         job = KernelJob(args.kernel, args.images, str(params) if params else None,
-                        str(cifar) if cifar else None, init_layers=args.init_layer)
+                        str(cifar) if cifar else None, init_layers=args.init_layer, stall_seed=args.stall_seed)
         r = run(job)
     except BnnInputError as exc:
         print(f"error: {exc}", file=sys.stderr)

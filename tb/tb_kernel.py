@@ -47,6 +47,9 @@ async def run_images(dut):
     Watchdog.for_kernel(dut, cfg["info"], limit, buses=[hostmem, control], fail=False,
                         on_timeout=lambda diag: host.abort(f"no progress for {limit} cycles (watchdog)\n{diag}"))
     await host.reset()
+    if cfg.get("stall_seed") is not None:
+        host.set_stalls(cfg["stall_seed"])
+        dut._log.info("random pauses on every AXI channel, seed %d", cfg["stall_seed"])
     for i in cfg["init_layers"]:
         simd, pe = cfg["folding"][str(i)]
         t = arrays[f"init{i}_thresholds"] if f"init{i}_thresholds" in arrays else None
@@ -123,7 +126,8 @@ async def run_images(dut):
     elif mismatches:
         failure = f"{mismatches} of {n} image(s) differ from golden/: " + "; ".join(
             f"image {k}: {_diff(got[k], expected[k])}" for k in range(n) if not images[k]["match"])
-    report = {"kernel": cfg["kernel"], "params_source": cfg["params_source"], "images": images,
+    report = {"kernel": cfg["kernel"], "params_source": cfg["params_source"], "stall_seed": cfg.get("stall_seed"),
+              "images": images,
               "mismatches": mismatches, "timing": timing, "bus_errors": bus_errors, "failure": failure,
               "protocol_violations": violations, "bus_stats": {"hostmem": hostmem.stats(), "control": control.stats()}}
     with open(cfg["report"], "w") as fh:

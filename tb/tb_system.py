@@ -62,6 +62,10 @@ async def run_system(dut):
                                                                  f"(watchdog)\n{d}"))
     for h in hosts.values():
         await h.reset()
+        if job.get("stall_seed") is not None:
+            h.set_stalls(job["stall_seed"])
+    if job.get("stall_seed") is not None:
+        dut._log.info("random pauses on every AXI channel of every board, seed %d", job["stall_seed"])
 
     split_errors: list[str] = []
 

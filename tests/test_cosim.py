@@ -53,6 +53,13 @@ def test_twenty_images_trained(topology, params_dir, cifar_file, tmp_path):
     check(run(job), 20)
 
 
+@pytest.mark.slow
+def test_split_under_axi_stalls(tmp_path):
+    """Random pauses on every AXI channel of both boards, and 5% frame loss."""
+    s = run(CosimJob("split", 2, seed=4, loss=0.05, stall_seed=12, out_dir=str(tmp_path)))
+    check(s, 2)
+
+
 def test_link_faults(tmp_path):
     """Corruption (caught by the FCS), duplication, reordering and a 500 us outage at once."""
     faults = {"corrupt": 0.05, "duplicate": 0.05, "reorder": 0.05, "down": [["100us", "600us"]]}

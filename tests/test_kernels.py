@@ -52,6 +52,23 @@ def test_init_mode_matches_preload(tmp_path):
     check(run(job), 2)
 
 
+@pytest.mark.parametrize("kernel,images", [("cnv_part2", 3), pytest.param("cnv_part1", 2, marks=pytest.mark.slow)])
+def test_kernel_under_axi_stalls(kernel, images, tmp_path):
+    """Random pauses on every AXI channel (seed printed): still bit-exact; the slowdown in
+    simulated cycles is reported."""
+    seed = 11
+    calm = run(KernelJob(kernel, images, seed=9, stall_seed=None, out_dir=str(tmp_path / "calm")))
+    stalled = run(KernelJob(kernel, images, seed=9, stall_seed=seed, out_dir=str(tmp_path / "stalled")))
+    check(calm, images)
+    check(stalled, images)
+    assert stalled["stall_seed"] == seed
+    a, b = calm["timing"], stalled["timing"]
+    print(f"{kernel} under AXI stalls (seed {seed}): latency {b['latency_cycles']} vs {a['latency_cycles']} "
+          f"cycles ({b['latency_cycles'] / a['latency_cycles']:.3f}x), batch "
+          f"{b['batch_cycles']} vs {a['batch_cycles']} ({b['batch_cycles'] / a['batch_cycles']:.3f}x)")
+    assert b["latency_cycles"] >= a["latency_cycles"]
+
+
 @pytest.mark.parametrize("buffer,resp", [("in", "SLVERR"), ("out", "DECERR")])
 def test_bus_error_is_reported(buffer, resp, tmp_path):
     """An error response from memory on one image's buffer is reported with the board,
