@@ -13,15 +13,25 @@
 //
 // One input word per cycle. s_axis_tready and m_axis_tvalid come from registers: an input
 // word that completes an output is accepted only while the output FIFO has room.
+//
+// HLS_TIMING = 1 follows the loops of finn-hlslib's StreamingMaxPool_Precision (BNN-PYNQ):
+// per output row, one loop reads the two input rows (one word per cycle, no output), then
+// another writes the pooled row from the row buffer (one word per cycle, no input). So a
+// pooled row leaves only after the last word of its second input row, all at once, and
+// no input is taken while it leaves.
 // lint-params: IFM_DIM=10 CH=128 PE=8
 // lint-params: IFM_DIM=28 CH=64 PE=32
 // lint-params: IFM_DIM=10 CH=128 PE=64
 // lint-params: IFM_DIM=2 CH=3 PE=1
+// lint-params: IFM_DIM=28 CH=64 PE=32 HLS_TIMING=1
+// lint-params: IFM_DIM=2 CH=3 PE=1 HLS_TIMING=1
+// lint-params: IFM_DIM=10 CH=128 PE=64 HLS_TIMING=1
 module maxpool #(
     parameter int IFM_DIM = 28,
     parameter int CH      = 64,
     parameter int PE      = 16,
-    parameter int BITS    = 2
+    parameter int BITS    = 2,
+    parameter int HLS_TIMING = 0
 ) (
     input  logic               ap_clk,
     input  logic               ap_rst_n,
@@ -69,17 +79,44 @@ module maxpool #(
 
     assign addr     = base + AW'(cf);
     assign out_beat = xo && yo;
-    assign s_axis_tready = !out_beat || (ocnt != 2'd2);
     assign in_fire  = s_axis_tvalid && s_axis_tready;
     // The first word of a block starts from -1 instead of the stale buffer word.
     assign prev     = (!xo && !yo) ? {PE{MINUS1}} : rowbuf[addr];
     assign merged   = vmax(prev, s_axis_tdata);
-    assign push     = in_fire && out_beat;
     assign pop      = m_axis_tvalid && m_axis_tready;
 
-    always_ff @(posedge ap_clk) begin
-        if (in_fire && !out_beat) rowbuf[addr] <= merged;
-        if (push) ofifo[otail] <= merged;
+    if (HLS_TIMING == 0) begin : g_dec
+        // A block's last word goes straight to the output FIFO.
+        assign s_axis_tready = !out_beat || (ocnt != 2'd2);
+        assign push = in_fire && out_beat;
+        always_ff @(posedge ap_clk) begin
+            if (in_fire && !out_beat) rowbuf[addr] <= merged;
+            if (push) ofifo[otail] <= merged;
+        end
+    end else begin : g_hls
+        // Read loop: every word updates the row buffer. Write loop (`wphase`): the row
+        // buffer leaves word by word (`widx`), blocking on the output FIFO.
+        logic          wphase;
+        logic [AW-1:0] widx;
+        logic          row_end;
+        assign s_axis_tready = !wphase;
+        assign push    = wphase && (ocnt != 2'd2);
+        assign row_end = in_fire && out_beat && (px == XW'(OFM_DIM - 1)) && (cf == CFW'(CF - 1));
+        always_ff @(posedge ap_clk) begin
+            if (in_fire) rowbuf[addr] <= merged;
+            if (push) ofifo[otail] <= rowbuf[widx];
+        end
+        always_ff @(posedge ap_clk) begin
+            if (!ap_rst_n) begin
+                wphase <= 1'b0;
+                widx   <= '0;
+            end else if (row_end) begin
+                wphase <= 1'b1;
+            end else if (push) begin
+                widx <= (widx == AW'(DEPTH - 1)) ? '0 : widx + 1'b1;
+                if (widx == AW'(DEPTH - 1)) wphase <= 1'b0;
+            end
+        end
     end
 
     always_ff @(posedge ap_clk) begin

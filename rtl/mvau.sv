@@ -11,10 +11,21 @@
 //    threshold has one more fractional bit than the sum of weight x pixel code).
 //  - USE_THRESH = 0: lane = the ACC_BITS accumulator, wrapping (layer 8 scores).
 //
-// Dataflow: the input vector goes into one half of a double buffer (2 x SF words) and is read
-// back NF times, while the next vector is loaded into the other half; computing may trail the
-// loading of the same half word by word, so the first fold need not wait for the whole
-// vector. At full rate a vector takes exactly SF*NF cycles, back to back.
+// Dataflow (HLS_TIMING = 0, decoupled): the input vector goes into one half of a double
+// buffer (2 x SF words) and is read back NF times, while the next vector is loaded into the
+// other half; computing may trail the loading of the same half word by word, so the first
+// fold need not wait for the whole vector. At full rate a vector takes exactly SF*NF cycles,
+// back to back.
+//
+// HLS_TIMING = 1 instead follows the loop of finn-hlslib's Matrix_Vector_Activate_Batch: one
+// pipelined loop of NF*SF steps per vector in which every step of the first neuron fold
+// (nf = 0) reads the next input word from the stream (blocking: no word, no step) and keeps
+// it in a single SF-word buffer that the later folds read. So the next vector is read only
+// after all NF folds of the current one, one word per step, interleaved with computing. The
+// output FIFO then only reserves as many slots as full rate needs (one result when SF >= 4),
+// like the one result a stalled HLS pipeline holds in its write stage. At full rate the
+// cycle count is the same; the first step issues in the cycle its word arrives (one cycle
+// earlier than decoupled).
 //
 // Pipeline (one step per cycle): issue (read input word, weights) -> SIMD dot product per PE
 // (and threshold read on the last step of a fold) -> accumulate + activation -> output FIFO
@@ -36,6 +47,11 @@
 // lint-params: MW=512 MH=64 SIMD=1 PE=4 IN_BITS=2 USE_THRESH=0 LAYER=8
 // lint-params: MW=27 MH=64 SIMD=3 PE=8 IN_BITS=8 THRESH_FIXED=1 THRESH_BITS=24 LAYER=0
 // lint-params: MW=4 MH=8 SIMD=4 PE=4 IN_BITS=2 THRESH_BITS=64
+// lint-params: MW=576 MH=64 SIMD=16 PE=16 IN_BITS=2 THRESH_BITS=16 LAYER=1 HLS_TIMING=1
+// lint-params: MW=27 MH=64 SIMD=3 PE=8 IN_BITS=8 THRESH_FIXED=1 THRESH_BITS=24 LAYER=0 HLS_TIMING=1
+// lint-params: MW=512 MH=64 SIMD=1 PE=4 IN_BITS=2 USE_THRESH=0 LAYER=8 HLS_TIMING=1
+// lint-params: MW=4 MH=8 SIMD=4 PE=4 IN_BITS=2 THRESH_BITS=64 HLS_TIMING=1
+// lint-params: MW=8 MH=4 SIMD=2 PE=4 IN_BITS=2 HLS_TIMING=1
 module mvau #(
     parameter int MW           = 27,
     parameter int MH           = 64,
@@ -47,6 +63,7 @@ module mvau #(
     parameter int THRESH_FIXED = 0,
     parameter int THRESH_BITS  = 16,
     parameter int LAYER        = 0,
+    parameter int HLS_TIMING   = 0,
     localparam int OUT_BITS    = (USE_THRESH != 0) ? 2 : ACC_BITS
 ) (
     input  logic                    ap_clk,
@@ -82,12 +99,15 @@ module mvau #(
     localparam int CMP_W = ((THRESH_BITS > ACC_BITS + 1) ? THRESH_BITS : ACC_BITS + 1) + 1;
     localparam int ODEPTH = 4;   // issue-to-FIFO latency is 3 cycles: 4 slots keep full rate
     localparam int OCW    = $clog2(ODEPTH + 1);
+    // Results that may be issued and not yet delivered: ODEPTH when decoupled; in HLS mode
+    // just enough for full rate (issue to pop takes ODEPTH cycles, one result per SF steps).
+    localparam int OLIMIT = (HLS_TIMING == 0) ? ODEPTH : (ODEPTH + SF - 1) / SF;
 
     localparam logic [CNTW-1:0] SF_C   = CNTW'(SF);
     localparam logic [SFW-1:0]  SF_L   = SFW'(SF - 1);
     localparam logic [NFW-1:0]  NF_L   = NFW'(NF - 1);
     localparam logic [WAW-1:0]  WMEM_L = WAW'(WMEM - 1);
-    localparam logic [OCW-1:0]  ODEPTH_C = OCW'(ODEPTH);
+    localparam logic [OCW-1:0]  OLIMIT_C = OCW'(OLIMIT);
 
     initial begin
         if (MW % SIMD != 0) $fatal(1, "mvau layer %0d: MW=%0d not a multiple of SIMD=%0d", LAYER, MW, SIMD);
@@ -96,41 +116,62 @@ module mvau #(
         if (THRESH_BITS > 64) $fatal(1, "mvau layer %0d: THRESH_BITS=%0d > 64", LAYER, THRESH_BITS);
     end
 
-    // ---------------------------------------------------------------- input double buffer
-    logic [IN_W-1:0] ibuf [2*SF];
-    logic [CNTW-1:0] wcnt [2];     // words loaded in each half; SF = full, 0 = free
-    logic            wb, cb;       // half being loaded / being computed on
-    logic            wr_fire, issue, vec_done;
+    // ---------------------------------------------------------------- input
+    logic            wr_fire, issue, in_ok, out_ok;
     logic [SFW-1:0]  sf;
     logic [NFW-1:0]  nf;
     logic [WAW-1:0]  widx;         // nf*SF + sf
     logic            last_sf, last_nf;
+    logic [IN_W-1:0] x_issue;      // input word of the step being issued
 
-    function automatic logic [IBW-1:0] ib_addr(input logic half, input logic [CNTW-1:0] pos);
-        return IBW'(half ? SF : 0) + IBW'(pos);
-    endfunction
+    if (HLS_TIMING == 0) begin : g_in_dec
+        // Double buffer (2 x SF words): one half loaded while the other is computed on.
+        logic [IN_W-1:0] ibuf [2*SF];
+        logic [CNTW-1:0] wcnt [2];     // words loaded in each half; SF = full, 0 = free
+        logic            wb, cb;       // half being loaded / being computed on
+        logic            vec_done;
 
-    assign s_axis_tready = (wcnt[wb] != SF_C);
-    assign wr_fire = s_axis_tvalid && s_axis_tready;
+        function automatic logic [IBW-1:0] ib_addr(input logic half, input logic [CNTW-1:0] pos);
+            return IBW'(half ? SF : 0) + IBW'(pos);
+        endfunction
 
-    always_ff @(posedge ap_clk) if (wr_fire) ibuf[ib_addr(wb, wcnt[wb])] <= s_axis_tdata;
+        assign s_axis_tready = (wcnt[wb] != SF_C);
+        assign wr_fire  = s_axis_tvalid && s_axis_tready;
+        assign in_ok    = (wcnt[cb] > CNTW'(sf));
+        assign vec_done = issue && last_sf && last_nf;
+        assign x_issue  = ibuf[ib_addr(cb, CNTW'(sf))];
 
-    // The half being loaded and the half being released are never the same one: a half is
-    // released after its last step, which needs it full, and a full half is no longer loaded.
-    always_ff @(posedge ap_clk) begin
-        if (!ap_rst_n) begin
-            wcnt[0] <= '0;
-            wcnt[1] <= '0;
-            wb <= 1'b0;
-            cb <= 1'b0;
-        end else begin
-            for (int b = 0; b < 2; b++) begin
-                if (vec_done && cb == b[0]) wcnt[b] <= '0;
-                else if (wr_fire && wb == b[0]) wcnt[b] <= wcnt[b] + 1'b1;
+        always_ff @(posedge ap_clk) if (wr_fire) ibuf[ib_addr(wb, wcnt[wb])] <= s_axis_tdata;
+
+        // The half being loaded and the half being released are never the same one: a half
+        // is released after its last step, which needs it full, and a full half is no longer
+        // loaded.
+        always_ff @(posedge ap_clk) begin
+            if (!ap_rst_n) begin
+                wcnt[0] <= '0;
+                wcnt[1] <= '0;
+                wb <= 1'b0;
+                cb <= 1'b0;
+            end else begin
+                for (int b = 0; b < 2; b++) begin
+                    if (vec_done && cb == b[0]) wcnt[b] <= '0;
+                    else if (wr_fire && wb == b[0]) wcnt[b] <= wcnt[b] + 1'b1;
+                end
+                if (wr_fire && wcnt[wb] == SF_C - 1'b1) wb <= ~wb;
+                if (vec_done) cb <= ~cb;
             end
-            if (wr_fire && wcnt[wb] == SF_C - 1'b1) wb <= ~wb;
-            if (vec_done) cb <= ~cb;
         end
+    end else begin : g_in_hls
+        // The HLS loop: steps of fold 0 read the stream (and keep the word), later folds
+        // read the buffer. s_axis_tready depends on registers only.
+        logic [IN_W-1:0] ibuf [SF];
+
+        assign s_axis_tready = (nf == '0) && out_ok;
+        assign wr_fire = s_axis_tvalid && s_axis_tready;
+        assign in_ok   = (nf != '0) || s_axis_tvalid;
+        assign x_issue = (nf == '0) ? s_axis_tdata : ibuf[sf];
+
+        always_ff @(posedge ap_clk) if (wr_fire) ibuf[sf] <= s_axis_tdata;
     end
 
     // ---------------------------------------------------------------- issue
@@ -139,8 +180,8 @@ module mvau #(
 
     assign last_sf  = (sf == SF_L);
     assign last_nf  = (nf == NF_L);
-    assign issue    = (wcnt[cb] > CNTW'(sf)) && (!last_sf || reserved != ODEPTH_C);
-    assign vec_done = issue && last_sf && last_nf;
+    assign out_ok   = !last_sf || reserved != OLIMIT_C;
+    assign issue    = in_ok && out_ok;
     assign pop      = m_axis_tvalid && m_axis_tready;
 
     always_ff @(posedge ap_clk) begin
@@ -169,7 +210,7 @@ module mvau #(
         if (!ap_rst_n) s1_v <= 1'b0;
         else s1_v <= issue;
         if (issue) begin
-            x1 <= ibuf[ib_addr(cb, CNTW'(sf))];
+            x1 <= x_issue;
             s1_first <= (sf == '0);
             s1_last <= last_sf;
             s1_nf <= nf;

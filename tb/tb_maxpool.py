@@ -1,7 +1,7 @@
 """cocotb tests for rtl/maxpool.sv.
 
 Configuration (TB_CONFIG JSON from tests/test_maxpool.py): the build parameters (IFM_DIM, CH,
-PE, BITS), `images` per batch and `seed`. Reference: golden.layers.maxpool2 on random images
+PE, BITS, HLS_TIMING), `images` per batch and `seed`. Reference: golden.layers.maxpool2 on random images
 (codes -2..1: -2 never occurs in the network but checks the max starts from -1), in stream
 order (golden.streams.activation_stream), all images back to back.
 """
@@ -29,6 +29,7 @@ class TB:
         self.dim, self.ch, self.pe = int(cfg["IFM_DIM"]), int(cfg["CH"]), int(cfg["PE"])
         self.bits = int(cfg.get("BITS", 2))
         self.images = int(cfg.get("images", 2))
+        self.hls = bool(int(cfg.get("HLS_TIMING", 0)))
         assert len(dut.s_axis_tdata) == self.pe * self.bits, "build and config disagree"
         Clock(dut.ap_clk, 10, unit="ns").start()
         # byte_lanes=1: one list element per stream word, whatever the width.
@@ -93,6 +94,8 @@ async def test_pool(dut, stalls):
     n_in = len(tb.inp.transfers)
     if stalls:
         assert tb.out.ready_low_with_valid > 0, "output back-pressure never exercised"
+    elif tb.hls:
+        check_hls_timing(tb)
     else:
         assert tb.inp.span() == n_in, f"input took {tb.inp.span()} cycles for {n_in} words"
         # The last output leaves one cycle after the last input word (output FIFO).
@@ -100,3 +103,28 @@ async def test_pool(dut, stalls):
         tb.log.info("%d input words in %d cycles; last output %d cycle(s) after the last input",
                     n_in, tb.inp.span(), lag)
         assert lag == 1, f"last output {lag} cycles after the last input"
+
+
+def check_hls_timing(tb: TB) -> None:
+    """Full rate in HLS mode: per output row, the two input rows at one word per cycle, then
+    the pooled row at one word per cycle (no input meanwhile), starting two cycles after the
+    last input word of the pair (row buffer -> output FIFO -> port)."""
+    cf = tb.ch // tb.pe
+    pair_in = 2 * tb.dim * cf               # words of two input rows
+    row_out = (tb.dim // 2) * cf            # words of one pooled row
+    period = pair_in + row_out
+    ins = [c for c, _ in tb.inp.transfers]
+    outs = [c for c, _ in tb.out.transfers]
+    pairs = tb.images * tb.dim // 2
+    c0 = ins[0]
+    for p in range(pairs):
+        pin = ins[p * pair_in:(p + 1) * pair_in]
+        assert pin[0] == c0 + p * period, f"row pair {p}: first input at {pin[0] - c0}, expected {p * period}"
+        assert pin[-1] - pin[0] == pair_in - 1, f"row pair {p}: input not on consecutive cycles"
+        pout = outs[p * row_out:(p + 1) * row_out]
+        assert pout[0] == pin[-1] + 2, f"row pair {p}: pooled row starts {pout[0] - pin[-1]} cycles after its input"
+        assert pout[-1] - pout[0] == row_out - 1, f"row pair {p}: pooled row not on consecutive cycles"
+    measured = outs[-1] - c0
+    tb.log.info("HLS timing: %d row pairs of %d cycles (%d in + %d out): %d cycles first input to "
+                "last output", pairs, period, pair_in, row_out, measured)
+    assert measured == pairs * period, f"{measured} cycles, expected {pairs} x {period}"

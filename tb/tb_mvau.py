@@ -28,7 +28,11 @@ from golden.params import fold_thresholds, fold_weights, write_layer_hex
 from golden.streams import activation_stream, pack_words, window_stream
 from tb.streams import HandshakeMonitor, config, make_rng, pause_gen, quiet, reset
 
-PIPELINE_LATENCY = 3   # issue -> operands -> dot products -> accumulate/activation into the FIFO
+# First input word -> last output word beyond the SF*NF steps per vector: the input is written
+# into the buffer (decoupled only: in HLS mode the first fold issues the word as it is read),
+# then issue -> operands -> dot products -> accumulate/activation into the FIFO.
+PIPELINE_LATENCY = 3
+HLS_PIPELINE_LATENCY = 2
 
 
 # ------------------------------------------------------------------ case generation (pytest side)
@@ -240,17 +244,35 @@ async def _preloaded(dut, stalls: bool) -> TB:
     return tb
 
 
+def _check_hls_reads(tb: TB) -> None:
+    """HLS loop (HLS_TIMING = 1): the words of vector v are read in the first neuron fold of
+    its SF*NF steps, one per step, so at full rate input word i moves at cycle
+    (i // SF) * SF * NF + i % SF after the first one (no read-ahead into the next vector)."""
+    start = tb.inp.transfers[0][0]
+    period = tb.sf * tb.nf
+    bad = [(i, c - start) for i, (c, _) in enumerate(tb.inp.transfers)
+           if c - start != (i // tb.sf) * period + i % tb.sf]
+    assert not bad, (f"{len(bad)} input words off the HLS schedule; first: word {bad[0][0]} at cycle "
+                     f"{bad[0][1]}, expected {(bad[0][0] // tb.sf) * period + bad[0][0] % tb.sf}")
+    tb.log.info("HLS timing: all %d input words read in the first fold of their vector",
+                len(tb.inp.transfers))
+
+
 @cocotb.test()
 async def test_full_rate(dut):
     """Parameters from +PARAMS_DIR, no stalls: bit-exact batch and the exact cycle count."""
     tb = await _preloaded(dut, stalls=False)
+    latency = PIPELINE_LATENCY
+    if int(tb.cfg.get("HLS_TIMING", 0)):
+        _check_hls_reads(tb)
+        latency = HLS_PIPELINE_LATENCY
     vectors = len(tb.words_out) // tb.nf
     measured = tb.out.transfers[-1][0] - tb.inp.transfers[0][0]
-    expected = vectors * tb.sf * tb.nf + PIPELINE_LATENCY
-    per_image = (measured - PIPELINE_LATENCY) / vectors * tb.full_image_vectors
+    expected = vectors * tb.sf * tb.nf + latency
+    per_image = (measured - latency) / vectors * tb.full_image_vectors
     tb.log.info("%d vectors: %d cycles first input -> last output (formula %d x SF %d x NF %d + "
                 "latency %d = %d); per full image %.1f cycles (formula %s)", vectors, measured,
-                vectors, tb.sf, tb.nf, PIPELINE_LATENCY, expected, per_image,
+                vectors, tb.sf, tb.nf, latency, expected, per_image,
                 tb.cfg.get("formula", "-"))
     assert measured == expected, f"{measured} cycles, expected {expected}"
     if "formula" in tb.cfg:   # golden.cycles.layer_cycles of the layer this shape comes from

@@ -1,7 +1,7 @@
 """cocotb tests for rtl/sliding_window.sv.
 
 Configuration (TB_CONFIG JSON from tests/test_sliding_window.py): the build parameters
-(K, IFM_DIM, IFM_CH, SIMD, BITS), `images` per batch and `seed`.
+(K, IFM_DIM, IFM_CH, SIMD, BITS, HLS_TIMING, HLS_LAG), `images` per batch and `seed`.
 Reference: golden.streams.window_stream on random images, all images back to back.
 """
 
@@ -30,6 +30,8 @@ class TB:
         self.simd = int(cfg["SIMD"])
         self.bits = int(cfg["BITS"])
         self.images = int(cfg.get("images", 2))
+        self.hls = bool(int(cfg.get("HLS_TIMING", 0)))
+        self.lag = int(cfg.get("HLS_LAG", 2))     # the RTL default
         assert len(dut.s_axis_tdata) == self.simd * self.bits, "build and config disagree"
         Clock(dut.ap_clk, 10, unit="ns").start()
         # byte_lanes=1: one list element per stream word, whatever the width.
@@ -55,6 +57,18 @@ class TB:
     @property
     def out_words(self) -> int:
         return self.ofm ** 2 * self.k ** 2 * self.cf
+
+    # The HLS loop of ConvolutionInputGenerator: per image a fill of K rows, then OFM_DIM
+    # blocks of max(write block, read block) iterations, then the pipeline drains (HLS_LAG).
+    @property
+    def fill(self) -> int:
+        return self.k * self.dim * self.cf
+
+    @property
+    def hls_image_cycles(self) -> int:
+        write_block = self.ofm * self.k * self.k * self.cf
+        read_block = self.dim * self.cf
+        return self.fill + self.ofm * max(write_block, read_block) + self.lag
 
     def set_stalls(self, rng) -> None:
         if rng is None:
@@ -98,17 +112,50 @@ async def test_windows(dut, stalls):
     if stalls:
         assert tb.out.ready_low_with_valid > 0, "output back-pressure never exercised"
         return
+    first_in = tb.inp.transfers[0][0]
+    first_out = tb.out.transfers[0][0]
+    last_out = tb.out.transfers[-1][0]
+    measured = last_out - first_in
+    total = tb.images * tb.out_words
+    if tb.hls:
+        check_hls_timing(tb, first_in, first_out, measured)
+        return
     # First principles: before the first word can leave, the K rows of the first window
     # (K*IFM_DIM*CF words) must be in, then one cycle for the registered read; afterwards every
     # word of every image leaves on consecutive cycles (no gap between images).
-    fill = tb.k * tb.dim * tb.cf
-    total = tb.images * tb.out_words
-    first_in = tb.inp.transfers[0][0]
-    last_out = tb.out.transfers[-1][0]
-    measured = last_out - first_in
-    expected_cycles = fill + 1 + total - 1
+    expected_cycles = tb.fill + 1 + total - 1
     tb.log.info("%d image(s): %d cycles from first input to last output; formula fill %d + %d words "
-                "= %d; output span %d", tb.images, measured, fill, total, expected_cycles,
+                "= %d; output span %d", tb.images, measured, tb.fill, total, expected_cycles,
                 tb.out.span())
     assert tb.out.span() == total, f"output took {tb.out.span()} cycles for {total} words (gaps)"
     assert measured == expected_cycles, f"{measured} cycles, expected {expected_cycles}"
+
+
+def check_hls_timing(tb: TB, first_in: int, first_out: int, measured: int) -> None:
+    """Full rate in HLS mode: every image is one run of the HLS loop, FILL + OFM_DIM *
+    max(write block, read block) iterations at one a cycle plus HLS_LAG to drain the
+    pipeline, images back to back. The fill (K rows, read only) is repeated for every image;
+    each image's output is contiguous (write block >= read block: every iteration after the
+    fill writes) and lags its iteration by HLS_LAG stages (+1 for the output FIFO)."""
+    per_image = tb.hls_image_cycles
+    in_words = tb.dim * tb.dim * tb.cf
+    tb.log.info("HLS timing (lag %d), %d image(s): %d cycles from first input to last output; "
+                "formula %d x (fill %d + %d + lag) = %d", tb.lag, tb.images, measured, tb.images,
+                tb.fill, per_image - tb.fill - tb.lag, tb.images * per_image)
+    assert first_out - first_in == tb.fill + tb.lag + 1, (
+        f"first output {first_out - first_in} cycles after the first input, expected fill {tb.fill} + lag + 1")
+    assert measured == tb.images * per_image, f"{measured} cycles, expected {tb.images * per_image}"
+    ins = [c for c, _ in tb.inp.transfers]
+    outs = [c for c, _ in tb.out.transfers]
+    for i in range(tb.images):
+        start = first_in + i * per_image
+        # Image i's loop starts with its fill: K rows read on consecutive cycles...
+        assert ins[i * in_words] == start, f"image {i}: first input at {ins[i * in_words] - first_in}, expected {start - first_in}"
+        fill_in = ins[i * in_words: i * in_words + tb.fill]
+        assert fill_in[-1] - fill_in[0] == tb.fill - 1, f"image {i}: fill not on consecutive cycles"
+        # ... its outputs follow without a gap, the last one as the pipeline has drained.
+        img_out = outs[i * tb.out_words: (i + 1) * tb.out_words]
+        assert img_out[0] == start + tb.fill + tb.lag + 1, (
+            f"image {i}: first output at {img_out[0] - start}, expected fill + lag + 1")
+        assert img_out[-1] - img_out[0] == tb.out_words - 1, f"image {i}: gaps in the output"
+        assert img_out[-1] == start + per_image, f"image {i}: last output at {img_out[-1] - start}"

@@ -1,4 +1,5 @@
-"""maxpool: small shapes, the brief's instances (PE 16 / 8) and the generated kernels' (PE 32 / 64)."""
+"""maxpool: small shapes, the brief's instances (PE 16 / 8) and the generated kernels' (PE 32 / 64),
+in both schedules."""
 
 import pytest
 
@@ -17,8 +18,11 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("hls", [0, 1], ids=["decoupled", "hls"])
 @pytest.mark.parametrize("dim,ch,pe,images", CASES)
-def test_maxpool(dim, ch, pe, images):
-    params = {"IFM_DIM": dim, "CH": ch, "PE": pe, "BITS": 2}
+def test_maxpool(dim, ch, pe, images, hls):
+    """Both schedules: HLS_TIMING = 0 (a pooled word leaves with its block's last input) and
+    1 (the HLS loops: two rows in, then the pooled row out)."""
+    params = {"IFM_DIM": dim, "CH": ch, "PE": pe, "BITS": 2, "HLS_TIMING": hls}
     run("maxpool", rtl_sources("maxpool"), "tb.tb_maxpool",
         parameters=params, extra_env=env_config(**params, images=images, seed=dim * 100 + pe))

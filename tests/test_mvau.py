@@ -1,6 +1,7 @@
 """mvau: small corner shapes plus the CNV-W2A2 layers (full images of the big ones are slow).
 
-Each case runs twice on one build: with +PARAMS_DIR (memories from $readmemh files; full rate
+Each case is built in both schedules (HLS_TIMING = 0: double-buffered input read ahead;
+1: the HLS loop, input read only in the first neuron fold) and runs twice on one build: with +PARAMS_DIR (memories from $readmemh files; full rate
 with the exact cycle count, then random stalls) and without (memories written through the
 run-time cfg port).
 """
@@ -56,12 +57,14 @@ CASES = [
 ]
 
 BUILD_KEYS = ("MW", "MH", "SIMD", "PE", "IN_BITS", "USE_THRESH", "ACC_BITS", "THRESH_FIXED",
-              "THRESH_BITS", "LAYER")
+              "THRESH_BITS", "LAYER", "HLS_TIMING")
 
 
+@pytest.mark.parametrize("hls", [0, 1], ids=["decoupled", "hls"])
 @pytest.mark.parametrize("cfg", CASES)
-def test_mvau(cfg, tmp_path, request):
-    cfg = dict(cfg, seed=sum(map(ord, request.node.callspec.id)))
+def test_mvau(cfg, hls, tmp_path, request):
+    # The same data in both schedules: the seed comes from the case id alone.
+    cfg = dict(cfg, HLS_TIMING=hls, seed=sum(map(ord, request.node.callspec.id.rsplit("-", 1)[0])))
     params = {k: cfg[k] for k in BUILD_KEYS}
     cfg["data"] = str(make_case(cfg, tmp_path))
     env = env_config(**cfg)
@@ -75,7 +78,7 @@ def test_mvau(cfg, tmp_path, request):
 
 def test_mvau_missing_file(tmp_path, capfd):
     """A +PARAMS_DIR without the layer's files stops the simulation, naming the missing file."""
-    cfg = dict(small(8, 8, 4, 2), seed=5)
+    cfg = dict(small(8, 8, 4, 2), HLS_TIMING=0, seed=5)
     params = {k: cfg[k] for k in BUILD_KEYS}
     cfg["data"] = str(make_case(cfg, tmp_path / "case"))
     (tmp_path / "empty").mkdir()

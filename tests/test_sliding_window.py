@@ -1,4 +1,5 @@
-"""sliding_window: small shapes plus every CNV-W2A2 instance (the big ones marked slow)."""
+"""sliding_window: small shapes plus every CNV-W2A2 instance (the big ones marked slow), each in
+both schedules (decoupled, and the HLS loop of ConvolutionInputGenerator)."""
 
 import pytest
 
@@ -18,8 +19,20 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("hls", [0, 1], ids=["decoupled", "hls"])
 @pytest.mark.parametrize("dim,ch,simd,bits,images", CASES)
-def test_sliding_window(dim, ch, simd, bits, images):
-    params = {"K": 3, "IFM_DIM": dim, "IFM_CH": ch, "SIMD": simd, "BITS": bits}
+def test_sliding_window(dim, ch, simd, bits, images, hls):
+    """Both schedules: HLS_TIMING = 0 (decoupled reader/writer) and 1 (the HLS loop)."""
+    params = {"K": 3, "IFM_DIM": dim, "IFM_CH": ch, "SIMD": simd, "BITS": bits, "HLS_TIMING": hls}
+    run("sliding_window", rtl_sources("sliding_window"), "tb.tb_sliding_window",
+        parameters=params, extra_env=env_config(**params, images=images, seed=dim * 1000 + ch))
+
+
+@pytest.mark.parametrize("lag", [0, 1, 3])
+@pytest.mark.parametrize("dim,ch,simd,bits,images", [CASES[0], CASES[3]])
+def test_sliding_window_hls_lag(dim, ch, simd, bits, images, lag):
+    """HLS schedule with other pipeline lags between an iteration's read and its write."""
+    params = {"K": 3, "IFM_DIM": dim, "IFM_CH": ch, "SIMD": simd, "BITS": bits, "HLS_TIMING": 1,
+              "HLS_LAG": lag}
     run("sliding_window", rtl_sources("sliding_window"), "tb.tb_sliding_window",
         parameters=params, extra_env=env_config(**params, images=images, seed=dim * 1000 + ch))
