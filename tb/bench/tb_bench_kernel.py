@@ -1,0 +1,106 @@
+"""cocotb side of `make bench` (tb/bench.py): one kernel run, timed inside the simulator.
+
+Two tests, run one at a time (`testcase`):
+
+- ``bench_tb_kernel``: the real testbench, tb/tb_kernel.py's ``run_images`` (PYNQ host on
+  cocotbext-axi, AXI protocol checkers, watchdog, report), started 1 ns into the simulation
+  so that the time-0 evaluation, which runs the $readmemh preload of the parameters, is
+  not counted. Its result (mismatches, latency) comes from the report it writes.
+- ``bench_lean``: the PYNQ host alone (tb/host.py), same images and sequence (reset, image 0
+  alone, the rest as one numReps batch), timed from the end of reset to the last interrupt:
+  the cost of the bus models and the clock without checkers and watchdog.
+
+Both record wall time, process CPU time and simulated cycles of the timed part only (not
+Python start-up, not the build) in $BNNSPLIT_BENCH_OUT. Configured by the job file of
+tb/kernel_job.prepare ($BNNSPLIT_JOB).
+
+Loaded as a top-level module (tb/bench.py puts tb/bench on sys.path, which cocotb's runner
+passes on as PYTHONPATH): tb/bench/ is deliberately not a package, so that
+`python -m tb.bench` stays tb/bench.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import cocotb
+from cocotb.clock import Clock
+from cocotb.simtime import get_sim_time
+from cocotb.triggers import Timer
+
+import tb.tb_kernel as kernel_tb   # a module object: its test is not collected here
+from tb.host import Buffer, PynqHost
+
+PERIOD_NS = 10
+
+
+class _Stopwatch:
+    def __init__(self):
+        self.ns0 = get_sim_time("ns")
+        self.t0, self.p0 = time.perf_counter(), time.process_time()
+
+    def result(self, **extra) -> dict:
+        wall, cpu = time.perf_counter() - self.t0, time.process_time() - self.p0
+        cycles = int((get_sim_time("ns") - self.ns0) / PERIOD_NS)
+        return {"sim_cycles": cycles, "sim_wall_s": wall, "sim_cpu_s": cpu,
+                "cycles_per_s": cycles / wall if wall else 0.0,
+                "cycles_per_cpu_s": cycles / cpu if cpu else 0.0, **extra}
+
+
+def _write(result: dict) -> None:
+    Path(os.environ["BNNSPLIT_BENCH_OUT"]).write_text(json.dumps(result))
+
+
+@cocotb.test()
+async def bench_tb_kernel(dut):
+    cfg = json.loads(Path(os.environ["BNNSPLIT_JOB"]).read_text())
+    await Timer(1, "ns")          # past the time-0 evaluation ($readmemh preload)
+    watch = _Stopwatch()
+    error = None
+    try:
+        await kernel_tb.run_images.func(dut)
+    except AssertionError as exc:
+        error = str(exc)
+    report = json.loads(Path(cfg["report"]).read_text()) if Path(cfg["report"]).exists() else {}
+    t = report.get("timing", {})
+    _write(watch.result(testbench="tb.tb_kernel", images=len(report.get("images", [])),
+                        mismatches=report.get("mismatches"), latency_cycles=t.get("latency_cycles"),
+                        batch_cycles=t.get("batch_cycles"), error=error))
+    assert error is None, error
+
+
+@cocotb.test()
+async def bench_lean(dut):
+    cfg = json.loads(Path(os.environ["BNNSPLIT_JOB"]).read_text())
+    arrays = np.load(cfg["npz"])
+    in_words, expected = arrays["in_words"], arrays["expected"]
+    n, wi, wo = len(in_words), in_words.shape[1], expected.shape[1]
+    exp_cycles = cfg["info"]["expected_cycles"]
+
+    cocotb.start_soon(Clock(dut.ap_clk, PERIOD_NS, unit="ns").start())
+    host = PynqHost(dut)
+    await host.reset()
+    in_buf = host.alloc(8 * wi * n, "in", item_bytes=8 * wi)
+    out_buf = host.alloc(8 * wo * n, "out", item_bytes=8 * wo)
+    host.write_words(in_buf, in_words)
+    host.write_words(out_buf, np.full(wo * n, 0xDEADBEEFDEADBEEF, dtype=np.uint64))
+    budget = 3 * exp_cycles["sum"] + 20000
+
+    watch = _Stopwatch()
+    lat = await host.run_batch(in_buf, out_buf, 1, budget)
+    batch = 0
+    if n > 1:
+        rest_in = Buffer(in_buf.addr + 8 * wi, 8 * wi * (n - 1), "in[1:]")
+        rest_out = Buffer(out_buf.addr + 8 * wo, 8 * wo * (n - 1), "out[1:]")
+        batch = await host.run_batch(rest_in, rest_out, n - 1,
+                                     budget + (n - 1) * 2 * exp_cycles["initiation_interval"])
+    result = watch.result(testbench="lean (tb.host only)", images=n, latency_cycles=lat,
+                          batch_cycles=batch)
+    got = host.read_words(out_buf, wo * n).reshape(n, wo)
+    result["mismatches"] = int(sum(not np.array_equal(got[k], expected[k]) for k in range(n)))
+    _write(result)
+    assert result["mismatches"] == 0, f"{result['mismatches']} of {n} image(s) differ from golden/"
