@@ -148,11 +148,11 @@ class RunResult:
         lk = c.link
         lat = self.latency_stats_s()
         w, n, s, t = (self.counters[k] for k in ("wire", "node", "switch", "transport"))
-        shape = (f"{c.n} full board(s)" if c.kind == "full" else f"{c.n} conv + 1 FC board(s)")
+        shape = (f"{c.n} full board(s)" if c.kind == "full" else f"{c.n} conv + 1 FC boards")
         util = self.link_utilisation
         busiest = max(util, key=util.get) if util else "-"
         lines = [
-            f"topology {c.kind}-{c.n} ({shape}), {self.images} images, batch {c.batch}, "
+            f"topology {c.kind}-{c.n if c.kind == 'full' else c.n + 1} ({shape}), {self.images} images, batch {c.batch}, "
             f"{lk.rate_bps / 1e9:g} Gb/s {lk.protocol.upper()}, "
             f"{'switch' if lk.switch else 'direct cables'}",
             f"response time {self.makespan_ps / PS_PER_S:.6f} s, throughput {self.throughput:.1f} img/s",
