@@ -58,7 +58,7 @@ test-all: $(STAMP)
 	$(PY) -m pytest -n $(JOBS)
 
 bench: $(STAMP)
-	$(PY) -m golden.bench
+	$(PY) -m tb.bench $(BENCH_ARGS)
 
 # `make sim` with waves: build/sim/waves.fst. Verilator's FST writer needs the LZ4 headers;
 # install them when missing (root, Debian), else the runner falls back to VCD and says so.
