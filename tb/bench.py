@@ -13,7 +13,9 @@ Measures, in one run, and writes build/bench/results.json:
     $readmemh preload, to the end: tb/bench/tb_bench_kernel.py), and of the same kernel and
     images driven by a C++ Verilator harness with no Python and no VPI (tb/bench/harness.cpp:
     same host sequence, AXI4 memory slave and AXI4-Lite master in C++, output words checked
-    against golden/). cocotb / raw is the figure of merit. Both are reported per wall second
+    against golden/). cocotb / raw is the figure of merit. The cocotb side simulates the
+    kernel in its clock wrapper (clock generated in HDL, tb/clocking.py); with
+    BNNSPLIT_HDL_CLOCK=0 the bare kernel under cocotb's Clock, as before. Both are reported per wall second
     and per CPU second of the simulating process: on a shared machine the CPU figure is the
     steadier one.
 (c) the co-simulation (tb/cosim.py) of `split` and `split-3`: wall seconds per simulated
@@ -152,12 +154,13 @@ def machine() -> dict:
 def _child(what: str, args: dict) -> int:
     from tb import kernel_job, runner
     if what == "build":
-        runner.build(args["kernel"], kernel_job.kernel_sources(args["kernel"]),
-                     build_tag=args["tag"], public=args["public"])
+        top, sources, build_args = kernel_job.kernel_toplevel(args["kernel"], build_tag=args["tag"])
+        runner.build(top, sources, build_args=build_args, build_tag=args["tag"], public=args["public"])
         return 0
     if what == "sim":
+        top, sources, build_args = kernel_job.kernel_toplevel(args["kernel"], build_tag=args["tag"])
         try:
-            runner.run(args["kernel"], kernel_job.kernel_sources(args["kernel"]), "tb_bench_kernel",
+            runner.run(top, sources, "tb_bench_kernel", build_args=build_args,
                        extra_env={"BNNSPLIT_JOB": args["job"], "BNNSPLIT_BENCH_OUT": args["out"]},
                        plusargs=[f"+PARAMS_DIR={args['params_hex']}"], testcase=args["testcase"],
                        build_tag=args["tag"], public=args["public"])
@@ -252,8 +255,10 @@ def cocotb_sim(kernel: str, folder: Path, testcase: str, tag: str, public: str) 
 
 def cocotb_build(kernel: str, tag: str, public: str, cold: bool) -> dict | None:
     from tb import runner
+    from tb.kernel_job import kernel_toplevel
     if cold:
-        shutil.rmtree(runner.build_dir_for(kernel, {}, tag), ignore_errors=True)
+        top = kernel_toplevel(kernel, build_tag=tag)[0]
+        shutil.rmtree(runner.build_dir_for(top, {}, tag), ignore_errors=True)
     step = child("build", {"kernel": kernel, "tag": tag, "public": public},
                  OUT / "logs" / f"cocotb-build-{public}-{kernel}.log")
     _check(step, f"cocotb build of {kernel}")

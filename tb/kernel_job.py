@@ -23,7 +23,7 @@ from golden.images import pack_codes, pack_images, pack_scores, pixel_codes, pre
 from golden.model import run as golden_run
 from golden.params import LayerParams, Params, load_params, save_hex
 from golden.synthetic import synthetic_params
-from tb import runner
+from tb import clocking, runner
 
 HLS_OUT = runner.REPO / "hls_out"
 # Table I of the BNNsplit paper: single-image execution time at 100 MHz, in cycles.
@@ -160,6 +160,29 @@ def kernel_sources(kernel: str, top_sv: str | Path | None = None) -> list[Path]:
     return sorted(runner.RTL.glob("*.sv")) + [Path(top_sv) if top_sv else HLS_OUT / kernel / f"{kernel}.sv"]
 
 
+def hdl_clock_enabled() -> bool:
+    """Kernel simulations generate their clock in HDL (tb/clocking.py) unless
+    BNNSPLIT_HDL_CLOCK=0 (cocotb's Clock on the bare kernel, as before)."""
+    import os
+    return os.environ.get("BNNSPLIT_HDL_CLOCK", "1") not in ("", "0")
+
+
+def kernel_toplevel(kernel: str, top_sv: str | Path | None = None, build_tag: str = "",
+                    hdl_clock: bool | None = None) -> tuple[str, list[Path], list[str]]:
+    """(toplevel, sources, Verilator build options) of a simulation of `kernel` (from
+    `top_sv` if given): the clock wrapper <kernel>_tb (tb/clocking.py), generated into its
+    build folder and built with --timing; with hdl_clock=False (or BNNSPLIT_HDL_CLOCK=0)
+    the kernel itself, clocked by cocotb."""
+    sources = kernel_sources(kernel, top_sv)
+    if hdl_clock is None:
+        hdl_clock = hdl_clock_enabled()
+    if not hdl_clock:
+        return kernel, sources, []
+    top = kernel + clocking.WRAPPER_SUFFIX
+    wrapper = clocking.write_clock_wrapper(kernel, sources[-1], runner.build_dir_for(top, {}, build_tag))
+    return top, sources + [wrapper], ["--timing"]
+
+
 def run(job: KernelJob) -> dict:
     cfg = prepare(job)
     report = job.folder / "report.json"
@@ -167,8 +190,9 @@ def run(job: KernelJob) -> dict:
     hexdir = job.folder / "params_hex"
     error = None
     try:
-        runner.run(job.kernel, kernel_sources(job.kernel, job.kernel_sv), "tb.tb_kernel",
-                   build_tag=_mutant_tag(job.kernel_sv),
+        tag = _mutant_tag(job.kernel_sv)
+        top, sources, build_args = kernel_toplevel(job.kernel, job.kernel_sv, tag)
+        runner.run(top, sources, "tb.tb_kernel", build_tag=tag, build_args=build_args,
                    extra_env={"BNNSPLIT_JOB": str(cfg)}, plusargs=[f"+PARAMS_DIR={hexdir}"],
                    waves_file=str(job.folder / "waves.fst") if runner.waves_enabled() else None)
     except AssertionError as exc:   # the report still says what went wrong, image by image

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import cocotb
-from cocotb.clock import Clock
 
 from tb.axi_checker import kernel_checkers
+from tb.clocking import kernel_handle, start_clock
 from tb.host import Buffer, KernelBusError, KernelTimeout, PynqHost
 from tb.watchdog import Watchdog
 
@@ -38,14 +38,14 @@ async def run_images(dut):
     n, wi, wo = len(in_words), in_words.shape[1], expected.shape[1]
     exp_cycles = cfg["info"]["expected_cycles"]
 
-    cocotb.start_soon(Clock(dut.ap_clk, 10, unit="ns").start())
+    start_clock(dut, 10)         # generated in HDL by the kernel's wrapper (tb/clocking.py)
     host = PynqHost(dut)
     # Passive AXI4 / AXI4-Lite protocol checkers on both ports, and a watchdog over every
     # stream of the kernel: a stall ends the run with a diagnostic of what each stage was doing.
     hostmem, control = kernel_checkers(dut, fail_fast=False)
     limit = cfg.get("watchdog_cycles", WATCHDOG_CYCLES)
-    Watchdog.for_kernel(dut, cfg["info"], limit, buses=[hostmem, control], fail=False,
-                        on_timeout=lambda diag: host.abort(f"no progress for {limit} cycles (watchdog)\n{diag}"))
+    Watchdog.for_kernel(dut, cfg["info"], limit, scope=kernel_handle(dut), buses=[hostmem, control],
+                        fail=False, on_timeout=lambda diag: host.abort(f"no progress for {limit} cycles (watchdog)\n{diag}"))
     await host.reset()
     if cfg.get("stall_seed") is not None:
         host.set_stalls(cfg["stall_seed"])

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
+from tb.clocking import start_clock
 from tb.host import AP_IDLE, Buffer, KernelBusy, PynqHost, ProgrammingError
 
 CANARY = 0xDEADBEEFDEADBEEF
@@ -21,7 +21,7 @@ CANARY = 0xDEADBEEFDEADBEEF
 async def setup(dut):
     cfg = json.loads(Path(os.environ["BNNSPLIT_JOB"]).read_text())
     arrays = np.load(cfg["npz"])
-    cocotb.start_soon(Clock(dut.ap_clk, 10, unit="ns").start())
+    start_clock(dut, 10)
     host = PynqHost(dut)
     await host.reset()
     wi, wo = arrays["in_words"].shape[1], arrays["expected"].shape[1]

@@ -97,5 +97,6 @@ def test_register_programming_errors(tmp_path):
 
     job = KernelJob("cnv_part2", 2, seed=7, out_dir=str(tmp_path))
     cfg = kernel_job.prepare(job)
-    runner.run("cnv_part2", kernel_job.kernel_sources("cnv_part2"), "tb.tb_kernel_misuse",
+    top, sources, build_args = kernel_job.kernel_toplevel("cnv_part2")
+    runner.run(top, sources, "tb.tb_kernel_misuse", build_args=build_args,
                extra_env={"BNNSPLIT_JOB": str(cfg)}, plusargs=[f"+PARAMS_DIR={job.folder / 'params_hex'}"])

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import numpy as np
 import cocotb
-from cocotb.clock import Clock
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import Timer
 
 import tb.tb_kernel as kernel_tb   # a module object: its test is not collected here
+from tb.clocking import start_clock
 from tb.host import Buffer, PynqHost
 
 PERIOD_NS = 10
@@ -81,7 +81,7 @@ async def bench_lean(dut):
     n, wi, wo = len(in_words), in_words.shape[1], expected.shape[1]
     exp_cycles = cfg["info"]["expected_cycles"]
 
-    cocotb.start_soon(Clock(dut.ap_clk, PERIOD_NS, unit="ns").start())
+    start_clock(dut, PERIOD_NS)
     host = PynqHost(dut)
     await host.reset()
     in_buf = host.alloc(8 * wi * n, "in", item_bytes=8 * wi)
