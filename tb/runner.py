@@ -48,9 +48,10 @@ VERILATOR_ARGS = [
 ]
 
 # Options for the `make` that compiles the Verilated C++. verilated.mk compiles the model with
-# -Os by default (OPT_FAST, OPT_GLOBAL: small code, shorter builds); -O2 simulates 7-15%
-# faster on these kernels for a few seconds more of build (measured by `make bench`, see the
-# Performance section of README.md). --threads 2 and -march=native did not pay.
+# -Os by default (OPT_FAST, OPT_GLOBAL: small code, shorter builds). Measured on cnv_part1
+# with the C++ harness of `make bench` (3 images, best of 2): -Os 297k cycles/s, -O2 301k
+# (+1.3%, 1.6 s more build), -O2 with --threads 2 300k: the kernels are one clock domain of
+# small, tightly coupled stages, so threads do not pay. -O2 stays for its small gain.
 MAKE_ARGS = ["OPT_FAST=-O2", "OPT_GLOBAL=-O2"]
 
 # Which signals VPI (cocotb) can see. cocotb's runner builds with --public-flat-rw: every
