@@ -219,26 +219,21 @@ module sliding_window #(
         logic           fill, need_rd, need_wr, s0_rd, s0_wr, out_room, adv, img_end;
         logic           wr_v;        // the iteration in the last stage writes...
         logic [AW-1:0]  wr_a;        // ... the word at this address
-        // Output FIFO of 2 words, so that the write stage's room is a registered condition.
-        logic [W-1:0]   ofifo [2];
-        logic           ohead, otail;
-        logic [1:0]     ocnt;
-        logic           push, pop;
+        logic           push;
+        logic [1:0]     ocount;
 
         assign fill     = (rows < RBW'(K));
         assign need_rd  = fill || ((cib < CBW'(ROW_W - 1)) && (rows < RBW'(IFM_DIM)));
         assign need_wr  = !fill && (cib < CBW'(WBLK - 1));
         assign s0_rd    = (drain == '0) && need_rd;
         assign s0_wr    = (drain == '0) && need_wr;
-        assign out_room = (ocnt != 2'd2);
         // Both from registers: no combinational path from a port.
         assign s_axis_tready = s0_rd && (!wr_v || out_room);
         assign adv      = (!s0_rd || s_axis_tvalid) && (!wr_v || out_room);
         assign wr_fire  = adv && s0_rd;
         assign rd_fire  = adv && s0_wr;          // window address generator steps
-        assign img_end  = rd_fire && last_j && last_ky && last_ox && last_oy;
+        assign img_end  = rel && last_oy;
         assign push     = adv && wr_v;
-        assign pop      = m_axis_tvalid && m_axis_tready;
 
         always_ff @(posedge ap_clk) begin
             if (!ap_rst_n) begin
@@ -285,23 +280,17 @@ module sliding_window #(
             assign wr_a = pa[HLS_LAG-1];
         end
 
-        always_ff @(posedge ap_clk) if (push) ofifo[otail] <= mem[wr_a];
-        always_ff @(posedge ap_clk) begin
-            if (!ap_rst_n) begin
-                ohead <= 1'b0;
-                otail <= 1'b0;
-                ocnt  <= '0;
-            end else begin
-                if (push) otail <= ~otail;
-                if (pop) ohead <= ~ohead;
-                ocnt <= ocnt + {1'b0, push} - {1'b0, pop};
-            end
-        end
-        assign m_axis_tvalid = (ocnt != 2'd0);
-        assign m_axis_tdata  = ofifo[ohead];
-
-        // The row release only matters to the decoupled schedule.
-        logic unused_rel;
-        assign unused_rel = rel;
+        // Output FIFO of 2 words, so that the write stage's room is a registered condition
+        // (`push` only fires with room, so the FIFO's ready is that room).
+        stream_fifo #(.WIDTH(W), .DEPTH(2)) u_out (
+            .ap_clk, .ap_rst_n,
+            .s_axis_tdata(mem[wr_a]), .s_axis_tvalid(push), .s_axis_tready(out_room),
+            .m_axis_tdata, .m_axis_tvalid, .m_axis_tready,
+            .count(ocount)
+        );
+        /* verilator lint_off UNUSED */
+        logic unused_ocount;
+        assign unused_ocount = ^ocount;
+        /* verilator lint_on UNUSED */
     end
 endmodule
