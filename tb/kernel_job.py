@@ -37,7 +37,6 @@ class KernelJob:
     params: str | None = None        # folder of .bin files; None = synthetic network
     cifar: str | None = None         # CIFAR-10 file; None = synthetic images
     seed: int = 1
-    batch: bool = True               # image 0 alone (latency), the rest as one numReps batch
     init_layers: list[int] = field(default_factory=list)   # loaded by init mode, not preload
     bus_errors: list[dict] = field(default_factory=list)   # inject {buffer: in|out, image, resp}
     # Mutation testing: patches to the preloaded hex words {file, line, xor | add}, and a

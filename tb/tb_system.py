@@ -25,9 +25,6 @@ from tb.watchdog import Watchdog
 from tb.host import PynqHost
 from tb.rtl_board import RtlBoard
 
-KIND_KERNEL = {"full": "cnv_full", "part1": "cnv_part1", "part2": "cnv_part2"}
-
-
 @cocotb.test()
 async def run_system(dut):
     job = json.loads(Path(os.environ["BNNSPLIT_COSIM"]).read_text())
@@ -38,15 +35,14 @@ async def run_system(dut):
     failures: list[str] = []
     finished = Event()
 
-    def on_error(exc: BaseException) -> None:
-        failures.append(f"{type(exc).__name__}: {exc}")
-        finished.set()
-
-    sched = CocotbScheduler(on_error)
-
     def on_error_text(text: str) -> None:
         failures.append(text)
         finished.set()
+
+    def on_error(exc: BaseException) -> None:
+        on_error_text(f"{type(exc).__name__}: {exc}")
+
+    sched = CocotbScheduler(on_error)
 
     hosts: dict[str, PynqHost] = {}
     checkers = []

