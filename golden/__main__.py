@@ -12,12 +12,17 @@ import numpy as np
 from golden.errors import BnnInputError
 
 
-def _load_params(args):
+def _folding(args):
     from golden.network import DEFAULT_FOLDING, Folding
+
+    return Folding.load(args.folding) if args.folding else DEFAULT_FOLDING
+
+
+def _load_params(args):
     from golden.params import load_params
     from golden.synthetic import synthetic_params
 
-    folding = Folding.load(args.folding) if args.folding else DEFAULT_FOLDING
+    folding = _folding(args)
     if args.params:
         return load_params(args.params, folding)
     return synthetic_params(args.seed, folding)
@@ -35,8 +40,7 @@ def _load_images(args):
 
 def cmd_classify(args) -> int:
     from golden.images import pack_split, predict
-    from golden.model import classify, run
-    from golden.images import pixel_codes
+    from golden.model import classify, split_activations
 
     params = _load_params(args)
     images, labels = _load_images(args)
@@ -57,7 +61,7 @@ def cmd_classify(args) -> int:
         np.save(args.scores_out, scores.astype(np.int64))
         print(f"scores: {args.scores_out}")
     if args.split_out:
-        split = run(params, pixel_codes(images), 0, 5).output.reshape(len(images), -1)
+        split = split_activations(params, images)
         np.save(args.split_out, pack_split(split))
         print(f"split tensor: {args.split_out}")
     return 0
@@ -74,9 +78,8 @@ def cmd_splits(args) -> int:
 
 def cmd_cycles(args) -> int:
     from golden.cycles import cycles_table
-    from golden.network import DEFAULT_FOLDING, Folding
 
-    folding = Folding.load(args.folding) if args.folding else DEFAULT_FOLDING
+    folding = _folding(args)
     print(cycles_table(folding, args.clock_mhz * 1e6))
     return 0
 

@@ -41,23 +41,16 @@ def parse_rate(text: str) -> float:
     return float(m.group(1)) * {"": 1, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9}[m.group(2)]
 
 
-def _int(text: str) -> int:
-    return int(text)
-
-
-def _prob(text: str) -> float:
-    return float(text)
-
 
 # option -> (config field for TopologyConfig.replace, parser)
 SWEEPABLE: dict[str, tuple[str, Callable[[str], Any]]] = {
     "topology": ("topology", str),
-    "boards": ("replicas", _int),
-    "images": ("images", _int),
-    "batch": ("batch", _int),
+    "boards": ("replicas", int),
+    "images": ("images", int),
+    "batch": ("batch", int),
     "interval": ("image_interval_ps", parse_duration),
     "rate": ("rate_bps", parse_rate),
-    "mtu": ("mtu", _int),
+    "mtu": ("mtu", int),
     "protocol": ("protocol", str),
     "propagation": ("propagation_ps", parse_duration),
     "switch_latency": ("switch_latency_ps", parse_duration),
@@ -65,16 +58,16 @@ SWEEPABLE: dict[str, tuple[str, Callable[[str], Any]]] = {
     "send_overhead": ("host_send_overhead_ps", parse_duration),
     "recv_overhead": ("host_recv_overhead_ps", parse_duration),
     "invoke_overhead": ("invoke_overhead_ps", parse_duration),
-    "loss": ("loss", _prob),
-    "corrupt": ("corrupt", _prob),
-    "duplicate": ("duplicate", _prob),
-    "reorder": ("reorder", _prob),
+    "loss": ("loss", float),
+    "corrupt": ("corrupt", float),
+    "duplicate": ("duplicate", float),
+    "reorder": ("reorder", float),
     "reorder_delay": ("reorder_delay_ps", parse_duration),
     "jitter": ("jitter_ps", parse_duration),
     "rto": ("rto_ps", parse_duration),
-    "max_retries": ("max_retries", _int),
-    "window": ("window_bytes", _int),
-    "seed": ("seed", _int),
+    "max_retries": ("max_retries", int),
+    "window": ("window_bytes", int),
+    "seed": ("seed", int),
 }
 
 

@@ -142,10 +142,6 @@ class EventLoop(SchedulerBase):
         heapq.heappush(self._heap, entry)
         return entry
 
-    def pending_count(self) -> int:
-        """Number of scheduled, not cancelled callbacks."""
-        return sum(e.pending for e in self._heap)
-
     def peek(self) -> int | None:
         """Time of the next live callback, or None when idle."""
         while self._heap and not self._heap[0].pending:

@@ -46,12 +46,6 @@ class GilbertElliott:
         for name in ("p_enter_bad", "p_leave_bad", "loss_good", "loss_bad"):
             _check_prob(f"burst.{name}", getattr(self, name))
 
-    @property
-    def mean_loss(self) -> float:
-        total = self.p_enter_bad + self.p_leave_bad
-        bad = self.p_enter_bad / total if total else 0.0
-        return bad * self.loss_bad + (1 - bad) * self.loss_good
-
 
 @dataclass(frozen=True)
 class FaultConfig:

@@ -174,12 +174,6 @@ class Network:
             if wires is None or w.name in wires:
                 w.faults = FaultInjector(faults, self.seed, w.name) if faults.active else None
 
-    def wire(self, name: str) -> Wire:
-        for w in self.wires:
-            if w.name == name:
-                return w
-        raise KeyError(f"no wire {name!r}; wires: {[w.name for w in self.wires]}")
-
     def stats(self) -> dict[str, int]:
         """The headline counters, flat: what happened to messages and frames network-wide."""
         c = self.counters()

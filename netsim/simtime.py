@@ -31,11 +31,6 @@ def from_seconds(seconds: int | float | Fraction) -> int:
     return round(_exact(seconds) * PS_PER_S)
 
 
-def to_seconds(ps: int) -> float:
-    """Picoseconds -> seconds (float, for reports)."""
-    return ps / PS_PER_S
-
-
 def bits_to_ps(bits: int, rate_bps: int | float) -> int:
     """Time to serialise ``bits`` at ``rate_bps`` bits per second, rounded to the nearest ps."""
     if rate_bps <= 0:

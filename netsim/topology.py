@@ -24,7 +24,7 @@ import hashlib
 import random
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Mapping, Optional, Sequence
 
 from .config import TopologyConfig
@@ -79,7 +79,6 @@ class RunResult:
     cpu_busy_ps: dict[str, int]
     wire_busy_ps: dict[str, int]
     counters: dict[str, Counter]
-    wire_counters: dict[str, Counter] = field(default_factory=dict)
 
     @property
     def images(self) -> int:
@@ -312,7 +311,6 @@ class BnnSystem:
             cpu_busy_ps={name: node.cpu.busy_ps for name, node in self.net.nodes.items()},
             wire_busy_ps={w.name: w.busy_ps for w in self.net.wires},
             counters=self.net.counters(),
-            wire_counters={w.name: Counter(w.counters) for w in self.net.wires},
         )
 
 

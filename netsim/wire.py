@@ -21,7 +21,7 @@ from typing import Callable, Optional
 
 from .events import Scheduler
 from .faults import FaultDecision, FaultInjector
-from .frames import IFG_BYTES, MIN_FRAME_BYTES, PREAMBLE_SFD_BYTES
+from .frames import MIN_FRAME_BYTES, PREAMBLE_SFD_BYTES, wire_bytes
 from .simtime import bits_to_ps
 
 Sink = Callable[[bytes], None]
@@ -49,19 +49,14 @@ class Wire:
         self._last_arrival = 0  # jitter must not reorder: arrivals never go backwards
         self._free_at = 0  # when the transmitter will have sent everything queued so far
         self.busy_ps = 0
-        self.queue_peak = 0
 
     @property
     def busy(self) -> bool:
         return self._busy
 
-    @property
-    def queued(self) -> int:
-        return len(self._queue)
-
     def slot_ps(self, frame_len: int) -> int:
         """Line time of a frame: preamble/SFD + frame + inter-frame gap."""
-        return bits_to_ps((PREAMBLE_SFD_BYTES + frame_len + IFG_BYTES) * 8, self.rate_bps)
+        return bits_to_ps(wire_bytes(frame_len) * 8, self.rate_bps)
 
     def send(self, frame: bytes) -> int:
         """Queue a complete frame (FCS included); returns when it will start on the wire.
@@ -74,7 +69,6 @@ class Wire:
         departure = max(self.sched.now(), self._free_at)
         self._free_at = departure + self.slot_ps(len(frame))
         self._queue.append((frame, False))
-        self.queue_peak = max(self.queue_peak, len(self._queue) + self._busy)
         if not self._busy:
             self._start_next()
         return departure
@@ -92,7 +86,7 @@ class Wire:
         else:
             c["frames"] += 1
             c["frame_bytes"] += n
-            c["wire_bytes"] += PREAMBLE_SFD_BYTES + n + IFG_BYTES
+            c["wire_bytes"] += wire_bytes(n)
             c["duplicates_sent"] += is_duplicate
             if self.tap is not None:
                 self.tap(start, d.frame, self, d)
