@@ -18,10 +18,10 @@ JOBS ?= 2
 
 .PHONY: venv sim golden sim-full sim-part1 sim-part2 test test-slow test-all bench lint hls waves clean
 
-$(STAMP): pyproject.toml tb/toolchain.py
+$(STAMP): pyproject.toml tb/jobs/toolchain.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
-	$(PY) -m tb.toolchain install
+	$(PY) -m tb.jobs.toolchain install
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -31,7 +31,7 @@ BOARDS ?= 2
 COSIM_ARGS := --topology split-$(BOARDS) --images $(IMAGES) $(if $(LOSS),--loss $(LOSS)) \
 	$(if $(LATENCY_US),--latency-us $(LATENCY_US)) $(if $(PARAMS),--params $(PARAMS)) $(if $(BATCH),--batch $(BATCH))
 sim: $(STAMP)
-	$(PY) -m tb.cosim $(COSIM_ARGS)
+	$(PY) -m tb.jobs.cosim $(COSIM_ARGS)
 
 # Golden classification only (no RTL).
 golden: $(STAMP)
@@ -39,14 +39,14 @@ golden: $(STAMP)
 
 # One kernel under Verilator: per-image table and build/<kernel>/report.json.
 sim-full sim-part1 sim-part2: $(STAMP)
-	$(PY) -m tb.kernel_job --kernel cnv_$(subst sim-,,$@) --images $(IMAGES) $(if $(PARAMS),--params $(PARAMS))
+	$(PY) -m tb.jobs.kernel_job --kernel cnv_$(subst sim-,,$@) --images $(IMAGES) $(if $(PARAMS),--params $(PARAMS))
 
 # Regenerate the committed kernels in hls_out/ (CI checks that this changes nothing).
 hls: $(STAMP)
 	$(PY) -m hls_out.generate
 
 lint: $(STAMP)
-	$(PY) -m tb.lint
+	$(PY) -m tb.jobs.lint
 
 test: $(STAMP)
 	$(PY) -m pytest -m "not slow" -n $(JOBS)
@@ -58,14 +58,14 @@ test-all: $(STAMP)
 	$(PY) -m pytest -n $(JOBS)
 
 bench: $(STAMP)
-	$(PY) -m tb.bench $(BENCH_ARGS)
+	$(PY) -m tb.perf.bench $(BENCH_ARGS)
 
 # `make sim` with waves: build/sim/waves.fst. Verilator's FST writer needs the LZ4 headers;
 # install them when missing (root, Debian), else the runner falls back to VCD and says so.
 waves: $(STAMP)
 	@dpkg -s liblz4-dev >/dev/null 2>&1 || apt-get install -y -q liblz4-dev >/dev/null 2>&1 || \
 		echo "note: liblz4-dev not installed; waves will be VCD"
-	WAVES=1 $(PY) -m tb.cosim $(COSIM_ARGS)
+	WAVES=1 $(PY) -m tb.jobs.cosim $(COSIM_ARGS)
 
 clean:
 	rm -rf build

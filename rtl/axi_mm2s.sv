@@ -8,7 +8,7 @@
 // RREADY never has to drop and a slow consumer never stalls the R channel of the bus.
 // `done` pulses once every word has been delivered on m_axis; `busy` is high from the start
 // to the done. `error` is set by any RRESP other than OKAY and stays set until the next start.
-// Also linted (tb/lint.py) with:
+// Also linted (tb/jobs/lint.py) with:
 // lint-params: MAX_BURST=16 MAX_OUTSTANDING=2 FIFO_DEPTH=40
 // lint-params: MAX_BURST=256 MAX_OUTSTANDING=1 FIFO_DEPTH=100
 module axi_mm2s #(

@@ -9,7 +9,7 @@
 // Stream words arriving before a start are held (input FIFO, then back-pressure) and
 // written by the next command. `done` pulses once every B response has come back; `error` is
 // set by any BRESP other than OKAY and stays set until the next start.
-// Also linted (tb/lint.py) with:
+// Also linted (tb/jobs/lint.py) with:
 // lint-params: MAX_BURST=16 MAX_OUTSTANDING=2 IN_FIFO_DEPTH=4
 module axi_s2mm #(
     parameter int ID_W            = 1,

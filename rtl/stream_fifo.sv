@@ -10,7 +10,7 @@
 //                            buffer; reads are issued ahead so the output can still take a
 //                            word every cycle. Write-to-output latency is 3 cycles.
 // `count` is the total occupancy (words accepted and not yet delivered), for diagnostics.
-// Also linted (tb/lint.py) with:
+// Also linted (tb/jobs/lint.py) with:
 // lint-params: WIDTH=24 DEPTH=1
 // lint-params: WIDTH=2 DEPTH=3
 // lint-params: WIDTH=24 DEPTH=81

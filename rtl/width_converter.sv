@@ -13,7 +13,7 @@
 //   split:  an input must be accepted whenever cnt <= 2*OUT_C - 1 (the next output word
 //           would otherwise be short of data).
 // IN_W == OUT_W is a plain wire pass-through.
-// Also linted (tb/lint.py) with:
+// Also linted (tb/jobs/lint.py) with:
 // lint-params: IN_W=64 OUT_W=192
 // lint-params: IN_W=192 OUT_W=24
 // lint-params: IN_W=4 OUT_W=2

@@ -4,15 +4,15 @@ whose FIFO is shorter than MAX_BURST (bursts clamped to the FIFO depth)."""
 
 import pytest
 
-from tb.runner import rtl_sources, run
-from tb.streams import env_config
+from tb.jobs.runner import rtl_sources, run
+from tb.bus.streams import env_config
 
 
 @pytest.mark.parametrize("max_burst,max_outstanding,fifo_depth", [
     (256, 4, 512), (16, 2, 40), (64, 2, 40),
 ])
 def test_axi_mm2s(max_burst, max_outstanding, fifo_depth):
-    run("axi_mm2s", rtl_sources("axi_mm2s", "stream_fifo"), "tb.tb_axi_mm2s",
+    run("axi_mm2s", rtl_sources("axi_mm2s", "stream_fifo"), "tb.units.tb_axi_mm2s",
         parameters={"MAX_BURST": max_burst, "MAX_OUTSTANDING": max_outstanding,
                     "FIFO_DEPTH": fifo_depth},
         extra_env=env_config(seed=3000 + max_burst))

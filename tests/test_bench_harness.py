@@ -1,4 +1,4 @@
-"""The C++ Verilator harness of `make bench` (tb/bench/harness.cpp): it builds, drives
+"""The C++ Verilator harness of `make bench` (tb/perf/harness.cpp): it builds, drives
 cnv_part2 through the PYNQ host sequence with its C++ AXI4 memory and AXI4-Lite master, and
 every output word matches golden/. Its cycle counts are simulated cycles (deterministic);
 no wall-clock time is asserted."""
@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tb import bench
+from tb.perf import bench
 
 
 @pytest.fixture(scope="module")

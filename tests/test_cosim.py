@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from tb.cosim import CosimJob, run
+from tb.jobs.cosim import CosimJob, run
 
 
 def check(summary: dict, images: int) -> None:
@@ -82,7 +82,7 @@ def test_bad_topology_is_a_clear_error():
     import subprocess
     import sys
 
-    r = subprocess.run([sys.executable, "-m", "tb.cosim", "--topology", "split-1", "--synthetic"],
+    r = subprocess.run([sys.executable, "-m", "tb.jobs.cosim", "--topology", "split-1", "--synthetic"],
                        capture_output=True, text=True)
     assert r.returncode == 2
     assert "at least 2 boards" in r.stderr and "Traceback" not in r.stderr

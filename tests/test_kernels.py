@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tb.kernel_job import KernelJob, PAPER_LATENCY_CYCLES, run
+from tb.jobs.kernel_job import KernelJob, PAPER_LATENCY_CYCLES, run
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -93,10 +93,11 @@ def test_kernel_synthetic_long(kernel, tmp_path):
 def test_register_programming_errors(tmp_path):
     """Null/unaligned buffers, numReps = 0, too small buffers and start-while-busy are refused
     by the driver with the register named; the RTL itself survives numReps = 0."""
-    from tb import kernel_job, runner
+    from tb.jobs import kernel_job
+    from tb.jobs import runner
 
     job = KernelJob("cnv_part2", 2, seed=7, out_dir=str(tmp_path))
     cfg = kernel_job.prepare(job)
     top, sources, build_args = kernel_job.kernel_toplevel("cnv_part2")
-    runner.run(top, sources, "tb.tb_kernel_misuse", build_args=build_args,
+    runner.run(top, sources, "tb.benches.tb_kernel_misuse", build_args=build_args,
                extra_env={"BNNSPLIT_JOB": str(cfg)}, plusargs=[f"+PARAMS_DIR={job.folder / 'params_hex'}"])

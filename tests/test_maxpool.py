@@ -3,8 +3,8 @@ in both schedules."""
 
 import pytest
 
-from tb.runner import rtl_sources, run
-from tb.streams import env_config
+from tb.jobs.runner import rtl_sources, run
+from tb.bus.streams import env_config
 
 # (IFM_DIM, CH, PE, images)
 CASES = [
@@ -24,5 +24,5 @@ def test_maxpool(dim, ch, pe, images, hls):
     """Both schedules: HLS_TIMING = 0 (a pooled word leaves with its block's last input) and
     1 (the HLS loops: two rows in, then the pooled row out)."""
     params = {"IFM_DIM": dim, "CH": ch, "PE": pe, "BITS": 2, "HLS_TIMING": hls}
-    run("maxpool", rtl_sources("maxpool", "stream_fifo"), "tb.tb_maxpool",
+    run("maxpool", rtl_sources("maxpool", "stream_fifo"), "tb.units.tb_maxpool",
         parameters=params, extra_env=env_config(**params, images=images, seed=dim * 100 + pe))

@@ -18,7 +18,7 @@ from golden.images import pixel_codes, synthetic_images
 from golden.model import run as golden_run
 from golden.params import LayerParams, Params
 from golden.synthetic import synthetic_params
-from tb.kernel_job import HLS_OUT, KernelJob, run
+from tb.jobs.kernel_job import HLS_OUT, KernelJob, run
 
 SEED, IMAGES = 8, 2
 

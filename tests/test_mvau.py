@@ -10,9 +10,9 @@ import pytest
 
 from golden.cycles import layer_cycles
 from golden.network import CNV_W2A2, DEFAULT_FOLDING
-from tb.runner import rtl_sources, run
-from tb.streams import env_config
-from tb.tb_mvau import make_case
+from tb.jobs.runner import rtl_sources, run
+from tb.bus.streams import env_config
+from tb.units.tb_mvau import make_case
 
 SOURCES = ("mvau", "mvau_weight_mem", "mvau_thresh_mem")
 
@@ -69,10 +69,10 @@ def test_mvau(cfg, hls, tmp_path, request):
     cfg["data"] = str(make_case(cfg, tmp_path))
     env = env_config(**cfg)
     # MVAU_RUN only tells the two runs apart (WAVES=1 names one wave file per distinct env).
-    run("mvau", rtl_sources(*SOURCES), "tb.tb_mvau", parameters=params,
+    run("mvau", rtl_sources(*SOURCES), "tb.units.tb_mvau", parameters=params,
         extra_env=dict(env, MVAU_RUN="preload"),
         plusargs=[f"+PARAMS_DIR={tmp_path}"], testcase="test_full_rate,test_stalls")
-    run("mvau", rtl_sources(*SOURCES), "tb.tb_mvau", parameters=params,
+    run("mvau", rtl_sources(*SOURCES), "tb.units.tb_mvau", parameters=params,
         extra_env=dict(env, MVAU_RUN="cfg-port"), testcase="test_cfg_port")
 
 
@@ -83,7 +83,7 @@ def test_mvau_missing_file(tmp_path, capfd):
     cfg["data"] = str(make_case(cfg, tmp_path / "case"))
     (tmp_path / "empty").mkdir()
     with pytest.raises((SystemExit, AssertionError, RuntimeError)) as info:
-        run("mvau", rtl_sources(*SOURCES), "tb.tb_mvau", parameters=params,
+        run("mvau", rtl_sources(*SOURCES), "tb.units.tb_mvau", parameters=params,
             extra_env=dict(env_config(**cfg), MVAU_RUN="missing"),
             plusargs=[f"+PARAMS_DIR={tmp_path / 'empty'}"], testcase="test_full_rate")
     print("simulation stopped:", info.type.__name__)

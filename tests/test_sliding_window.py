@@ -3,8 +3,8 @@ both schedules (decoupled, and the HLS loop of ConvolutionInputGenerator)."""
 
 import pytest
 
-from tb.runner import rtl_sources, run
-from tb.streams import env_config
+from tb.jobs.runner import rtl_sources, run
+from tb.bus.streams import env_config
 
 # (IFM_DIM, IFM_CH, SIMD, BITS, images)
 CASES = [
@@ -24,7 +24,7 @@ CASES = [
 def test_sliding_window(dim, ch, simd, bits, images, hls):
     """Both schedules: HLS_TIMING = 0 (decoupled reader/writer) and 1 (the HLS loop)."""
     params = {"K": 3, "IFM_DIM": dim, "IFM_CH": ch, "SIMD": simd, "BITS": bits, "HLS_TIMING": hls}
-    run("sliding_window", rtl_sources("sliding_window", "stream_fifo"), "tb.tb_sliding_window",
+    run("sliding_window", rtl_sources("sliding_window", "stream_fifo"), "tb.units.tb_sliding_window",
         parameters=params, extra_env=env_config(**params, images=images, seed=dim * 1000 + ch))
 
 
@@ -34,5 +34,5 @@ def test_sliding_window_hls_lag(dim, ch, simd, bits, images, lag):
     """HLS schedule with other pipeline lags between an iteration's read and its write."""
     params = {"K": 3, "IFM_DIM": dim, "IFM_CH": ch, "SIMD": simd, "BITS": bits, "HLS_TIMING": 1,
               "HLS_LAG": lag}
-    run("sliding_window", rtl_sources("sliding_window", "stream_fifo"), "tb.tb_sliding_window",
+    run("sliding_window", rtl_sources("sliding_window", "stream_fifo"), "tb.units.tb_sliding_window",
         parameters=params, extra_env=env_config(**params, images=images, seed=dim * 1000 + ch))

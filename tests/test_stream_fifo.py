@@ -2,14 +2,14 @@
 
 import pytest
 
-from tb.runner import rtl_sources, run
-from tb.streams import env_config
+from tb.jobs.runner import rtl_sources, run
+from tb.bus.streams import env_config
 
 
 @pytest.mark.parametrize("width,depth", [
     (24, 1), (64, 2), (2, 3), (8, 32), (8, 33), (24, 81), (24, 128),
 ])
 def test_stream_fifo(width, depth):
-    run("stream_fifo", rtl_sources("stream_fifo"), "tb.tb_stream_fifo",
+    run("stream_fifo", rtl_sources("stream_fifo"), "tb.units.tb_stream_fifo",
         parameters={"WIDTH": width, "DEPTH": depth},
         extra_env=env_config(seed=1000 + depth))

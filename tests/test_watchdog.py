@@ -1,7 +1,7 @@
-"""tb/watchdog.py.
+"""tb/bus/watchdog.py.
 
 pytest part: stream/FIFO discovery of real generated kernels (names checked against the
-generated RTL), and the cocotb runs below on tb/rtl_test/wd_pipeline.sv, a small pipeline
+generated RTL), and the cocotb runs below on tb/units/hdl/wd_pipeline.sv, a small pipeline
 wired with the generator's names (s<k>_*, fifo_count_<tag>, ap_idle):
     s0 -> fifo_a (depth 4) -> s1 -> worker (20-cycle latency, `hang` input) -> s2 -> fifo_c (depth 2) -> s3
 cocotb part (this module is also the cocotb test module; its cocotb tests are named wd_*
@@ -20,11 +20,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from tb.runner import REPO, rtl_sources, run
-from tb.streams import env_config
+from tb.jobs.runner import REPO, rtl_sources, run
+from tb.bus.streams import env_config
 
-PIPE_SOURCES = rtl_sources("stream_fifo") + [REPO / "tb" / "rtl_test" / "wd_worker.sv",
-                                             REPO / "tb" / "rtl_test" / "wd_pipeline.sv"]
+PIPE_SOURCES = rtl_sources("stream_fifo") + [REPO / "tb" / "units" / "hdl" / "wd_worker.sv",
+                                             REPO / "tb" / "units" / "hdl" / "wd_pipeline.sv"]
 LIMIT = 400
 INFO = {"name": "wd_pipeline", "stages": [
     {"name": "fifo_a", "module": "stream_fifo", "params": {"WIDTH": 16, "DEPTH": 4}},
@@ -38,7 +38,7 @@ INFO = {"name": "wd_pipeline", "stages": [
 def test_kernel_discovery_matches_generated_rtl(kernel):
     """kernel_streams finds exactly the stream and FIFO-count wires the generated top
     declares, with the stage names of kernel.json on either side."""
-    from tb.watchdog import _load_info, kernel_streams
+    from tb.bus.watchdog import _load_info, kernel_streams
     info = _load_info(kernel)
     sv = (REPO / "hls_out" / kernel / f"{kernel}.sv").read_text()
     declared = set(re.findall(r"\b(s\d+_t(?:valid|ready|data)|fifo_count_\w+)\b", sv))
@@ -82,8 +82,8 @@ if cocotb is not None:
 
     from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
 
-    from tb.streams import make_rng, pause_gen, quiet, reset
-    from tb.watchdog import Stream, Watchdog, WatchdogTimeout
+    from tb.bus.streams import make_rng, pause_gen, quiet, reset
+    from tb.bus.watchdog import Stream, Watchdog, WatchdogTimeout
 
     log = logging.getLogger("cocotb.tb")
 

@@ -16,7 +16,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
-from tb.streams import HandshakeMonitor, make_rng, pause_gen, quiet, reset
+from tb.bus.streams import HandshakeMonitor, make_rng, pause_gen, quiet, reset
 
 CTRL, GIER, IER, ISR = 0x00, 0x04, 0x08, 0x0C
 # argument registers: address -> (writable mask, core output, bit offset in that output)

@@ -14,7 +14,7 @@ import numpy as np
 import cocotb
 
 from netsim.kernel import KernelServer, KernelTiming
-from tb.host import Buffer, KernelBusError, KernelTimeout, PynqHost
+from tb.host.driver import Buffer, KernelBusError, KernelTimeout, PynqHost
 
 
 class RtlBoard(KernelServer):

@@ -1,7 +1,7 @@
 // Minimal C++ Verilator harness for one generated kernel (hls_out/<name>): no Python, no VPI.
 //
-// The yardstick of `make bench` (tb/bench.py): the same Verilated kernel that the cocotb
-// testbench drives, run through the same host sequence as tb/host.py's PynqHost (reset,
+// The yardstick of `make bench` (tb/perf/bench.py): the same Verilated kernel that the cocotb
+// testbench drives, run through the same host sequence as tb/host/driver.py's PynqHost (reset,
 // GIER/IER, image 0 alone, then the rest as one numReps batch; each run: check idle, doInit = 0,
 // in/out addresses, numReps, ap_start, wait for the interrupt, clear ISR, read CTRL), with an
 // AXI4 memory slave on m_axi_hostmem and an AXI4-Lite master on s_axi_control written in C++.
@@ -9,9 +9,9 @@
 // under cocotb. The output words are compared with the expected words so that the speed
 // reported is that of a correct run.
 //
-// Build (tb/bench.py does it):
+// Build (tb/perf/bench.py does it):
 //   verilator --cc --exe --build --prefix Vkernel --top-module <kernel> <VERILATOR_ARGS> \
-//       tb/bench/harness.cpp rtl/*.sv hls_out/<kernel>/<kernel>.sv
+//       tb/perf/harness.cpp rtl/*.sv hls_out/<kernel>/<kernel>.sv
 // Run:
 //   Vkernel_bench +PARAMS_DIR=<dir> --in in.bin --expected expected.bin --images N \
 //       --words-in WI --words-out WO [--budget CYCLES] [--json out.json]

@@ -178,7 +178,7 @@ class PynqHost:
         """Seeded random pauses on every AXI channel the host models: READY of AW/W/AR at the
         memory, VALID of its R/B responses, and every channel of the control master. Each
         channel draws from its own stream derived from `seed`, so a run is reproducible."""
-        from tb.streams import pause_gen
+        from tb.bus.streams import pause_gen
         import random
 
         channels = [self.mem.write_if.aw_channel, self.mem.write_if.w_channel, self.mem.write_if.b_channel,

@@ -18,7 +18,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 from cocotbext.axi import AxiRamWrite, AxiStreamBus, AxiStreamFrame, AxiStreamSource, AxiWriteBus
 
-from tb.streams import (RAM_SIZE, HandshakeMonitor, axi_cases, check_bursts, make_rng,
+from tb.bus.streams import (RAM_SIZE, HandshakeMonitor, axi_cases, check_bursts, make_rng,
                         max_in_flight, pause_gen, quiet, reset)
 
 GUARD = 16          # guard words checked on each side of a buffer

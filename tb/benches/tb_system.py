@@ -1,6 +1,6 @@
 """cocotb testbench of a whole BNNsplit system: every board's kernel in one Verilator run,
 joined by netsim's Ethernet link model in simulation time. Configured by the job file that
-tb/cosim.py writes ($BNNSPLIT_COSIM); writes the run's result next to it."""
+tb/jobs/cosim.py writes ($BNNSPLIT_COSIM); writes the run's result next to it."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ from cocotb.triggers import Event, First, Timer
 from netsim.config import TopologyConfig
 from netsim.pcap import PcapRecorder
 from netsim.topology import BnnSystem
-from tb.axi_checker import kernel_checkers
-from tb.cocotb_scheduler import CocotbScheduler
-from tb.kernel_job import kernel_info
-from tb.tb_kernel import WATCHDOG_CYCLES
-from tb.watchdog import Watchdog
-from tb.host import PynqHost
-from tb.rtl_board import RtlBoard
+from tb.bus.axi_checker import kernel_checkers
+from tb.host.cocotb_scheduler import CocotbScheduler
+from tb.jobs.kernel_job import kernel_info
+from tb.benches.tb_kernel import WATCHDOG_CYCLES
+from tb.bus.watchdog import Watchdog
+from tb.host.driver import PynqHost
+from tb.host.rtl_board import RtlBoard
 
 @cocotb.test()
 async def run_system(dut):

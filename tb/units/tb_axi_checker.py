@@ -1,11 +1,11 @@
-"""cocotb tests of tb/axi_checker.py (run by tests/test_axi_checker.py).
+"""cocotb tests of tb/bus/axi_checker.py (run by tests/test_axi_checker.py).
 
 Positive: the real burst reader / writer (rtl/axi_mm2s.sv, rtl/axi_s2mm.sv) against
 cocotbext-axi RAMs with random pauses, and the AXI4-Lite control block under cocotbext-axi's
 AxiLiteMaster, run clean under the checkers, and the checkers' counters agree with the
 per-cycle HandshakeMonitors of the existing testbenches.
 
-Negative: tb/rtl_test/bad_axi_master.sv breaks one master-side rule per run (its `bug`
+Negative: tb/units/hdl/bad_axi_master.sv breaks one master-side rule per run (its `bug`
 input), and :class:`BadSlave` below breaks the slave-side ones (B without a completed write,
 R without AR, wrong RLAST). Each case asserts the first recorded violation: its rule id,
 channel, message text and cycle. The expected cycle comes from the DUT itself (its `mark`
@@ -24,8 +24,8 @@ from cocotb.clock import Clock
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, RisingEdge
 
-from tb.axi_checker import AxiChecker, AxiLiteChecker, AxiProtocolError
-from tb.streams import config, make_rng, reset
+from tb.bus.axi_checker import AxiChecker, AxiLiteChecker, AxiProtocolError
+from tb.bus.streams import config, make_rng, reset
 
 log = logging.getLogger("cocotb.tb")
 
@@ -42,8 +42,8 @@ async def _idle_costs_nothing(dut, chk, cycles: int = 3000) -> None:
 @cocotb.test()
 async def test_mm2s_clean(dut):
     """axi_mm2s with random AR/R pauses: no violation; counters match the monitors."""
-    from tb.tb_axi_mm2s import TB
-    from tb.streams import axi_cases
+    from tb.units.tb_axi_mm2s import TB
+    from tb.bus.streams import axi_cases
     tb = TB(dut)
     lazy = bool(config().get("lazy"))
     chk = AxiChecker(dut, "m_axi", dut.ap_clk, dut.ap_rst_n, watch_idle_responses=not lazy)
@@ -72,8 +72,8 @@ async def test_mm2s_clean(dut):
 @cocotb.test()
 async def test_s2mm_clean(dut):
     """axi_s2mm with random AW/W/B pauses: no violation; counters match the monitors."""
-    from tb.tb_axi_s2mm import TB
-    from tb.streams import axi_cases
+    from tb.units.tb_axi_s2mm import TB
+    from tb.bus.streams import axi_cases
     tb = TB(dut)
     chk = AxiChecker(dut, "m_axi", dut.ap_clk, dut.ap_rst_n, max_outstanding=tb.max_outstanding,
                      watch_idle_responses=not config().get("lazy"))
@@ -103,7 +103,7 @@ async def test_axilite_clean(dut):
     """axilite_ctrl (lower-case port names) under AxiLiteMaster with random pauses on all
     five channels: no violation, one B per write and one R per read."""
     from cocotbext.axi import AxiLiteBus, AxiLiteMaster
-    from tb.streams import pause_gen, quiet
+    from tb.bus.streams import pause_gen, quiet
     Clock(dut.ap_clk, 10, unit="ns").start()
     for sig in ("ap_done", "ap_idle", "ap_ready"):
         getattr(dut, sig).value = 1 if sig == "ap_idle" else 0

@@ -1,6 +1,6 @@
 """`make bench`: how fast the golden model, the kernel simulations and the co-simulation run.
 
-    python -m tb.bench [--kernels cnv_part2,cnv_part1,cnv_full] [--images cnv_part2=20,...]
+    python -m tb.perf.bench [--kernels cnv_part2,cnv_part1,cnv_full] [--images cnv_part2=20,...]
                        [--cosim-images 3] [--skip-golden] [--skip-cosim] [--warm]
                        [--compare-public] [--lean]
 
@@ -9,19 +9,19 @@ Measures, in one run, and writes build/bench/results.json:
 (a) golden/: images per second on the 932 shared test images and the ratio to a plain
     float32 NumPy reference (golden/bench.py's measurement).
 (b) per kernel (hls_out/<name>): simulated cycles per second under the cocotb testbench
-    (tb/tb_kernel.py's run_images, timed inside the simulator from 1 ns, i.e. after the
-    $readmemh preload, to the end: tb/bench/tb_bench_kernel.py), and of the same kernel and
-    images driven by a C++ Verilator harness with no Python and no VPI (tb/bench/harness.cpp:
+    (tb/benches/tb_kernel.py's run_images, timed inside the simulator from 1 ns, i.e. after the
+    $readmemh preload, to the end: tb/perf/tb_bench_kernel.py), and of the same kernel and
+    images driven by a C++ Verilator harness with no Python and no VPI (tb/perf/harness.cpp:
     same host sequence, AXI4 memory slave and AXI4-Lite master in C++, output words checked
     against golden/). cocotb / raw is the figure of merit. The cocotb side simulates the
-    kernel in its clock wrapper (clock generated in HDL, tb/clocking.py); with
+    kernel in its clock wrapper (clock generated in HDL, tb/jobs/clocking.py); with
     BNNSPLIT_HDL_CLOCK=0 the bare kernel under cocotb's Clock, as before. Both are reported per wall second
     and per CPU second of the simulating process: on a shared machine the CPU figure is the
     steadier one.
-(c) the co-simulation (tb/cosim.py) of `split` and `split-3`: wall seconds per simulated
+(c) the co-simulation (tb/jobs/cosim.py) of `split` and `split-3`: wall seconds per simulated
     image, as the difference between an N-image and a 1-image run divided by N - 1 (so the
     build, Python start-up and the preload are not counted).
-(d) cold Verilator builds of each kernel, for cocotb (through tb/runner.py, its own cache
+(d) cold Verilator builds of each kernel, for cocotb (through tb/jobs/runner.py, its own cache
     tag "bench", Verilator's runtime objects reused as the runner always does) and for the
     C++ harness (everything compiled): wall seconds and peak memory (largest process).
 
@@ -40,10 +40,10 @@ import sys
 import time
 from pathlib import Path
 
-from tb import runner     # also puts the venv's bin (its `verilator` shim) first on PATH
+from tb.jobs import runner     # also puts the venv's bin (its `verilator` shim) first on PATH
 
 REPO = runner.REPO
-HERE = REPO / "tb" / "bench"
+HERE = REPO / "tb" / "perf"
 OUT = REPO / "build" / "bench"
 KERNELS = ("cnv_part2", "cnv_part1", "cnv_full")
 # Images per kernel: a few seconds of simulation each under cocotb.
@@ -54,10 +54,10 @@ BENCH_TAG = "bench"
 
 # ---------------------------------------------------------------------------- helpers
 def _venv_env() -> dict:
-    """Environment for children: PATH as tb/runner.py set it (the venv's `verilator` shim
+    """Environment for children: PATH as tb/jobs/runner.py set it (the venv's `verilator` shim
     first, never the system's), and the repository importable."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(HERE)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     return env
 
 
@@ -149,10 +149,10 @@ def machine() -> dict:
 
 
 # ---------------------------------------------------------------------------- children
-# The heavy steps run as `python -m tb.bench _child <what> <json args>` so that their
+# The heavy steps run as `python -m tb.perf.bench _child <what> <json args>` so that their
 # output goes to a log and their peak memory and time can be taken from wait4.
 def _child(what: str, args: dict) -> int:
-    from tb import kernel_job
+    from tb.jobs import kernel_job
     if what == "build":
         top, sources, build_args = kernel_job.kernel_toplevel(args["kernel"], build_tag=args["tag"])
         runner.build(top, sources, build_args=build_args, build_tag=args["tag"], public=args["public"])
@@ -160,7 +160,7 @@ def _child(what: str, args: dict) -> int:
     if what == "sim":
         top, sources, build_args = kernel_job.kernel_toplevel(args["kernel"], build_tag=args["tag"])
         try:
-            runner.run(top, sources, "tb_bench_kernel", build_args=build_args,
+            runner.run(top, sources, "tb.perf.tb_bench_kernel", build_args=build_args,
                        extra_env={"BNNSPLIT_JOB": args["job"], "BNNSPLIT_BENCH_OUT": args["out"]},
                        plusargs=[f"+PARAMS_DIR={args['params_hex']}"], testcase=args["testcase"],
                        build_tag=args["tag"], public=args["public"])
@@ -173,7 +173,7 @@ def _child(what: str, args: dict) -> int:
         Path(args["out"]).write_text(json.dumps(gbench.measure(), indent=2))
         return 0
     if what == "cosim":
-        from tb.cosim import CosimJob, run
+        from tb.jobs.cosim import CosimJob, run
         s = run(CosimJob(topology=args["topology"], images=args["images"], params=args["params"],
                          cifar=args["cifar"], out_dir=args["out_dir"]))
         Path(args["out"]).write_text(json.dumps(s, indent=2, default=str))
@@ -182,15 +182,15 @@ def _child(what: str, args: dict) -> int:
 
 
 def child(what: str, args: dict, log: Path) -> dict:
-    return measured([sys.executable, "-m", "tb.bench", "_child", what, json.dumps(args)], log)
+    return measured([sys.executable, "-m", "tb.perf.bench", "_child", what, json.dumps(args)], log)
 
 
 # ---------------------------------------------------------------------------- kernels
 def harness_build(kernel: str, mdir: Path | None = None, cold: bool = True) -> tuple[Path, dict | None]:
-    """Build tb/bench/harness.cpp with the Verilated kernel (same Verilator and make options
-    as tb/runner.py, no VPI); returns the executable and the build's measurements (None
+    """Build tb/perf/harness.cpp with the Verilated kernel (same Verilator and make options
+    as tb/jobs/runner.py, no VPI); returns the executable and the build's measurements (None
     when an existing build was reused, cold=False)."""
-    from tb import kernel_job
+    from tb.jobs import kernel_job
     mdir = Path(mdir) if mdir else OUT / "harness" / kernel
     exe = mdir / "Vkernel_bench"
     if cold and mdir.exists():
@@ -229,7 +229,7 @@ def prepare_kernel(kernel: str, images: int, params: str | None, cifar: str | No
     dumps of the input and expected words for the harness (in.bin, expected.bin); returns
     the folder and the words per image in and out."""
     import numpy as np
-    from tb.kernel_job import KernelJob, prepare
+    from tb.jobs.kernel_job import KernelJob, prepare
     folder = Path(folder) if folder else OUT / kernel
     prepare(KernelJob(kernel, images, params, cifar, out_dir=str(folder)))
     arrays = np.load(folder / "job.npz")
@@ -254,7 +254,7 @@ def cocotb_sim(kernel: str, folder: Path, testcase: str, tag: str, public: str) 
 
 
 def cocotb_build(kernel: str, tag: str, public: str, cold: bool) -> dict | None:
-    from tb.kernel_job import kernel_toplevel
+    from tb.jobs.kernel_job import kernel_toplevel
     if cold:
         top = kernel_toplevel(kernel, build_tag=tag)[0]
         shutil.rmtree(runner.build_dir_for(top, {}, tag), ignore_errors=True)
@@ -271,10 +271,10 @@ def bench_kernel(kernel: str, images: int, params, cifar, cold: bool, compare_pu
     r: dict = {"images": images}
     print(f"[{kernel}] cocotb build{' (cold)' if cold else ''}", flush=True)
     r["build_cocotb"] = cocotb_build(kernel, BENCH_TAG, "auto", cold)
-    print(f"[{kernel}] cocotb simulation (tb.tb_kernel)", flush=True)
+    print(f"[{kernel}] cocotb simulation (tb.benches.tb_kernel)", flush=True)
     r["cocotb"] = cocotb_sim(kernel, folder, "bench_tb_kernel", BENCH_TAG, "auto")
     if lean:
-        print(f"[{kernel}] cocotb simulation (lean: tb.host only)", flush=True)
+        print(f"[{kernel}] cocotb simulation (lean: tb.host.driver only)", flush=True)
         r["cocotb_lean"] = cocotb_sim(kernel, folder, "bench_lean", BENCH_TAG, "auto")
     print(f"[{kernel}] C++ harness build{' (cold)' if cold else ''}", flush=True)
     exe, r["build_raw"] = harness_build(kernel, cold=cold)
@@ -370,7 +370,7 @@ def print_table(res: dict) -> None:
             print(line)
             if "cocotb_lean" in k:
                 lc = k["cocotb_lean"]
-                print(f"{'':<10} {'':>6} lean testbench (tb.host only): {_f(lc['cycles_per_s'])} "
+                print(f"{'':<10} {'':>6} lean testbench (tb.host.driver only): {_f(lc['cycles_per_s'])} "
                       f"({_f(lc['cycles_per_cpu_s'])}) c/s")
         print(f"    latency cycles cocotb / C++: " + ", ".join(
             f"{n} {k['cocotb'].get('latency_cycles')} / {k['raw'].get('latency_cycles')}" for n, k in ks.items()))
@@ -410,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["_child"]:
         return _child(argv[1], json.loads(argv[2]))
-    ap = argparse.ArgumentParser(prog="python -m tb.bench", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m tb.perf.bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kernels", default=",".join(KERNELS))
     ap.add_argument("--images", help="images per kernel, e.g. cnv_part2=20,cnv_part1=3")
@@ -421,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warm", action="store_true", help="reuse cached builds (no build times)")
     ap.add_argument("--compare-public", action="store_true",
                     help="also build and run with cocotb's --public-flat-rw (the cost of full visibility)")
-    ap.add_argument("--lean", action="store_true", help="also run the lean testbench (tb.host only)")
+    ap.add_argument("--lean", action="store_true", help="also run the lean testbench (tb.host.driver only)")
     ap.add_argument("--synthetic", action="store_true", help="synthetic network and images")
     args = ap.parse_args(argv)
 

@@ -18,7 +18,7 @@ from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStream
 
 from golden.layers import maxpool2
 from golden.streams import activation_stream, pack_words
-from tb.streams import HandshakeMonitor, config, make_rng, pause_gen, quiet, reset
+from tb.bus.streams import HandshakeMonitor, config, make_rng, pause_gen, quiet, reset
 
 
 class TB:

@@ -1,6 +1,6 @@
 """cocotb testbench of a generated kernel (hls_out/<name>): the host driver runs images
 through it and every output word is compared with golden/. Configured by the job file
-that tb/kernel_job.py writes ($BNNSPLIT_JOB)."""
+that tb/jobs/kernel_job.py writes ($BNNSPLIT_JOB)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import cocotb
 
-from tb.axi_checker import kernel_checkers
-from tb.clocking import kernel_handle, start_clock
-from tb.host import Buffer, KernelBusError, KernelTimeout, PynqHost
-from tb.watchdog import Watchdog
+from tb.bus.axi_checker import kernel_checkers
+from tb.jobs.clocking import kernel_handle, start_clock
+from tb.host.driver import Buffer, KernelBusError, KernelTimeout, PynqHost
+from tb.bus.watchdog import Watchdog
 
 # No stream or bus of a kernel is quiet this long while it runs (the slowest stage, layer 8,
 # writes a word every 512 cycles); the watchdog holds while the kernel is idle.
@@ -38,7 +38,7 @@ async def run_images(dut):
     n, wi, wo = len(in_words), in_words.shape[1], expected.shape[1]
     exp_cycles = cfg["info"]["expected_cycles"]
 
-    start_clock(dut, 10)         # generated in HDL by the kernel's wrapper (tb/clocking.py)
+    start_clock(dut, 10)         # generated in HDL by the kernel's wrapper (tb/jobs/clocking.py)
     host = PynqHost(dut)
     # Passive AXI4 / AXI4-Lite protocol checkers on both ports, and a watchdog over every
     # stream of the kernel: a stall ends the run with a diagnostic of what each stage was doing.

@@ -1,12 +1,12 @@
-"""cocotb side of `make bench` (tb/bench.py): one kernel run, timed inside the simulator.
+"""cocotb side of `make bench` (tb/perf/bench.py): one kernel run, timed inside the simulator.
 
 Two tests, run one at a time (`testcase`):
 
-- ``bench_tb_kernel``: the real testbench, tb/tb_kernel.py's ``run_images`` (PYNQ host on
+- ``bench_tb_kernel``: the real testbench, tb/benches/tb_kernel.py's ``run_images`` (PYNQ host on
   cocotbext-axi, AXI protocol checkers, watchdog, report), started 1 ns into the simulation
   so that the time-0 evaluation, which runs the $readmemh preload of the parameters, is
   not counted. Its result (mismatches, latency) comes from the report it writes.
-- ``bench_lean``: the PYNQ host alone (tb/host.py), same images and sequence (reset, image 0
+- ``bench_lean``: the PYNQ host alone (tb/host/driver.py), same images and sequence (reset, image 0
   alone, the rest as one numReps batch), timed from the end of reset to the last interrupt:
   the cost of the bus models and the clock without checkers and watchdog.
 
@@ -14,9 +14,6 @@ Both record wall time, process CPU time and simulated cycles of the timed part o
 Python start-up, not the build) in $BNNSPLIT_BENCH_OUT. Configured by the job file of
 tb/kernel_job.prepare ($BNNSPLIT_JOB).
 
-Loaded as a top-level module (tb/bench.py puts tb/bench on sys.path, which cocotb's runner
-passes on as PYTHONPATH): tb/bench/ is deliberately not a package, so that
-`python -m tb.bench` stays tb/bench.py.
 """
 
 from __future__ import annotations
@@ -31,9 +28,9 @@ import cocotb
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import Timer
 
-import tb.tb_kernel as kernel_tb   # a module object: its test is not collected here
-from tb.clocking import start_clock
-from tb.host import Buffer, PynqHost
+import tb.benches.tb_kernel as kernel_tb   # a module object: its test is not collected here
+from tb.jobs.clocking import start_clock
+from tb.host.driver import Buffer, PynqHost
 
 PERIOD_NS = 10
 
@@ -67,7 +64,7 @@ async def bench_tb_kernel(dut):
         error = str(exc)
     report = json.loads(Path(cfg["report"]).read_text()) if Path(cfg["report"]).exists() else {}
     t = report.get("timing", {})
-    _write(watch.result(testbench="tb.tb_kernel", images=len(report.get("images", [])),
+    _write(watch.result(testbench="tb.benches.tb_kernel", images=len(report.get("images", [])),
                         mismatches=report.get("mismatches"), latency_cycles=t.get("latency_cycles"),
                         batch_cycles=t.get("batch_cycles"), error=error))
     assert error is None, error
@@ -98,7 +95,7 @@ async def bench_lean(dut):
         rest_out = Buffer(out_buf.addr + 8 * wo, 8 * wo * (n - 1), "out[1:]")
         batch = await host.run_batch(rest_in, rest_out, n - 1,
                                      budget + (n - 1) * 2 * exp_cycles["initiation_interval"])
-    result = watch.result(testbench="lean (tb.host only)", images=n, latency_cycles=lat,
+    result = watch.result(testbench="lean (tb.host.driver only)", images=n, latency_cycles=lat,
                           batch_cycles=batch)
     got = host.read_words(out_buf, wo * n).reshape(n, wo)
     result["mismatches"] = int(sum(not np.array_equal(got[k], expected[k]) for k in range(n)))

@@ -51,11 +51,11 @@ from cocotb.simtime import get_sim_time
 from cocotb.task import current_task
 from cocotb.triggers import RisingEdge, Timer
 
-from tb.axi_checker import _CheckerBase, _to_int, bus_channels
+from tb.bus.axi_checker import _CheckerBase, _to_int, bus_channels
 
 __all__ = ["Watchdog", "WatchdogTimeout", "Stream", "Fifo", "kernel_streams"]
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 class WatchdogTimeout(AssertionError):

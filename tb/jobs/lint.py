@@ -1,4 +1,4 @@
-"""Lint the hand-written RTL: `python -m tb.lint [rtl/foo.sv ...]` (default: every rtl/*.sv).
+"""Lint the hand-written RTL: `python -m tb.jobs.lint [rtl/foo.sv ...]` (default: every rtl/*.sv).
 
 Each file is checked on its own with `verilator --lint-only -Wall`, its module (the file
 name) as top and rtl/ as the library path for the modules it instantiates, with default
@@ -16,11 +16,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tb.runner import RTL
+from tb.jobs.runner import RTL
 
 
 def verilator() -> str:
-    """The Verilator on PATH: importing tb.runner put the venv's shim first (the system
+    """The Verilator on PATH: importing tb.jobs.runner put the venv's shim first (the system
     one may be too old)."""
     found = shutil.which("verilator")
     if not found:

@@ -34,7 +34,7 @@ def config() -> dict:
 
 
 def env_config(**cfg) -> dict[str, str]:
-    """extra_env for tb.runner.run carrying `cfg` as the test configuration."""
+    """extra_env for tb.jobs.runner.run carrying `cfg` as the test configuration."""
     return {CONFIG_ENV: json.dumps(cfg, sort_keys=True)}
 
 

@@ -1,7 +1,7 @@
 """The split-pipeline co-simulation (`make sim`): every board's kernel RTL in one Verilator
 run, joined by netsim's Ethernet link in simulation time, checked bit-exactly against golden/.
 
-    python -m tb.cosim --topology split --images 20 [--loss 0.05] [--latency-us 5]
+    python -m tb.jobs.cosim --topology split --images 20 [--loss 0.05] [--latency-us 5]
 
 Writes to build/sim/: summary.json, link.pcap, timeline.png (and waves.fst with WAVES=1).
 Link and host parameters are first-principles defaults (netsim.config.LinkConfig): 1 Gb/s,
@@ -27,8 +27,8 @@ from golden.params import load_params, save_hex
 from golden.synthetic import synthetic_params
 from hls_out.generate import render_system
 from netsim.config import ConfigError, TopologyConfig
-from tb import runner
-from tb.kernel_job import env_stall_seed, kernel_info, kernel_sources
+from tb.jobs import runner
+from tb.jobs.kernel_job import env_stall_seed, kernel_info, kernel_sources
 
 KIND_KERNEL = {"full": "cnv_full", "part1": "cnv_part1", "part2": "cnv_part2"}
 
@@ -122,7 +122,7 @@ def run(job: CosimJob) -> dict:
     tag = "+".join(f"{b['name']}:{b['kernel']}" for b in spec["boards"])
     error = None
     try:
-        runner.run("bnnsplit_system", sources, "tb.tb_system", extra_env={"BNNSPLIT_COSIM": str(spec_path)},
+        runner.run("bnnsplit_system", sources, "tb.benches.tb_system", extra_env={"BNNSPLIT_COSIM": str(spec_path)},
                    plusargs=[f"+PARAMS_DIR={folder / 'params_hex'}"], build_tag=tag,
                    waves_file=folder / "waves.fst" if runner.waves_enabled() else None)
     except AssertionError as exc:
@@ -216,7 +216,7 @@ def print_summary(s: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m tb.cosim", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m tb.jobs.cosim", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--topology", default="split", help="split, split-B (B boards), full")
     ap.add_argument("--images", type=int, default=20)

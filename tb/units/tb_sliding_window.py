@@ -16,7 +16,7 @@ from cocotb.triggers import ClockCycles, RisingEdge
 from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
 
 from golden.streams import activation_stream, pack_words, window_stream
-from tb.streams import HandshakeMonitor, config, make_rng, pause_gen, quiet, reset
+from tb.bus.streams import HandshakeMonitor, config, make_rng, pause_gen, quiet, reset
 
 
 class TB:

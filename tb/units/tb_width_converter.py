@@ -15,7 +15,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles
 from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
 
-from tb.streams import HandshakeMonitor, config, make_rng, pause_gen, quiet, reset
+from tb.bus.streams import HandshakeMonitor, config, make_rng, pause_gen, quiet, reset
 
 
 def convert(words: list[int], in_w: int, out_w: int) -> list[int]:

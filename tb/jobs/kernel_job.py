@@ -3,8 +3,8 @@
 `prepare()` turns (kernel, parameters, images) into what the cocotb testbench needs: the
 64-bit words the host writes per image, the words the kernel must write back (from golden/),
 and the $readmemh files of the kernel's layers. `run()` builds and simulates the kernel
-through tb/runner.py and returns the report the testbench wrote (per image match and
-cycles, batch initiation interval). `python -m tb.kernel_job` is `make sim-<kernel>`.
+through tb/jobs/runner.py and returns the report the testbench wrote (per image match and
+cycles, batch initiation interval). `python -m tb.jobs.kernel_job` is `make sim-<kernel>`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from golden.images import pack_codes, pack_images, pack_scores, pixel_codes, pre
 from golden.model import run as golden_run
 from golden.params import LayerParams, Params, load_params, save_hex
 from golden.synthetic import synthetic_params
-from tb import clocking, runner
+from tb.jobs import clocking
+from tb.jobs import runner
 
 HLS_OUT = runner.REPO / "hls_out"
 # Table I of the BNNsplit paper: single-image execution time at 100 MHz, in cycles.
@@ -160,7 +161,7 @@ def kernel_sources(kernel: str, top_sv: str | Path | None = None) -> list[Path]:
 
 
 def hdl_clock_enabled() -> bool:
-    """Kernel simulations generate their clock in HDL (tb/clocking.py) unless
+    """Kernel simulations generate their clock in HDL (tb/jobs/clocking.py) unless
     BNNSPLIT_HDL_CLOCK=0 (cocotb's Clock on the bare kernel, as before)."""
     import os
     return os.environ.get("BNNSPLIT_HDL_CLOCK", "1") not in ("", "0")
@@ -169,7 +170,7 @@ def hdl_clock_enabled() -> bool:
 def kernel_toplevel(kernel: str, top_sv: str | Path | None = None, build_tag: str = "",
                     hdl_clock: bool | None = None) -> tuple[str, list[Path], list[str]]:
     """(toplevel, sources, Verilator build options) of a simulation of `kernel` (from
-    `top_sv` if given): the clock wrapper <kernel>_tb (tb/clocking.py), generated into its
+    `top_sv` if given): the clock wrapper <kernel>_tb (tb/jobs/clocking.py), generated into its
     build folder and built with --timing; with hdl_clock=False (or BNNSPLIT_HDL_CLOCK=0)
     the kernel itself, clocked by cocotb."""
     sources = kernel_sources(kernel, top_sv)
@@ -191,7 +192,7 @@ def run(job: KernelJob) -> dict:
     try:
         tag = _mutant_tag(job.kernel_sv)
         top, sources, build_args = kernel_toplevel(job.kernel, job.kernel_sv, tag)
-        runner.run(top, sources, "tb.tb_kernel", build_tag=tag, build_args=build_args,
+        runner.run(top, sources, "tb.benches.tb_kernel", build_tag=tag, build_args=build_args,
                    extra_env={"BNNSPLIT_JOB": str(cfg)}, plusargs=[f"+PARAMS_DIR={hexdir}"],
                    waves_file=str(job.folder / "waves.fst") if runner.waves_enabled() else None)
     except AssertionError as exc:   # the report still says what went wrong, image by image
@@ -223,7 +224,7 @@ def print_report(r: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m tb.kernel_job",
+    ap = argparse.ArgumentParser(prog="python -m tb.jobs.kernel_job",
                                  description="Run one generated kernel under Verilator and check it")
     ap.add_argument("--kernel", default="cnv_part2")
     ap.add_argument("--images", type=int, default=3)

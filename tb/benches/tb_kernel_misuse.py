@@ -12,8 +12,8 @@ import numpy as np
 import cocotb
 from cocotb.triggers import ClockCycles, RisingEdge
 
-from tb.clocking import start_clock
-from tb.host import AP_IDLE, Buffer, KernelBusy, PynqHost, ProgrammingError
+from tb.jobs.clocking import start_clock
+from tb.host.driver import AP_IDLE, Buffer, KernelBusy, PynqHost, ProgrammingError
 
 CANARY = 0xDEADBEEFDEADBEEF
 

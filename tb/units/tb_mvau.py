@@ -26,7 +26,7 @@ from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStream
 from golden import layers as L
 from golden.params import fold_thresholds, fold_weights, write_layer_hex
 from golden.streams import activation_stream, pack_words, window_stream
-from tb.streams import HandshakeMonitor, config, make_rng, pause_gen, quiet, reset
+from tb.bus.streams import HandshakeMonitor, config, make_rng, pause_gen, quiet, reset
 
 # First input word -> last output word beyond the SF*NF steps per vector: the input is written
 # into the buffer (decoupled only: in HLS mode the first fold issues the word as it is read),
