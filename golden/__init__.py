@@ -1,4 +1,4 @@
-"""Bit-exact NumPy model of BNN-PYNQ's CNV-W2A2 (2-bit weights and activations, CIFAR-10).
+"""Bit-exact NumPy model of the BNN-PYNQ networks (golden/networks/: one module per network).
 
 The model is what every RTL kernel of bnnsplit-tb is checked against: parameter I/O in the
 folded BNN-PYNQ `.bin` format, pixel codes and host packing, each layer as a function, taps
@@ -7,6 +7,6 @@ analytic cycle model.
 """
 
 from golden.errors import BnnInputError
-from golden.network import CNV_W2A2, DEFAULT_FOLDING, Folding, LayerSpec
+from golden.network import Folding, LayerSpec, Network
 
-__all__ = ["BnnInputError", "CNV_W2A2", "DEFAULT_FOLDING", "Folding", "LayerSpec"]
+__all__ = ["BnnInputError", "Folding", "LayerSpec", "Network"]

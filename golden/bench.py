@@ -13,7 +13,6 @@ import numpy as np
 from golden import data
 from golden.images import pixel_codes, read_cifar, synthetic_images
 from golden.model import classify
-from golden.network import CNV_W2A2
 from golden.params import load_params
 from golden.synthetic import synthetic_params
 
@@ -24,12 +23,12 @@ def reference_float32(images: np.ndarray, params) -> np.ndarray:
     """Textbook float32 CNN forward pass (strided-view im2col per layer, one batched matmul,
     sign-free thresholds skipped): the yardstick the golden model's speed is compared with."""
     x = pixel_codes(images).astype(np.float32)
-    for spec in CNV_W2A2:
+    for spec in params.network:
         w = params[spec.index].weights.astype(np.float32)
         if spec.kind == "conv":
-            win = np.lib.stride_tricks.sliding_window_view(x, (3, 3), axis=(1, 2))
+            win = np.lib.stride_tricks.sliding_window_view(x, (spec.kernel, spec.kernel), axis=(1, 2))
             n, ho, wo, c = win.shape[:4]
-            cols = win.transpose(0, 1, 2, 4, 5, 3).reshape(n, ho, wo, 9 * c)
+            cols = win.transpose(0, 1, 2, 4, 5, 3).reshape(n, ho, wo, spec.kernel ** 2 * c)
             x = np.sign(cols @ w.T)
             if spec.pool_after:
                 x = x.reshape(n, ho // 2, 2, wo // 2, 2, -1).max(axis=(2, 4))

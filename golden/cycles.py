@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from golden.network import DEFAULT_FOLDING, Folding, layer
-
-CLOCK_HZ = 100e6  # PYNQ-Z1 kernels run at 100 MHz
+from golden.network import Folding, layer
 
 
-def layer_cycles(index: int, folding: Folding = DEFAULT_FOLDING) -> int:
+def layer_cycles(index: int, folding: Folding) -> int:
     spec = layer(index, folding.network)
     return spec.ofm_dim ** 2 * folding.sf(index) * folding.nf(index)
 
@@ -40,17 +38,18 @@ class KernelCycles:
     def bottleneck(self) -> int:
         return max(self.per_layer, key=self.per_layer.__getitem__)
 
-    def images_per_second(self, clock_hz: float = CLOCK_HZ) -> float:
+    def images_per_second(self, clock_hz: float) -> float:
         return clock_hz / self.ii
 
 
-def kernel_cycles(first: int = 0, last: int = 8, folding: Folding = DEFAULT_FOLDING) -> KernelCycles:
-    layer(first, folding.network)
-    layer(last, folding.network)
+def kernel_cycles(first: int, last: int, folding: Folding) -> KernelCycles:
+    folding.network.check_range(first, last)
     return KernelCycles(first, last, {i: layer_cycles(i, folding) for i in range(first, last + 1)})
 
 
-def cycles_table(folding: Folding = DEFAULT_FOLDING, clock_hz: float = CLOCK_HZ) -> str:
+def cycles_table(folding: Folding, clock_hz: float | None = None) -> str:
+    net = folding.network
+    clock_hz = clock_hz or net.clock_hz
     rows = [f"{'layer':>5} {'kind':>4} {'SIMD':>4} {'PE':>3} {'SF':>5} {'NF':>4} {'OFM^2':>5} "
             f"{'cycles':>8} {'us@' + format(clock_hz / 1e6, 'g') + 'MHz':>11}"]
     for spec in folding.network:
@@ -59,7 +58,7 @@ def cycles_table(folding: Folding = DEFAULT_FOLDING, clock_hz: float = CLOCK_HZ)
         rows.append(f"{i:>5} {spec.kind:>4} {folding.simd(i):>4} {folding.pe(i):>3} {folding.sf(i):>5} "
                     f"{folding.nf(i):>4} {spec.ofm_dim ** 2:>5} {c:>8} {c / clock_hz * 1e6:>11.2f}")
     rows.append("")
-    for name, (a, b) in {"full": (0, 8), "part1 (conv)": (0, 5), "part2 (fc)": (6, 8)}.items():
+    for name, (a, b) in net.natural_ranges().items():
         k = kernel_cycles(a, b, folding)
         rows.append(f"{name:<13} layers {a}-{b}: sum {k.total} cycles, bottleneck layer {k.bottleneck} "
                     f"= II {k.ii} cycles ({k.images_per_second(clock_hz):.1f} img/s batched)")

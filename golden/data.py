@@ -1,7 +1,7 @@
 """Where the reference data lives: $BNNSPLIT_DATA (or explicit paths), never the repository.
 
-The folder holds `bnn-pynq/cnvW2A2/` (trained parameters), `bnn-pynq/images/deer.bin` and
-`cifar10/test_batch_first932.bin`. Without it, callers fall back to the synthetic network.
+The folder holds `bnn-pynq/<network>/` (trained parameters of each BNN-PYNQ network),
+`bnn-pynq/images/` (deer.bin, ...) and `cifar10/test_batch_first932.bin`. Without it, callers fall back to the synthetic network.
 """
 
 from __future__ import annotations
@@ -32,8 +32,10 @@ def _under_root(*parts: str) -> Path | None:
     return path
 
 
-def params_dir() -> Path | None:
-    return _under_root("bnn-pynq", "cnvW2A2")
+def params_dir(network: str | None = None) -> Path | None:
+    """Trained parameters of `network` (default: the default network)."""
+    from golden import networks
+    return _under_root("bnn-pynq", networks.get(network).name)
 
 
 def cifar_file() -> Path | None:
@@ -44,9 +46,10 @@ def deer_file() -> Path | None:
     return _under_root("bnn-pynq", "images", "deer.bin")
 
 
-def classes() -> list[str]:
+def classes(network: str | None = None) -> list[str]:
+    from golden import networks
     root = data_root()
-    path = root / "bnn-pynq" / "cnvW2A2" / "classes.txt" if root else None
+    path = root / "bnn-pynq" / networks.get(network).name / "classes.txt" if root else None
     if path and path.exists():
         return [line.strip() for line in path.read_text().splitlines() if line.strip()]
     return ["Airplane", "Automobile", "Bird", "Cat", "Deer", "Dog", "Frog", "Horse", "Ship", "Truck"]

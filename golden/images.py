@@ -2,10 +2,11 @@
 
 - pixel byte c -> 8-bit code q (value q/128, ap_fixed<8,1> of -1 + 2c/255, rounded, saturated):
   q = c - 128 for c <= 127, c - 127 for 128 <= c <= 254, 127 for c = 255;
-- one image = 384 little-endian uint64 words holding the byte stream R0 G0 B0 R1 G1 B1 ...
-  of pixel codes, pixels row-major;
-- result = 16 words holding 64 signed 16-bit scores, field j at word j/4, bits 16*(j%4);
-- split tensor after layer 5 = 256 2-bit codes, channel c at bits 2c+1:2c of 64 bytes.
+- one image = little-endian uint64 words holding the byte stream R0 G0 B0 R1 G1 B1 ... of pixel
+  codes, pixels row-major (384 words for a 32x32 RGB image);
+- result = signed 16-bit scores, field j at word j/4, bits 16*(j%4);
+- a tensor between two kernels = `bits`-bit codes, element c at bits bits*c.. of the
+  little-endian byte string (golden/words.py puts these together per network and layer).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import numpy as np
 from golden.errors import BnnInputError
 
 CIFAR_RECORD = 3073          # 1 label byte + 3 x 1024 channel bytes
-IMAGE_WORDS = 384
-SCORE_WORDS = 16
+CIFAR_SHAPE = (32, 32, 3)
+SCORE_BITS = 16
 
 
 def pixel_codes(pixels: np.ndarray) -> np.ndarray:
@@ -88,27 +89,35 @@ def _check_shape(a: np.ndarray, tail: tuple[int, ...], what: str) -> np.ndarray:
     return a
 
 
-def pack_images(codes: np.ndarray) -> np.ndarray:
-    """int8 pixel codes (N, 32, 32, 3) -> uint64 words (N, 384)."""
-    codes = _check_shape(codes, (32, 32, 3), "pixel codes")
+def pack_images(codes: np.ndarray, shape: tuple[int, ...] = CIFAR_SHAPE) -> np.ndarray:
+    """int8 pixel codes (N, H, W, C) -> uint64 words (N, H*W*C/8)."""
+    codes = _check_shape(codes, tuple(shape), "pixel codes")
+    if codes.shape[1:] and int(np.prod(codes.shape[1:])) % 8:
+        raise BnnInputError(f"pixel codes of shape {codes.shape[1:]} do not fill whole 64-bit words")
     return np.ascontiguousarray(codes, dtype=np.int8).reshape(len(codes), -1).view("<u8").astype(np.uint64)
 
 
-def unpack_images(words: np.ndarray) -> np.ndarray:
-    words = _check_shape(words, (IMAGE_WORDS,), "image words")
-    return np.ascontiguousarray(words, dtype="<u8").view(np.int8).reshape(-1, 32, 32, 3)
+def unpack_images(words: np.ndarray, shape: tuple[int, ...] = CIFAR_SHAPE) -> np.ndarray:
+    words = _check_shape(words, (int(np.prod(shape)) // 8,), "image words")
+    return np.ascontiguousarray(words, dtype="<u8").view(np.int8).reshape(-1, *shape)
 
 
 def pack_scores(scores: np.ndarray) -> np.ndarray:
-    """int (N, 64) scores -> uint64 words (N, 16) as the kernel writes them."""
-    scores = _check_shape(scores, (64,), "scores")
+    """int (N, K) scores -> uint64 words (N, K/4) as the kernel writes them."""
+    scores = np.asarray(scores)
+    scores = scores[None] if scores.ndim == 1 else scores
+    if scores.ndim != 2 or (scores.shape[1] * SCORE_BITS) % 64:
+        raise BnnInputError(f"scores: expected shape (N, K) with K a multiple of 4, got {scores.shape}")
     return np.ascontiguousarray(scores.astype(np.int16)).view("<u8").astype(np.uint64)
 
 
 def unpack_scores(words: np.ndarray) -> np.ndarray:
-    """uint64 words (N, 16) -> int16 scores (N, 64) as the host reads them."""
-    words = _check_shape(words, (SCORE_WORDS,), "score words")
-    return np.ascontiguousarray(words, dtype="<u8").view("<i2").reshape(len(words), 64)
+    """uint64 words (N, W) -> int16 scores (N, 4W) as the host reads them."""
+    words = np.asarray(words)
+    words = words[None] if words.ndim == 1 else words
+    if words.ndim != 2:
+        raise BnnInputError(f"score words: expected shape (N, W), got {words.shape}")
+    return np.ascontiguousarray(words, dtype="<u8").view("<i2").reshape(len(words), -1)
 
 
 def pack_codes(values: np.ndarray, bits: int) -> np.ndarray:
@@ -133,18 +142,10 @@ def unpack_codes(packed: np.ndarray, bits: int) -> np.ndarray:
     return signed.reshape(len(packed), -1)
 
 
-def pack_split(activations: np.ndarray) -> np.ndarray:
-    """Ternary activations (N, 256) after layer 5 -> the 64 bytes Part 1 writes per image."""
-    return pack_codes(_check_shape(activations, (256,), "split activations"), 2)
-
-
-def unpack_split(packed: np.ndarray) -> np.ndarray:
-    return unpack_codes(_check_shape(packed, (64,), "split bytes"), 2)
-
-
-def predict(scores: np.ndarray) -> np.ndarray:
-    """Host rule: first class with the strictly greatest score among 0-9; 0 if none is above 0."""
-    s = np.asarray(scores)[:, :10].astype(np.int32)
+def predict(scores: np.ndarray, classes: int = 10) -> np.ndarray:
+    """Host rule: first class with the strictly greatest score among the first `classes`;
+    class 0 if none is above 0."""
+    s = np.asarray(scores)[:, :classes].astype(np.int32)
     best = np.argmax(s, axis=1)  # argmax returns the first maximum
     best[s.max(axis=1) <= 0] = 0
     return best

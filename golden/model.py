@@ -1,8 +1,8 @@
-"""The CNV-W2A2 network: layers in order, with taps of every intermediate tensor.
+"""A network of golden/networks/ run layer by layer, with taps of every intermediate tensor.
 
 Tensors are NHWC (conv) or NC (fc). Tap names: `input` (pixel codes), `acc<L>` (raw
-accumulators), `conv<L>` / `fc<L>` (ternary outputs; `fc8` = the 64 signed scores) and
-`pool<L>` (after the max pool that follows layers 1 and 3). A kernel made of layers
+accumulators), `conv<L>` / `fc<L>` (thresholded outputs, or the scores of a last layer
+without thresholds) and `pool<L>` (after a layer's max pool). A kernel made of layers
 first..last runs with `run(params, x, first, last)` where x is the tensor entering `first`.
 """
 
@@ -39,7 +39,7 @@ def apply_layer(spec: LayerSpec, lp: LayerParams, x: np.ndarray) -> tuple[np.nda
     else:
         acc = L.fc(x.reshape(len(x), -1), lp.weights)
     if not spec.thresholds:
-        return acc, L.wrap16(acc)  # layer 8: unsigned 16-bit wrap, read back as signed
+        return acc, L.wrap16(acc)  # scores: unsigned 16-bit wrap, read back as signed
     if spec.in_bits == 8:
         return acc, L.threshold_fixed(acc, lp.thresholds)
     return acc, L.threshold_int16(acc, lp.thresholds, max_abs=spec.mw)
@@ -67,14 +67,15 @@ def _run_chunk(params: Params, specs: list[LayerSpec], x: np.ndarray,
     return cur, tapped
 
 
-def run(params: Params, x: np.ndarray, first: int = 0, last: int = 8, taps: bool = False,
+def run(params: Params, x: np.ndarray, first: int = 0, last: int | None = None, taps: bool = False,
         chunk: int = 8, workers: int | None = None) -> Result:
-    """Run layers first..last on x (pixel codes (N, 32, 32, 3) when first = 0).
+    """Run layers first..last (default: to the network's last) on x (pixel codes when first = 0).
 
     Images go through in chunks of `chunk` on `workers` threads (default: one per core),
     each with a single-threaded BLAS: small GEMMs in parallel beat one threaded GEMM here.
     """
-    network = params.folding.network
+    network = params.network
+    last = network.last if last is None else last
     specs = [layer(i, network) for i in range(first, last + 1)]
     if not specs:
         raise BnnInputError(f"empty layer range {first}..{last}")
@@ -97,15 +98,18 @@ def run(params: Params, x: np.ndarray, first: int = 0, last: int = 8, taps: bool
 
 
 def classify(params: Params, images: np.ndarray, workers: int | None = None) -> np.ndarray:
-    """uint8 images (N, 32, 32, 3) -> int16 scores (N, 64)."""
+    """uint8 images (N, H, W, C) -> the last layer's int16 scores (N, outputs)."""
     from golden.images import pixel_codes
 
     return run(params, pixel_codes(images), workers=workers).output
 
 
-def split_activations(params: Params, images: np.ndarray, cut: int = 5) -> np.ndarray:
-    """Ternary tensor leaving layer `cut` (and its pool), flattened per image (N, elements)."""
+def split_activations(params: Params, images: np.ndarray, cut: int | None = None) -> np.ndarray:
+    """Tensor leaving layer `cut` (default: the network's natural cut) and its pool,
+    flattened per image (N, elements)."""
     from golden.images import pixel_codes
+
+    cut = params.network.natural_cut if cut is None else cut
 
     out = run(params, pixel_codes(images), 0, cut).output
     return out.reshape(len(out), -1)

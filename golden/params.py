@@ -10,13 +10,13 @@ Unfolded, a layer is an int8 weight matrix (MH, MW) and an int64 threshold array
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from golden.errors import BnnInputError
-from golden.network import CNV_W2A2, DEFAULT_FOLDING, Folding, LayerSpec, layer
+from golden.network import Folding, LayerSpec, Network, layer
 
 _FILE_RE = re.compile(r"^(\d+)-(\d+)-(weights|thres)\.bin$")
 _CODE_TO_W = np.array([0, 1, 0, 0], dtype=np.int8)
@@ -32,8 +32,12 @@ class LayerParams:
 @dataclass
 class Params:
     layers: dict[int, LayerParams]
-    folding: Folding = DEFAULT_FOLDING
+    folding: Folding = field(default_factory=lambda: _default_folding())
     source: str = "synthetic"
+
+    @property
+    def network(self) -> Network:
+        return self.folding.network
 
     def __getitem__(self, index: int) -> LayerParams:
         if index not in self.layers:
@@ -145,9 +149,18 @@ def load_layer(directory: Path, spec: LayerSpec, folding: Folding) -> LayerParam
     return LayerParams(w, t)
 
 
-def load_params(directory: str | Path, folding: Folding = DEFAULT_FOLDING,
-                layers: list[int] | None = None) -> Params:
-    """Read the folded `.bin` files of `layers` (default: all) from `directory`."""
+def _default_folding() -> Folding:
+    from golden import networks
+    return networks.default().folding
+
+
+def load_params(directory: str | Path, folding: Folding | None = None,
+                layers: list[int] | None = None, network: str | Network | None = None) -> Params:
+    """Read the folded `.bin` files of `layers` (default: all) from `directory`: files of
+    `network` (a name or Network; default the default network) in `folding` (default: the
+    network's BNN-PYNQ folding)."""
+    from golden import networks
+    folding = folding or networks.get(network).folding
     directory = Path(directory)
     network = folding.network
     _check_dir(directory, network, folding)

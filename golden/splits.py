@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from golden.network import CNV_W2A2, LayerSpec
+from golden.errors import BnnInputError
+from golden.network import Network
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Cut:
         return n * self.bits // 8
 
 
-def cuts(network: tuple[LayerSpec, ...] = CNV_W2A2) -> list[Cut]:
+def cuts(network: Network) -> list[Cut]:
     first = network[0]
     out = [Cut("input", -1, (first.ifm_dim, first.ifm_dim, first.ifm_ch), first.in_bits)]
     for spec in network:
@@ -35,7 +36,20 @@ def cuts(network: tuple[LayerSpec, ...] = CNV_W2A2) -> list[Cut]:
     return out
 
 
-def split_table(network: tuple[LayerSpec, ...] = CNV_W2A2) -> str:
+def cut_words(network: Network, after_layer: int) -> int:
+    """64-bit words per image of the tensor leaving `after_layer` (after its pool, if any);
+    -1 = the input."""
+    found = [c for c in cuts(network) if c.after_layer == after_layer]
+    if not found:
+        raise BnnInputError(f"{network.name} has no layer {after_layer}")
+    last_cut = found[-1]
+    if last_cut.bytes_per_image % 8:
+        raise BnnInputError(f"{network.name}: cut after layer {after_layer}: {last_cut.bytes_per_image} bytes "
+                            f"per image is not a whole number of 64-bit words")
+    return last_cut.bytes_per_image // 8
+
+
+def split_table(network: Network) -> str:
     rows = [f"{'cut':<16} {'tensor':<14} {'bits':>4} {'bytes/image':>11} {'words64':>7}"]
     for c in cuts(network):
         rows.append(f"{c.name:<16} {'x'.join(map(str, c.shape)):<14} {c.bits:>4} "
@@ -43,24 +57,25 @@ def split_table(network: tuple[LayerSpec, ...] = CNV_W2A2) -> str:
     return "\n".join(rows)
 
 
-def plot_splits(path: str | Path, network: tuple[LayerSpec, ...] = CNV_W2A2) -> Path:
+def plot_splits(path: str | Path, network: Network) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     cs = cuts(network)
+    natural = [c.name for c in cs if c.after_layer == network.natural_cut][-1]
     fig, ax = plt.subplots(figsize=(9, 4))
     bars = ax.bar(range(len(cs)), [c.bytes_per_image for c in cs], color="tab:blue")
     for b, c in zip(bars, cs):
-        if c.name == "after L5":
+        if c.name == natural:
             b.set_color("tab:red")
         ax.annotate(str(c.bytes_per_image), (b.get_x() + b.get_width() / 2, b.get_height()),
                     ha="center", va="bottom", fontsize=7)
     ax.set_xticks(range(len(cs)), [c.name.replace("after ", "") for c in cs], rotation=45, ha="right")
     ax.set_yscale("log")
     ax.set_ylabel("bytes per image across the cut")
-    ax.set_title("CNV-W2A2: data per image at each possible cut (red: BNNsplit's cut after L5)")
+    ax.set_title(f"{network.title}: data per image at each possible cut (red: the natural cut, {natural})")
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
-"""A seeded synthetic network with the shapes of CNV-W2A2, for runs without the trained data.
+"""A seeded synthetic network with the shapes of a BNN-PYNQ network, for runs without the
+trained data.
 
 Weights are random ternary. Thresholds are calibrated layer by layer on seeded random
 images: each neuron's pair sits at the 1/3 and 2/3 quantiles of its own accumulator, so all
@@ -11,12 +12,15 @@ import numpy as np
 
 from golden.images import pixel_codes, synthetic_images
 from golden.model import apply_layer
-from golden.network import DEFAULT_FOLDING, Folding
+from golden.network import Folding, Network
 from golden.params import LayerParams, Params
 from golden import layers as L
 
 
-def synthetic_params(seed: int = 1, folding: Folding = DEFAULT_FOLDING, calib_images: int = 48) -> Params:
+def synthetic_params(seed: int = 1, folding: Folding | None = None, calib_images: int = 48,
+                     network: str | Network | None = None) -> Params:
+    from golden import networks
+    folding = folding or networks.get(network).folding
     rng = np.random.default_rng(seed)
     x = pixel_codes(synthetic_images(calib_images, seed=seed + 1000))
     out: dict[int, LayerParams] = {}
@@ -31,7 +35,7 @@ def synthetic_params(seed: int = 1, folding: Folding = DEFAULT_FOLDING, calib_im
             acc = acc.reshape(-1, spec.mh)
             t0 = np.floor(np.quantile(acc, 1 / 3, axis=0)).astype(np.int64)
             t1 = np.maximum(np.floor(np.quantile(acc, 2 / 3, axis=0)).astype(np.int64), t0 + 1)
-            if spec.in_bits == 8:   # layer 0 compares t < 2*sum (fixed point)
+            if spec.in_bits == 8:   # pixel layer: compares t < 2*sum (fixed point)
                 t0, t1 = 2 * t0, 2 * t1
             lp = LayerParams(w, np.stack([t0, t1], axis=1))
         out[spec.index] = lp

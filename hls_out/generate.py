@@ -30,21 +30,16 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from golden import networks
 from golden.cycles import kernel_cycles
 from golden.errors import BnnInputError
-from golden.network import DEFAULT_FOLDING, Folding, LayerSpec, layer
-from golden.splits import cuts
+from golden.network import Folding, LayerSpec, Network, layer
 
 HERE = Path(__file__).resolve().parent
 MEM_W = 64
-HLS_DEFAULT_DEPTH = 2
 # HLS timing: stages between the stream read and the stream write of one iteration of the
 # sliding-window generator's pipelined loop (rtl/sliding_window.sv HLS_LAG).
 SWG_HLS_LAG = 2
-
-# Depths of the inter-layer streams of the HLS top (DESIGN.md), keyed by what feeds them.
-HLS_FIFO_DEPTHS = {"pixels": 128, "L0": 128, "L1": 2, "pool1": 128, "L2": 128, "L3": 2,
-                   "pool3": 81, "L4": 1, "L5": 1, "L6": 128, "L7": 3, "L8": 2}
 
 REGISTER_MAP = {
     "CTRL": 0x00, "GIER": 0x04, "IP_IER": 0x08, "IP_ISR": 0x0C,
@@ -53,7 +48,18 @@ REGISTER_MAP = {
     "val_lo": 0x50, "val_hi": 0x54, "numReps": 0x5C,
 }
 
-DEFAULT_KERNELS = {"cnv_full": (0, 8), "cnv_part1": (0, 5), "cnv_part2": (6, 8)}
+def default_kernels(network: Network) -> dict[str, tuple[int, int]]:
+    """The kernels `make hls` generates for a network: the whole network and both halves of
+    its natural cut, named <prefix>_full, <prefix>_part1, <prefix>_part2."""
+    return {f"{network.kernel_prefix}_{role}": r for role, r in network.natural_ranges().items()}
+
+
+def default_kernel(network: Network, role: str) -> str:
+    """Name of the generated kernel that plays `role` (full, part1, part2) for a network."""
+    for name, (a, b) in default_kernels(network).items():
+        if network.role(a, b) == role:
+            return name
+    raise BnnInputError(f"{network.name} has no default kernel for the role {role!r}")
 
 
 # Ports of the HLS export: (name, direction, width) on m_axi_hostmem and s_axi_control.
@@ -102,22 +108,18 @@ class KernelConfig:
     name: str
     first: int
     last: int
-    folding: Folding = DEFAULT_FOLDING
+    folding: Folding = field(default_factory=lambda: networks.default().folding)
     fifo_depths: dict[str, int] = field(default_factory=dict)
     # HLS_TIMING of the sliding-window generators, MVAUs and pools (see the module docstring).
     hls_timing: bool = True
 
+    @property
+    def network(self) -> Network:
+        return self.folding.network
+
     def depth(self, key: str) -> int:
-        return self.fifo_depths.get(key, HLS_FIFO_DEPTHS.get(key, HLS_DEFAULT_DEPTH))
-
-
-def cut_words(after_layer: int, network) -> int:
-    """64-bit words per image of the tensor leaving `after_layer` (and its pool); -1 = input."""
-    last_cut = [c for c in cuts(network) if c.after_layer == after_layer][-1]
-    if last_cut.bytes_per_image % 8:
-        raise BnnInputError(f"cut after layer {after_layer}: {last_cut.bytes_per_image} bytes per image "
-                            f"is not a whole number of 64-bit words")
-    return last_cut.bytes_per_image // 8
+        net = self.network
+        return self.fifo_depths.get(key, net.stream_depths.get(key, net.hls_default_depth))
 
 
 def plan(cfg: KernelConfig) -> list[Stage]:
@@ -139,8 +141,8 @@ def plan(cfg: KernelConfig) -> list[Stage]:
         stages.append(Stage(f"fifo_{tag}", "stream_fifo", {"WIDTH": width, "DEPTH": depth}, width, width))
 
     if first.index == 0:
-        convert(192, "in192")           # BNN-PYNQ converts 64 -> 192 -> 24 (one pixel per word)
-        convert(24, "in24")
+        for w in net.input_widths:      # e.g. CNV: 64 -> 192 -> 24 (one RGB pixel per word)
+            convert(w, f"in{w}")
         fifo(cfg.depth("pixels"), "pixels")
     for i in range(cfg.first, cfg.last + 1):
         spec = layer(i, net)
@@ -152,12 +154,12 @@ def plan(cfg: KernelConfig) -> list[Stage]:
                                  "SIMD": simd, "BITS": spec.in_bits, "HLS_TIMING": int(cfg.hls_timing)}
                                 | ({"HLS_LAG": SWG_HLS_LAG} if cfg.hls_timing else {}),
                                 width, width, i))
-            fifo(HLS_DEFAULT_DEPTH, f"L{i}_swg")
+            fifo(net.hls_default_depth, f"L{i}_swg")
         out_w = pe * spec.out_bits
         stages.append(Stage(f"mvau_L{i}", "mvau", {
             "MW": spec.mw, "MH": spec.mh, "SIMD": simd, "PE": pe, "IN_BITS": spec.in_bits,
             "USE_THRESH": int(spec.thresholds), "THRESH_FIXED": int(spec.in_bits == 8),
-            # HLS holds layer-0 thresholds as ap_fixed<24,16>, the others as ap_int<16>
+            # HLS holds pixel-layer thresholds as ap_fixed<24,16>, the others as ap_int<16>
             "THRESH_BITS": 24 if spec.in_bits == 8 else 16, "LAYER": i,
             "HLS_TIMING": int(cfg.hls_timing)}, width, out_w, i))
         width = out_w
@@ -195,7 +197,7 @@ def _inst(st: Stage, k_in: int, k_out: int) -> str:
 def render_sv(cfg: KernelConfig, stages: list[Stage], in_words: int, out_words: int, source: str) -> str:
     lines = [
         f"// Generated by hls_out/generate.py from {source}: do not edit.",
-        f"// Kernel {cfg.name}: layers {cfg.first}-{cfg.last} of CNV-W2A2, {in_words} words in and "
+        f"// Kernel {cfg.name}: layers {cfg.first}-{cfg.last} of {cfg.network.title}, {in_words} words in and "
         f"{out_words} words out per image.",
         f"// Block timing: {'HLS loops (HLS_TIMING=1)' if cfg.hls_timing else 'decoupled (HLS_TIMING=0)'}.",
         f"// Port list as the Vivado HLS export of BNN-PYNQ's BlackBoxJam.",
@@ -331,6 +333,10 @@ def describe(cfg: KernelConfig, stages: list[Stage], in_words: int, out_words: i
         "generator": "hls_out/generate.py",
         "name": cfg.name,
         "top": cfg.name,
+        "network": net.name,
+        "first": cfg.first,
+        "last": cfg.last,
+        "role": net.role(cfg.first, cfg.last),
         "block_timing": "hls" if cfg.hls_timing else "decoupled",
         "layers": [{"index": i, "kind": layer(i, net).kind, "simd": cfg.folding.simd(i),
                     "pe": cfg.folding.pe(i), "wmem": cfg.folding.wmem(i),
@@ -359,8 +365,8 @@ def generate(cfg: KernelConfig, out_root: Path = HERE, source: str = "the defaul
     """Return {path: text} of the kernel's files (not written)."""
     net = cfg.folding.network
     stages = plan(cfg)
-    in_words = cut_words(cfg.first - 1, net)
-    out_words = cut_words(cfg.last, net)
+    in_words = net.words_per_image(cfg.first - 1)
+    out_words = net.words_per_image(cfg.last)
     folder = out_root / cfg.name
     return {
         folder / f"{cfg.name}.sv": render_sv(cfg, stages, in_words, out_words, source),
@@ -370,8 +376,9 @@ def generate(cfg: KernelConfig, out_root: Path = HERE, source: str = "the defaul
 
 def default_files(out_root: Path = HERE, hls_timing: bool = True) -> dict[Path, str]:
     files: dict[Path, str] = {}
-    for name, (a, b) in DEFAULT_KERNELS.items():
-        files |= generate(KernelConfig(name, a, b, hls_timing=hls_timing), out_root)
+    net = networks.default()
+    for name, (a, b) in default_kernels(net).items():
+        files |= generate(KernelConfig(name, a, b, net.folding, hls_timing=hls_timing), out_root)
     return files
 
 
@@ -393,7 +400,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.name:
             if args.first is None or args.last is None:
                 raise BnnInputError("--name needs --first and --last")
-            folding = Folding.load(args.folding) if args.folding else DEFAULT_FOLDING
+            net = networks.default()
+            folding = Folding.load(args.folding, net) if args.folding else net.folding
             depths = {}
             for item in args.fifo:
                 key, _, val = item.partition("=")

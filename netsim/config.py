@@ -2,7 +2,7 @@
 
 Topologies (``topology`` field):
 
-* ``full``    host -> one full CNV-W2A2 board -> host (``full-N``: N full boards in parallel,
+* ``full``    host -> one board running the whole network -> host (``full-N``: N full boards in parallel,
   round-robin, a baseline to compare splitting against);
 * ``split``   host -> conv board (part 1) -> FC board (part 2) -> host;
 * ``split-B`` B boards: B - 1 conv replicas -> one FC board (``split`` = ``split-2``, the paper's
@@ -103,10 +103,16 @@ class TopologyConfig:
         return self._parse()[1]
 
     @property
-    def board_names(self) -> list[str]:
+    def boards(self) -> list[tuple[str, str]]:
+        """(board name, kernel role) of every board: the role (full, part1, part2) is what
+        the board's kernel does; names are only labels."""
         if self.kind == "full":
-            return [f"full{i}" for i in range(self.n)]
-        return [f"conv{i}" for i in range(self.n)] + ["fc"]
+            return [(f"full{i}", "full") for i in range(self.n)]
+        return [(f"conv{i}", "part1") for i in range(self.n)] + [("fc", "part2")]
+
+    @property
+    def board_names(self) -> list[str]:
+        return [name for name, _ in self.boards]
 
     def _parse(self) -> tuple[str, int]:
         _require("topology", self.topology, str)

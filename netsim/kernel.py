@@ -1,7 +1,7 @@
 """A board's accelerator kernel as a discrete-event server (no RTL needed).
 
-Each PYNQ-Z1 board runs one FINN-style dataflow kernel (the full CNV-W2A2 network, the conv
-part 1 or the FC part 2). The host driver starts it with ``numReps = B`` images; a batch of
+Each PYNQ-Z1 board runs one FINN-style dataflow kernel (the full network, its part 1 or its
+part 2, by role). The host driver starts it with ``numReps = B`` images; a batch of
 ``B`` images then takes ``latency + (B - 1) * interval`` cycles: ``latency`` is the time one
 image needs to flow through the whole pipeline, ``interval`` the steady-state initiation
 interval set by the slowest layer. Results are read back when the batch is done (``ap_done``).
@@ -9,10 +9,9 @@ interval set by the slowest layer. Results are read back when the batch is done 
 The cycle counts come from the caller: analytic ones (the defaults below) or ones measured on
 the RTL in Verilator. Defaults, at the PYNQ-Z1's 100 MHz:
 
-* latency = the paper's single-image execution times (Table I): full 4867.77 us, part 1
-  3480.23 us, part 2 1389.70 us -> 486777, 348023, 138970 cycles;
-* interval = the slowest layer's MVAU cycles per image (DESIGN.md): layer 3 with 115200 cycles
-  for full and part 1; layers 6/7 with 65536 for part 2.
+* latency = the paper's single-image execution times (Table I, in the network's module under
+  golden/networks/), e.g. cnvW2A2's part 1 3480.23 us -> 348023 cycles;
+* interval = the slowest layer's MVAU cycles per image (golden.cycles).
 
 The server never looks at clock edges: it schedules the end of each batch.
 """
@@ -57,11 +56,21 @@ class KernelTiming:
         return self.invoke_overhead_ps + cycles_to_ps(cycles, self.clock_hz)
 
 
-DEFAULT_KERNELS: dict[str, KernelTiming] = {
-    "full": KernelTiming(486777, 115200),
-    "part1": KernelTiming(348023, 115200),
-    "part2": KernelTiming(138970, 65536),
-}
+def paper_timings(network=None) -> dict[str, KernelTiming]:
+    """Timing of each kernel role (full, part1, part2) of a network's natural split: the
+    paper's measured latency (Table I) and the analytic batch interval."""
+    from golden import networks
+    from golden.cycles import kernel_cycles
+
+    net = networks.get(network)
+    out = {}
+    for k in net.paper_kernels:
+        ii = kernel_cycles(k.first, k.last, net.folding).ii
+        out[net.role(k.first, k.last)] = KernelTiming(k.latency_cycles, ii, net.clock_hz)
+    return out
+
+
+DEFAULT_KERNELS: dict[str, KernelTiming] = paper_timings()
 
 Compute = Callable[[int, bytes], bytes]  # (image id, input payload) -> output payload
 Done = Callable[[int, bytes], None]  # (image id, output payload)

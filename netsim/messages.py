@@ -1,12 +1,12 @@
 """Application messages exchanged between the host and the BNNsplit boards.
 
-Three things cross the network per CIFAR-10 image (see DESIGN.md, "Hardware facts"):
+Three things cross the network per image, each the words a kernel reads or writes
+(golden/words.py; sizes from the network's module, e.g. cnvW2A2):
 
-* the packed input image, host -> conv (or full) board: 384 little-endian 64-bit words of pixel
-  codes, 3072 bytes;
-* the split tensor after layer 5, conv board -> FC board: 256 channels x 2 bit = 64 bytes
+* the packed input image, host -> part 1 (or full) board: 384 64-bit words = 3072 bytes;
+* the tensor of the cut, part 1 board -> part 2 board: 64 bytes at cnvW2A2's cut after layer 5
   (other cuts give other sizes, so the tensor length is not fixed);
-* the score vector, FC (or full) board -> host: 16 words = 64 signed 16-bit scores, 128 bytes.
+* the score vector, part 2 (or full) board -> host: 64 signed 16-bit scores = 128 bytes.
 
 Each message is a fixed 16-byte header followed by the payload. Header layout (little-endian,
 ``struct`` format ``<4sBBHII``, every field naturally aligned)::
@@ -38,9 +38,16 @@ VERSION = 1
 HEADER = struct.Struct("<4sBBHII")
 HEADER_BYTES = HEADER.size  # 16
 
-IMAGE_BYTES = 3072  # 32 x 32 pixels x 3 channels, one byte code each = 384 x 64-bit words
-SPLIT_TENSOR_BYTES = 64  # after layer 5: 256 channels x 2 bit
-SCORES_BYTES = 128  # 64 x int16 (classes 0-9 used, 10-63 padding)
+
+def _sizes() -> tuple[int, int, int]:
+    from golden import networks
+    net = networks.default()
+    return (8 * net.words_per_image(-1), 8 * net.words_per_image(net.natural_cut),
+            8 * net.words_per_image(net.last))
+
+
+# Payload sizes of the default network (input image, tensor of the natural cut, scores).
+IMAGE_BYTES, SPLIT_TENSOR_BYTES, SCORES_BYTES = _sizes()
 NUM_SCORES = SCORES_BYTES // 2
 MAX_PAYLOAD = 1 << 20  # sanity bound: a corrupt length field must not make a receiver wait for GBs
 
@@ -189,7 +196,7 @@ def decode_stream(data: bytes) -> list[Message]:
 # --- builders for the three payloads ----------------------------------------------------
 
 def image_message(image_id: int, packed: bytes | np.ndarray) -> Message:
-    """Packed image: 3072 bytes, or the 384 64-bit words the host writes to the AXI RAM."""
+    """Packed image: bytes, or the 64-bit words the host writes to the AXI RAM."""
     if isinstance(packed, np.ndarray):
         dtype = "<u8" if packed.dtype.itemsize == 8 else np.uint8
         packed = packed.astype(dtype, copy=False).tobytes()
@@ -201,7 +208,7 @@ def tensor_message(image_id: int, tensor: bytes) -> Message:
 
 
 def scores_message(image_id: int, scores: Iterable[int]) -> Message:
-    """Score vector: 64 signed 16-bit scores (fewer are zero-padded, as layer 8's rows 10-63)."""
+    """Score vector: signed 16-bit scores (fewer are zero-padded, as the last layer's padding rows)."""
     arr = np.zeros(NUM_SCORES, dtype="<i2")
     vals = np.asarray(list(scores), dtype=np.int64)
     if vals.size > NUM_SCORES:
@@ -213,7 +220,7 @@ def scores_message(image_id: int, scores: Iterable[int]) -> Message:
 
 
 def scores_of(msg: Message) -> np.ndarray:
-    """The 64 int16 scores carried by a SCORES message."""
+    """The int16 scores carried by a SCORES message."""
     if msg.type != MessageType.SCORES:
         raise BadType(f"expected a SCORES message, got {msg.type.name}")
     return np.frombuffer(msg.payload, dtype="<i2").astype(np.int16)

@@ -225,19 +225,20 @@ class BnnSystem:
         return len(range(i, self.config.images, self.config.n))
 
     def _build_full(self) -> None:
-        for i in range(self.config.n):
-            board = self.net.add_node(f"full{i}")
+        for i, (name, role) in enumerate(self.config.boards):
+            board = self.net.add_node(name)
             to_board, at_board = self.net.connect(self.host, board)
-            k = self._kernel(board.name, "full", self._expected(i),
+            k = self._kernel(board.name, role, self._expected(i),
                              lambda iid, out, ep=at_board: ep.send(scores_message_raw(iid, out)))
             at_board.on_message = self._accept(board.name, MessageType.IMAGE, k)
             to_board.on_message = self._on_scores
             self._to_board.append(to_board)
 
     def _build_split(self) -> None:
-        n = self.config.n
-        convs = [self.net.add_node(f"conv{i}") for i in range(n)]
-        fc = self.net.add_node("fc")
+        heads = [name for name, role in self.config.boards if role == "part1"]
+        (tail,) = [name for name, role in self.config.boards if role == "part2"]
+        convs = [self.net.add_node(name) for name in heads]
+        fc = self.net.add_node(tail)
         fc_to_host, host_from_fc = self.net.connect(fc, self.host)
         host_from_fc.on_message = self._on_scores
         reorder: dict[int, bytes] = {}
@@ -250,14 +251,14 @@ class BnnSystem:
                 fc_to_host.send(scores_message_raw(next_id[0], reorder.pop(next_id[0])))
                 next_id[0] += 1
 
-        fc_kernel = self._kernel("fc", "part2", self.config.images, fc_done)
+        fc_kernel = self._kernel(fc.name, "part2", self.config.images, fc_done)
         for i, conv in enumerate(convs):
             to_conv, at_conv = self.net.connect(self.host, conv)
             conv_to_fc, fc_from_conv = self.net.connect(conv, fc)
             k = self._kernel(conv.name, "part1", self._expected(i),
                              lambda iid, out, ep=conv_to_fc: ep.send(tensor_message(iid, out)))
             at_conv.on_message = self._accept(conv.name, MessageType.IMAGE, k)
-            fc_from_conv.on_message = self._accept("fc", MessageType.TENSOR, fc_kernel)
+            fc_from_conv.on_message = self._accept(fc.name, MessageType.TENSOR, fc_kernel)
             self._to_board.append(to_conv)
 
     @staticmethod
@@ -315,7 +316,7 @@ class BnnSystem:
 
 
 def scores_message_raw(image_id: int, payload: bytes) -> Message:
-    """SCORES message from the kernel's raw 128-byte output buffer."""
+    """SCORES message from the kernel's raw output buffer."""
     return Message(MessageType.SCORES, image_id, payload)
 
 

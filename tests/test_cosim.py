@@ -14,13 +14,16 @@ import pytest
 from tb.jobs.cosim import CosimJob, run
 
 
-def check(summary: dict, images: int) -> None:
-    assert summary["error"] is None, summary["error"]
+def check(summary, images: int) -> None:
+    assert summary.error is None, summary.error
     assert summary["images"] == images
     assert summary["lost"] == 0 and summary["duplicated"] == 0
-    assert summary["mismatches"] == 0, summary["split_errors"]
-    assert all(im["match"] for im in summary["per_image"])
+    assert summary["mismatches"] == 0, summary.errors
+    assert all(im.match for im in summary.per_image)
     assert all(lat is not None and lat > 0 for lat in summary["latency_us"])
+    # Every checkpoint saw every image once: the tensors crossing the links and the scores.
+    for name, cp in summary.checkpoints.items():
+        assert cp["checked"] == images and not cp["missing"] and not cp["duplicated"], (name, cp)
 
 
 @pytest.mark.parametrize("topology,images", [("split", 3), ("split-3", 4)])
@@ -30,7 +33,10 @@ def test_split_with_loss(topology, images, tmp_path):
     check(s, images)
     assert (tmp_path / "link.pcap").stat().st_size > 24
     assert (tmp_path / "timeline.png").read_bytes()[:4] == b"\x89PNG"
-    assert json.loads((tmp_path / "summary.json").read_text())["topology"] == topology
+    on_disk = json.loads((tmp_path / "summary.json").read_text())
+    assert on_disk["topology"] == topology and on_disk["network"] == "cnvW2A2"
+    assert [b["role"] for b in on_disk["boards"]][-1] == "part2"
+    assert "tensor into fc (after layer 5)" in on_disk["checkpoints"]
     if topology == "split-3":
         # Round-robin over two conv boards: both did work.
         assert all(len(c) > 0 for b, c in s["kernel_cycles"].items())
@@ -42,7 +48,7 @@ def test_split_trained(params_dir, cifar_file, tmp_path):
     s = run(job)
     check(s, 3)
     # The first three CIFAR-10 test images are classified correctly by the trained network.
-    assert [im["class"] for im in s["per_image"]] == [im["expected"] for im in s["per_image"]]
+    assert [im.predicted for im in s.per_image] == [im.label for im in s.per_image]
 
 
 @pytest.mark.slow
@@ -75,7 +81,7 @@ def test_permanent_link_failure_is_reported(tmp_path):
                    out_dir=str(tmp_path))
     s = run(job)
     assert s["lost"] == 2
-    assert "LinkFailure" in s["error"] and "not acknowledged after 2 retransmissions" in s["error"], s["error"]
+    assert "LinkFailure" in s.error and "not acknowledged after 2 retransmissions" in s.error, s.error
 
 
 def test_bad_topology_is_a_clear_error():

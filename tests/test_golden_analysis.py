@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 
 from golden.cycles import kernel_cycles, layer_cycles
-from golden.network import Folding, DEFAULT_FOLDING, LayerFold
+from golden.network import Folding, LayerFold
+from golden.networks import get
+
+NET = get("cnvW2A2")
 from golden.splits import cuts, plot_splits
 
 # DESIGN.md: MVAU cycles per image of layers 0-8.
@@ -15,21 +18,22 @@ DESIGN_CYCLES = [64800, 112896, 82944, 115200, 82944, 73728, 65536, 65536, 8192]
 
 
 def test_cycles_match_design():
-    assert [layer_cycles(i) for i in range(9)] == DESIGN_CYCLES
-    assert kernel_cycles(0, 8).ii == 115200 and kernel_cycles(0, 8).bottleneck == 3
-    assert kernel_cycles(6, 8).ii == 65536
+    f = NET.folding
+    assert [layer_cycles(i, f) for i in range(9)] == DESIGN_CYCLES
+    assert kernel_cycles(0, 8, f).ii == 115200 and kernel_cycles(0, 8, f).bottleneck == 3
+    assert kernel_cycles(6, 8, f).ii == 65536
 
 
 def test_cycles_follow_folding():
-    folds = list(DEFAULT_FOLDING.layers)
+    folds = list(NET.folding.layers)
     folds[3] = LayerFold(32, 8)   # double SIMD on the bottleneck layer halves its cycles
-    f = Folding(tuple(folds))
+    f = Folding(tuple(folds), NET)
     assert layer_cycles(3, f) == DESIGN_CYCLES[3] // 2
     assert kernel_cycles(0, 8, f).bottleneck == 1
 
 
 def test_split_bytes():
-    by_name = {c.name: c.bytes_per_image for c in cuts()}
+    by_name = {c.name: c.bytes_per_image for c in cuts(NET)}
     assert by_name["after L5"] == 64          # the BNNsplit cut
     assert by_name["after L1"] == 12544       # DESIGN.md
     assert by_name["input"] == 3072
@@ -38,7 +42,7 @@ def test_split_bytes():
 
 
 def test_split_plot(tmp_path):
-    path = plot_splits(tmp_path / "splits.png")
+    path = plot_splits(tmp_path / "splits.png", NET)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

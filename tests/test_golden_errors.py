@@ -9,6 +9,7 @@ import pytest
 from golden.errors import BnnInputError
 from golden.images import read_cifar
 from golden.network import Folding, layer
+from golden.networks import default
 from golden.params import load_params, save_params
 
 
@@ -39,7 +40,7 @@ def test_unknown_layer_file(param_copy):
 
 def test_unknown_layer_index():
     with pytest.raises(BnnInputError, match="unknown layer 12"):
-        layer(12)
+        layer(12, default())
 
 
 def test_pe_out_of_range(param_copy):
@@ -86,17 +87,17 @@ def test_cifar_bad_label(tmp_path):
 
 
 def test_folding_not_a_divisor(tmp_path):
-    from golden.network import DEFAULT_FOLDING
-    obj = DEFAULT_FOLDING.to_json()
+    from golden.networks import default
+    obj = default().folding.to_json()
     obj["layers"][2]["pe"] = 7
     f = tmp_path / "fold.json"
     f.write_text(json.dumps(obj))
     with pytest.raises(BnnInputError, match="layer 2: PE=7 must be a positive divisor of MH=128"):
-        Folding.load(f)
+        Folding.load(f, default())
 
 
 def test_folding_bad_json(tmp_path):
     f = tmp_path / "fold.json"
     f.write_text("{not json")
     with pytest.raises(BnnInputError, match=r"fold\.json: not valid JSON"):
-        Folding.load(f)
+        Folding.load(f, default())

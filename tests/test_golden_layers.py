@@ -6,7 +6,9 @@ import pytest
 from golden import layers as L
 from golden.images import pixel_codes, synthetic_images
 from golden.model import run
-from golden.network import CNV_W2A2
+from golden.networks import get
+
+CNV_W2A2 = get("cnvW2A2")
 
 
 def naive_conv(x, w, k=3):

@@ -6,6 +6,10 @@ import pytest
 from golden import images as I
 from golden.params import fold_weights, unfold_weights, fold_thresholds, unfold_thresholds
 from golden.streams import pack_words, unpack_words, window_stream, activation_stream
+from golden.networks import get
+from golden.words import tensor_words, words_tensor
+
+NET = get("cnvW2A2")
 
 
 def test_pixel_code_all_256_values():
@@ -41,12 +45,15 @@ def test_score_packing_layout_and_round_trip():
 def test_split_packing_layout_and_round_trip():
     rng = np.random.default_rng(5)
     act = rng.integers(-1, 2, size=(4, 256)).astype(np.int8)
-    packed = I.pack_split(act)
+    packed = I.pack_codes(act, 2)
     assert packed.shape == (4, 64)
+    words = tensor_words(NET, NET.natural_cut, act)
+    assert words.shape == (4, 8) and np.array_equal(words.view(np.uint8).reshape(4, 64), packed)
     for c in (0, 1, 3, 4, 255):
         code = (int(packed[0, c // 4]) >> (2 * (c % 4))) & 3
         assert code == {-1: 3, 0: 0, 1: 1}[int(act[0, c])]
-    assert np.array_equal(I.unpack_split(packed), act)
+    assert np.array_equal(I.unpack_codes(packed, 2), act)
+    assert np.array_equal(words_tensor(NET, NET.natural_cut, words), act)
 
 
 def test_weight_folding_bit_positions():

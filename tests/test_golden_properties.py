@@ -29,9 +29,9 @@ def test_score_words_round_trip(scores):
 @settings(max_examples=50, deadline=None)
 @given(arrays(np.int8, st.tuples(st.integers(1, 4), st.just(256)), elements=ternary))
 def test_split_bytes_round_trip(act):
-    packed = I.pack_split(act)
+    packed = I.pack_codes(act, 2)
     assert packed.shape == (len(act), 64)
-    assert np.array_equal(I.unpack_split(packed), act)
+    assert np.array_equal(I.unpack_codes(packed, 2), act)
 
 
 @settings(max_examples=60, deadline=None)

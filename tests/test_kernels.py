@@ -9,24 +9,29 @@ from __future__ import annotations
 
 import pytest
 
-from tb.jobs.kernel_job import KernelJob, PAPER_LATENCY_CYCLES, run
+from hls_out import kernel as kernels
+from tb.jobs.kernel_job import KernelJob, run
+from tb.jobs.result import Result
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-def check(report: dict, images: int) -> None:
-    assert "error" not in report, report.get("error")
-    assert len(report["images"]) == images
-    bad = [im["index"] for im in report["images"] if not im["match"]]
-    assert report["mismatches"] == 0 and not bad, f"images {bad} differ from golden/"
-    t = report["timing"]
-    paper = PAPER_LATENCY_CYCLES.get(report["kernel"])
+def check(report: Result, images: int) -> None:
+    assert report.error is None, report.error
+    assert report.images == images and report["images"] == images
+    bad = [im.image for im in report.per_image if not im.match]
+    assert report.mismatches == 0 and not bad, f"images {bad} differ from golden/"
+    assert report.checkpoints["kernel output"]["checked"] == images
+    t = report.figures
+    paper = kernels.load(report.name).paper()
     if paper:
-        assert abs(t["latency_cycles"] - paper) <= 0.10 * paper, (
-            f"latency {t['latency_cycles']} cycles is not within 10% of Table I ({paper})")
+        assert t["paper_latency_cycles"] == paper.latency_cycles
+        assert abs(t["latency_cycles"] - paper.latency_cycles) <= 0.10 * paper.latency_cycles, (
+            f"latency {t['latency_cycles']} cycles is not within 10% of Table I ({paper.latency_cycles})")
     if images >= 3:
-        assert abs(t["ii_cycles"] - t["analytic_ii_cycles"]) <= 0.02 * t["analytic_ii_cycles"], (
-            f"batch interval {t['ii_cycles']} is not within 2% of the slowest layer ({t['analytic_ii_cycles']})")
+        ii, analytic = t["batch_interval_cycles"], t["analytic_interval_cycles"]
+        assert abs(ii - analytic) <= 0.02 * analytic, (
+            f"batch interval {ii} is not within 2% of the slowest layer ({analytic})")
 
 
 @pytest.mark.parametrize("kernel,images", [("cnv_part2", 4), ("cnv_part1", 3), ("cnv_full", 3)])
@@ -41,8 +46,7 @@ def test_kernel_trained(kernel, images, params_dir, cifar_file, tmp_path):
     job = KernelJob(kernel, images, str(params_dir), str(cifar_file), out_dir=str(tmp_path / kernel))
     report = run(job)
     check(report, images)
-    if kernel != "cnv_part1":
-        assert all(im["class"] is not None for im in report["images"])
+    assert all(im.predicted is not None and im.label is not None for im in report.per_image)
 
 
 def test_init_mode_matches_preload(tmp_path):
@@ -62,7 +66,7 @@ def test_kernel_under_axi_stalls(kernel, images, tmp_path):
     check(calm, images)
     check(stalled, images)
     assert stalled["stall_seed"] == seed
-    a, b = calm["timing"], stalled["timing"]
+    a, b = calm.figures, stalled.figures
     print(f"{kernel} under AXI stalls (seed {seed}): latency {b['latency_cycles']} vs {a['latency_cycles']} "
           f"cycles ({b['latency_cycles'] / a['latency_cycles']:.3f}x), batch "
           f"{b['batch_cycles']} vs {a['batch_cycles']} ({b['batch_cycles'] / a['batch_cycles']:.3f}x)")
@@ -76,11 +80,11 @@ def test_bus_error_is_reported(buffer, resp, tmp_path):
     job = KernelJob("cnv_part2", 4, seed=6, out_dir=str(tmp_path),
                     bus_errors=[{"buffer": buffer, "image": 2, "resp": resp}])
     report = run(job)
-    assert "error" in report, "the run must fail"
+    assert report.error, "the run must fail"
     errs = " ".join(report["bus_errors"])
     assert resp in errs and f"buffer '{buffer}'" in errs and "image 2," in errs, errs
     # The other images are still checked and correct.
-    assert [im["match"] for im in report["images"]][:2] == [True, True]
+    assert [im.match for im in report.per_image][:2] == [True, True]
 
 
 @pytest.mark.slow
@@ -93,11 +97,10 @@ def test_kernel_synthetic_long(kernel, tmp_path):
 def test_register_programming_errors(tmp_path):
     """Null/unaligned buffers, numReps = 0, too small buffers and start-while-busy are refused
     by the driver with the register named; the RTL itself survives numReps = 0."""
-    from tb.jobs import kernel_job
-    from tb.jobs import runner
+    from tb.jobs import job_file, kernel_job, runner
 
     job = KernelJob("cnv_part2", 2, seed=7, out_dir=str(tmp_path))
     cfg = kernel_job.prepare(job)
     top, sources, build_args = kernel_job.kernel_toplevel("cnv_part2")
     runner.run(top, sources, "tb.benches.tb_kernel_misuse", build_args=build_args,
-               extra_env={"BNNSPLIT_JOB": str(cfg)}, plusargs=[f"+PARAMS_DIR={job.folder / 'params_hex'}"])
+               extra_env=job_file.env(cfg), plusargs=[f"+PARAMS_DIR={job.folder / 'params_hex'}"])

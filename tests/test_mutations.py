@@ -18,7 +18,8 @@ from golden.images import pixel_codes, synthetic_images
 from golden.model import run as golden_run
 from golden.params import LayerParams, Params
 from golden.synthetic import synthetic_params
-from tb.jobs.kernel_job import HLS_OUT, KernelJob, run
+from hls_out import kernel as kernels
+from tb.jobs.kernel_job import KernelJob, run
 
 SEED, IMAGES = 8, 2
 
@@ -46,9 +47,9 @@ def test_weight_bit_flip_is_caught(golden_taps, tmp_path):
     code_xor = 0b10 if w8[row, col] != 0 else 0b01          # 01 <-> 11, or 00 -> 01
     patch = {"file": f"8-{row % 4}-weights.hex", "line": (row // 4) * 512 + col, "xor": code_xor}
     report = run(KernelJob("cnv_part2", IMAGES, seed=SEED, param_patches=[patch], out_dir=str(tmp_path)))
-    assert "error" in report and report["mismatches"] >= 1
-    assert "differ from golden/" in report["error"]
-    assert not report["images"][0]["match"]
+    assert report.error and report.mismatches >= 1
+    assert "differ from golden/" in report.error
+    assert not report.per_image[0].match
 
 
 def test_threshold_off_by_one_is_caught(golden_taps, tmp_path):
@@ -66,12 +67,12 @@ def test_threshold_off_by_one_is_caught(golden_taps, tmp_path):
         pytest.fail("no off-by-one threshold changes the scores: choose another seed")
     patch = {"file": f"7-{n % 2}-thres.hex", "line": int(n // 2) * 2 + int(k), "add": 1}
     report = run(KernelJob("cnv_part2", IMAGES, seed=SEED, param_patches=[patch], out_dir=str(tmp_path)))
-    assert "error" in report and report["mismatches"] >= 1
-    assert not report["images"][int(img)]["match"]
+    assert report.error and report.mismatches >= 1
+    assert not report.per_image[int(img)].match
 
 
 def _mutate_fifo(tmp_path, how: str):
-    src = (HLS_OUT / "cnv_part2" / "cnv_part2.sv").read_text()
+    src = kernels.load("cnv_part2").sv.read_text()
     inst = re.search(r"stream_fifo #\(.*?\) u_fifo_L7 \((.*?)\n    \);", src, re.S)
     assert inst, "fifo_L7 not found in cnv_part2"
     body = inst.group(1)
@@ -91,7 +92,7 @@ def test_fifo_ignoring_ready_is_caught(tmp_path):
     """A FIFO whose output handshake is broken repeats words downstream: wrong scores."""
     mutant = _mutate_fifo(tmp_path, "ready_ignored")
     report = run(KernelJob("cnv_part2", 1, seed=SEED, kernel_sv=str(mutant), out_dir=str(tmp_path / "run")))
-    assert "error" in report and "differ from golden/" in report["error"], report.get("error")
+    assert report.error and "differ from golden/" in report.error, report.error
 
 
 def test_stuck_fifo_deadlock_is_caught(tmp_path):
@@ -99,6 +100,6 @@ def test_stuck_fifo_deadlock_is_caught(tmp_path):
     diagnostic naming what stalled, not hang."""
     mutant = _mutate_fifo(tmp_path, "valid_stuck")
     report = run(KernelJob("cnv_part2", 1, seed=SEED, kernel_sv=str(mutant), out_dir=str(tmp_path / "run")))
-    assert "error" in report
+    assert report.error
     # The watchdog names where the data stopped: layer 8's MVAU never gets input.
-    assert "no progress" in report["error"] and "mvau_L8: starved" in report["error"], report["error"]
+    assert "no progress" in report.error and "mvau_L8: starved" in report.error, report.error

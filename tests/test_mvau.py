@@ -9,7 +9,9 @@ run-time cfg port).
 import pytest
 
 from golden.cycles import layer_cycles
-from golden.network import CNV_W2A2, DEFAULT_FOLDING
+from golden.networks import get
+
+CNV_W2A2 = get("cnvW2A2")
 from tb.jobs.runner import rtl_sources, run
 from tb.bus.streams import env_config
 from tb.units.tb_mvau import make_case
@@ -25,11 +27,11 @@ def small(mw, mh, simd, pe, in_bits=2, use_thresh=1, vectors=6, **extra):
 def cnv(index, images=2, rows=None):
     """Layer `index` of CNV-W2A2 with the default folding; conv layers take images (optionally
     only their first `rows` output rows)."""
-    s, f = CNV_W2A2[index], DEFAULT_FOLDING
+    s, f = CNV_W2A2[index], CNV_W2A2.folding
     cfg = {"MW": s.mw, "MH": s.mh, "SIMD": f.simd(index), "PE": f.pe(index), "IN_BITS": s.in_bits,
            "USE_THRESH": int(s.thresholds), "ACC_BITS": 16, "THRESH_FIXED": int(s.in_bits == 8),
            "THRESH_BITS": 24 if s.in_bits == 8 else 16, "LAYER": index, "images": images,
-           "formula": layer_cycles(index)}
+           "formula": layer_cycles(index, f)}
     if s.kind == "conv":
         cfg.update(ifm_dim=s.ifm_dim, ifm_ch=s.ifm_ch)
         if rows is not None:

@@ -1,39 +1,34 @@
 """cocotb testbench of a generated kernel (hls_out/<name>): the host driver runs images
-through it and every output word is compared with golden/. Configured by the job file
-that tb/jobs/kernel_job.py writes ($BNNSPLIT_JOB)."""
+through it and every output word is compared with golden/ by the kernel-output scoreboard.
+Configured by the job that tb/jobs/kernel_job.py writes (tb/jobs/job_file.py); writes the
+run's Result (tb/jobs/result.py) to report.json."""
 
 from __future__ import annotations
-
-import json
-import os
-from pathlib import Path
 
 import numpy as np
 import cocotb
 
 from tb.bus.axi_checker import kernel_checkers
-from tb.jobs.clocking import kernel_handle, start_clock
-from tb.host.driver import Buffer, KernelBusError, KernelTimeout, PynqHost
+from tb.bus.scoreboard import Scoreboard
 from tb.bus.watchdog import Watchdog
+from tb.host.driver import Buffer, KernelBusError, KernelTimeout, PynqHost
+from tb.jobs import job_file
+from tb.jobs.clocking import kernel_handle, start_clock
+from tb.jobs.result import ImageResult, Result
+from tb.jobs.stimulus import words_key
 
 # No stream or bus of a kernel is quiet this long while it runs (the slowest stage, layer 8,
 # writes a word every 512 cycles); the watchdog holds while the kernel is idle.
 WATCHDOG_CYCLES = 50_000
 
 
-def _diff(got: np.ndarray, exp: np.ndarray) -> str:
-    bad = np.flatnonzero(got != exp)
-    w = int(bad[0])
-    return (f"{len(bad)} of {len(exp)} words differ; first at word {w}: "
-            f"got 0x{int(got[w]):016x}, expected 0x{int(exp[w]):016x}")
-
-
 @cocotb.test()
 async def run_images(dut):
-    cfg = json.loads(Path(os.environ["BNNSPLIT_JOB"]).read_text())
+    cfg = job_file.read()
     arrays = np.load(cfg["npz"])
-    in_words, expected = arrays["in_words"], arrays["expected"]
-    classes = arrays["classes"] if "classes" in arrays else None
+    first, last = cfg["first"], cfg["last"]
+    in_words, expected = arrays[words_key("in", first, last)], arrays[words_key("out", first, last)]
+    classes = arrays["classes"]
     labels = arrays["labels"] if "labels" in arrays else None
     n, wi, wo = len(in_words), in_words.shape[1], expected.shape[1]
     exp_cycles = cfg["info"]["expected_cycles"]
@@ -50,10 +45,11 @@ async def run_images(dut):
     if cfg.get("stall_seed") is not None:
         host.set_stalls(cfg["stall_seed"])
         dut._log.info("random pauses on every AXI channel, seed %d", cfg["stall_seed"])
+    init = np.load(cfg["init_npz"]) if cfg.get("init_npz") else {}
     for i in cfg["init_layers"]:
         simd, pe = cfg["folding"][str(i)]
-        t = arrays[f"init{i}_thresholds"] if f"init{i}_thresholds" in arrays else None
-        writes = await host.init_layer(i, arrays[f"init{i}_weights"], t, simd, pe)
+        t = init[f"init{i}_thresholds"] if f"init{i}_thresholds" in init else None
+        writes = await host.init_layer(i, init[f"init{i}_weights"], t, simd, pe)
         dut._log.info("layer %d loaded through init mode: %d AXI4-Lite words", i, writes)
 
     in_buf = host.alloc(8 * wi * n, "in", item_bytes=8 * wi)
@@ -90,48 +86,42 @@ async def run_images(dut):
             timeouts.append(str(exc))
     got = host.read_words(out_buf, wo * n).reshape(n, wo)
 
-    images, mismatches = [], 0
+    board = Scoreboard("kernel output", expected)
+    per_image = []
     for k in range(n):
-        ok = bool(np.array_equal(got[k], expected[k]))
+        ok = board.check(k, got[k])
+        per_image.append(ImageResult(k, ok, int(classes[k]), None if labels is None else int(labels[k]),
+                                     cycles=lat if k == 0 else None, error=board.mismatches.get(k)))
         if not ok:
-            mismatches += 1
-            dut._log.error("image %d: %s", k, _diff(got[k], expected[k]))
-        images.append({
-            "index": k, "match": ok,
-            "class": None if classes is None else int(classes[k]),
-            "label": None if labels is None else int(labels[k]),
-            "cycles": lat if k == 0 else None,
-        })
+            dut._log.error("%s", board.mismatches[k])
     ii = (batch_cycles - lat) / (n - 2) if n > 2 and lat and batch_cycles else None
     paper = cfg.get("paper_latency_cycles")
-    timing = {
-        "latency_cycles": lat,
-        "analytic_sum_cycles": exp_cycles["sum"],
-        "analytic_ii_cycles": exp_cycles["initiation_interval"],
-        "paper_latency_cycles": paper,
-        "latency_vs_paper": (lat - paper) / paper if paper and lat else None,
-        "batch_images": n - 1 if n > 1 else 0,
-        "batch_cycles": batch_cycles,
-        "ii_cycles": ii,
-        "ii_vs_analytic": (ii - exp_cycles["initiation_interval"]) / exp_cycles["initiation_interval"] if ii else None,
-    }
+    analytic_ii = exp_cycles["initiation_interval"]
     violations = [str(v) for chk in (hostmem, control) for v in chk.violations]
-    failure = None
+    errors = []
     if violations:
-        failure = f"{len(violations)} AXI protocol violation(s): {violations[0]}"
-    elif timeouts:
-        failure = timeouts[0]
-    elif bus_errors:
-        failure = f"{len(bus_errors)} kernel run(s) saw memory error responses: {bus_errors[0]}"
-    elif mismatches:
-        failure = f"{mismatches} of {n} image(s) differ from golden/: " + "; ".join(
-            f"image {k}: {_diff(got[k], expected[k])}" for k in range(n) if not images[k]["match"])
-    report = {"kernel": cfg["kernel"], "params_source": cfg["params_source"], "stall_seed": cfg.get("stall_seed"),
-              "images": images,
-              "mismatches": mismatches, "timing": timing, "bus_errors": bus_errors, "failure": failure,
-              "protocol_violations": violations, "bus_stats": {"hostmem": hostmem.stats(), "control": control.stats()}}
-    with open(cfg["report"], "w") as fh:
-        json.dump(report, fh, indent=2)
+        errors.append(f"{len(violations)} AXI protocol violation(s): {violations[0]}")
+    errors += timeouts
+    if bus_errors:
+        errors.append(f"{len(bus_errors)} kernel run(s) saw memory error responses: {bus_errors[0]}")
+    if board.mismatches:
+        errors.append(f"{len(board.mismatches)} of {n} image(s) differ from golden/: " + "; ".join(board.errors()))
+    result = Result("kernel", cfg["network"], cfg["kernel"], cfg["params_source"], per_image,
+                    checkpoints={board.name: board.summary()}, errors=errors, figures={
+                        "first": first, "last": last,
+                        "latency_cycles": lat,
+                        "analytic_sum_cycles": exp_cycles["sum"],
+                        "analytic_interval_cycles": analytic_ii,
+                        "paper_latency_cycles": paper,
+                        "latency_vs_paper": (lat - paper) / paper if paper and lat else None,
+                        "batch_images": n - 1 if n > 1 else 0,
+                        "batch_cycles": batch_cycles,
+                        "batch_interval_cycles": ii,
+                        "interval_vs_analytic": (ii - analytic_ii) / analytic_ii if ii else None,
+                        "stall_seed": cfg.get("stall_seed"), "bus_errors": bus_errors,
+                        "protocol_violations": violations,
+                        "bus_stats": {"hostmem": hostmem.stats(), "control": control.stats()}})
+    result.write(cfg["report"])
     for e in bus_errors:
         dut._log.error("%s", e)
-    assert failure is None, failure
+    assert result.error is None, result.error

@@ -1,26 +1,26 @@
 """Register programming errors on a generated kernel: what the driver refuses, and what the
 RTL itself does when it is programmed badly anyway (it must never hang or write stray data).
-Configured like tb_kernel ($BNNSPLIT_JOB)."""
+Configured like tb_kernel (tb/jobs/job_file.py)."""
 
 from __future__ import annotations
-
-import json
-import os
-from pathlib import Path
 
 import numpy as np
 import cocotb
 from cocotb.triggers import ClockCycles, RisingEdge
 
+from tb.jobs import job_file
 from tb.jobs.clocking import start_clock
+from tb.jobs.stimulus import words_key
 from tb.host.driver import AP_IDLE, Buffer, KernelBusy, PynqHost, ProgrammingError
 
 CANARY = 0xDEADBEEFDEADBEEF
 
 
 async def setup(dut):
-    cfg = json.loads(Path(os.environ["BNNSPLIT_JOB"]).read_text())
-    arrays = np.load(cfg["npz"])
+    cfg = job_file.read()
+    npz = np.load(cfg["npz"])
+    arrays = {"in_words": npz[words_key("in", cfg["first"], cfg["last"])],
+              "expected": npz[words_key("out", cfg["first"], cfg["last"])]}
     start_clock(dut, 10)
     host = PynqHost(dut)
     await host.reset()

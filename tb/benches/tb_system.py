@@ -1,12 +1,13 @@
 """cocotb testbench of a whole BNNsplit system: every board's kernel in one Verilator run,
-joined by netsim's Ethernet link model in simulation time. Configured by the job file that
-tb/jobs/cosim.py writes ($BNNSPLIT_COSIM); writes the run's result next to it."""
+joined by netsim's Ethernet link model in simulation time. Configured by the job that
+tb/jobs/cosim.py writes (tb/jobs/job_file.py): the (board, kernel) pairs, the topology and
+the stimulus. Scoreboards check every cut tensor as it reaches the next board and the scores
+as they reach the host; the run's Result goes to summary.json, the timeline data to trace.json.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 import sys
 
 import numpy as np
@@ -17,19 +18,26 @@ from cocotb.triggers import Event, First, Timer
 from netsim.config import TopologyConfig
 from netsim.pcap import PcapRecorder
 from netsim.topology import BnnSystem
-from tb.bus.axi_checker import kernel_checkers
-from tb.host.cocotb_scheduler import CocotbScheduler
-from tb.jobs.kernel_job import kernel_info
 from tb.benches.tb_kernel import WATCHDOG_CYCLES
+from tb.bus.axi_checker import kernel_checkers
+from tb.bus.scoreboard import Scoreboard
 from tb.bus.watchdog import Watchdog
+from tb.host.cocotb_scheduler import CocotbScheduler
 from tb.host.driver import PynqHost
 from tb.host.rtl_board import RtlBoard
+from tb.jobs import job_file
+from tb.jobs.result import ImageResult, Result
+from tb.jobs.stimulus import words_key
+
 
 @cocotb.test()
 async def run_system(dut):
-    job = json.loads(Path(os.environ["BNNSPLIT_COSIM"]).read_text())
+    job = job_file.read()
     arrays = np.load(job["npz"])
-    images, split, scores = arrays["images"], arrays["split"], arrays["scores"]
+    last = job["last_layer"]
+    boards_by_name = {b["name"]: b for b in job["boards"]}
+    images = arrays[words_key("in", 0, last)]
+    scores = arrays[words_key("out", 0, last)]
     n_images = len(images)
     config = TopologyConfig.from_dict(job["topology"])
     failures: list[str] = []
@@ -52,7 +60,7 @@ async def run_system(dut):
         host = hosts[name] = PynqHost(dut, prefix=f"{name}_", clock_period_ns=period_ps / 1000)
         hostmem, control = kernel_checkers(dut, name, fail_fast=False)
         checkers += [hostmem, control]
-        Watchdog.for_kernel(dut, kernel_info(board["kernel"]), WATCHDOG_CYCLES, prefix=name,
+        Watchdog.for_kernel(dut, board["info"], WATCHDOG_CYCLES, prefix=name,
                             buses=[hostmem, control], fail=False,
                             on_timeout=lambda d, h=host: h.abort(f"no progress for {WATCHDOG_CYCLES} cycles "
                                                                  f"(watchdog)\n{d}"))
@@ -63,32 +71,37 @@ async def run_system(dut):
     if job.get("stall_seed") is not None:
         dut._log.info("random pauses on every AXI channel of every board, seed %d", job["stall_seed"])
 
-    split_errors: list[str] = []
+    # One scoreboard per checkpoint: the tensor entering each board that does not start at
+    # the input (what crossed a link), and the scores at the host.
+    boards_in = {b["name"]: Scoreboard(f"tensor into {b['name']} (after layer {b['first'] - 1})",
+                                       arrays[words_key("in", b["first"], b["last"])])
+                 for b in job["boards"] if b["first"] > 0}
+    at_host = Scoreboard("scores at host", scores)
 
-    def check_split(image_id: int, payload: bytes) -> None:
-        if payload != split[image_id].tobytes():
-            got = np.frombuffer(payload, np.uint8)
-            k = int(np.flatnonzero(got != split[image_id])[0])
-            split_errors.append(f"image {image_id}: split tensor differs from golden/ at byte {k} "
-                                f"(got 0x{got[k]:02x}, expected 0x{split[image_id][k]:02x})")
-
-    words = job["words"]
     boards: dict[str, RtlBoard] = {}
     progress = {"done": 0}
 
-    def factory(name: str, kind: str, expected: int, on_done):
-        b = RtlBoard(sched, name, hosts[name], config.batch, expected, words[kind]["in"],
-                     words[kind]["out"], on_done, check_split if kind == "part2" else None,
-                     on_failure=on_error_text)
-        boards[name] = b
-        return b
+    def factory(name: str, role: str, expected: int, on_done):
+        b = boards_by_name[name]
+        board_in = boards_in.get(name)
+        rtl = RtlBoard(sched, name, hosts[name], config.batch, expected, b["words_in"], b["words_out"],
+                       on_done, board_in.check if board_in else None, on_failure=on_error_text)
+        boards[name] = rtl
+        return rtl
 
-    golden = {"full": lambda k, img: scores[k].tobytes(), "part1": lambda k, img: split[k].tobytes(),
-              "part2": lambda k, t: scores[k].tobytes()}
+    # The timed model's own check of each result uses golden/'s words at every role.
+    def golden_out(role: str):
+        b = next(b for b in job["boards"] if b["role"] == role)
+        out = arrays[words_key("out", b["first"], b["last"])]
+        return lambda k, payload: out[k].tobytes()
+
+    roles = {b["role"] for b in job["boards"]}
     recorder = PcapRecorder(job["pcap"], keep=True)
-    system = BnnSystem(config, sched, [im.tobytes() for im in images], golden, recorder.record, factory)
+    system = BnnSystem(config, sched, [im.tobytes() for im in images], {r: golden_out(r) for r in roles},
+                       recorder.record, factory)
 
     def completed(image_id: int) -> None:
+        at_host.check(image_id, system.scores[image_id])
         progress["done"] += 1
         bar = int(30 * progress["done"] / n_images)
         sys.stdout.write(f"\r[{'#' * bar}{'.' * (30 - bar)}] {progress['done']}/{n_images} images "
@@ -103,32 +116,46 @@ async def run_system(dut):
     limit_ps = int(job["timeout_ms"] * 1e9)
     await First(finished.wait(), Timer(limit_ps, "ps"))
     recorder.close()
+
     lost = [k for k, t in enumerate(system.completed) if t is None]
     violations = [str(v) for chk in checkers for v in chk.violations]
+    errors = list(failures)
     if violations:
-        failures.append(f"{len(violations)} AXI protocol violation(s): {violations[0]}")
-    result = {"lost": lost, "split_errors": split_errors, "failures": failures,
-              "protocol_violations": violations,
-              "timed_out": not failures and bool(lost)}
+        errors.append(f"{len(violations)} AXI protocol violation(s): {violations[0]}")
+    boards_checks = list(boards_in.values()) + [at_host]
+    for sb in boards_checks:
+        errors += sb.errors()
+    if lost and not failures:
+        errors.append(f"{len(lost)} image(s) never completed within {job['timeout_ms']} ms: {lost[:10]}")
+    figures: dict = {"boards": [{k: b[k] for k in ("name", "kernel", "role", "first", "last")} for b in job["boards"]],
+                     "protocol_violations": violations, "timed_out": not failures and bool(lost),
+                     "kernel_cycles": {name: b.cycles for name, b in boards.items()}}
+    latency = [None] * n_images
     if not lost:
         r = system.result()
-        result |= {
-            "submitted_ps": r.submitted_ps, "completed_ps": r.completed_ps,
-            "arrival_order": r.arrival_order, "mismatches": r.mismatches,
-            "scores": {str(k): np.frombuffer(v, "<i2").tolist() for k, v in r.scores.items()},
-            "makespan_ps": r.makespan_ps, "throughput": r.throughput,
+        latency = [lat / 1e6 for lat in r.latencies_ps]
+        figures |= {
+            "throughput_img_s": r.throughput, "response_time_s": r.makespan_ps / 1e12,
             "board_busy": r.board_busy, "link_utilisation": r.link_utilisation,
             "frames": r.frames, "retransmissions": r.retransmissions,
             "counters": {k: dict(v) for k, v in r.counters.items()},
-            "summary": r.summary(),
+            "netsim_summary": r.summary(),
         }
-    result["boards"] = {name: {"intervals": b.intervals, "cycles": b.cycles} for name, b in boards.items()}
-    result["frames_log"] = [(f.time_ps, f.wire, len(f.frame), f.corrupted, f.dropped)
-                            for f in recorder.frames]
-    with open(job["result"], "w") as fh:
-        json.dump(result, fh)
-    assert not failures, f"the system failed: {failures[0]}"
-    assert not lost, f"{len(lost)} image(s) never completed within {job['timeout_ms']} ms: {lost[:10]}"
-    assert not split_errors, "; ".join(split_errors[:5])
-    assert not result["mismatches"], f"scores of images {result['mismatches']} differ from golden/"
-
+    figures["latency_us"] = latency
+    classes = arrays["classes"]
+    labels = arrays["labels"] if "labels" in arrays else None
+    per_image = []
+    for k in range(n_images):
+        wrong = [sb.mismatches[k] for sb in boards_checks if k in sb.mismatches]
+        per_image.append(ImageResult(k, k not in lost and not wrong, int(classes[k]),
+                                     None if labels is None else int(labels[k]), latency_us=latency[k],
+                                     error=wrong[0] if wrong else ("lost" if k in lost else None)))
+    result = Result("system", job["network"], config.topology, job["params_source"], per_image, lost,
+                    duplicated=len(at_host.duplicated),
+                    checkpoints={sb.name: sb.summary() for sb in boards_checks}, errors=errors, figures=figures)
+    result.write(job["summary"])
+    trace = {"boards": {name: {"intervals": b.intervals, "cycles": b.cycles} for name, b in boards.items()},
+             "frames_log": [(f.time_ps, f.wire, len(f.frame), f.corrupted, f.dropped) for f in recorder.frames]}
+    with open(job["trace"], "w") as fh:
+        json.dump(trace, fh)
+    assert result.error is None, f"the system failed: {result.error}"

@@ -40,10 +40,8 @@ watchdog's start.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import cocotb
@@ -55,7 +53,6 @@ from tb.bus.axi_checker import _CheckerBase, _to_int, bus_channels
 
 __all__ = ["Watchdog", "WatchdogTimeout", "Stream", "Fifo", "kernel_streams"]
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 class WatchdogTimeout(AssertionError):
@@ -92,10 +89,8 @@ def _fmt(v: int | None) -> str:
 def _load_info(kernel_info) -> dict:
     if isinstance(kernel_info, dict):
         return kernel_info
-    p = Path(kernel_info)
-    if p.suffix != ".json":
-        p = REPO / "hls_out" / str(kernel_info) / "kernel.json"
-    return json.loads(p.read_text())
+    from hls_out.kernel import load
+    return load(kernel_info).data
 
 
 def kernel_streams(scope, info: dict, log: logging.Logger | None = None

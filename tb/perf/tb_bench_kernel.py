@@ -12,7 +12,7 @@ Two tests, run one at a time (`testcase`):
 
 Both record wall time, process CPU time and simulated cycles of the timed part only (not
 Python start-up, not the build) in $BNNSPLIT_BENCH_OUT. Configured by the job file of
-tb/kernel_job.prepare ($BNNSPLIT_JOB).
+tb/jobs/kernel_job.prepare (tb/jobs/job_file.py).
 
 """
 
@@ -28,6 +28,9 @@ import cocotb
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import Timer
 
+from tb.jobs import job_file
+from tb.jobs.result import Result
+from tb.jobs.stimulus import words_key
 import tb.benches.tb_kernel as kernel_tb   # a module object: its test is not collected here
 from tb.jobs.clocking import start_clock
 from tb.host.driver import Buffer, PynqHost
@@ -54,7 +57,7 @@ def _write(result: dict) -> None:
 
 @cocotb.test()
 async def bench_tb_kernel(dut):
-    cfg = json.loads(Path(os.environ["BNNSPLIT_JOB"]).read_text())
+    cfg = job_file.read()
     await Timer(1, "ns")          # past the time-0 evaluation ($readmemh preload)
     watch = _Stopwatch()
     error = None
@@ -62,19 +65,20 @@ async def bench_tb_kernel(dut):
         await kernel_tb.run_images.func(dut)
     except AssertionError as exc:
         error = str(exc)
-    report = json.loads(Path(cfg["report"]).read_text()) if Path(cfg["report"]).exists() else {}
-    t = report.get("timing", {})
-    _write(watch.result(testbench="tb.benches.tb_kernel", images=len(report.get("images", [])),
-                        mismatches=report.get("mismatches"), latency_cycles=t.get("latency_cycles"),
-                        batch_cycles=t.get("batch_cycles"), error=error))
+    report = Result.read(cfg["report"]) if Path(cfg["report"]).exists() else None
+    _write(watch.result(testbench="tb.benches.tb_kernel", images=report.images if report else 0,
+                        mismatches=report.mismatches if report else None,
+                        latency_cycles=report.figures.get("latency_cycles") if report else None,
+                        batch_cycles=report.figures.get("batch_cycles") if report else None, error=error))
     assert error is None, error
 
 
 @cocotb.test()
 async def bench_lean(dut):
-    cfg = json.loads(Path(os.environ["BNNSPLIT_JOB"]).read_text())
+    cfg = job_file.read()
     arrays = np.load(cfg["npz"])
-    in_words, expected = arrays["in_words"], arrays["expected"]
+    in_words = arrays[words_key("in", cfg["first"], cfg["last"])]
+    expected = arrays[words_key("out", cfg["first"], cfg["last"])]
     n, wi, wo = len(in_words), in_words.shape[1], expected.shape[1]
     exp_cycles = cfg["info"]["expected_cycles"]
 

@@ -1,0 +1,25 @@
+"""The networks of the BNN-PYNQ family, one module each; `get(name)` is how everything finds
+one. Adding a network = adding its module here and to NETWORKS."""
+
+from __future__ import annotations
+
+from golden.errors import BnnInputError
+from golden.network import Network
+from golden.networks import cnv_w2a2
+
+NETWORKS: dict[str, Network] = {n.name: n for n in (cnv_w2a2.NETWORK,)}
+DEFAULT_NETWORK = "cnvW2A2"
+
+
+def get(name: str | Network | None = None) -> Network:
+    """The network called `name` (BNN-PYNQ's spelling, e.g. "cnvW2A2"; None = the default)."""
+    if isinstance(name, Network):
+        return name
+    key = DEFAULT_NETWORK if name is None else name
+    if key not in NETWORKS:
+        raise BnnInputError(f"unknown network {name!r}; known networks: {', '.join(NETWORKS)}")
+    return NETWORKS[key]
+
+
+def default() -> Network:
+    return get(DEFAULT_NETWORK)

@@ -1,0 +1,94 @@
+"""The stimulus of a run, shared by kernel runs and co-simulations: the network's parameters,
+the images, and everything golden/ says must come out, written once for the cocotb side.
+
+`Stimulus.load(...)` takes trained parameters (a BNN-PYNQ folder) or the seeded synthetic
+network of the same shapes, and CIFAR-10 records or seeded synthetic images. `save()` writes
+`stimulus.npz` (per layer range first..last the words a kernel of that range reads and must
+write: `in_<first>_<last>`, `out_<first>_<last>`; the golden class per image, the labels)
+and the `$readmemh` files of the parameters (`params_hex/`, the RTL's +PARAMS_DIR preload).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from golden import networks
+from golden.errors import BnnInputError
+from golden.images import predict, read_cifar, synthetic_images
+from golden.model import run as run_layers
+from golden.images import pixel_codes
+from golden.network import Network
+from golden.params import Params, load_params, save_hex
+from golden.synthetic import synthetic_params
+from golden.words import kernel_words
+
+
+def words_key(direction: str, first: int, last: int) -> str:
+    """Name of an array of stimulus.npz: direction "in" or "out" of layers first..last."""
+    return f"{direction}_{first}_{last}"
+
+
+@dataclass
+class Stimulus:
+    params: Params
+    images: np.ndarray                 # uint8 (N, H, W, C), as the data set holds them
+    labels: np.ndarray | None = None
+    _words: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def network(self) -> Network:
+        return self.params.network
+
+    @property
+    def source(self) -> str:
+        return self.params.source
+
+    @classmethod
+    def load(cls, images: int, params: str | None = None, cifar: str | None = None, seed: int = 1,
+             network: str | Network | None = None) -> "Stimulus":
+        net = networks.get(network)
+        p = load_params(params, network=net) if params else synthetic_params(seed, network=net)
+        if cifar:
+            imgs, labels = read_cifar(cifar, images)
+            if len(imgs) < images:
+                raise BnnInputError(f"asked for {images} images, {cifar} holds {len(imgs)}")
+        else:
+            imgs, labels = synthetic_images(images, seed=seed + 1), None
+        return cls(p, imgs, labels)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def words(self, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+        """(words in, words out) per image of a kernel of layers first..last."""
+        if (first, last) not in self._words:
+            w_in, w_out, _ = kernel_words(self.params, self.images, first, last)
+            self._words[(first, last)] = (w_in, w_out)
+        return self._words[(first, last)]
+
+    def scores(self) -> np.ndarray:
+        return run_layers(self.params, pixel_codes(self.images)).output
+
+    def classes(self) -> np.ndarray:
+        return predict(self.scores(), self.network.classes)
+
+    def save(self, folder: Path, ranges: list[tuple[int, int]]) -> Path:
+        """Write stimulus.npz with the words of every layer range in `ranges`, and params_hex/."""
+        folder.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {"classes": self.classes()}
+        if self.labels is not None:
+            arrays["labels"] = self.labels
+        for first, last in ranges:
+            w_in, w_out = self.words(first, last)
+            arrays[words_key("in", first, last)] = w_in
+            arrays[words_key("out", first, last)] = w_out
+        save_hex(self.params, self.hex_dir(folder))
+        np.savez(folder / "stimulus.npz", **arrays)
+        return folder / "stimulus.npz"
+
+    @staticmethod
+    def hex_dir(folder: Path) -> Path:
+        return folder / "params_hex"
