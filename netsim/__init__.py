@@ -27,7 +27,7 @@ Python and independent of any HDL simulator:
 from .config import ConfigError, LinkConfig, TopologyConfig
 from .events import EventLoop, Scheduler, Timer
 from .faults import FaultConfig, GilbertElliott
-from .kernel import DEFAULT_KERNELS, KernelTiming
+from .kernel import DEFAULT_KERNELS, KernelTiming, default_timings
 from .messages import Message, MessageError, MessageType
 from .network import Network
 from .pcap import PcapRecorder, read_messages
@@ -37,7 +37,7 @@ from .transport import LinkFailure, TransportConfig
 
 __all__ = [
     "ConfigError", "LinkConfig", "TopologyConfig", "EventLoop", "Scheduler", "Timer",
-    "FaultConfig", "GilbertElliott", "DEFAULT_KERNELS", "KernelTiming", "Message",
+    "FaultConfig", "GilbertElliott", "DEFAULT_KERNELS", "KernelTiming", "default_timings", "Message",
     "MessageError", "MessageType", "Network", "PcapRecorder", "read_messages", "sweep",
     "BnnSystem", "RunResult", "run", "LinkFailure", "TransportConfig",
 ]

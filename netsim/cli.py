@@ -151,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--seed")
         sp.add_argument("--kernel", action="append", default=[],
                         help="NAME=LATENCY,INTERVAL[,CLOCK_HZ] cycles for full, part1 or part2")
+        sp.add_argument("--network", help="network of the BNN-PYNQ family (default cnvW2A2): message "
+                        "sizes and default kernel timings")
         sp.add_argument("--json", action="store_true", help="print JSON instead of text")
         if name == "run":
             sp.add_argument("--pcap", help="write every frame to this pcap file")
@@ -166,6 +168,9 @@ def base_config(args: argparse.Namespace) -> TopologyConfig:
     if args.config:
         with open(args.config) as f:
             cfg = TopologyConfig.from_dict(json.load(f))
+    if args.network:
+        d = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "kernels"}
+        cfg = TopologyConfig.from_dict(d | {"network": args.network})
     link = cfg.link
     faults = link.faults
     if args.no_switch:

@@ -23,9 +23,11 @@ from typing import Any, Mapping, Optional
 
 from .faults import FaultConfig, FaultConfigError, GilbertElliott
 from .frames import DEFAULT_MTU, MIN_MTU, PROTOCOLS
-from .kernel import DEFAULT_KERNELS, KernelConfigError, KernelTiming
+from .kernel import KernelConfigError, KernelTiming, default_timings
 from .simtime import parse_duration
 from .transport import TransportConfig, TransportConfigError
+
+from golden.networks import DEFAULT_NETWORK
 
 
 class ConfigError(ValueError):
@@ -88,7 +90,13 @@ class TopologyConfig:
     seed: int = 0
     link: LinkConfig = field(default_factory=LinkConfig)
     transport: TransportConfig = field(default_factory=TransportConfig)
-    kernels: Mapping[str, KernelTiming] = field(default_factory=lambda: dict(DEFAULT_KERNELS))
+    # Timing per kernel role; None: the network's defaults (netsim.kernel.default_timings).
+    kernels: Optional[Mapping[str, KernelTiming]] = None
+    network: str = DEFAULT_NETWORK  # which network of the BNN-PYNQ family the boards run
+
+    def __post_init__(self) -> None:
+        if self.kernels is None:
+            object.__setattr__(self, "kernels", default_timings(self._network()))
 
     # ---- derived ----------------------------------------------------------------------
 
@@ -113,6 +121,21 @@ class TopologyConfig:
     @property
     def board_names(self) -> list[str]:
         return [name for name, _ in self.boards]
+
+    def _network(self):
+        from golden import networks
+        from golden.errors import BnnInputError
+        try:
+            return networks.get(self.network)
+        except BnnInputError as e:
+            raise ConfigError(str(e)) from None
+
+    def payload_bytes(self) -> dict[str, int]:
+        """Bytes per image of each message: the input image, the tensor of the network's
+        natural cut (split topologies) and the scores (the kernels' words, golden/words.py)."""
+        net = self._network()
+        return {"image": 8 * net.words_per_image(-1), "tensor": 8 * net.words_per_image(net.natural_cut),
+                "scores": 8 * net.words_per_image(net.last)}
 
     def _parse(self) -> tuple[str, int]:
         _require("topology", self.topology, str)
@@ -143,6 +166,7 @@ class TopologyConfig:
 
     def validate(self) -> "TopologyConfig":
         kind, _ = self._parse()
+        self._network()
         for name in ("images", "batch", "image_interval_ps", "seed"):
             _require(name, getattr(self, name), int)
         if self.images < 1:
@@ -183,7 +207,10 @@ class TopologyConfig:
         link["faults"] = _build(FaultConfig, faults, "link.faults")
         d["link"] = _build(LinkConfig, link, "link")
         d["transport"] = _build(TransportConfig, d.pop("transport", {}) or {}, "transport")
-        kernels = dict(DEFAULT_KERNELS)
+        network = d.get("network", DEFAULT_NETWORK)
+        if not isinstance(network, str):
+            raise ConfigError(f"network must be a name such as {DEFAULT_NETWORK!r}, got {network!r}")
+        kernels = default_timings(network) if _known(network) else {}
         for name, k in (d.pop("kernels", {}) or {}).items():
             kernels[name] = k if isinstance(k, KernelTiming) else _build(KernelTiming, k, f"kernels.{name}")
         d["kernels"] = kernels
@@ -220,6 +247,11 @@ class TopologyConfig:
         return dataclasses.replace(self, link=new_link,
                                    transport=dataclasses.replace(self.transport, **transport),
                                    **top).validate()
+
+
+def _known(network: str) -> bool:
+    from golden import networks
+    return network in networks.NETWORKS
 
 
 def _field_names(cls) -> set[str]:

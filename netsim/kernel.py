@@ -56,21 +56,25 @@ class KernelTiming:
         return self.invoke_overhead_ps + cycles_to_ps(cycles, self.clock_hz)
 
 
-def paper_timings(network=None) -> dict[str, KernelTiming]:
+def default_timings(network=None) -> dict[str, KernelTiming]:
     """Timing of each kernel role (full, part1, part2) of a network's natural split: the
-    paper's measured latency (Table I) and the analytic batch interval."""
+    paper's measured single-image latency (Table I) where the paper has the kernel, else the
+    analytic sum of the layers' cycles (an upper bound: no overlap between layers); the
+    interval is always the slowest layer's cycles (golden.cycles)."""
     from golden import networks
     from golden.cycles import kernel_cycles
 
     net = networks.get(network)
     out = {}
-    for k in net.paper_kernels:
-        ii = kernel_cycles(k.first, k.last, net.folding).ii
-        out[net.role(k.first, k.last)] = KernelTiming(k.latency_cycles, ii, net.clock_hz)
+    for role, (first, last) in net.natural_ranges().items():
+        cycles = kernel_cycles(first, last, net.folding)
+        paper = net.paper_kernel(first, last)
+        latency = paper.latency_cycles if paper else cycles.total
+        out[role] = KernelTiming(latency, cycles.ii, net.clock_hz)
     return out
 
 
-DEFAULT_KERNELS: dict[str, KernelTiming] = paper_timings()
+DEFAULT_KERNELS: dict[str, KernelTiming] = default_timings()
 
 Compute = Callable[[int, bytes], bytes]  # (image id, input payload) -> output payload
 Done = Callable[[int, bytes], None]  # (image id, output payload)

@@ -1,11 +1,11 @@
 """Application messages exchanged between the host and the BNNsplit boards.
 
-Three things cross the network per image, each the words a kernel reads or writes
-(golden/words.py; sizes from the network's module, e.g. cnvW2A2):
+Three things cross the network per image, each the 64-bit words a kernel reads or writes
+(golden/words.py), so every payload is a whole number of words; their sizes depend on the
+network and the cut (:meth:`netsim.config.TopologyConfig.payload_bytes`), e.g. for cnvW2A2:
 
-* the packed input image, host -> part 1 (or full) board: 384 64-bit words = 3072 bytes;
-* the tensor of the cut, part 1 board -> part 2 board: 64 bytes at cnvW2A2's cut after layer 5
-  (other cuts give other sizes, so the tensor length is not fixed);
+* the packed input image, host -> part 1 (or full) board: 384 words = 3072 bytes;
+* the tensor of the cut, part 1 board -> part 2 board: 8 words = 64 bytes after layer 5;
 * the score vector, part 2 (or full) board -> host: 64 signed 16-bit scores = 128 bytes.
 
 Each message is a fixed 16-byte header followed by the payload. Header layout (little-endian,
@@ -38,17 +38,7 @@ VERSION = 1
 HEADER = struct.Struct("<4sBBHII")
 HEADER_BYTES = HEADER.size  # 16
 
-
-def _sizes() -> tuple[int, int, int]:
-    from golden import networks
-    net = networks.default()
-    return (8 * net.words_per_image(-1), 8 * net.words_per_image(net.natural_cut),
-            8 * net.words_per_image(net.last))
-
-
-# Payload sizes of the default network (input image, tensor of the natural cut, scores).
-IMAGE_BYTES, SPLIT_TENSOR_BYTES, SCORES_BYTES = _sizes()
-NUM_SCORES = SCORES_BYTES // 2
+WORD_BYTES = 8
 MAX_PAYLOAD = 1 << 20  # sanity bound: a corrupt length field must not make a receiver wait for GBs
 
 
@@ -56,11 +46,6 @@ class MessageType(IntEnum):
     IMAGE = 1
     TENSOR = 2
     SCORES = 3
-
-
-# Payload size each type must have; None = variable (1..MAX_PAYLOAD), depends on the cut.
-FIXED_PAYLOAD = {MessageType.IMAGE: IMAGE_BYTES, MessageType.TENSOR: None,
-                 MessageType.SCORES: SCORES_BYTES}
 
 
 class MessageError(ValueError):
@@ -88,11 +73,11 @@ class Truncated(MessageError):
 
 
 def _check_length(mtype: MessageType, length: int) -> None:
-    fixed = FIXED_PAYLOAD[mtype]
-    if fixed is not None and length != fixed:
-        raise BadLength(f"{mtype.name} payload must be {fixed} bytes, header says {length}")
     if not 1 <= length <= MAX_PAYLOAD:
         raise BadLength(f"{mtype.name} payload length {length} outside 1..{MAX_PAYLOAD}")
+    if length % WORD_BYTES:
+        raise BadLength(f"{mtype.name} payload of {length} bytes is not whole 64-bit words "
+                        f"(every payload is words a kernel reads or writes)")
 
 
 @dataclass(frozen=True)
@@ -207,12 +192,14 @@ def tensor_message(image_id: int, tensor: bytes) -> Message:
     return Message(MessageType.TENSOR, image_id, tensor)
 
 
-def scores_message(image_id: int, scores: Iterable[int]) -> Message:
-    """Score vector: signed 16-bit scores (fewer are zero-padded, as the last layer's padding rows)."""
-    arr = np.zeros(NUM_SCORES, dtype="<i2")
+def scores_message(image_id: int, scores: Iterable[int], count: int | None = None) -> Message:
+    """Score vector of `count` signed 16-bit scores (default: as many as given, rounded up to
+    whole 64-bit words); missing ones are zero, as the last layer's padding rows."""
     vals = np.asarray(list(scores), dtype=np.int64)
-    if vals.size > NUM_SCORES:
-        raise ValueError(f"at most {NUM_SCORES} scores, got {vals.size}")
+    count = count if count is not None else -(-max(vals.size, 1) // 4) * 4
+    arr = np.zeros(count, dtype="<i2")
+    if vals.size > count:
+        raise ValueError(f"at most {count} scores, got {vals.size}")
     if vals.size and (vals.min() < -32768 or vals.max() > 32767):
         raise ValueError("scores must fit in int16")
     arr[: vals.size] = vals

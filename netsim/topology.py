@@ -30,7 +30,7 @@ from typing import Callable, Mapping, Optional, Sequence
 from .config import TopologyConfig
 from .events import EventLoop, Scheduler
 from .kernel import Compute, KernelServer
-from .messages import IMAGE_BYTES, SCORES_BYTES, SPLIT_TENSOR_BYTES, Message, MessageType, \
+from .messages import Message, MessageType, \
     image_message, tensor_message
 from .network import Network
 from .simtime import PS_PER_S, format_duration
@@ -44,24 +44,20 @@ class ProtocolError(RuntimeError):
 
 # ---- placeholder computations (deterministic, so results can be checked end to end) ------
 
-def synthetic_image(image_id: int, seed: int = 0) -> bytes:
-    return random.Random(f"{seed}/image/{image_id}").randbytes(IMAGE_BYTES)
+def synthetic_image(image_id: int, size: int, seed: int = 0) -> bytes:
+    return random.Random(f"{seed}/image/{image_id}").randbytes(size)
 
 
-def stub_part1(image_id: int, image: bytes) -> bytes:
-    return hashlib.blake2b(image, digest_size=SPLIT_TENSOR_BYTES).digest()
+def stub_compute(sizes: Mapping[str, int]) -> dict[str, Compute]:
+    """Deterministic stand-ins for the kernels of each role, producing payloads of the
+    network's sizes; full = part 2 after part 1, so full and split systems must agree."""
+    def part1(image_id: int, image: bytes) -> bytes:
+        return hashlib.shake_128(b"part1" + image).digest(sizes["tensor"])
 
+    def part2(image_id: int, tensor: bytes) -> bytes:
+        return hashlib.shake_128(b"part2" + tensor).digest(sizes["scores"])
 
-def stub_part2(image_id: int, tensor: bytes) -> bytes:
-    return hashlib.shake_128(tensor).digest(SCORES_BYTES)
-
-
-def stub_full(image_id: int, image: bytes) -> bytes:
-    # Same as part 1 followed by part 2: full and split systems must agree.
-    return stub_part2(image_id, stub_part1(image_id, image))
-
-
-DEFAULT_COMPUTE: dict[str, Compute] = {"full": stub_full, "part1": stub_part1, "part2": stub_part2}
+    return {"full": lambda k, img: part2(k, part1(k, img)), "part1": part1, "part2": part2}
 
 
 # ---- results ---------------------------------------------------------------------------
@@ -188,11 +184,12 @@ class BnnSystem:
         self.config = config.validate()
         self.sched = sched
         m = config.images
-        self.images = list(images) if images is not None else [synthetic_image(i, config.seed)
-                                                               for i in range(m)]
+        self.sizes = config.payload_bytes()
+        self.images = list(images) if images is not None else [
+            synthetic_image(i, self.sizes["image"], config.seed) for i in range(m)]
         if len(self.images) != m:
             raise ValueError(f"config.images = {m} but {len(self.images)} images given")
-        self.compute = dict(DEFAULT_COMPUTE, **(compute or {}))
+        self.compute = dict(stub_compute(self.sizes), **(compute or {}))
         # (board name, kernel kind, images expected, on_done) -> server; default: timed model.
         self.kernel_factory = kernel_factory
         self.on_complete: Optional[Callable[[int], None]] = None  # called with each finished image id
@@ -230,7 +227,7 @@ class BnnSystem:
             to_board, at_board = self.net.connect(self.host, board)
             k = self._kernel(board.name, role, self._expected(i),
                              lambda iid, out, ep=at_board: ep.send(scores_message_raw(iid, out)))
-            at_board.on_message = self._accept(board.name, MessageType.IMAGE, k)
+            at_board.on_message = self._accept(board.name, MessageType.IMAGE, k, self.sizes["image"])
             to_board.on_message = self._on_scores
             self._to_board.append(to_board)
 
@@ -257,15 +254,18 @@ class BnnSystem:
             conv_to_fc, fc_from_conv = self.net.connect(conv, fc)
             k = self._kernel(conv.name, "part1", self._expected(i),
                              lambda iid, out, ep=conv_to_fc: ep.send(tensor_message(iid, out)))
-            at_conv.on_message = self._accept(conv.name, MessageType.IMAGE, k)
-            fc_from_conv.on_message = self._accept(fc.name, MessageType.TENSOR, fc_kernel)
+            at_conv.on_message = self._accept(conv.name, MessageType.IMAGE, k, self.sizes["image"])
+            fc_from_conv.on_message = self._accept(fc.name, MessageType.TENSOR, fc_kernel, self.sizes["tensor"])
             self._to_board.append(to_conv)
 
     @staticmethod
-    def _accept(board: str, mtype: MessageType, kernel: KernelServer) -> Callable[[Message], None]:
+    def _accept(board: str, mtype: MessageType, kernel: KernelServer, size: int) -> Callable[[Message], None]:
         def on_message(msg: Message) -> None:
             if msg.type != mtype:
                 raise ProtocolError(f"{board} expects {mtype.name} messages, got {msg!r}")
+            if len(msg.payload) != size:
+                raise ProtocolError(f"{board} reads {size}-byte {mtype.name} payloads, got {len(msg.payload)} "
+                                    f"bytes for image {msg.image_id}")
             kernel.submit(msg.image_id, msg.payload)
         return on_message
 

@@ -29,7 +29,8 @@ def test_header_is_16_bytes_and_matches_the_spec():
 
 def test_payload_sizes_of_the_three_messages():
     assert len(m.image_message(1, bytes(3072)).payload) == 32 * 32 * 3
-    assert len(m.scores_message(1, [-22, -27, -16, -10, 239, 1, -9, -17, -15, -27]).payload) == 64 * 2
+    assert len(m.scores_message(1, [-22, -27, -16, -10, 239, 1, -9, -17, -15, -27], 64).payload) == 64 * 2
+    assert len(m.scores_message(1, [-22, -27, -16, -10, 239, 1, -9, -17, -15, -27]).payload) == 12 * 2
     with pytest.raises(m.BadLength):
         m.image_message(1, bytes(3071))
     with pytest.raises(m.BadLength):
@@ -45,7 +46,7 @@ def test_scores_round_trip_as_int16():
 
 payloads = st.one_of(
     st.tuples(st.just(1), st.binary(min_size=3072, max_size=3072)),
-    st.tuples(st.just(2), st.binary(min_size=1, max_size=2000)),
+    st.integers(1, 250).flatmap(lambda w: st.tuples(st.just(2), st.binary(min_size=8 * w, max_size=8 * w))),
     st.tuples(st.just(3), st.binary(min_size=128, max_size=128)),
 )
 
@@ -91,7 +92,8 @@ def test_garbage_is_rejected_cleanly(data):
     (5, b"\x09", m.BadType),
     (5, b"\x00", m.BadType),
     (6, b"\x01\x00", m.MessageError),
-    (12, (65).to_bytes(4, "little"), m.Truncated),  # says 65 bytes but 64 follow
+    (12, (72).to_bytes(4, "little"), m.Truncated),  # says 72 bytes but 64 follow
+    (12, (65).to_bytes(4, "little"), m.BadLength),  # not whole 64-bit words
     (12, (0).to_bytes(4, "little"), m.BadLength),
 ])
 def test_each_bad_field_has_a_specific_error(offset, value, error):
@@ -103,8 +105,8 @@ def test_each_bad_field_has_a_specific_error(offset, value, error):
 
 def test_wrong_length_for_fixed_size_types_and_truncation():
     img = bytearray(m.image_message(0, bytes(3072)).encode())
-    img[12:16] = (3000).to_bytes(4, "little")
-    with pytest.raises(m.BadLength, match="3072"):
+    img[12:16] = (3001).to_bytes(4, "little")
+    with pytest.raises(m.BadLength, match="not whole 64-bit words"):
         m.decode(bytes(img))
     with pytest.raises(m.Truncated):
         m.decode(m.image_message(0, bytes(3072)).encode()[:-1])

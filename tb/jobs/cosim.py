@@ -55,7 +55,7 @@ class CosimJob:
         if self.latency_us is not None:
             link["propagation_ps"] = int(self.latency_us * 1e6)
         cfg = {"topology": self.topology, "images": self.images, "batch": self.batch,
-               "seed": self.seed, "link": link}
+               "seed": self.seed, "link": link, "network": self.network}
         if self.transport:
             cfg["transport"] = dict(self.transport)
         try:
