@@ -62,6 +62,24 @@ def default_kernel(network: Network, role: str) -> str:
     raise BnnInputError(f"{network.name} has no default kernel for the role {role!r}")
 
 
+def kernel_for_range(network: Network, first: int, last: int, out_root: Path) -> Path:
+    """Folder of a kernel of layers first..last: the committed default kernel of that range,
+    or one generated into `out_root` (written only when missing or stale, so a rerun keeps
+    the simulator's build cache)."""
+    network.check_range(first, last)
+    for name, rng in default_kernels(network).items():
+        if rng == (first, last):
+            return HERE / name
+    name = f"{network.kernel_prefix}_L{first}_{last}"
+    files = generate(KernelConfig(name, first, last, network.folding), out_root,
+                     f"a plan stage of {network.name}")
+    for path, text in files.items():
+        if not path.exists() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    return out_root / name
+
+
 # Ports of the HLS export: (name, direction, width) on m_axi_hostmem and s_axi_control.
 AXI_PORTS = [("AWVALID", "o", 1), ("AWREADY", "i", 1), ("AWADDR", "o", 64), ("AWID", "o", 1), ("AWLEN", "o", 8),
        ("AWSIZE", "o", 3), ("AWBURST", "o", 2), ("AWLOCK", "o", 2), ("AWCACHE", "o", 4), ("AWPROT", "o", 3),

@@ -121,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp = sub.add_parser(name, help=helptext)
         sp.add_argument("--config", help="JSON file with a TopologyConfig (options override it)")
         sp.add_argument("--topology", help="full, split, split-B or full-N (default split)")
+        sp.add_argument("--plan", help="partition plan FIRST-LASTxREPLICAS,... (e.g. 0-3x2,4-5x2,6-8x1); "
+                        "overrides --topology")
         sp.add_argument("--boards", "--replicas", dest="boards",
                         help="conv replicas (split) or full boards (full)")
         sp.add_argument("--images", help="images in the job (default 20)")
@@ -150,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--window")
         sp.add_argument("--seed")
         sp.add_argument("--kernel", action="append", default=[],
-                        help="NAME=LATENCY,INTERVAL[,CLOCK_HZ] cycles for full, part1 or part2")
+                        help="NAME=LATENCY,INTERVAL[,CLOCK_HZ] cycles for a role (full, part1, part2) "
+                             "or a layer range FIRST-LAST")
         sp.add_argument("--network", help="network of the BNN-PYNQ family (default cnvW2A2): message "
                         "sizes and default kernel timings")
         sp.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -183,7 +186,9 @@ def base_config(args: argparse.Namespace) -> TopologyConfig:
     for k in args.kernel:
         name, timing = _parse_kernel(k)
         kernels[name] = timing
-    return dataclasses.replace(cfg, link=dataclasses.replace(link, faults=faults), kernels=kernels)
+    plan = args.plan if args.plan is not None else cfg.plan
+    return dataclasses.replace(cfg, link=dataclasses.replace(link, faults=faults), kernels=kernels,
+                               plan=plan).validate()
 
 
 def axes_from_args(args: argparse.Namespace, allow_lists: bool) -> dict[str, list[Any]]:

@@ -1,6 +1,8 @@
 """Configuration of a simulated BNNsplit system: link, transport, kernels and topology.
 
-Topologies (``topology`` field):
+A system is a partition plan (:mod:`netsim.plan`: stages of contiguous layers, each on
+``replicas`` boards; ``plan`` field, e.g. ``"0-3x2,4-5x2,6-8x1"``), or one of the paper's
+shorthands (``topology`` field, used when no plan is given):
 
 * ``full``    host -> one board running the whole network -> host (``full-N``: N full boards in parallel,
   round-robin, a baseline to compare splitting against);
@@ -23,7 +25,8 @@ from typing import Any, Mapping, Optional
 
 from .faults import FaultConfig, FaultConfigError, GilbertElliott
 from .frames import DEFAULT_MTU, MIN_MTU, PROTOCOLS
-from .kernel import KernelConfigError, KernelTiming, default_timings
+from .kernel import KernelConfigError, KernelTiming, default_timings, stage_timing
+from .plan import Plan, PlanError, Stage
 from .simtime import parse_duration
 from .transport import TransportConfig, TransportConfigError
 
@@ -77,6 +80,16 @@ class LinkConfig:
             raise ConfigError(f"faults: {e}") from None
 
 
+@dataclass(frozen=True)
+class Board:
+    name: str
+    stage: int
+    replica: int
+    first: int
+    last: int
+    role: str
+
+
 _TOPOLOGY = re.compile(r"^(full|split)(?:-(-?\d+))?$")
 
 
@@ -93,6 +106,7 @@ class TopologyConfig:
     # Timing per kernel role; None: the network's defaults (netsim.kernel.default_timings).
     kernels: Optional[Mapping[str, KernelTiming]] = None
     network: str = DEFAULT_NETWORK  # which network of the BNN-PYNQ family the boards run
+    plan: Optional[str] = None  # stages "FIRST-LASTxREPLICAS,..."; overrides `topology`
 
     def __post_init__(self) -> None:
         if self.kernels is None:
@@ -102,25 +116,69 @@ class TopologyConfig:
 
     @property
     def kind(self) -> str:
-        """``"full"`` or ``"split"``."""
-        return self._parse()[0]
+        """``"full"`` or ``"split"`` (the shorthands), ``"plan"`` for any other plan."""
+        return "plan" if self.plan is not None else self._parse()[0]
 
     @property
     def n(self) -> int:
-        """Number of conv replicas (split) or of full boards (full)."""
-        return self._parse()[1]
+        """Replicas of the first stage (conv replicas of a split, full boards of full-N)."""
+        return self.stages[0].replicas
 
     @property
-    def boards(self) -> list[tuple[str, str]]:
-        """(board name, kernel role) of every board: the role (full, part1, part2) is what
-        the board's kernel does; names are only labels."""
-        if self.kind == "full":
-            return [(f"full{i}", "full") for i in range(self.n)]
-        return [(f"conv{i}", "part1") for i in range(self.n)] + [("fc", "part2")]
+    def label(self) -> str:
+        """How the system is called in reports: the plan, or the shorthand's name."""
+        return self.plan if self.plan is not None else self.topology
+
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        return self.partition().stages
+
+    def partition(self) -> Plan:
+        """The plan of this system (the shorthands expand to the paper's plans)."""
+        try:
+            if self.plan is not None:
+                _require("plan", self.plan, str)
+                return Plan.parse(self.plan, self.network)
+            kind, n = self._parse()
+            if kind == "full":
+                net = self._network()
+                return Plan(self.network, (Stage(0, net.last, n),))
+            return Plan.paper(self.network, n + 1)
+        except PlanError as e:
+            raise ConfigError(f"plan: {e}") from None
+
+    @property
+    def boards(self) -> list[Board]:
+        """Every board: its stage, replica index, layer range and the role of its kernel
+        (full, part1, middle, part2). Names are labels: the paper's (full<i>, conv<i>, fc)
+        for its shorthands, s<stage>b<replica> otherwise."""
+        plan = self.partition()
+        out = []
+        for s, st in enumerate(plan.stages):
+            role = plan.role(s)
+            for r in range(st.replicas):
+                if self.plan is None:
+                    name = {"full": f"full{r}", "part1": f"conv{r}", "part2": "fc"}[role]
+                else:
+                    name = f"s{s}b{r}"
+                out.append(Board(name, s, r, st.first, st.last, role))
+        return out
 
     @property
     def board_names(self) -> list[str]:
-        return [name for name, _ in self.boards]
+        return [b.name for b in self.boards]
+
+    def timing(self, first: int, last: int) -> KernelTiming:
+        """Timing of a kernel of layers first..last: `kernels["first-last"]`, or the entry of
+        its role when the range is that role's natural one, or the network's default."""
+        net = self._network()
+        key = f"{first}-{last}"
+        if key in self.kernels:
+            return self.kernels[key]
+        role = net.role(first, last)
+        if role in self.kernels and net.natural_ranges().get(role) == (first, last):
+            return self.kernels[role]
+        return stage_timing(net, first, last)
 
     def _network(self):
         from golden import networks
@@ -130,10 +188,12 @@ class TopologyConfig:
         except BnnInputError as e:
             raise ConfigError(str(e)) from None
 
-    def payload_bytes(self) -> dict[str, int]:
-        """Bytes per image of each message: the input image, the tensor of the network's
-        natural cut (split topologies) and the scores (the kernels' words, golden/words.py)."""
+    def payload_bytes(self, after_layer: int | None = None) -> dict[str, int] | int:
+        """Bytes per image leaving `after_layer` (-1: the input image); without it, those of
+        the input image, the tensor of the network's natural cut and the scores."""
         net = self._network()
+        if after_layer is not None:
+            return 8 * net.words_per_image(after_layer)
         return {"image": 8 * net.words_per_image(-1), "tensor": 8 * net.words_per_image(net.natural_cut),
                 "scores": 8 * net.words_per_image(net.last)}
 
@@ -165,8 +225,8 @@ class TopologyConfig:
         return kind, n
 
     def validate(self) -> "TopologyConfig":
-        kind, _ = self._parse()
         self._network()
+        plan = self.partition()
         for name in ("images", "batch", "image_interval_ps", "seed"):
             _require(name, getattr(self, name), int)
         if self.images < 1:
@@ -180,12 +240,14 @@ class TopologyConfig:
             self.transport.validate()
         except TransportConfigError as e:
             raise ConfigError(f"transport: {e}") from None
-        needed = ["full"] if kind == "full" else ["part1", "part2"]
-        for name in needed:
-            if name not in self.kernels:
-                raise ConfigError(f"topology {kind} needs kernel timing {name!r}")
+        for name, k in self.kernels.items():
             try:
-                self.kernels[name].validate(name)
+                k.validate(name)
+            except KernelConfigError as e:
+                raise ConfigError(str(e)) from None
+        for st in plan.stages:
+            try:
+                self.timing(st.first, st.last).validate(str(st))
             except KernelConfigError as e:
                 raise ConfigError(str(e)) from None
         return self

@@ -62,16 +62,20 @@ def default_timings(network=None) -> dict[str, KernelTiming]:
     analytic sum of the layers' cycles (an upper bound: no overlap between layers); the
     interval is always the slowest layer's cycles (golden.cycles)."""
     from golden import networks
-    from golden.cycles import kernel_cycles
 
     net = networks.get(network)
-    out = {}
-    for role, (first, last) in net.natural_ranges().items():
-        cycles = kernel_cycles(first, last, net.folding)
-        paper = net.paper_kernel(first, last)
-        latency = paper.latency_cycles if paper else cycles.total
-        out[role] = KernelTiming(latency, cycles.ii, net.clock_hz)
-    return out
+    return {role: stage_timing(net, first, last) for role, (first, last) in net.natural_ranges().items()}
+
+
+def stage_timing(net, first: int, last: int) -> KernelTiming:
+    """Default timing of a kernel of layers first..last of `net` (a Network): Table I's
+    latency where the paper measured that kernel, else the analytic sum of its layers."""
+    from golden.cycles import kernel_cycles
+
+    cycles = kernel_cycles(first, last, net.folding)
+    paper = net.paper_kernel(first, last)
+    latency = paper.latency_cycles if paper else cycles.total
+    return KernelTiming(latency, cycles.ii, net.clock_hz)
 
 
 DEFAULT_KERNELS: dict[str, KernelTiming] = default_timings()

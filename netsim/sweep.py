@@ -121,11 +121,10 @@ def steady_state_estimate(config: TopologyConfig) -> float:
     """Analytic upper bound on throughput (img/s) from kernel timing alone, ignoring the network.
 
     Each board serves one kernel run at a time; with batch B a run of B images takes
-    latency + (B-1) * interval. Split: min(N x conv rate, FC rate). Full: N x full rate.
+    latency + (B-1) * interval. A stage of N replicas serves N times its board's rate; the
+    slowest stage bounds the system (split: min(N x conv rate, FC rate)).
     """
-    def rate(key: str) -> float:
-        return config.batch * PS_PER_S / config.kernels[key].batch_ps(config.batch)
+    def rate(first: int, last: int) -> float:
+        return config.batch * PS_PER_S / config.timing(first, last).batch_ps(config.batch)
 
-    if config.kind == "full":
-        return config.n * rate("full")
-    return min(config.n * rate("part1"), rate("part2"))
+    return min(st.replicas * rate(st.first, st.last) for st in config.stages)

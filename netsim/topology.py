@@ -48,18 +48,6 @@ def synthetic_image(image_id: int, size: int, seed: int = 0) -> bytes:
     return random.Random(f"{seed}/image/{image_id}").randbytes(size)
 
 
-def stub_compute(sizes: Mapping[str, int]) -> dict[str, Compute]:
-    """Deterministic stand-ins for the kernels of each role, producing payloads of the
-    network's sizes; full = part 2 after part 1, so full and split systems must agree."""
-    def part1(image_id: int, image: bytes) -> bytes:
-        return hashlib.shake_128(b"part1" + image).digest(sizes["tensor"])
-
-    def part2(image_id: int, tensor: bytes) -> bytes:
-        return hashlib.shake_128(b"part2" + tensor).digest(sizes["scores"])
-
-    return {"full": lambda k, img: part2(k, part1(k, img)), "part1": part1, "part2": part2}
-
-
 # ---- results ---------------------------------------------------------------------------
 
 @dataclass
@@ -143,11 +131,17 @@ class RunResult:
         lk = c.link
         lat = self.latency_stats_s()
         w, n, s, t = (self.counters[k] for k in ("wire", "node", "switch", "transport"))
-        shape = (f"{c.n} full board(s)" if c.kind == "full" else f"{c.n} conv + 1 FC boards")
+        if c.kind == "full":
+            shape = f"{c.n} full board(s)"
+        elif c.kind == "split":
+            shape = f"{c.n} conv + 1 FC boards"
+        else:
+            shape = f"{len(c.stages)} stages on {c.partition().boards} boards"
+        name = c.label if c.kind == "plan" else f"{c.kind}-{c.n if c.kind == 'full' else c.n + 1}"
         util = self.link_utilisation
         busiest = max(util, key=util.get) if util else "-"
         lines = [
-            f"topology {c.kind}-{c.n if c.kind == 'full' else c.n + 1} ({shape}), {self.images} images, batch {c.batch}, "
+            f"topology {name} ({shape}) of {c.network}, {self.images} images, batch {c.batch}, "
             f"{lk.rate_bps / 1e9:g} Gb/s {lk.protocol.upper()}, "
             f"{'switch' if lk.switch else 'direct cables'}",
             f"response time {self.makespan_ps / PS_PER_S:.6f} s, throughput {self.throughput:.1f} img/s",
@@ -175,7 +169,14 @@ class RunResult:
 # ---- the system ------------------------------------------------------------------------
 
 class BnnSystem:
-    """Host + boards + network for one config; drive it with any scheduler."""
+    """Host + boards + network for one config; drive it with any scheduler.
+
+    Every stage of the plan runs on its replicas; image k goes to replica k mod n of each
+    stage (round robin, so every board knows how many images it will see). Stage s sends the
+    tensor of its cut to the board of stage s+1 that serves the image; the last stage sends
+    the scores to the host. Each last-stage board sends its results in image order, and the
+    host delivers them in image order (``on_complete``), however the replicas interleave.
+    """
 
     def __init__(self, config: TopologyConfig, sched: Scheduler,
                  images: Optional[Sequence[bytes]] = None,
@@ -184,13 +185,14 @@ class BnnSystem:
         self.config = config.validate()
         self.sched = sched
         m = config.images
+        self.plan = config.partition()
         self.sizes = config.payload_bytes()
         self.images = list(images) if images is not None else [
             synthetic_image(i, self.sizes["image"], config.seed) for i in range(m)]
         if len(self.images) != m:
             raise ValueError(f"config.images = {m} but {len(self.images)} images given")
-        self.compute = dict(stub_compute(self.sizes), **(compute or {}))
-        # (board name, kernel kind, images expected, on_done) -> server; default: timed model.
+        self.compute = dict(compute or {})
+        # (board name, kernel role, images expected, on_done) -> server; default: timed model.
         self.kernel_factory = kernel_factory
         self.on_complete: Optional[Callable[[int], None]] = None  # called with each finished image id
         self.net = Network(sched, config.link, config.transport, config.seed, tap)
@@ -201,72 +203,94 @@ class BnnSystem:
         self.arrival_order: list[int] = []
         self.kernels: dict[str, KernelServer] = {}
         self._to_board: list[Endpoint] = []
-        if config.kind == "full":
-            self._build_full()
-        else:
-            self._build_split()
+        self._build()
 
     # -- wiring --
 
-    def _kernel(self, name: str, timing_key: str, expected: int,
+    def stage_compute(self, stage: int) -> Compute:
+        """What stage `stage` computes: compute["first-last"], else compute[role], else a
+        deterministic stand-in producing payloads of the right size."""
+        st = self.plan.stages[stage]
+        role = self.plan.role(stage)
+        for key in (f"{st.first}-{st.last}", role):
+            if key in self.compute:
+                return self.compute[key]
+        # A stand-in per layer, composed over the stage: every plan of the same network
+        # then computes the same scores, so full, split and any other plan must agree.
+        sizes = {layer: self.config.payload_bytes(layer) for layer in range(st.first, st.last + 1)}
+
+        def stand_in(image_id: int, payload: bytes) -> bytes:
+            for layer, size in sizes.items():
+                payload = hashlib.shake_128(b"L%d" % layer + payload).digest(size)
+            return payload
+        return stand_in
+
+    def _kernel(self, name: str, stage: int, expected: int,
                 on_done: Callable[[int, bytes], None]) -> KernelServer:
+        st = self.plan.stages[stage]
         if self.kernel_factory is not None:
-            k = self.kernel_factory(name, timing_key, expected, on_done)
+            k = self.kernel_factory(name, self.plan.role(stage), expected, on_done)
         else:
-            k = KernelServer(self.sched, name, self.config.kernels[timing_key], self.config.batch,
-                             expected, self.compute[timing_key], on_done)
+            k = KernelServer(self.sched, name, self.config.timing(st.first, st.last), self.config.batch,
+                             expected, self.stage_compute(stage), on_done)
         self.kernels[name] = k
         return k
 
-    def _expected(self, i: int) -> int:
-        return len(range(i, self.config.images, self.config.n))
+    def _expected(self, stage: int, replica: int) -> int:
+        return len(range(replica, self.config.images, self.plan.stages[stage].replicas))
 
-    def _build_full(self) -> None:
-        for i, (name, role) in enumerate(self.config.boards):
-            board = self.net.add_node(name)
-            to_board, at_board = self.net.connect(self.host, board)
-            k = self._kernel(board.name, role, self._expected(i),
-                             lambda iid, out, ep=at_board: ep.send(scores_message_raw(iid, out)))
-            at_board.on_message = self._accept(board.name, MessageType.IMAGE, k, self.sizes["image"])
-            to_board.on_message = self._on_scores
-            self._to_board.append(to_board)
+    def _build(self) -> None:
+        boards = self.config.boards
+        stages = self.plan.stages
+        nodes = {b.name: self.net.add_node(b.name) for b in boards}
+        by_stage = [[b for b in boards if b.stage == s] for s in range(len(stages))]
+        # Links into each board: from the host (stage 0) or from every board of the stage before.
+        inbound: dict[tuple[str, str], Endpoint] = {}
+        for s, group in enumerate(by_stage):
+            senders = ["host"] if s == 0 else [b.name for b in by_stage[s - 1]]
+            mtype = MessageType.IMAGE if s == 0 else MessageType.TENSOR
+            size = self.config.payload_bytes(stages[s].first - 1)
+            for b in group:
+                for src in senders:
+                    out_ep, in_ep = self.net.connect(self.host if src == "host" else nodes[src], nodes[b.name])
+                    inbound[(src, b.name)] = out_ep
+                    in_ep.on_message = self._accept(b.name, mtype, size)
+        last = len(stages) - 1
+        for b in boards:
+            if b.stage == last:
+                to_host, at_host = self.net.connect(nodes[b.name], self.host)
+                at_host.on_message = self._on_scores
+                on_done = self._in_order(b, lambda iid, out, ep=to_host: ep.send(scores_message_raw(iid, out)))
+            else:
+                nxt = by_stage[b.stage + 1]
+                eps = [inbound[(b.name, n.name)] for n in nxt]
+                on_done = lambda iid, out, eps=eps: eps[iid % len(eps)].send(tensor_message(iid, out))  # noqa: E731
+            self._kernel(b.name, b.stage, self._expected(b.stage, b.replica), on_done)
+        for b in by_stage[0]:
+            self._to_board.append(inbound[("host", b.name)])
 
-    def _build_split(self) -> None:
-        heads = [name for name, role in self.config.boards if role == "part1"]
-        (tail,) = [name for name, role in self.config.boards if role == "part2"]
-        convs = [self.net.add_node(name) for name in heads]
-        fc = self.net.add_node(tail)
-        fc_to_host, host_from_fc = self.net.connect(fc, self.host)
-        host_from_fc.on_message = self._on_scores
-        reorder: dict[int, bytes] = {}
-        next_id = [0]
+    def _in_order(self, board, send: Callable[[int, bytes], None]) -> Callable[[int, bytes], None]:
+        """Results leave a last-stage board in image order, whichever board before it was faster."""
+        ids = list(range(board.replica, self.config.images, self.plan.stages[board.stage].replicas))
+        pending: dict[int, bytes] = {}
+        nxt = [0]
 
-        def fc_done(image_id: int, scores: bytes) -> None:
-            # Results leave the FC board in image order, whichever conv board was faster.
-            reorder[image_id] = scores
-            while next_id[0] in reorder:
-                fc_to_host.send(scores_message_raw(next_id[0], reorder.pop(next_id[0])))
-                next_id[0] += 1
+        def done(image_id: int, out: bytes) -> None:
+            pending[image_id] = out
+            while nxt[0] < len(ids) and ids[nxt[0]] in pending:
+                k = ids[nxt[0]]
+                send(k, pending.pop(k))
+                nxt[0] += 1
+        return done
 
-        fc_kernel = self._kernel(fc.name, "part2", self.config.images, fc_done)
-        for i, conv in enumerate(convs):
-            to_conv, at_conv = self.net.connect(self.host, conv)
-            conv_to_fc, fc_from_conv = self.net.connect(conv, fc)
-            k = self._kernel(conv.name, "part1", self._expected(i),
-                             lambda iid, out, ep=conv_to_fc: ep.send(tensor_message(iid, out)))
-            at_conv.on_message = self._accept(conv.name, MessageType.IMAGE, k, self.sizes["image"])
-            fc_from_conv.on_message = self._accept(fc.name, MessageType.TENSOR, fc_kernel, self.sizes["tensor"])
-            self._to_board.append(to_conv)
-
-    @staticmethod
-    def _accept(board: str, mtype: MessageType, kernel: KernelServer, size: int) -> Callable[[Message], None]:
+    def _accept(self, board: str, mtype: MessageType, size: int) -> Callable[[Message], None]:
         def on_message(msg: Message) -> None:
             if msg.type != mtype:
                 raise ProtocolError(f"{board} expects {mtype.name} messages, got {msg!r}")
             if len(msg.payload) != size:
                 raise ProtocolError(f"{board} reads {size}-byte {mtype.name} payloads, got {len(msg.payload)} "
                                     f"bytes for image {msg.image_id}")
-            kernel.submit(msg.image_id, msg.payload)
+            self.kernels[board].submit(msg.image_id, msg.payload)
         return on_message
 
     # -- host --
@@ -279,7 +303,7 @@ class BnnSystem:
 
     def _submit(self, k: int) -> None:
         self.submitted[k] = self.sched.now()
-        self._to_board[k % self.config.n].send(image_message(k, self.images[k]))
+        self._to_board[k % len(self._to_board)].send(image_message(k, self.images[k]))
 
     def _on_scores(self, msg: Message) -> None:
         if msg.type != MessageType.SCORES:
@@ -287,6 +311,9 @@ class BnnSystem:
         k = msg.image_id
         if not 0 <= k < self.config.images or self.completed[k] is not None:
             raise ProtocolError(f"host got unexpected or repeated scores for image {k}")
+        if len(msg.payload) != self.sizes["scores"]:
+            raise ProtocolError(f"host reads {self.sizes['scores']}-byte scores, got {len(msg.payload)} "
+                                f"bytes for image {k}")
         self.completed[k] = self.sched.now()
         self.scores[k] = msg.payload
         self.arrival_order.append(k)
@@ -297,13 +324,18 @@ class BnnSystem:
     def done(self) -> bool:
         return len(self.scores) == self.config.images
 
+    def reference(self, image_id: int) -> bytes:
+        """What the host must receive for an image: every stage's computation in turn."""
+        x = self.images[image_id]
+        for s in range(len(self.plan.stages)):
+            x = self.stage_compute(s)(image_id, x)
+        return x
+
     def result(self) -> RunResult:
         missing = [k for k, t in enumerate(self.completed) if t is None]
         if missing:
             raise RuntimeError(f"{len(missing)} images never completed (first: {missing[:10]})")
-        ref = self.compute["full"] if self.config.kind == "full" else \
-            (lambda k, img: self.compute["part2"](k, self.compute["part1"](k, img)))
-        mismatches = [k for k in range(self.config.images) if self.scores[k] != ref(k, self.images[k])]
+        mismatches = [k for k in range(self.config.images) if self.scores[k] != self.reference(k)]
         return RunResult(
             config=self.config, submitted_ps=list(self.submitted), completed_ps=list(self.completed),
             arrival_order=list(self.arrival_order), scores=dict(self.scores), mismatches=mismatches,

@@ -89,16 +89,15 @@ async def run_system(dut):
         boards[name] = rtl
         return rtl
 
-    # The timed model's own check of each result uses golden/'s words at every role.
-    def golden_out(role: str):
-        b = next(b for b in job["boards"] if b["role"] == role)
-        out = arrays[words_key("out", b["first"], b["last"])]
+    # The timed model's own check of each result uses golden/'s words of every stage.
+    def golden_out(first: int, last: int):
+        out = arrays[words_key("out", first, last)]
         return lambda k, payload: out[k].tobytes()
 
-    roles = {b["role"] for b in job["boards"]}
+    ranges = {(b["first"], b["last"]) for b in job["boards"]}
     recorder = PcapRecorder(job["pcap"], keep=True)
-    system = BnnSystem(config, sched, [im.tobytes() for im in images], {r: golden_out(r) for r in roles},
-                       recorder.record, factory)
+    system = BnnSystem(config, sched, [im.tobytes() for im in images],
+                       {f"{a}-{b}": golden_out(a, b) for a, b in ranges}, recorder.record, factory)
 
     def completed(image_id: int) -> None:
         at_host.check(image_id, system.scores[image_id])
@@ -130,6 +129,24 @@ async def run_system(dut):
     figures: dict = {"boards": [{k: b[k] for k in ("name", "kernel", "role", "first", "last")} for b in job["boards"]],
                      "protocol_violations": violations, "timed_out": not failures and bool(lost),
                      "kernel_cycles": {name: b.cycles for name, b in boards.items()}}
+    plan = config.partition()
+    stages = []
+    for s, st in enumerate(plan.stages):
+        members = [b for b in config.boards if b.stage == s]
+        runs = sorted(iv for b in members for iv in boards[b.name].intervals) if all(b.name in boards for b in members) else []
+        ends = [e for _, e, _ in runs]
+        stages.append({
+            "stage": s, "first": st.first, "last": st.last, "replicas": st.replicas, "role": plan.role(s),
+            "boards": [b.name for b in members],
+            "bytes_in_per_image": config.payload_bytes(st.first - 1),
+            "bytes_out_per_image": config.payload_bytes(st.last),
+            "kernel_cycles_mean": (sum(c for b in members for c in boards[b.name].cycles)
+                                   / max(1, sum(len(boards[b.name].cycles) for b in members))) if runs else None,
+            # Measured interval of the stage: time between its successive completions.
+            "interval_us": (ends[-1] - ends[0]) / 1e6 / (len(ends) - 1) if len(ends) > 1 else None,
+        })
+    figures["plan"] = str(plan)
+    figures["stages"] = stages
     latency = [None] * n_images
     if not lost:
         r = system.result()
@@ -139,6 +156,7 @@ async def run_system(dut):
             "board_busy": r.board_busy, "link_utilisation": r.link_utilisation,
             "frames": r.frames, "retransmissions": r.retransmissions,
             "counters": {k: dict(v) for k, v in r.counters.items()},
+            "stage_busy": [sum(r.board_busy[n] for n in st["boards"]) / len(st["boards"]) for st in stages],
             "netsim_summary": r.summary(),
         }
     figures["latency_us"] = latency
@@ -150,7 +168,7 @@ async def run_system(dut):
         per_image.append(ImageResult(k, k not in lost and not wrong, int(classes[k]),
                                      None if labels is None else int(labels[k]), latency_us=latency[k],
                                      error=wrong[0] if wrong else ("lost" if k in lost else None)))
-    result = Result("system", job["network"], config.topology, job["params_source"], per_image, lost,
+    result = Result("system", job["network"], config.label, job["params_source"], per_image, lost,
                     duplicated=len(at_host.duplicated),
                     checkpoints={sb.name: sb.summary() for sb in boards_checks}, errors=errors, figures=figures)
     result.write(job["summary"])

@@ -2,6 +2,7 @@
 run, joined by netsim's Ethernet link in simulation time, checked bit-exactly against golden/.
 
     python -m tb.jobs.cosim --topology split --images 20 [--loss 0.05] [--latency-us 5]
+    python -m tb.jobs.cosim --plan 0-3x2,4-5x2,6-8x1 --images 8     # any partition plan
 
 Writes to build/sim/: summary.json, link.pcap, timeline.png (and waves.fst with WAVES=1).
 Link and host parameters are first-principles defaults (netsim.config.LinkConfig): 1 Gb/s,
@@ -19,10 +20,10 @@ from pathlib import Path
 from golden import networks
 from golden.errors import BnnInputError
 from hls_out import kernel as kernels
-from hls_out.generate import default_kernel, render_system
+from hls_out.generate import kernel_for_range, render_system
 from netsim.config import ConfigError, TopologyConfig
 from tb.jobs import job_file, runner
-from tb.jobs.kernel_job import env_stall_seed, kernel_sources
+from tb.jobs.kernel_job import env_stall_seed
 from tb.jobs.result import Result
 from tb.jobs.stimulus import Stimulus, add_source_args, source_paths
 
@@ -43,6 +44,7 @@ class CosimJob:
     ppm: float = 0.0                  # board clocks alternate +ppm / -ppm around 100 MHz
     out_dir: str | None = None
     network: str = networks.DEFAULT_NETWORK
+    plan: str | None = None           # stages FIRST-LASTxREPLICAS,...; overrides `topology`
 
     @property
     def folder(self) -> Path:
@@ -55,7 +57,7 @@ class CosimJob:
         if self.latency_us is not None:
             link["propagation_ps"] = int(self.latency_us * 1e6)
         cfg = {"topology": self.topology, "images": self.images, "batch": self.batch,
-               "seed": self.seed, "link": link, "network": self.network}
+               "seed": self.seed, "link": link, "network": self.network, "plan": self.plan}
         if self.transport:
             cfg["transport"] = dict(self.transport)
         try:
@@ -65,16 +67,16 @@ class CosimJob:
 
 
 def board_kernels(job: CosimJob, cfg: TopologyConfig) -> list[tuple[str, kernels.KernelInfo]]:
-    """(board, kernel) pairs of the system: each board runs the generated kernel of the job's
-    network that plays the board's role."""
+    """(board, kernel) pairs of the system: each board runs the kernel of its stage's layer
+    range (a committed kernel of hls_out/, or one generated into build/kernels/)."""
     net = networks.get(job.network)
     pairs = []
-    for name, role in cfg.boards:
-        info = kernels.load(default_kernel(net, role))
-        if info.network_name != net.name or info.role != role:
-            raise BnnInputError(f"{info.folder / 'kernel.json'}: kernel of {info.network_name} ({info.role}), "
-                                f"board {name} needs the {role} of {net.name}")
-        pairs.append((name, info))
+    for b in cfg.boards:
+        info = kernels.load(kernel_for_range(net, b.first, b.last, runner.BUILD / "kernels"))
+        if info.network_name != net.name or (info.first, info.last) != (b.first, b.last):
+            raise BnnInputError(f"{info.folder / 'kernel.json'}: layers {info.first}-{info.last} of "
+                                f"{info.network_name}; board {b.name} needs layers {b.first}-{b.last} of {net.name}")
+        pairs.append((b.name, info))
     return pairs
 
 
@@ -89,7 +91,7 @@ def prepare(job: CosimJob) -> Path:
     boards = []
     for i, (name, info) in enumerate(pairs):
         sign = 1 if i % 2 == 0 else -1
-        boards.append({"name": name, "kernel": info.name, "role": info.role, "first": info.first,
+        boards.append({"name": name, "kernel": info.name, "sv": str(info.sv), "role": info.role, "first": info.first,
                        "last": info.last, "words_in": info.words_in, "words_out": info.words_out,
                        "info": info.data, "period_ps": int(round(10_000 * (1 + sign * job.ppm * 1e-6)))})
     slowest_ms = 5.0  # a generous bound on one kernel run of one image (part 1: ~3.5 ms)
@@ -106,8 +108,8 @@ def run(job: CosimJob) -> Result:
     path = prepare(job)
     spec = json.loads(path.read_text())
     folder = job.folder
-    kernel_names = sorted({b["kernel"] for b in spec["boards"]})
-    sources = sorted(runner.RTL.glob("*.sv")) + [kernel_sources(k)[-1] for k in kernel_names] + [folder / "system.sv"]
+    tops = sorted({b["sv"] for b in spec["boards"]})
+    sources = sorted(runner.RTL.glob("*.sv")) + [Path(sv) for sv in tops] + [folder / "system.sv"]
     summary = Path(spec["summary"])
     summary.unlink(missing_ok=True)
     tag = "+".join(f"{b['name']}:{b['kernel']}" for b in spec["boards"])
@@ -185,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tb.jobs.cosim", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--topology", default="split", help="split, split-B (B boards), full")
+    ap.add_argument("--plan", help="partition plan FIRST-LASTxREPLICAS,... (overrides --topology)")
     ap.add_argument("--images", type=int, default=20)
     add_source_args(ap)
     ap.add_argument("--batch", type=int, default=1)
@@ -199,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         net = networks.get(args.network)
         params, cifar = source_paths(args, net.name)
         job = CosimJob(args.topology, args.images, params, cifar, args.seed, args.batch, args.loss,
-                       args.latency_us, args.ppm, network=net.name)
+                       args.latency_us, args.ppm, network=net.name, plan=args.plan)
         if args.stall_seed is not None:
             job.stall_seed = args.stall_seed
         s = run(job)

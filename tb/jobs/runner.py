@@ -59,7 +59,7 @@ MAKE_ARGS = ["OPT_FAST=-O2", "OPT_GLOBAL=-O2"]
 # across module boundaries and, because any variable may change under it, moves all
 # combinational logic into the input-change region evaluated on every eval: a generated
 # kernel then simulates 2-4x slower. For builds that contain a generated kernel (a source
-# under hls_out/) the runner instead writes a Verilator control file that makes public only
+# next to a kernel.json) the runner instead writes a Verilator control file that makes public only
 #   - the ports of the toplevel (read-write: the testbench drives and samples them), and
 #   - every signal of each generated kernel top and of the toplevel, read-only: the stream
 #     valid/ready/data wires s<k>_*, the FIFO occupancies fifo_count_*, the control and
@@ -242,12 +242,11 @@ def _module_ports(source: Path, module: str) -> list[str] | None:
 def public_control(toplevel: str, sources: Iterable[str | Path]) -> str | None:
     """The Verilator control file restricting VPI visibility for a build with a generated
     kernel (see PUBLIC_ENV above), or None when the build should keep --public-flat-rw."""
-    hls = REPO / "hls_out"
     kernels = []
     for src in sources:
         p = Path(src)
-        if p.suffix in (".sv", ".v") and hls in p.resolve().parents:
-            kernels.append(p.stem)          # hls_out/<name>/<name>.sv defines module <name>
+        if p.suffix in (".sv", ".v") and (p.parent / "kernel.json").exists():
+            kernels.append(p.stem)          # a generated kernel: <name>/<name>.sv defines module <name>
     if not kernels:
         return None
     top_src = next((Path(s) for s in sources if Path(s).stem == toplevel), None)
