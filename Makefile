@@ -15,6 +15,8 @@ endif
 
 IMAGES ?= 20
 JOBS ?= 2
+# Which network of the BNN-PYNQ family every target runs (golden/networks/).
+NETWORK ?= cnvW2A2
 
 .PHONY: venv sim golden sim-full sim-part1 sim-part2 test test-slow test-all bench lint hls waves clean
 
@@ -26,20 +28,23 @@ $(STAMP): pyproject.toml tb/jobs/toolchain.py
 
 venv: $(STAMP)
 
-# The main job: the split pipeline co-simulated end to end (BOARDS=3: two conv boards + one FC).
+# The main job: the split pipeline co-simulated end to end (BOARDS=3: two conv boards + one FC;
+# BOARDS=1: one full board; PLAN="0-3x2,4-5x2,6-8x1": any partition plan).
 BOARDS ?= 2
-COSIM_ARGS := --topology split-$(BOARDS) --images $(IMAGES) $(if $(LOSS),--loss $(LOSS)) \
+TOPOLOGY_ARGS := $(if $(PLAN),--plan $(PLAN),--topology $(if $(filter 1,$(BOARDS)),full,split-$(BOARDS)))
+COSIM_ARGS := --network $(NETWORK) $(TOPOLOGY_ARGS) --images $(IMAGES) $(if $(LOSS),--loss $(LOSS)) \
 	$(if $(LATENCY_US),--latency-us $(LATENCY_US)) $(if $(PARAMS),--params $(PARAMS)) $(if $(BATCH),--batch $(BATCH))
 sim: $(STAMP)
 	$(PY) -m tb.jobs.cosim $(COSIM_ARGS)
 
 # Golden classification only (no RTL).
 golden: $(STAMP)
-	$(PY) -m golden classify $(if $(BNNSPLIT_DATA),--params $(BNNSPLIT_DATA)/bnn-pynq/cnvW2A2 --cifar $(BNNSPLIT_DATA)/cifar10/test_batch_first932.bin) --limit $(IMAGES)
+	$(PY) -m golden classify --network $(NETWORK) --limit $(IMAGES) $(if $(BNNSPLIT_DATA),--params $(BNNSPLIT_DATA)/bnn-pynq/$(NETWORK) \
+		$(if $(findstring cnv,$(NETWORK)),--cifar $(BNNSPLIT_DATA)/cifar10/test_batch_first932.bin))
 
 # One kernel under Verilator: per-image table and build/<kernel>/report.json.
 sim-full sim-part1 sim-part2: $(STAMP)
-	$(PY) -m tb.jobs.kernel_job --kernel cnv_$(subst sim-,,$@) --images $(IMAGES) $(if $(PARAMS),--params $(PARAMS))
+	$(PY) -m tb.jobs.kernel_job --network $(NETWORK) --role $(subst sim-,,$@) --images $(IMAGES) $(if $(PARAMS),--params $(PARAMS))
 
 # Regenerate the committed kernels in hls_out/ (CI checks that this changes nothing).
 hls: $(STAMP)

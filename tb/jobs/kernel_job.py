@@ -193,7 +193,10 @@ def print_report(r: Result) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tb.jobs.kernel_job",
                                  description="Run one generated kernel under Verilator and check it")
-    ap.add_argument("--kernel", default=_default_kernel(), help="a kernel of hls_out/ (default %(default)s)")
+    ap.add_argument("--kernel", help=f"a kernel of hls_out/ (default {_default_kernel()})")
+    ap.add_argument("--network", help="with --role: the network whose kernel to run")
+    ap.add_argument("--role", choices=("full", "part1", "part2"),
+                    help="run the network's kernel of this role (its natural split)")
     ap.add_argument("--images", type=int, default=3)
     add_source_args(ap)
     ap.add_argument("--stall-seed", type=int, help="random pauses on every AXI channel, with this seed")
@@ -201,6 +204,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="load this layer through AXI4-Lite init mode instead of preload")
     args = ap.parse_args(argv)
     try:
+        if args.role:
+            from golden import networks
+            from hls_out.generate import default_kernel
+            args.kernel = default_kernel(networks.get(args.network), args.role)
+        args.kernel = args.kernel or _default_kernel()
         params, cifar = source_paths(args, kernels.load(args.kernel).network_name)
         job = KernelJob(args.kernel, args.images, params, cifar, init_layers=args.init_layer,
                         stall_seed=args.stall_seed)
