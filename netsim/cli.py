@@ -163,6 +163,19 @@ def build_parser() -> argparse.ArgumentParser:
                             help="also print each image's submit/complete times and latency")
             sp.add_argument("--pcap-hops", dest="pcap_hops", choices=("all", "first"), default="all",
                             help="capture every cable (all) or only cables leaving a node (first)")
+    pl = sub.add_parser("plan", help="enumerate partition plans, predict and rank them (and verify in RTL)")
+    pl.add_argument("--network", default="cnvW2A2")
+    pl.add_argument("--boards", type=int, default=4, help="at most this many boards (default 4)")
+    pl.add_argument("--board", default="pynq-z1")
+    pl.add_argument("--link-gbps", dest="link_gbps", type=float, default=1.0)
+    pl.add_argument("--batch", type=int, default=1, help="images per kernel start, numReps (default 1)")
+    pl.add_argument("--json", help="write every plan's prediction to this file")
+    pl.add_argument("--plot", help="write the boards vs img/s plot (PNG)")
+    pl.add_argument("--top", type=int, default=10, help="plans listed (default 10)")
+    pl.add_argument("--verify", type=int, default=0, metavar="K", help="co-simulate the K best plans in RTL")
+    pl.add_argument("--verify-images", dest="verify_images", type=int)
+    pl.add_argument("--no-calibrate", dest="calibrate", action="store_false",
+                    help="ignore RTL measurements under build/ (use the cycle model only)")
     return p
 
 
@@ -209,6 +222,16 @@ def axes_from_args(args: argparse.Namespace, allow_lists: bool) -> dict[str, lis
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "plan":
+        from golden.errors import BnnInputError
+        from . import planner
+        try:
+            if args.boards < 1:
+                raise ValueError(f"--boards must be at least 1, got {args.boards}")
+            return planner.main(args)
+        except (BnnInputError, ValueError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
     try:
         base = base_config(args)
         axes = axes_from_args(args, allow_lists=args.command == "sweep")

@@ -1,0 +1,140 @@
+"""What a kernel costs and what a board has: a FINN-style analytic estimate of the FPGA
+resources of any layer range, computed instantly from the network's shapes and folding, and
+the capacities of the boards a plan can use.
+
+The estimate follows FINN's cost model of an MVAU (our own arithmetic, not FINN's code):
+- weights: one memory per PE of WMEM words of SIMD x weight bits; large ones go to block RAM
+  (RAMB18 in the aspect ratio that fits the word width: 1x16K, 2x8K, 4x4K, 9x2K, 18x1K,
+  36x512), small ones (<= `LUTRAM_MAX_BITS`) to LUT RAM (64 bits per LUT);
+- sliding-window buffers of conv layers: K+1 line buffers of IFM_dim x IFM_ch/SIMD words of
+  SIMD x input bits (as finn-hlslib's ConvolutionInputGenerator), mapped like the weights;
+- thresholds: TMEM x (2^A - 1) values of the accumulator width per PE, held in LUT RAM (the
+  HLS top partitions them completely);
+- LUTs: a constant per layer plus, per PE, the SIMD multipliers, the adder tree, the
+  accumulator and the threshold comparators, scaled as FINN does (300 + 1.1 x ...);
+- DSPs: none (BNN-PYNQ's MVAUs multiply in LUTs; the pixel layer's 8-bit products too).
+These are estimates of this project's kernels for the partition planner's fit check, not a
+synthesis result: `make resources` gives synthesised figures where they exist.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from golden.network import Network
+
+LUTRAM_MAX_BITS = 2048     # a weight memory this small stays in LUTs
+SHELL_LUT = 2500           # AXI4 burst reader/writer, AXI4-Lite control block, sequencer
+ACC_BITS = 16              # accumulator width of the thresholded layers
+
+
+@dataclass(frozen=True)
+class BoardSpec:
+    name: str
+    part: str
+    lut: int
+    lut_mem: int
+    ff: int
+    bram_tiles: int          # RAMB36 tiles (each two RAMB18)
+    dsp: int
+    clock_hz: float
+    link_bps: float
+
+
+BOARDS = {
+    "pynq-z1": BoardSpec("pynq-z1", "xc7z020", lut=53200, lut_mem=17400, ff=106400, bram_tiles=140,
+                         dsp=220, clock_hz=100e6, link_bps=1e9),
+}
+
+
+def board(name: str) -> BoardSpec:
+    if name not in BOARDS:
+        from golden.errors import BnnInputError
+        raise BnnInputError(f"unknown board {name!r}; known boards: {', '.join(BOARDS)}")
+    return BOARDS[name]
+
+
+def ramb18_for(depth: int, width: int) -> int:
+    """RAMB18 primitives holding `depth` words of `width` bits (best aspect ratio)."""
+    for w, d in ((1, 16384), (2, 8192), (4, 4096), (9, 2048), (18, 1024)):
+        if width <= w:
+            return math.ceil(depth / d)
+        if width <= 36 and w == 18 and depth > 512:
+            return math.ceil(depth / d) * math.ceil(width / 18)
+    return math.ceil(depth / 512) * math.ceil(width / 36)
+
+
+@dataclass
+class LayerEstimate:
+    layer: int
+    ramb18: int
+    lut: int
+    lutram_bits: int
+
+    @property
+    def bram_tiles(self) -> float:
+        return self.ramb18 / 2
+
+
+@dataclass
+class Estimate:
+    network: str
+    first: int
+    last: int
+    layers: list[LayerEstimate] = field(default_factory=list)
+
+    @property
+    def ramb18(self) -> int:
+        return sum(x.ramb18 for x in self.layers)
+
+    @property
+    def bram_tiles(self) -> float:
+        return self.ramb18 / 2
+
+    @property
+    def lut(self) -> int:
+        return SHELL_LUT + sum(x.lut for x in self.layers) + math.ceil(sum(x.lutram_bits for x in self.layers) / 64)
+
+    @property
+    def lut_mem(self) -> int:
+        return math.ceil(sum(x.lutram_bits for x in self.layers) / 64)
+
+    def fits(self, b: BoardSpec) -> bool:
+        return self.bram_tiles <= b.bram_tiles and self.lut <= b.lut and self.lut_mem <= b.lut_mem
+
+    def to_json(self) -> dict:
+        return {"network": self.network, "first": self.first, "last": self.last, "bram_tiles": self.bram_tiles,
+                "ramb18": self.ramb18, "lut": self.lut, "lut_mem": self.lut_mem, "dsp": 0,
+                "per_layer": [{"layer": x.layer, "ramb18": x.ramb18, "lut": x.lut} for x in self.layers]}
+
+
+def layer_estimate(network: Network, index: int) -> LayerEstimate:
+    spec, f = network.layer(index), network.folding
+    simd, pe = f.simd(index), f.pe(index)
+    wbits = getattr(spec, "w_bits", 2)
+    abits = spec.in_bits
+    width, depth = simd * wbits, f.wmem(index)
+    if depth * width <= LUTRAM_MAX_BITS:
+        ramb18, lutram = 0, pe * depth * width
+    else:
+        ramb18, lutram = pe * ramb18_for(depth, width), 0
+    if spec.kind == "conv":
+        buf_depth, buf_width = spec.ifm_dim * spec.ifm_ch // simd, simd * abits
+        if buf_depth * buf_width <= LUTRAM_MAX_BITS:
+            lutram += (spec.kernel + 1) * buf_depth * buf_width
+        else:
+            ramb18 += (spec.kernel + 1) * ramb18_for(buf_depth, buf_width)
+    levels = (2 ** spec.out_bits - 1) if spec.thresholds else 0
+    lutram += pe * f.tmem(index) * levels * ACC_BITS if spec.thresholds else 0
+    wa = wbits + abits
+    mult = simd * (2 * math.ceil(wa / 6) - 1) * wa
+    adder = wa * (2 * simd - 1)
+    comparators = levels * ACC_BITS
+    lut = round(300 + 1.1 * pe * (mult + adder + ACC_BITS + comparators))
+    return LayerEstimate(index, ramb18, lut, lutram)
+
+
+def estimate(network: Network, first: int, last: int) -> Estimate:
+    network.check_range(first, last)
+    return Estimate(network.name, first, last, [layer_estimate(network, i) for i in range(first, last + 1)])

@@ -1,0 +1,366 @@
+"""The partition planner: every way to cut a network into stages on up to N boards, with a
+predicted throughput, single-image latency, link load and resources for each, and the
+Pareto front of boards against images per second.
+
+    python -m netsim plan --network cnvW2A2 --boards 4 [--board pynq-z1] [--link-gbps 1]
+                          [--batch 1] [--json plans.json] [--plot plans.png] [--verify K]
+
+Per stage of a plan (layers first..last on R replicas):
+- latency: the kernel's single-image cycles, measured in RTL where a kernel of that range has
+  been simulated (report.json / summary.json files under build/), else the pipeline model of
+  golden.cycles.pipeline_latency (within 2% of the RTL kernels);
+- interval: the slowest layer's cycles (golden.cycles), the steady state of a batch;
+- a board runs one batch of B images (numReps = B, `--batch`) in latency + (B-1) x interval,
+  so a stage serves R x B / that images per second;
+- resources: the FINN-style estimate of hls_out/resources.py (synthesised figures where
+  `make resources` has produced them) against the board's capacity.
+The system's steady state is its slowest stage or its busiest cable (every image crosses the
+host's cable twice, each cut once, as Ethernet frames with all their overheads); its
+single-image latency is the sum of the stages' latencies plus every message's time on the
+cables, the switch and the host and board software. With B = 1 a board's rate is
+1 / latency: that is the paper's "throughput"; the pipelined steady state (B large) is
+1 / interval. Both are printed, and where they disagree, by how much.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from golden import networks
+from golden.cycles import kernel_cycles, pipeline_latency
+from hls_out.resources import BoardSpec, board as board_spec, estimate
+
+from .config import LinkConfig
+from .frames import ETH_HEADER_BYTES, FCS_BYTES, max_segment_payload, transport_overhead, wire_bytes
+from .plan import Plan, Stage
+
+
+def message_wire_bytes(payload: int, link: LinkConfig) -> int:
+    """Bytes of line time one message of `payload` bytes (plus its 16-byte header) takes,
+    segmented at the MSS, every frame with its headers, preamble, FCS and gap."""
+    from .messages import HEADER_BYTES
+    total = payload + HEADER_BYTES
+    mss = max_segment_payload(link.mtu, link.protocol)
+    frames = math.ceil(total / mss)
+    per_frame = ETH_HEADER_BYTES + transport_overhead(link.protocol) + FCS_BYTES
+    return sum(wire_bytes(per_frame + min(mss, total - k * mss)) for k in range(frames))
+
+
+def measured_cycles(root: Path) -> dict[tuple[str, int, int], dict]:
+    """RTL measurements found under `root`: (network, first, last) -> {latency, interval}."""
+    found: dict[tuple[str, int, int], dict] = {}
+    for path in sorted(root.glob("**/report.json")) if root.is_dir() else []:
+        try:
+            r = json.loads(path.read_text())
+            if r.get("kind") == "kernel" and r.get("latency_cycles") and not r.get("errors"):
+                key = (r["network"], r["first"], r["last"])
+                found[key] = {"latency": r["latency_cycles"], "interval": r.get("batch_interval_cycles"),
+                              "source": str(path)}
+        except (OSError, ValueError, KeyError):
+            continue
+    return found
+
+
+@dataclass
+class StagePrediction:
+    stage: Stage
+    role: str
+    latency_cycles: int
+    latency_source: str
+    interval_cycles: int
+    bytes_in: int
+    bytes_out: int
+    resources: dict
+    fits: bool
+    img_s: float = 0.0
+
+    def to_json(self) -> dict:
+        s = self.stage
+        return {"first": s.first, "last": s.last, "replicas": s.replicas, "role": self.role,
+                "latency_cycles": self.latency_cycles, "latency_source": self.latency_source,
+                "interval_cycles": self.interval_cycles, "bytes_in_per_image": self.bytes_in,
+                "bytes_out_per_image": self.bytes_out, "stage_img_s": self.img_s,
+                "resources": self.resources, "fits": self.fits}
+
+
+@dataclass
+class PlanPrediction:
+    plan: Plan
+    stages: list[StagePrediction]
+    predicted_img_s: float
+    predicted_latency_us: float
+    pipelined_img_s: float          # B -> infinity: every board at its interval
+    per_start_img_s: float          # B = 1: every board at 1 / latency (the paper's estimate)
+    bottleneck: str
+    links: list[dict] = field(default_factory=list)
+
+    @property
+    def boards(self) -> int:
+        return self.plan.boards
+
+    @property
+    def fits(self) -> bool:
+        return all(s.fits for s in self.stages)
+
+    def to_json(self) -> dict:
+        return {"plan": str(self.plan), "boards": self.boards,
+                "stages": [s.to_json() for s in self.stages],
+                "predicted_img_s": self.predicted_img_s, "predicted_latency_us": self.predicted_latency_us,
+                "pipelined_img_s": self.pipelined_img_s, "per_start_img_s": self.per_start_img_s,
+                "bottleneck": self.bottleneck, "links": self.links, "fits": self.fits}
+
+
+class Planner:
+    def __init__(self, network: str, board: str = "pynq-z1", link_gbps: float = 1.0, batch: int = 1,
+                 link: LinkConfig | None = None, calibration: dict | None = None):
+        self.net = networks.get(network)
+        self.board: BoardSpec = board_spec(board)
+        self.link = link or LinkConfig(rate_bps=link_gbps * 1e9)
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1, got {batch}")
+        self.batch = batch
+        self.calibration = calibration or {}
+        self._stage_cache: dict[tuple[int, int], tuple] = {}
+
+    # ---- per stage ---------------------------------------------------------------------
+    def _stage_facts(self, first: int, last: int):
+        key = (first, last)
+        if key not in self._stage_cache:
+            f = self.net.folding
+            measured = self.calibration.get((self.net.name, first, last))
+            if measured:
+                latency, source = int(measured["latency"]), "rtl"
+            else:
+                latency, source = pipeline_latency(first, last, f), "model"
+            interval = kernel_cycles(first, last, f).ii
+            res = estimate(self.net, first, last)
+            self._stage_cache[key] = (latency, source, interval, res.to_json(), res.fits(self.board))
+        return self._stage_cache[key]
+
+    def stage(self, st: Stage) -> StagePrediction:
+        latency, source, interval, res, fits = self._stage_facts(st.first, st.last)
+        sp = StagePrediction(st, self.net.role(st.first, st.last), latency, source, interval,
+                             8 * self.net.words_per_image(st.first - 1), 8 * self.net.words_per_image(st.last),
+                             res, fits)
+        b = self.batch
+        sp.img_s = st.replicas * b * self.board.clock_hz / (latency + (b - 1) * interval)
+        return sp
+
+    # ---- per plan ----------------------------------------------------------------------
+    def predict(self, plan: Plan) -> PlanPrediction:
+        stages = [self.stage(st) for st in plan.stages]
+        link, rate = self.link, self.link.rate_bps
+        # Cables: the host's uplink carries every image and every result; each board's cable
+        # carries its share of its stage's inputs (down) and outputs (up).
+        host_bytes = message_wire_bytes(stages[0].bytes_in, link) + message_wire_bytes(stages[-1].bytes_out, link)
+        links = [{"cable": "host", "bytes_per_image": stages[0].bytes_in + stages[-1].bytes_out,
+                  "wire_bytes_per_image": host_bytes}]
+        for k, s in enumerate(stages[:-1]):
+            links.append({"cable": f"cut after layer {s.stage.last}", "bytes_per_image": s.bytes_out,
+                          "wire_bytes_per_image": message_wire_bytes(s.bytes_out, link)})
+        cable_img_s = min(rate / (8 * lk["wire_bytes_per_image"]) for lk in links)
+        stage_img_s = min(s.img_s for s in stages)
+        img_s = min(stage_img_s, cable_img_s)
+        for lk in links:
+            lk["utilisation"] = img_s * 8 * lk["wire_bytes_per_image"] / rate
+        slow = min(stages, key=lambda s: s.img_s)
+        bottleneck = (f"stage {slow.stage}" if stage_img_s <= cable_img_s else
+                      f"cable {max(links, key=lambda lk: lk['wire_bytes_per_image'])['cable']}")
+        # One image alone: every stage's latency, every message's time on its cables.
+        hops = 2 if link.switch else 1
+        msg_ps = 0.0
+        for payload in [stages[0].bytes_in] + [s.bytes_out for s in stages]:
+            wb = message_wire_bytes(payload, link)
+            msg_ps += hops * (wb * 8 / rate * 1e12 + link.propagation_ps) + (hops - 1) * link.switch_latency_ps
+            msg_ps += link.host_send_overhead_ps + link.host_recv_overhead_ps
+        kernel_ps = sum(s.latency_cycles / self.board.clock_hz * 1e12 for s in stages)
+        pipelined = min(min(s.stage.replicas * self.board.clock_hz / s.interval_cycles for s in stages), cable_img_s)
+        per_start = min(min(s.stage.replicas * self.board.clock_hz / s.latency_cycles for s in stages), cable_img_s)
+        return PlanPrediction(plan, stages, img_s, (kernel_ps + msg_ps) / 1e6, pipelined, per_start,
+                              bottleneck, links)
+
+    # ---- enumeration -------------------------------------------------------------------
+    def plans(self, max_boards: int):
+        """Every plan with at most `max_boards` boards: each set of cuts, each replica count."""
+        last = self.net.last
+        for k in range(1, min(max_boards, last + 1) + 1):
+            for cuts in itertools.combinations(range(last), k - 1):
+                bounds = [0] + [c + 1 for c in cuts] + [last + 1]
+                ranges = [(bounds[j], bounds[j + 1] - 1) for j in range(k)]
+                for reps in _compositions_at_most(k, max_boards):
+                    yield Plan(self.net.name, tuple(Stage(a, b, r) for (a, b), r in zip(ranges, reps)))
+
+    def rank(self, max_boards: int) -> list[PlanPrediction]:
+        """Every plan, best first: fitting plans by predicted img/s (fewer boards, then lower
+        latency, on ties), then the ones that do not fit."""
+        preds = [self.predict(p) for p in self.plans(max_boards)]
+        return sorted(preds, key=lambda p: (not p.fits, -round(p.predicted_img_s, 6), p.boards,
+                                            p.predicted_latency_us))
+
+
+def _compositions_at_most(k: int, n: int):
+    """Replica counts (r_1..r_k), each >= 1, summing to at most n."""
+    for total in range(k, n + 1):
+        for bars in itertools.combinations(range(1, total), k - 1):
+            edges = (0,) + bars + (total,)
+            yield tuple(edges[j + 1] - edges[j] for j in range(k))
+
+
+def pareto(preds: list[PlanPrediction]) -> list[PlanPrediction]:
+    """Fitting plans no other fitting plan beats on both boards (fewer) and img/s (more)."""
+    front, best = [], -1.0
+    for p in sorted((p for p in preds if p.fits), key=lambda p: (p.boards, -p.predicted_img_s)):
+        if p.predicted_img_s > best * (1 + 1e-9):
+            front.append(p)
+            best = p.predicted_img_s
+    return front
+
+
+# ---- report --------------------------------------------------------------------------------
+
+def paper_claims(planner: Planner, preds: dict[str, PlanPrediction]) -> list[str]:
+    """The BNNsplit paper's system claims next to this planner's numbers for the same plans."""
+    net = planner.net
+    if not net.paper_kernels:
+        return [f"(the paper measured no kernels of {net.name})"]
+    cut, last = net.natural_cut, net.last
+
+    def get(text: str) -> PlanPrediction:
+        if text not in preds:
+            preds[text] = planner.predict(Plan.parse(text, net.name))
+        return preds[text]
+
+    full, split = get(f"0-{last}x1"), get(f"0-{cut}x1,{cut + 1}-{last}x1")
+    three, four, five = (get(f"0-{cut}x{n},{cut + 1}-{last}x1") for n in (2, 3, 4))
+    fc_rate = planner.board.clock_hz / split.stages[1].latency_cycles
+    lines = [
+        f"2 boards (conv + FC): paper ~ +40% over one full board; planner {split.predicted_img_s:.1f} vs "
+        f"{full.predicted_img_s:.1f} img/s = {100 * (split.predicted_img_s / full.predicted_img_s - 1):+.1f}%",
+        f"3 boards (2 conv + FC): paper 'up to 574 img/s'; planner {three.predicted_img_s:.1f} img/s "
+        f"(bottleneck {three.bottleneck})",
+        f"FC board saturation: paper ~720 chunks/s; planner 1 / FC latency = {fc_rate:.1f} img/s",
+        f"more conv replicas: 3 conv + FC {four.predicted_img_s:.1f} img/s, 4 conv + FC {five.predicted_img_s:.1f} "
+        f"img/s: {'no gain, the FC board is the bottleneck' if five.predicted_img_s <= four.predicted_img_s * 1.001 else 'still gaining'}",
+        f"1/latency vs pipelined steady state (numReps large): one full board {full.per_start_img_s:.1f} vs "
+        f"{full.pipelined_img_s:.1f} img/s, 3-board split {three.per_start_img_s:.1f} vs "
+        f"{three.pipelined_img_s:.1f} img/s: the paper's 'throughput' is the first; a batched dataflow "
+        f"pipeline runs at the second",
+    ]
+    return lines
+
+
+def format_table(preds: list[PlanPrediction]) -> str:
+    rows = [f"{'plan':<28} {'boards':>6} {'img/s':>8} {'latency us':>10} {'1/lat':>7} {'piped':>7} "
+            f"{'BRAM/stage':>14} {'fits':>4}  bottleneck"]
+    for p in preds:
+        bram = "/".join(f"{s.resources['bram_tiles']:g}" for s in p.stages)
+        rows.append(f"{str(p.plan):<28} {p.boards:>6} {p.predicted_img_s:>8.1f} {p.predicted_latency_us:>10.0f} "
+                    f"{p.per_start_img_s:>7.1f} {p.pipelined_img_s:>7.1f} {bram:>14} {'yes' if p.fits else 'NO':>4}  "
+                    f"{p.bottleneck}")
+    return "\n".join(rows)
+
+
+def plot(preds: list[PlanPrediction], front: list[PlanPrediction], path: Path, title: str) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5))
+    ok = [p for p in preds if p.fits]
+    bad = [p for p in preds if not p.fits]
+    ax.scatter([p.boards for p in ok], [p.predicted_img_s for p in ok], s=12, color="tab:blue", alpha=0.5,
+               label="plans that fit")
+    if bad:
+        ax.scatter([p.boards for p in bad], [p.predicted_img_s for p in bad], s=14, marker="x", color="tab:red",
+                   label="plans that do not fit")
+    ax.plot([p.boards for p in front], [p.predicted_img_s for p in front], "-o", color="tab:green",
+            label="Pareto front")
+    for p in front:
+        ax.annotate(str(p.plan), (p.boards, p.predicted_img_s), fontsize=7, xytext=(4, -10),
+                    textcoords="offset points")
+    ax.set_xlabel("boards")
+    ax.set_ylabel("predicted img/s")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def verify(preds: list[PlanPrediction], k: int, images: int, batch: int, out_root: Path) -> list[dict]:
+    """Co-simulate the best k plans in RTL (the path of `make sim PLAN=`) and compare the
+    measured steady-state throughput with the prediction: the results after the first wave
+    (as many as the largest stage has replicas) over the time from that wave to the last
+    result at the host."""
+    from tb.jobs.cosim import CosimJob, run
+
+    out = []
+    for p in preds[:k]:
+        job = CosimJob(images=images, batch=batch, network=p.plan.network, plan=str(p.plan),
+                       out_dir=str(out_root / str(p.plan).replace(",", "_")))
+        r = run(job)
+        # Every image is submitted at time 0, so an image's latency is its completion time.
+        completed = sorted(im.latency_us for im in r.per_image if im.latency_us is not None)
+        # Replicas finish in waves: measure from the end of the first wave to the last result.
+        k = max(s.replicas for s in p.plan.stages)
+        measured = ((len(completed) - k) / ((completed[-1] - completed[k - 1]) / 1e6)
+                    if len(completed) > k and completed[-1] > completed[k - 1] else None)
+        err = (p.predicted_img_s - measured) / measured if measured else None
+        out.append({"plan": str(p.plan), "predicted_img_s": p.predicted_img_s, "measured_img_s": measured,
+                    "error": err, "mismatches": r.mismatches, "lost": len(r.lost), "summary": str(job.folder)})
+    return out
+
+
+
+def main(args) -> int:
+    """`python -m netsim plan` (arguments from netsim.cli)."""
+    import sys
+
+    from tb.jobs import runner
+
+    planner = Planner(args.network, args.board, args.link_gbps, args.batch,
+                      calibration=measured_cycles(runner.BUILD) if args.calibrate else None)
+    preds = planner.rank(args.boards)
+    front = pareto(preds)
+    by_plan = {str(p.plan): p for p in preds}
+    net = planner.net
+    print(f"{net.name} on up to {args.boards} {planner.board.name} boards ({planner.board.part}, "
+          f"{planner.board.bram_tiles} BRAM tiles, {planner.board.lut} LUTs), {args.link_gbps:g} Gb/s, "
+          f"numReps = {args.batch}: {len(preds)} plans, {sum(not p.fits for p in preds)} do not fit")
+    print("\nPareto front (boards vs img/s, fitting plans):")
+    print(format_table(front))
+    print(f"\nbest {min(args.top, len(preds))} plans:")
+    print(format_table(preds[:args.top]))
+    for b in range(1, args.boards + 1):
+        best = next((p for p in preds if p.fits and p.boards == b), None)
+        if best:
+            print(f"best with {b} board(s): {best.plan} {best.predicted_img_s:.1f} img/s")
+    print("\nthe paper's claims:")
+    for line in paper_claims(planner, by_plan):
+        print(f"- {line}")
+    doc = {"network": net.name, "board": planner.board.name, "link_gbps": args.link_gbps, "batch": args.batch,
+           "plans": [p.to_json() for p in preds], "pareto": [str(p.plan) for p in front]}
+    if args.plot:
+        print(f"plot: {plot(preds, front, Path(args.plot), f'{net.name}: predicted throughput of every plan')}")
+    if args.verify:
+        images = args.verify_images or max(12, 4 * max(s.replicas for p in preds[:args.verify] for s in p.plan.stages))
+        print(f"\nverifying the best {args.verify} plan(s) in RTL, {images} images each ...", flush=True)
+        checks = verify(preds, args.verify, images, args.batch, runner.BUILD / "plan-verify")
+        doc["verify"] = checks
+        for c in checks:
+            err = "-" if c["error"] is None else f"{100 * c['error']:+.1f}%"
+            meas = "-" if c["measured_img_s"] is None else f"{c['measured_img_s']:.1f}"
+            print(f"{c['plan']:<28} predicted {c['predicted_img_s']:8.1f} measured {meas:>8} img/s  error {err:>7}  "
+                  f"mismatches {c['mismatches']} lost {c['lost']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(doc, indent=2))
+        print(f"json: {args.json}")
+    failed = [c for c in doc.get("verify", []) if c["mismatches"] or c["lost"]]
+    return 1 if failed else 0

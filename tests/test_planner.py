@@ -1,0 +1,101 @@
+"""The partition planner (netsim/planner.py): its arithmetic against hand-computed cases, its
+latency model against the RTL kernels' measured cycles, and its choices against the paper."""
+
+import dataclasses
+import json
+import subprocess
+import sys
+
+import pytest
+
+from golden import networks
+from golden.cycles import pipeline_latency
+from hls_out import resources
+from netsim.config import LinkConfig
+from netsim.plan import Plan
+from netsim.planner import Planner, message_wire_bytes, pareto
+
+NET = networks.get("cnvW2A2")
+
+# Single-image latency of the RTL kernels in cycles, measured by `make sim-full/-part1/-part2`
+# (README, timing fidelity table): HLS loop timing, and the decoupled what-if blocks.
+RTL_LATENCY = {(0, 8): 464070, (0, 5): 325578, (6, 8): 138574}
+RTL_DECOUPLED = {(0, 8): 418211, (0, 5): 279716, (6, 8): 138577}
+
+
+@pytest.mark.parametrize("rng", list(RTL_LATENCY))
+def test_pipeline_latency_model_matches_the_rtl(rng):
+    assert pipeline_latency(*rng, NET.folding) == pytest.approx(RTL_LATENCY[rng], rel=0.02)
+    assert pipeline_latency(*rng, NET.folding, lookahead_rows=0) == pytest.approx(RTL_DECOUPLED[rng], rel=0.02)
+
+
+def test_message_wire_bytes_by_hand():
+    link = LinkConfig()
+    # 64-byte tensor + 16-byte header in one TCP frame: 14 + 20 + 20 + 80 + 4 = 138 B, plus
+    # preamble 8 and gap 12.
+    assert message_wire_bytes(64, link) == 8 + 138 + 12
+    # 3072 + 16 = 3088 B: frames of 1460, 1460 and 168 B payload, 58 B of headers and FCS each.
+    assert message_wire_bytes(3072, link) == 3 * (8 + 58 + 12) + 3088
+
+
+def test_stage_arithmetic_by_hand():
+    pl = Planner("cnvW2A2")
+    p = pl.predict(Plan.parse("0-5x2,6-8x1", "cnvW2A2"))
+    conv, fc = p.stages
+    assert (conv.bytes_in, conv.bytes_out, fc.bytes_out) == (32 * 32 * 3, 256 * 2 // 8, 64 * 16 // 8)
+    # Slowest layers: layer 3 = 10^2 x (9*128/16) x (128/8); layers 6 and 7 = (256/2) x 512.
+    assert conv.interval_cycles == 100 * 72 * 16 and fc.interval_cycles == 128 * 512
+    # Weight BRAM of the FC part: layer 6 (SIMD 2 x 2 bit = 4 bit wide, 65536 deep: 16 RAMB18,
+    # 1 PE), layer 7 (the same per PE, 2 PEs), layer 8 (2 bit x 8192: one RAMB18, 4 PEs).
+    assert fc.resources["ramb18"] == 16 + 2 * 16 + 4 * 1 and fc.resources["bram_tiles"] == 26
+    # A board of a stage at numReps = 1 serves 1 / latency; two conv boards, twice that.
+    assert conv.img_s == pytest.approx(2 * 100e6 / conv.latency_cycles)
+    assert p.predicted_img_s == pytest.approx(min(conv.img_s, fc.img_s))
+
+
+def test_enumeration_counts_every_plan():
+    # 9 layers, at most 2 boards: 1 stage x (1 or 2 replicas) + 8 cuts x (1, 1).
+    assert len(list(Planner("cnvW2A2").plans(2))) == 2 + 8
+
+
+def test_paper_layout_is_the_best_3_board_plan_with_the_papers_cut():
+    preds = Planner("cnvW2A2").rank(3)
+    with_cut = [p for p in preds if p.boards == 3 and len(p.plan.stages) == 2 and p.plan.stages[0].last == 5]
+    assert str(with_cut[0].plan) == "0-5x2,6-8x1"
+
+
+def test_when_the_full_network_does_not_fit_the_paper_layout_wins():
+    """On a board too small for the whole network (less block RAM than its estimate), the
+    best 3-board plan is the paper's 3-PYNQ layout."""
+    full = resources.estimate(NET, 0, 8)
+    small = dataclasses.replace(resources.BOARDS["pynq-z1"], name="small", bram_tiles=int(full.bram_tiles) - 1)
+    resources.BOARDS["small"] = small
+    try:
+        preds = Planner("cnvW2A2", board="small").rank(3)
+    finally:
+        del resources.BOARDS["small"]
+    assert not next(p for p in preds if str(p.plan) == "0-8x1").fits
+    best3 = next(p for p in preds if p.fits and p.boards == 3)
+    assert str(best3.plan) == "0-5x2,6-8x1"
+    assert all(p.fits for p in pareto(preds))
+
+
+def test_fc_saturation_and_more_conv_replicas():
+    pl = Planner("cnvW2A2")
+    three, four = (pl.predict(Plan.parse(t, "cnvW2A2")) for t in ("0-5x3,6-8x1", "0-5x4,6-8x1"))
+    assert three.predicted_img_s == four.predicted_img_s   # the FC board is the bottleneck
+    assert three.bottleneck == "stage 6-8x1"
+
+
+def test_cli_json_and_errors(tmp_path):
+    out = tmp_path / "plans.json"
+    r = subprocess.run([sys.executable, "-m", "netsim", "plan", "--boards", "3", "--json", str(out),
+                        "--plot", str(tmp_path / "p.png"), "--no-calibrate"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(out.read_text())
+    first = doc["plans"][0]
+    assert {"stages", "predicted_img_s", "predicted_latency_us", "fits"} <= set(first)
+    assert {"first", "last", "replicas"} <= set(first["stages"][0])
+    assert "574" in r.stdout and (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
+    bad = subprocess.run([sys.executable, "-m", "netsim", "plan", "--network", "nope"], capture_output=True, text=True)
+    assert bad.returncode == 1 and "known networks" in bad.stderr and "Traceback" not in bad.stderr
