@@ -308,8 +308,9 @@ def verify(preds: list[PlanPrediction], k: int, images: int, batch: int, out_roo
         r = run(job)
         # Every image is submitted at time 0, so an image's latency is its completion time.
         completed = sorted(im.latency_us for im in r.per_image if im.latency_us is not None)
-        # Replicas finish in waves: measure from the end of the first wave to the last result.
-        k = max(s.replicas for s in p.plan.stages)
+        # Replicas finish in waves: measure from the end of the first wave to the last result
+        # (give a multiple of every stage's replicas as `images`).
+        k = math.lcm(*(s.replicas for s in p.plan.stages))
         measured = ((len(completed) - k) / ((completed[-1] - completed[k - 1]) / 1e6)
                     if len(completed) > k and completed[-1] > completed[k - 1] else None)
         err = (p.predicted_img_s - measured) / measured if measured else None
@@ -350,7 +351,9 @@ def main(args) -> int:
     if args.plot:
         print(f"plot: {plot(preds, front, Path(args.plot), f'{net.name}: predicted throughput of every plan')}")
     if args.verify:
-        images = args.verify_images or max(12, 4 * max(s.replicas for p in preds[:args.verify] for s in p.plan.stages))
+        # Whole waves: a multiple of every stage's replica count, so no replica idles at the end.
+        wave = math.lcm(*(s.replicas for p in preds[:args.verify] for s in p.plan.stages))
+        images = args.verify_images or wave * max(3, math.ceil(12 / wave))
         print(f"\nverifying the best {args.verify} plan(s) in RTL, {images} images each ...", flush=True)
         checks = verify(preds, args.verify, images, args.batch, runner.BUILD / "plan-verify")
         doc["verify"] = checks
