@@ -1,4 +1,11 @@
-"""Command line of the golden model: `python -m golden classify|splits|cycles`."""
+"""Command line of the golden model: `python -m golden classify|run|splits|cycles`.
+
+- classify: images (CIFAR-10 file, MNIST IDX file, a photo, or seeded synthetic images) through
+  a network; accuracy when labels are known, the predicted classes otherwise;
+- run: one kernel at its memory interface: the uint64 words it reads (IN.npy, shape (images,
+  words per image)) -> exactly the words it writes (OUT.npy);
+- splits / cycles: bytes per image at every cut, analytic cycles per layer.
+"""
 
 from __future__ import annotations
 
@@ -35,44 +42,80 @@ def _load_params(args):
     return synthetic_params(args.seed, folding)
 
 
-def _load_images(args):
-    from golden.images import read_cifar, read_image_file, synthetic_images
+def _load_images(args, net):
+    from golden import images as I
 
+    wants = {"--cifar": "CIFAR-10", "--mnist": "MNIST"}
+    for flag, dataset in wants.items():
+        if getattr(args, flag[2:]) and net.dataset != dataset:
+            raise BnnInputError(f"{flag} gives {dataset} images; {net.name} classifies {net.dataset} "
+                                f"images ({'--mnist' if net.dataset == 'MNIST' else '--cifar'})")
     if args.cifar:
-        return read_cifar(args.cifar, args.limit)
+        return I.read_cifar(args.cifar, args.limit)
+    if args.mnist:
+        images = I.read_mnist(args.mnist, args.limit)
+        labels = I.read_mnist_labels(args.mnist_labels, args.limit) if args.mnist_labels else None
+        if labels is not None and len(labels) != len(images):
+            raise BnnInputError(f"{args.mnist_labels} has {len(labels)} labels for {len(images)} images")
+        return images, labels
     if args.image:
-        return read_image_file(args.image), None
-    return synthetic_images(args.limit or 100, seed=args.seed + 1), None
+        if net.input_format == "bits":
+            return I.mnist_from_photo(args.image), None
+        return I.read_image_file(args.image), None
+    return I.network_images(net, args.limit or 100, seed=args.seed + 1), None
 
 
 def cmd_classify(args) -> int:
-    from golden.images import predict
+    from golden.model import classify, predict_classes, split_activations
     from golden.words import tensor_words
-    from golden.model import classify, split_activations
 
     params = _load_params(args)
-    images, labels = _load_images(args)
+    net = params.network
+    images, labels = _load_images(args, net)
     t = time.perf_counter()
-    scores = classify(params, images)
+    out = classify(params, images)
     dt = time.perf_counter() - t
-    pred = predict(scores, params.network.classes)
-    print(f"network: {params.source}")
+    pred = predict_classes(net, out)
+    print(f"network: {net.name} ({params.source})")
     print(f"images: {len(images)}")
     if labels is not None:
         ok = int((pred == labels).sum())
         print(f"accuracy: {ok}/{len(images)} = {100.0 * ok / len(images):.2f}%")
     else:
         print("accuracy: n/a (no labels)")
-        print("predicted classes: " + " ".join(str(int(c)) for c in np.bincount(pred, minlength=params.network.classes)))
+        print("predicted classes: " + " ".join(str(int(c)) for c in np.bincount(pred, minlength=net.classes)))
+    if len(images) <= 10:
+        print("predictions: " + " ".join(str(int(c)) for c in pred))
     print(f"images per second: {len(images) / dt:.1f}")
     if args.scores_out:
-        np.save(args.scores_out, scores.astype(np.int64))
-        print(f"scores: {args.scores_out}")
+        np.save(args.scores_out, out.astype(np.int64))
+        print(f"{'scores' if net.output_format == 'scores' else 'output bits'}: {args.scores_out}")
     if args.split_out:
         split = split_activations(params, images)
-        np.save(args.split_out, tensor_words(params.network, params.network.natural_cut, split)
+        np.save(args.split_out, tensor_words(net, net.natural_cut, split)
                 .view(np.uint8).reshape(len(split), -1))
         print(f"split tensor: {args.split_out}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from golden.words import run_words
+
+    params = _load_params(args)
+    net = params.network
+    first = 0 if args.first is None else args.first
+    last = net.last if args.last is None else args.last
+    net.check_range(first, last)
+    try:
+        words_in = np.load(args.words_in, allow_pickle=False)
+    except FileNotFoundError:
+        raise BnnInputError(f"words file {args.words_in} not found") from None
+    except ValueError as exc:
+        raise BnnInputError(f"words file {args.words_in}: not a NumPy .npy array ({exc})") from None
+    words_out = run_words(params, words_in, first, last)
+    np.save(args.words_out, words_out.astype(np.uint64))
+    print(f"{net.name} layers {first}-{last} ({params.source}): {len(words_in)} image(s), "
+          f"{words_in.shape[1]} words in -> {words_out.shape[1]} words out per image: {args.words_out}")
     return 0
 
 
@@ -95,23 +138,42 @@ def cmd_cycles(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m golden", description=__doc__)
+    from golden import networks
+
+    known = ", ".join(networks.NETWORKS)
+    ap = argparse.ArgumentParser(prog="python -m golden", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("classify", help="classify images with the bit-exact model")
-    c.add_argument("--params", type=Path, help="folder of BNN-PYNQ <L>-<pe>-*.bin files (default: synthetic net)")
-    c.add_argument("--folding", type=Path, help="folding config JSON (default: BNN-PYNQ's folding of the network)")
+    r = sub.add_parser("run", help="one kernel at its memory interface: words in -> words out")
+    for p in (c, r):
+        p.add_argument("--params", type=Path,
+                       help="folder of BNN-PYNQ <L>-<pe>-*.bin files (default: synthetic net)")
+        p.add_argument("--folding", type=Path,
+                       help="folding config JSON (default: BNN-PYNQ's folding of the network)")
+        p.add_argument("--seed", type=int, default=1, help="seed of the synthetic network / images")
     src = c.add_mutually_exclusive_group()
-    src.add_argument("--cifar", type=Path, help="CIFAR-10 binary file")
-    src.add_argument("--image", type=Path, help="an image file (resized to 32x32)")
+    src.add_argument("--cifar", type=Path, help="CIFAR-10 binary file (CNV networks)")
+    src.add_argument("--mnist", type=Path, help="MNIST IDX images file (LFC networks)")
+    src.add_argument("--image", type=Path,
+                     help="a photo (CNV: fitted to 32x32; LFC: BNN-PYNQ's webcam digit pipeline)")
+    c.add_argument("--mnist-labels", type=Path, help="MNIST IDX labels for --mnist")
     c.add_argument("--limit", type=int, help="at most N images")
-    c.add_argument("--seed", type=int, default=1, help="seed of the synthetic network / images")
-    c.add_argument("--scores-out", type=Path, help="save (N, 64) signed scores as .npy")
+    c.add_argument("--scores-out", type=Path,
+                   help="save the last layer's output (N, 64) as .npy (scores, or output bits)")
     c.add_argument("--split-out", type=Path, help="save the packed tensor of the network's natural cut as .npy")
     c.set_defaults(func=cmd_classify)
+    r.add_argument("--words-in", type=Path, required=True,
+                   help=".npy of uint64 words the kernel reads, shape (images, words per image)")
+    r.add_argument("--words-out", type=Path, required=True, help=".npy to write the words it writes")
+    r.add_argument("--first", type=int, help="first layer of the kernel (default 0)")
+    r.add_argument("--last", type=int, help="last layer of the kernel (default the network's last)")
+    r.set_defaults(func=cmd_run)
     s = sub.add_parser("splits", help="bytes per image at every cut")
     s.add_argument("--plot", type=Path, help="write a PNG bar chart")
-    for p in (c, s, y := sub.add_parser("cycles", help="analytic cycles per layer and per kernel")):
-        p.add_argument("--network", help="network name (default cnvW2A2)")
+    y = sub.add_parser("cycles", help="analytic cycles per layer and per kernel")
+    for p in (c, r, s, y):
+        p.add_argument("--network", help=f"network name: {known} (default {networks.DEFAULT_NETWORK})")
     s.set_defaults(func=cmd_splits)
     y.add_argument("--folding", type=Path)
     y.add_argument("--clock-mhz", type=float, help="default: the network's board clock")

@@ -1,7 +1,8 @@
 """Where the reference data lives: $BNNSPLIT_DATA (or explicit paths), never the repository.
 
 The folder holds `bnn-pynq/<network>/` (trained parameters of each BNN-PYNQ network),
-`bnn-pynq/images/` (deer.bin, ...) and `cifar10/test_batch_first932.bin`. Without it, callers fall back to the synthetic network.
+`bnn-pynq/images/` (deer.bin, deer.jpg, 3.image-idx3-ubyte, 6.png) and
+`cifar10/test_batch_first932.bin`. Without it, callers fall back to the synthetic network.
 """
 
 from __future__ import annotations
@@ -46,10 +47,23 @@ def deer_file() -> Path | None:
     return _under_root("bnn-pynq", "images", "deer.bin")
 
 
+def image_file(name: str) -> Path | None:
+    """One of BNN-PYNQ's test images under bnn-pynq/images/ (deer.jpg, 3.image-idx3-ubyte, 6.png)."""
+    return _under_root("bnn-pynq", "images", name)
+
+
+def mnist_three_file() -> Path | None:
+    """The one-image MNIST IDX file of the digit 3 BNN-PYNQ's LFC tests classify."""
+    return image_file("3.image-idx3-ubyte")
+
+
 def classes(network: str | None = None) -> list[str]:
     from golden import networks
+    net = networks.get(network)
     root = data_root()
-    path = root / "bnn-pynq" / networks.get(network).name / "classes.txt" if root else None
+    path = root / "bnn-pynq" / net.name / "classes.txt" if root else None
     if path and path.exists():
         return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    if net.dataset == "MNIST":
+        return [str(d) for d in range(10)]
     return ["Airplane", "Automobile", "Bird", "Cat", "Deer", "Dog", "Frog", "Horse", "Ship", "Truck"]

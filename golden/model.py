@@ -1,9 +1,12 @@
 """A network of golden/networks/ run layer by layer, with taps of every intermediate tensor.
 
-Tensors are NHWC (conv) or NC (fc). Tap names: `input` (pixel codes), `acc<L>` (raw
-accumulators), `conv<L>` / `fc<L>` (thresholded outputs, or the scores of a last layer
-without thresholds) and `pool<L>` (after a layer's max pool). A kernel made of layers
-first..last runs with `run(params, x, first, last)` where x is the tensor entering `first`.
+Tensors are NHWC (conv) or NC (fc), holding each element as the hardware codes it: pixel
+codes (int8), signed 2-bit activations (-1, 0, 1), or bits (0/1) for 1-bit activations and
+binarized inputs. Tap names: `input` (layer 0's input tensor), `acc<L>` (raw accumulators:
+sums, or popcounts for XNOR layers), `conv<L>` / `fc<L>` (thresholded outputs, or the scores
+of a last layer without thresholds) and `pool<L>` (after a layer's max pool). A kernel made
+of layers first..last runs with `run(params, x, first, last)` where x is the tensor entering
+`first`; `network_input(network, images)` turns uint8 images into layer 0's input.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from threadpoolctl import threadpool_limits
 
 from golden import layers as L
 from golden.errors import BnnInputError
-from golden.network import LayerSpec, layer
+from golden.network import LayerSpec, Network, layer
 from golden.params import LayerParams, Params
 
 
@@ -27,22 +30,42 @@ def layer_name(spec: LayerSpec) -> str:
 
 def input_shape(spec: LayerSpec) -> tuple[int, ...]:
     """Per-image shape of the tensor that enters a layer."""
+    return spec.in_shape
+
+
+def accumulate(spec: LayerSpec, weights: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The MVAU's accumulators (float32, exact integers) of a layer on its input tensor.
+
+    1-bit inputs are bits read as +-1; "ternary" and "binary" weights are already the values
+    they multiply with; an "xnor" layer counts equal bit pairs (popcount)."""
+    xs = L.signed_bits(x) if spec.in_bits == 1 else x
     if spec.kind == "conv":
-        return (spec.ifm_dim, spec.ifm_dim, spec.ifm_ch)
-    return (spec.ifm_ch,)
+        acc = L.conv(xs, weights, spec.kernel)
+    else:
+        acc = L.fc(xs.reshape(len(xs), -1), weights)
+    if spec.weight_kind == "xnor":
+        acc = L.xnor_popcount(acc, spec.mw)
+    return acc
+
+
+def activate(spec: LayerSpec, acc: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:
+    """A layer's output from its accumulators: 16-bit scores, or the thresholded codes."""
+    if not spec.thresholds:
+        return L.wrap16(acc)  # scores: unsigned 16-bit wrap, read back as signed
+    if spec.in_bits == 8:     # pixel layer: ap_fixed<24,16> thresholds
+        return L.threshold_fixed(acc, thresholds, spec.act_offset)
+    return L.threshold_int16(acc, thresholds, max_abs=spec.mw, offset=spec.act_offset)
 
 
 def apply_layer(spec: LayerSpec, lp: LayerParams, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One MVAU layer (conv or fc) with its activation; returns (accumulators, output)."""
-    if spec.kind == "conv":
-        acc = L.conv(x, lp.weights, spec.kernel)
-    else:
-        acc = L.fc(x.reshape(len(x), -1), lp.weights)
-    if not spec.thresholds:
-        return acc, L.wrap16(acc)  # scores: unsigned 16-bit wrap, read back as signed
-    if spec.in_bits == 8:
-        return acc, L.threshold_fixed(acc, lp.thresholds)
-    return acc, L.threshold_int16(acc, lp.thresholds, max_abs=spec.mw)
+    acc = accumulate(spec, lp.weights, x)
+    return acc, activate(spec, acc, lp.thresholds)
+
+
+def apply_pool(spec: LayerSpec, x: np.ndarray) -> np.ndarray:
+    """The 2x2 max pool after a layer (signed max, or OR of bits)."""
+    return L.pool2(x, spec.pool_kind)
 
 
 @dataclass
@@ -61,7 +84,7 @@ def _run_chunk(params: Params, specs: list[LayerSpec], x: np.ndarray,
             tapped[f"acc{spec.index}"] = acc.astype(np.int32)
             tapped[layer_name(spec)] = cur
         if spec.pool_after:
-            cur = L.maxpool2(cur)
+            cur = apply_pool(spec, cur)
             if taps:
                 tapped[f"pool{spec.index}"] = cur
     return cur, tapped
@@ -97,19 +120,30 @@ def run(params: Params, x: np.ndarray, first: int = 0, last: int | None = None, 
     return Result(np.concatenate([p[0] for p in parts]), tapped)
 
 
-def classify(params: Params, images: np.ndarray, workers: int | None = None) -> np.ndarray:
-    """uint8 images (N, H, W, C) -> the last layer's int16 scores (N, outputs)."""
-    from golden.images import pixel_codes
+def network_input(network: Network, images: np.ndarray) -> np.ndarray:
+    """uint8 images as the network's host reads them -> the tensor entering layer 0."""
+    from golden.images import input_tensor
 
-    return run(params, pixel_codes(images), workers=workers).output
+    return input_tensor(network, images)
+
+
+def classify(params: Params, images: np.ndarray, workers: int | None = None) -> np.ndarray:
+    """uint8 images (N, *image_shape) -> the last layer's output (N, outputs): int16 scores,
+    or the output bits of a network whose last layer is thresholded (LFC)."""
+    return run(params, network_input(params.network, images), workers=workers).output
+
+
+def predict_classes(network: Network, output: np.ndarray) -> np.ndarray:
+    """The class the host predicts from each image's last-layer output (its rule for the
+    network's output format)."""
+    from golden.images import predict
+
+    return predict(output, network.classes, network.output_format)
 
 
 def split_activations(params: Params, images: np.ndarray, cut: int | None = None) -> np.ndarray:
     """Tensor leaving layer `cut` (default: the network's natural cut) and its pool,
     flattened per image (N, elements)."""
-    from golden.images import pixel_codes
-
     cut = params.network.natural_cut if cut is None else cut
-
-    out = run(params, pixel_codes(images), 0, cut).output
+    out = run(params, network_input(params.network, images), 0, cut).output
     return out.reshape(len(out), -1)

@@ -20,9 +20,36 @@ from typing import Mapping
 from golden.errors import BnnInputError
 
 
+# How a layer multiplies its weights with its inputs (finn-hlslib's interpretation of the
+# weight words, `TWeightI`/`TSrcI` of the MVAU):
+#   "ternary": 2-bit two's complement weight codes (FixedPointWeights<ap_int<2>>), in practice
+#              {-1, 0, +1}, times the signed input values;
+#   "binary":  1-bit weights as +-1 (`Recast<Binary>`: bit 1 = +1, bit 0 = -1) times the input
+#              values (signed 2-bit codes, pixel codes, or 1-bit inputs read as +-1 too);
+#   "xnor":    1-bit weights XNOR 1-bit inputs (`Recast<XnorMul>`: product 1 when the bits are
+#              equal, else 0), so the accumulator is a popcount in [0, MW].
+WEIGHT_KINDS = {"ternary": 2, "binary": 1, "xnor": 1}
+POOL_KINDS = ("max", "or")
+
+
 @dataclass(frozen=True)
 class LayerSpec:
-    """One MVAU layer of the network (a conv is an MVAU fed by a sliding window)."""
+    """One MVAU layer of the network (a conv is an MVAU fed by a sliding window).
+
+    Number formats (the network module states them; the defaults are CNV-W2A2's):
+    - inputs: `in_bits` 8 = ap_fixed<8,1> pixel codes (layer 0 of a CNV), 2 = signed 2-bit
+      codes, 1 = bits where 1 means +1 and 0 means -1 (the tensor holds the bits 0/1);
+    - weights: `weight_kind` (WEIGHT_KINDS above), `weight_bits` per weight in the files;
+    - activations: `act_bits` 2 = two thresholds per neuron, out = -1 + [t0 < acc] + [t1 < acc]
+      as a signed 2-bit code; 1 = one threshold, out = [t < acc] as a bit (1 = +1 for the next
+      layer). In finn-hlslib terms: ThresholdsActivation<.., NumTH, .., ActVal> computes
+      ActVal + sum_i [t_i < acc], NumTH = `num_thresholds`, ActVal = `act_offset`;
+    - a layer without thresholds outputs its accumulators as 16-bit scores;
+    - `pool_kind`: the 2x2 max pool after the layer: "max" = signed max starting from -1
+      (StreamingMaxPool_Precision_Batch, 2-bit codes), "or" = binary OR of the bits
+      (StreamingMaxPool_Batch, 1-bit activations).
+    `num_thresholds`, `act_offset` and `pool_kind` follow from `act_bits` unless given.
+    """
 
     index: int
     kind: str            # "conv" or "fc"
@@ -36,6 +63,38 @@ class LayerSpec:
     used_outputs: int | None = None  # last layer: rows that are real classes (the rest is padding)
     act_bits: int = 2    # bits per output activation when thresholded
     score_bits: int = 16  # bits per output score when not thresholded
+    weight_kind: str = "ternary"     # "ternary", "binary" or "xnor" (WEIGHT_KINDS)
+    num_thresholds: int | None = None  # thresholds per neuron (default: 1 for 1-bit, 2 for 2-bit)
+    act_offset: int | None = None      # ActVal (default: 0 for 1-bit, -1 for 2-bit activations)
+    pool_kind: str | None = None       # "max" or "or" (default: "or" for 1-bit activations)
+
+    def __post_init__(self) -> None:
+        where = f"layer {self.index}"
+        if self.kind not in ("conv", "fc"):
+            raise BnnInputError(f"{where}: kind must be 'conv' or 'fc', not {self.kind!r}")
+        if self.weight_kind not in WEIGHT_KINDS:
+            raise BnnInputError(f"{where}: weight_kind must be one of {', '.join(WEIGHT_KINDS)}, "
+                                f"not {self.weight_kind!r}")
+        if self.in_bits not in (1, 2, 8):
+            raise BnnInputError(f"{where}: in_bits must be 1, 2 or 8, not {self.in_bits}")
+        if self.weight_kind == "xnor" and self.in_bits != 1:
+            raise BnnInputError(f"{where}: XNOR weights need 1-bit inputs, not {self.in_bits}-bit")
+        if self.act_bits not in (1, 2):
+            raise BnnInputError(f"{where}: act_bits must be 1 or 2, not {self.act_bits}")
+        defaults = {"num_thresholds": {1: 1, 2: 2}[self.act_bits],
+                    "act_offset": {1: 0, 2: -1}[self.act_bits],
+                    "pool_kind": {1: "or", 2: "max"}[self.act_bits]}
+        for name, value in defaults.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, value)
+        if self.pool_kind not in POOL_KINDS:
+            raise BnnInputError(f"{where}: pool_kind must be one of {', '.join(POOL_KINDS)}, "
+                                f"not {self.pool_kind!r}")
+
+    @property
+    def weight_bits(self) -> int:
+        """Bits per weight in the folded weight words (2 ternary, 1 binary/XNOR)."""
+        return WEIGHT_KINDS[self.weight_kind]
 
     @property
     def ofm_dim(self) -> int:
@@ -60,6 +119,20 @@ class LayerSpec:
     def out_bits(self) -> int:
         return self.act_bits if self.thresholds else self.score_bits
 
+    @property
+    def in_shape(self) -> tuple[int, ...]:
+        """Per-image shape of the tensor entering the layer: (H, W, C) or (C,)."""
+        if self.kind == "conv":
+            return (self.ifm_dim, self.ifm_dim, self.ifm_ch)
+        return (self.ifm_ch,)
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        """Per-image shape of the tensor leaving the layer and its pool."""
+        if self.kind == "conv":
+            return (self.out_dim, self.out_dim, self.ofm_ch)
+        return (self.ofm_ch,)
+
 
 def layer(index: int, network: "Network | tuple[LayerSpec, ...]") -> LayerSpec:
     """The layer with this index, or a clear error."""
@@ -68,6 +141,9 @@ def layer(index: int, network: "Network | tuple[LayerSpec, ...]") -> LayerSpec:
             return spec
     raise BnnInputError(
         f"unknown layer {index}: the network has layers {network[0].index}-{network[-1].index}")
+
+
+INPUT_FORMATS = ("pixels8", "bits")
 
 
 @dataclass(frozen=True)
@@ -93,10 +169,12 @@ class Folding:
                     raise BnnInputError(
                         f"folding of layer {spec.index}: {name}={val} must be a positive divisor "
                         f"of {dim}={total}")
-            if f.simd * spec.in_bits > 64:
+            # One 64-bit word per PE and tile holds SIMD weights (the .bin files, DoMemInit's
+            # `val`); the input of a fold may be wider (LFC-W1A2 layer 2: 64 x 2 bit).
+            if f.simd * spec.weight_bits > 64:
                 raise BnnInputError(
-                    f"folding of layer {spec.index}: SIMD={f.simd} x {spec.in_bits} bit does not fit "
-                    f"one 64-bit weight/input word")
+                    f"folding of layer {spec.index}: SIMD={f.simd} x {spec.weight_bits}-bit weights "
+                    f"do not fit one 64-bit weight word")
 
     def __getitem__(self, index: int) -> LayerFold:
         layer(index, self.network)
@@ -200,10 +278,43 @@ class Network:
     clock_hz: float = 100e6       # PYNQ-Z1 kernels
     paper_kernels: tuple[PaperKernel, ...] = field(default=())   # Table I, where published
     description: str = ""
+    # What the host feeds layer 0 (INPUT_FORMATS): "pixels8" = each uint8 pixel byte as an
+    # ap_fixed<8,1> code, 8 bits per element (CNV); "bits" = each pixel binarized (byte >=
+    # `binarize_at` -> 1, else 0), 1 bit per element, zero-padded to layer 0's MW (LFC).
+    input_format: str = "pixels8"
+    image_shape: tuple[int, ...] = (32, 32, 3)  # the uint8 images the host reads (H, W[, C])
+    binarize_at: int = 128        # "bits" input: the smallest pixel byte that becomes a 1
 
     def __post_init__(self) -> None:
         if [s.index for s in self.layers] != list(range(len(self.layers))):
             raise BnnInputError(f"network {self.name}: layers must be numbered 0..{len(self.layers) - 1}")
+        if self.input_format not in INPUT_FORMATS:
+            raise BnnInputError(f"network {self.name}: input_format must be one of "
+                                f"{', '.join(INPUT_FORMATS)}, not {self.input_format!r}")
+        first, elements = self.layers[0], 1
+        for d in self.image_shape:
+            elements *= d
+        if self.input_format == "pixels8":
+            if first.in_bits != 8 or first.in_shape != tuple(self.image_shape):
+                raise BnnInputError(f"network {self.name}: pixels8 input needs layer 0 to take 8-bit "
+                                    f"elements of shape {tuple(self.image_shape)}")
+        elif first.in_bits != 1 or first.kind != "fc" or first.mw < elements:
+            raise BnnInputError(f"network {self.name}: bits input needs an fc layer 0 with 1-bit "
+                                f"inputs and MW >= {elements} pixels")
+
+    @property
+    def image_elements(self) -> int:
+        """Pixel bytes per image (before any padding)."""
+        n = 1
+        for d in self.image_shape:
+            n *= d
+        return n
+
+    @property
+    def output_format(self) -> str:
+        """What the last layer writes: "scores" (16-bit accumulators, the host takes the
+        greatest) or "bits" (one thresholded bit per class, the host takes the highest set)."""
+        return "scores" if not self.layers[-1].thresholds else "bits"
 
     def __iter__(self):
         return iter(self.layers)

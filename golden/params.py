@@ -1,10 +1,15 @@
 """Network parameters: BNN-PYNQ folded `.bin` files <-> unfolded per-layer arrays.
 
-`<L>-<pe>-weights.bin` holds WMEM little-endian uint64 words; word `nf*SF + sf` holds in bits
-2i+1:2i the 2-bit code of the weight of row `nf*PE + pe`, column `sf*SIMD + i`
-(00 = 0, 01 = +1, 11 = -1; 10 = -2 never occurs in a ternary net and is rejected).
-`<L>-<pe>-thres.bin` holds TMEM x 2 int64 values, `[nf][i]` for row `nf*PE + pe`.
-Unfolded, a layer is an int8 weight matrix (MH, MW) and an int64 threshold array (MH, 2).
+`<L>-<pe>-weights.bin` holds WMEM little-endian uint64 words; word `nf*SF + sf` holds the
+weights of row `nf*PE + pe`, columns `sf*SIMD + i`, i = 0..SIMD-1, LSB first:
+- ternary layers (2-bit weights): bits 2i+1:2i hold the two's complement code (00 = 0,
+  01 = +1, 11 = -1; 10 = -2 never occurs in a ternary net and is rejected);
+- binary / XNOR layers (1-bit weights, finn-hlslib BinaryWeights<SIMD, PE, TILES>, the
+  word's low SIMD bits): bit i is 1 for +1, 0 for -1.
+`<L>-<pe>-thres.bin` holds TMEM x T int64 values, `[nf][i]` for row `nf*PE + pe`, T the
+layer's thresholds per neuron (2 for 2-bit activations, 1 for 1-bit ones).
+Unfolded, a layer is an int8 weight matrix (MH, MW) of values (-1/0/+1, or -1/+1 for 1-bit
+weights) and an int64 threshold array (MH, T).
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ _CODE_TO_W[3] = -1
 
 @dataclass
 class LayerParams:
-    weights: np.ndarray              # int8 (MH, MW), values in {-1, 0, +1}
-    thresholds: np.ndarray | None    # int64 (MH, 2), t0 < t1; None for a score layer
+    weights: np.ndarray              # int8 (MH, MW), values in {-1, 0, +1} ({-1, +1} if 1-bit)
+    thresholds: np.ndarray | None    # int64 (MH, T): T = 2 (t0 < t1) or 1; None for a score layer
 
 
 @dataclass
@@ -48,23 +53,42 @@ class Params:
 
 # ---------------------------------------------------------------- weights folding
 
-def fold_weights(w: np.ndarray, simd: int, pe: int) -> np.ndarray:
-    """(MH, MW) ternary weights -> uint64 words (PE, NF*SF), one row of words per PE file."""
+def _check_bits(bits: int) -> None:
+    if bits not in (1, 2):
+        raise BnnInputError(f"weights are 1 or 2 bits wide, not {bits}")
+
+
+def fold_weights(w: np.ndarray, simd: int, pe: int, bits: int = 2) -> np.ndarray:
+    """(MH, MW) weights -> uint64 words (PE, NF*SF), one row of words per PE file.
+    bits = 2: ternary values as 2-bit codes; bits = 1: +-1 values as bits (1 = +1)."""
+    _check_bits(bits)
+    w = np.asarray(w)
     mh, mw = w.shape
     nf, sf = mh // pe, mw // simd
-    codes = (w.astype(np.int64) & 3).astype(np.uint64)            # two's complement 2-bit codes
+    if bits == 1:
+        bad = np.argwhere((w != 1) & (w != -1))
+        if bad.size:
+            r, c = (int(v) for v in bad[0])
+            raise BnnInputError(f"1-bit weights must be -1 or +1; row {r} column {c} is {int(w[r, c])}")
+        codes = (w > 0).astype(np.uint64)
+    else:
+        codes = (w.astype(np.int64) & 3).astype(np.uint64)        # two's complement 2-bit codes
     codes = codes.reshape(nf, pe, sf, simd).transpose(1, 0, 2, 3)  # [pe][nf][sf][i]
-    shifts = (2 * np.arange(simd, dtype=np.uint64))
+    shifts = (bits * np.arange(simd, dtype=np.uint64))
     words = np.bitwise_or.reduce(codes << shifts, axis=3)
     return words.reshape(pe, nf * sf)
 
 
 def unfold_weights(words: np.ndarray, mh: int, mw: int, simd: int, pe: int,
-                   names: list[str] | None = None) -> np.ndarray:
-    """uint64 words (PE, NF*SF) -> (MH, MW) int8 weights; rejects code 10 (-2) by file and word."""
+                   names: list[str] | None = None, bits: int = 2) -> np.ndarray:
+    """uint64 words (PE, NF*SF) -> (MH, MW) int8 weights; 2-bit: rejects code 10 (-2) by file
+    and word; 1-bit: bit 1 -> +1, bit 0 -> -1."""
+    _check_bits(bits)
     nf, sf = mh // pe, mw // simd
-    shifts = (2 * np.arange(simd, dtype=np.uint64))
-    codes = ((words.reshape(pe, nf, sf, 1) >> shifts) & np.uint64(3)).astype(np.int8)
+    shifts = (bits * np.arange(simd, dtype=np.uint64))
+    codes = ((words.reshape(pe, nf, sf, 1) >> shifts) & np.uint64((1 << bits) - 1)).astype(np.int8)
+    if bits == 1:
+        return (2 * codes - 1).astype(np.int8).transpose(1, 0, 2, 3).reshape(mh, mw)
     bad = np.argwhere(codes == 2)
     if bad.size:
         p, n, s, i = (int(v) for v in bad[0])
@@ -76,19 +100,29 @@ def unfold_weights(words: np.ndarray, mh: int, mw: int, simd: int, pe: int,
     return _CODE_TO_W[codes].transpose(1, 0, 2, 3).reshape(mh, mw)
 
 
+def _thresholds_2d(t: np.ndarray) -> np.ndarray:
+    t = np.asarray(t)
+    return t.reshape(len(t), -1)
+
+
 def fold_thresholds(t: np.ndarray, pe: int) -> np.ndarray:
-    """(MH, 2) int64 -> (PE, NF, 2): file of PE p holds rows nf*PE + p."""
-    mh = t.shape[0]
-    return t.reshape(mh // pe, pe, 2).transpose(1, 0, 2)
+    """(MH, T) int64 -> (PE, NF, T): file of PE p holds rows nf*PE + p ((MH,) counts as T = 1)."""
+    t = _thresholds_2d(t)
+    mh, n = t.shape
+    return t.reshape(mh // pe, pe, n).transpose(1, 0, 2)
 
 
 def unfold_thresholds(per_pe: np.ndarray) -> np.ndarray:
-    """(PE, NF, 2) -> (MH, 2)."""
-    pe, nf, _ = per_pe.shape
-    return per_pe.transpose(1, 0, 2).reshape(nf * pe, 2)
+    """(PE, NF, T) -> (MH, T)."""
+    pe, nf, n = per_pe.shape
+    return per_pe.transpose(1, 0, 2).reshape(nf * pe, n)
 
 
 def check_thresholds(t: np.ndarray, what: str) -> None:
+    """Two thresholds per neuron must be ordered t0 < t1 (one threshold: nothing to check)."""
+    t = _thresholds_2d(t)
+    if t.shape[1] < 2:
+        return
     bad = np.flatnonzero(t[:, 0] >= t[:, 1])
     if bad.size:
         r = int(bad[0])
@@ -128,23 +162,42 @@ def _check_dir(directory: Path, network: tuple[LayerSpec, ...], folding: Folding
                 f"(files {idx}-0 .. {idx}-{folding.pe(idx) - 1})")
 
 
+def _threshold_size_hint(size: int, tmem: int, expected: int) -> str:
+    """Why a threshold file may have the wrong size: one of another activation width."""
+    for t, kind in ((1, "1-bit"), (2, "2-bit")):
+        if t != expected and size == tmem * t * 8:
+            return (f"; it holds {t} threshold(s) per neuron, the size of a layer with {kind} "
+                    f"activations: parameters of another network?")
+    return ""
+
+
 def load_layer(directory: Path, spec: LayerSpec, folding: Folding) -> LayerParams:
     i, simd, pe = spec.index, folding.simd(spec.index), folding.pe(spec.index)
     wmem, tmem = folding.wmem(i), folding.tmem(i)
     names = [str(directory / f"{i}-{p}-weights.bin") for p in range(pe)]
     words = np.stack([
-        _read_words(Path(n), wmem, "<u8", f"layer {i} weights, WMEM={wmem} for SIMD={simd} PE={pe}")
+        _read_words(Path(n), wmem, "<u8",
+                    f"layer {i} weights, WMEM={wmem} for SIMD={simd} PE={pe}, "
+                    f"{spec.weight_bits}-bit {spec.weight_kind} weights")
         for n in names])
-    w = unfold_weights(words, spec.mh, spec.mw, simd, pe, names)
+    w = unfold_weights(words, spec.mh, spec.mw, simd, pe, names, bits=spec.weight_bits)
     t = None
     if spec.thresholds:
         per_pe = []
+        n = spec.num_thresholds
         for p in range(pe):
             path = directory / f"{i}-{p}-thres.bin"
-            raw = _read_words(path, 2 * tmem, "<i8", f"layer {i} thresholds, TMEM={tmem} x 2")
-            pairs = raw.reshape(tmem, 2)
-            check_thresholds(pairs, str(path))
-            per_pe.append(pairs)
+            if path.exists() and path.stat().st_size != tmem * n * 8:
+                size = path.stat().st_size
+                raise BnnInputError(
+                    f"parameter file {path} has {size} bytes; expected {tmem * n * 8} "
+                    f"({tmem * n} 64-bit words: layer {i} thresholds, TMEM={tmem} x {n} per neuron "
+                    f"for {spec.act_bits}-bit activations)" + _threshold_size_hint(size, tmem, n))
+            raw = _read_words(path, n * tmem, "<i8",
+                              f"layer {i} thresholds, TMEM={tmem} x {n} per neuron")
+            values = raw.reshape(tmem, n)
+            check_thresholds(values, str(path))
+            per_pe.append(values)
         t = unfold_thresholds(np.stack(per_pe))
     return LayerParams(w, t)
 
@@ -177,7 +230,7 @@ def save_params(params: Params, directory: str | Path, folding: Folding | None =
     written = []
     for i, lp in sorted(params.layers.items()):
         simd, pe = folding.simd(i), folding.pe(i)
-        words = fold_weights(lp.weights, simd, pe)
+        words = fold_weights(lp.weights, simd, pe, bits=folding.network[i].weight_bits)
         for p in range(pe):
             path = directory / f"{i}-{p}-weights.bin"
             words[p].astype("<u8").tofile(path)
@@ -192,12 +245,14 @@ def save_params(params: Params, directory: str | Path, folding: Folding | None =
 
 
 def write_layer_hex(directory: str | Path, index: int, weights: np.ndarray,
-                    thresholds: np.ndarray | None, simd: int, pe: int) -> list[Path]:
+                    thresholds: np.ndarray | None, simd: int, pe: int,
+                    weight_bits: int = 2) -> list[Path]:
     """Write `<index>-<pe>-weights.hex` / `-thres.hex` for one layer of any shape: the .bin
-    words as 16 hex digits, one 64-bit word per line (thresholds: t0, t1 per neuron fold)."""
+    words as 16 hex digits, one 64-bit word per line (thresholds: the T values of each
+    neuron fold in order, t0, t1 for two per neuron). `weight_bits`: 2 (ternary codes) or 1."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    words = fold_weights(weights, simd, pe)
+    words = fold_weights(weights, simd, pe, bits=weight_bits)
     files = [(f"{index}-{p}-weights.hex", words[p]) for p in range(pe)]
     if thresholds is not None:
         per_pe = fold_thresholds(np.asarray(thresholds, dtype=np.int64), pe).view(np.uint64)
@@ -215,5 +270,6 @@ def save_hex(params: Params, directory: str | Path, folding: Folding | None = No
     folding = folding or params.folding
     written = []
     for i, lp in sorted(params.layers.items()):
-        written += write_layer_hex(directory, i, lp.weights, lp.thresholds, folding.simd(i), folding.pe(i))
+        written += write_layer_hex(directory, i, lp.weights, lp.thresholds, folding.simd(i), folding.pe(i),
+                                   weight_bits=folding.network[i].weight_bits)
     return written

@@ -26,14 +26,23 @@ class Cut:
 
 def cuts(network: Network) -> list[Cut]:
     first = network[0]
-    out = [Cut("input", -1, (first.ifm_dim, first.ifm_dim, first.ifm_ch), first.in_bits)]
+    out = [Cut("input", -1, first.in_shape, first.in_bits)]
     for spec in network:
         shape = (spec.ofm_dim, spec.ofm_dim, spec.ofm_ch) if spec.kind == "conv" else (spec.ofm_ch,)
         out.append(Cut(f"after L{spec.index}", spec.index, shape, spec.out_bits))
         if spec.pool_after:
-            d = spec.out_dim
-            out.append(Cut(f"after L{spec.index} pool", spec.index, (d, d, spec.ofm_ch), spec.out_bits))
+            out.append(Cut(f"after L{spec.index} pool", spec.index, spec.out_shape, spec.out_bits))
     return out
+
+
+def fewest_bytes_cuts(network: Network) -> list[int]:
+    """The layer boundaries (cut after layer L, L < last) with the fewest bytes per image."""
+    inner = {}
+    for c in cuts(network):
+        if 0 <= c.after_layer < network.last:
+            inner[c.after_layer] = c.bytes_per_image   # the last entry: after the pool
+    least = min(inner.values())
+    return [layer_index for layer_index, b in inner.items() if b == least]
 
 
 def cut_words(network: Network, after_layer: int) -> int:

@@ -41,9 +41,11 @@ def pack_words(lanes: np.ndarray, bits: int) -> list[list[int]]:
     return out
 
 
-def unpack_words(words: list[int], bits: int, lanes: int) -> np.ndarray:
-    """Python ints -> (words, lanes) signed values."""
+def unpack_words(words: list[int], bits: int, lanes: int, signed: bool | None = None) -> np.ndarray:
+    """Python ints -> (words, lanes) values: two's complement signed for bits > 1 (default),
+    plain bits 0/1 for 1-bit lanes."""
+    signed = bits > 1 if signed is None else signed
     mask, sign = (1 << bits) - 1, 1 << (bits - 1)
     vals = [[((w >> (bits * i)) & mask) for i in range(lanes)] for w in words]
     a = np.array(vals, dtype=np.int64)
-    return np.where(a & sign, a - (1 << bits), a)
+    return np.where(a & sign, a - (1 << bits), a) if signed else a

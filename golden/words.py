@@ -1,11 +1,18 @@
 """The golden twin of a kernel at its memory interface: the 64-bit words a kernel of layers
 first..last of a network reads per image, and exactly the words it writes.
 
-- into the first layer: the host's packed input (pixel codes, golden/images.py);
+- into the first layer: the host's packed input (golden/images.py `pack_input`: pixel codes
+  for a CNV, binarized zero-padded pixels for an LFC);
 - between two layers: the activations leaving a layer (and its pool) in stream order, as
-  `act_bits`-bit codes, element c at bits act_bits*c.. of the little-endian byte string;
-- out of the last layer: its scores, 16 bits each (or activations, if it is thresholded).
-The same words are what crosses the Ethernet link at a cut.
+  `act_bits`-bit codes, element c at bits act_bits*c.. of the little-endian byte string.
+  This is the HLS stream layout: the MVAU writes PE elements per word, element pe at bits
+  act_bits*pe.. (`Slice`/`ap_uint` indexing, LSB first), and the width converters
+  (StreamingDataWidthConverter_Batch) concatenate words LSB first, so channel c of pixel
+  p is bit act_bits*(p*C + c) of the image's stream. 1-bit codes are the bits themselves;
+- out of the last layer: its scores, 16 bits each, or its output bits if it is thresholded
+  (an LFC's one word: class j at bit j).
+The same words are what crosses the Ethernet link at a cut. `run_words` is the kernel
+itself: words in -> words out (`python -m golden run`).
 """
 
 from __future__ import annotations
@@ -13,14 +20,18 @@ from __future__ import annotations
 import numpy as np
 
 from golden.errors import BnnInputError
-from golden.images import pack_codes, pack_images, pack_scores, pixel_codes, unpack_codes
+from golden.images import (input_tensor, pack_codes, pack_input, pack_scores, unpack_codes,
+                           unpack_input, unpack_scores)
 from golden.model import run as run_layers
 from golden.network import Network
 from golden.params import Params
 
 
 def tensor_words(network: Network, after_layer: int, tensor: np.ndarray) -> np.ndarray:
-    """Tensor (N, ...) leaving `after_layer` (in stream order) -> uint64 words (N, W)."""
+    """Tensor (N, ...) leaving `after_layer` (in stream order) -> uint64 words (N, W);
+    after_layer = -1 is layer 0's input."""
+    if after_layer == -1:
+        return pack_input(network, tensor)
     spec = network.layer(after_layer)
     t = np.asarray(tensor)
     if not spec.thresholds:
@@ -33,16 +44,28 @@ def tensor_words(network: Network, after_layer: int, tensor: np.ndarray) -> np.n
 
 
 def words_tensor(network: Network, after_layer: int, words: np.ndarray) -> np.ndarray:
-    """Inverse of tensor_words for a thresholded layer: uint64 words -> signed codes (N, K)."""
+    """Inverse of tensor_words: uint64 words (N, W) -> codes (N, K): signed 2-bit codes,
+    bits 0/1 for 1-bit activations, int16 scores for a score layer; after_layer = -1 gives
+    layer 0's input tensor (shaped as it enters layer 0)."""
+    if after_layer == -1:
+        return unpack_input(network, words)
     spec = network.layer(after_layer)
     words = np.ascontiguousarray(np.asarray(words, dtype=np.uint64))
+    if words.ndim == 1:
+        words = words[None]
+    if not spec.thresholds:
+        return unpack_scores(words)
     return unpack_codes(words.view(np.uint8).reshape(len(words), -1), spec.out_bits)
 
 
 def input_shape(network: Network) -> tuple[int, ...]:
-    """Per-image shape of the pixel codes the host packs for layer 0."""
-    first = network.layer(0)
-    return (first.ifm_dim, first.ifm_dim, first.ifm_ch)
+    """Per-image shape of the tensor the host packs for layer 0."""
+    return network.layer(0).in_shape
+
+
+def words_per_image(network: Network, after_layer: int) -> int:
+    """64-bit words per image of the tensor leaving `after_layer` (-1: the input)."""
+    return network.words_per_image(after_layer)
 
 
 def kernel_words(params: Params, images: np.ndarray, first: int, last: int
@@ -51,12 +74,28 @@ def kernel_words(params: Params, images: np.ndarray, first: int, last: int
     images: what it reads per image, what it must write, and the tensor leaving `last`."""
     network = params.network
     network.check_range(first, last)
-    codes = pixel_codes(images)
-    if first == 0:
-        words_in = pack_images(codes, input_shape(network))
-        x = codes
-    else:
-        x = run_layers(params, codes, 0, first - 1).output
-        words_in = tensor_words(network, first - 1, x)
+    x = input_tensor(network, images)
+    if first > 0:
+        x = run_layers(params, x, 0, first - 1).output
+    words_in = tensor_words(network, first - 1, x)
     out = run_layers(params, x, first, last).output
     return words_in, tensor_words(network, last, out), out
+
+
+def run_words(params: Params, words_in: np.ndarray, first: int, last: int) -> np.ndarray:
+    """A kernel of layers first..last at its memory interface: the uint64 words it reads
+    (N, words per image) -> exactly the uint64 words it writes (N, words per image)."""
+    network = params.network
+    network.check_range(first, last)
+    words_in = np.asarray(words_in)
+    expected = network.words_per_image(first - 1)
+    if words_in.ndim != 2 or words_in.shape[1] != expected:
+        what = "input" if first == 0 else f"tensor after layer {first - 1}"
+        raise BnnInputError(
+            f"{network.name} layers {first}-{last}: expected words of shape (N, {expected}) "
+            f"(the {what}, {expected} 64-bit words per image), got {words_in.shape}")
+    if words_in.dtype.kind not in "ui":
+        raise BnnInputError(f"words must be integers (uint64), got dtype {words_in.dtype}")
+    x = words_tensor(network, first - 1, words_in.astype(np.uint64))
+    out = run_layers(params, x, first, last).output
+    return tensor_words(network, last, out)

@@ -52,3 +52,54 @@ def synth_params():
 
 def pytest_report_header(config):
     return f"BNNSPLIT_DATA={os.environ.get('BNNSPLIT_DATA', '(not set: synthetic network only)')}"
+
+
+# ---------------------------------------------------------------- the BNN-PYNQ network family
+
+@pytest.fixture(scope="session")
+def family_params_dir():
+    """`family_params_dir(name)`: trained parameters of any network of the family."""
+    def get(name: str) -> Path:
+        return _need(data.params_dir(name), f"trained {name} parameters")
+    return get
+
+
+@pytest.fixture(scope="session")
+def family_trained_params(family_params_dir):
+    """`family_trained_params(name)`: the loaded trained parameters (cached per network)."""
+    from golden.params import load_params
+
+    cache = {}
+
+    def get(name: str):
+        if name not in cache:
+            cache[name] = load_params(family_params_dir(name), network=name)
+        return cache[name]
+    return get
+
+
+@pytest.fixture(scope="session")
+def family_synth_params():
+    """`family_synth_params(name)`: the seeded synthetic network of any network (cached)."""
+    from golden.synthetic import synthetic_params
+
+    cache = {}
+
+    def get(name: str):
+        if name not in cache:
+            cache[name] = synthetic_params(seed=1, network=name)
+        return cache[name]
+    return get
+
+
+@pytest.fixture(scope="session")
+def mnist_three_file() -> Path:
+    return _need(data.mnist_three_file(), "3.image-idx3-ubyte")
+
+
+@pytest.fixture(scope="session")
+def bnn_image_file():
+    """`bnn_image_file(name)`: one of BNN-PYNQ's test images (deer.jpg, 6.png, ...)."""
+    def get(name: str) -> Path:
+        return _need(data.image_file(name), name)
+    return get

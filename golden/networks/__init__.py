@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from golden.errors import BnnInputError
 from golden.network import Network
-from golden.networks import cnv_w2a2
+from golden.networks import cnv_w1a1, cnv_w1a2, cnv_w2a2, lfc_w1a1, lfc_w1a2
 
-NETWORKS: dict[str, Network] = {n.name: n for n in (cnv_w2a2.NETWORK,)}
+NETWORKS: dict[str, Network] = {n.name: n for n in (
+    cnv_w2a2.NETWORK, cnv_w1a1.NETWORK, cnv_w1a2.NETWORK, lfc_w1a1.NETWORK, lfc_w1a2.NETWORK)}
 DEFAULT_NETWORK = "cnvW2A2"
 
 

@@ -47,9 +47,9 @@ async def run_images(dut):
         dut._log.info("random pauses on every AXI channel, seed %d", cfg["stall_seed"])
     init = np.load(cfg["init_npz"]) if cfg.get("init_npz") else {}
     for i in cfg["init_layers"]:
-        simd, pe = cfg["folding"][str(i)]
+        simd, pe, weight_bits = cfg["folding"][str(i)]
         t = init[f"init{i}_thresholds"] if f"init{i}_thresholds" in init else None
-        writes = await host.init_layer(i, init[f"init{i}_weights"], t, simd, pe)
+        writes = await host.init_layer(i, init[f"init{i}_weights"], t, simd, pe, weight_bits)
         dut._log.info("layer %d loaded through init mode: %d AXI4-Lite words", i, writes)
 
     in_buf = host.alloc(8 * wi * n, "in", item_bytes=8 * wi)

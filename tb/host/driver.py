@@ -293,9 +293,10 @@ class PynqHost:
         await self.start_and_wait(1000, f"init write layer {target_layer} mem {mem} ind {ind}")
 
     async def init_layer(self, index: int, weights: np.ndarray, thresholds: np.ndarray | None,
-                         simd: int, pe: int) -> int:
-        """Load one layer through AXI4-Lite init mode, as the PYNQ driver does; returns writes."""
-        words = fold_weights(weights, simd, pe)
+                         simd: int, pe: int, weight_bits: int = 2) -> int:
+        """Load one layer through AXI4-Lite init mode, as the PYNQ driver does; returns writes.
+        targetThresh selects the threshold of a neuron (one per neuron for 1-bit activations)."""
+        words = fold_weights(weights, simd, pe, weight_bits)
         n = 0
         for p in range(pe):
             for i, w in enumerate(words[p]):
@@ -305,7 +306,7 @@ class PynqHost:
             per_pe = fold_thresholds(np.asarray(thresholds, dtype=np.int64), pe)
             for p in range(pe):
                 for nf in range(per_pe.shape[1]):
-                    for t in range(2):
+                    for t in range(per_pe.shape[2]):
                         await self.init_word(2 * index + 1, p, nf, t, int(per_pe[p, nf, t]) & (2**64 - 1))
                         n += 1
         await self.write_reg("doInit", 0)

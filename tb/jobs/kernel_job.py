@@ -83,7 +83,8 @@ def prepare(job: KernelJob) -> Path:
         lp, f = stim.params[i], stim.params.folding
         # The preload of an init-mode layer is a decoy (negated weights): only a working
         # init path can give the expected results.
-        write_layer_hex(hexdir, i, -lp.weights, lp.thresholds, f.simd(i), f.pe(i))
+        write_layer_hex(hexdir, i, -lp.weights, lp.thresholds, f.simd(i), f.pe(i),
+                        weight_bits=info.network.layer(i).weight_bits)
         init[f"init{i}_weights"] = lp.weights
         if lp.thresholds is not None:
             init[f"init{i}_thresholds"] = lp.thresholds
@@ -97,7 +98,8 @@ def prepare(job: KernelJob) -> Path:
         "npz": str(npz), "init_npz": str(folder / "init.npz") if init else None,
         "report": str(folder / "report.json"), "network": info.network_name,
         "first": info.first, "last": info.last, "info": info.data,
-        "folding": {str(i): [f.simd(i), f.pe(i)] for i in range(info.first, info.last + 1)},
+        "folding": {str(i): [f.simd(i), f.pe(i), info.network.layer(i).weight_bits]
+                    for i in range(info.first, info.last + 1)},
         "paper_latency_cycles": paper.latency_cycles if paper else None,
         "params_source": stim.source,
     })

@@ -17,9 +17,8 @@ import numpy as np
 
 from golden import networks
 from golden.errors import BnnInputError
-from golden.images import predict, read_cifar, synthetic_images
-from golden.model import run as run_layers
-from golden.images import pixel_codes
+from golden.images import network_images, read_cifar, read_mnist
+from golden.model import classify, predict_classes
 from golden.network import Network
 from golden.params import Params, load_params, save_hex
 from golden.synthetic import synthetic_params
@@ -38,7 +37,8 @@ def source_paths(args, network: str) -> tuple[str | None, str | None]:
     data of `network` under $BNNSPLIT_DATA, else None (synthetic)."""
     from golden import data
     params = args.params or (None if args.synthetic else data.params_dir(network))
-    cifar = args.cifar or (None if args.synthetic else data.cifar_file())
+    cifar = args.cifar or (None if args.synthetic or networks.get(network).dataset != "CIFAR-10"
+                           else data.cifar_file())
     return (str(params) if params else None), (str(cifar) if cifar else None)
 
 
@@ -50,7 +50,7 @@ def words_key(direction: str, first: int, last: int) -> str:
 @dataclass
 class Stimulus:
     params: Params
-    images: np.ndarray                 # uint8 (N, H, W, C), as the data set holds them
+    images: np.ndarray                 # uint8 (N, *image_shape), as the data set holds them
     labels: np.ndarray | None = None
     _words: dict = field(default_factory=dict, repr=False)
 
@@ -65,14 +65,19 @@ class Stimulus:
     @classmethod
     def load(cls, images: int, params: str | None = None, cifar: str | None = None, seed: int = 1,
              network: str | Network | None = None) -> "Stimulus":
+        """`cifar`: a CIFAR-10 file for the CIFAR-10 networks, an MNIST IDX image file for the
+        MNIST ones; None: seeded synthetic images of the network's input shape."""
         net = networks.get(network)
         p = load_params(params, network=net) if params else synthetic_params(seed, network=net)
         if cifar:
-            imgs, labels = read_cifar(cifar, images)
+            if net.dataset == "MNIST":
+                imgs, labels = read_mnist(cifar, images), None
+            else:
+                imgs, labels = read_cifar(cifar, images)
             if len(imgs) < images:
                 raise BnnInputError(f"asked for {images} images, {cifar} holds {len(imgs)}")
         else:
-            imgs, labels = synthetic_images(images, seed=seed + 1), None
+            imgs, labels = network_images(net, images, seed=seed + 1), None
         return cls(p, imgs, labels)
 
     def __len__(self) -> int:
@@ -85,11 +90,12 @@ class Stimulus:
             self._words[(first, last)] = (w_in, w_out)
         return self._words[(first, last)]
 
-    def scores(self) -> np.ndarray:
-        return run_layers(self.params, pixel_codes(self.images)).output
+    def outputs(self) -> np.ndarray:
+        """The whole network's output per image (scores, or the output bits of an LFC)."""
+        return classify(self.params, self.images)
 
     def classes(self) -> np.ndarray:
-        return predict(self.scores(), self.network.classes)
+        return predict_classes(self.network, self.outputs())
 
     def save(self, folder: Path, ranges: list[tuple[int, int]]) -> Path:
         """Write stimulus.npz with the words of every layer range in `ranges`, and params_hex/."""
