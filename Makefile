@@ -29,11 +29,13 @@ $(STAMP): pyproject.toml tb/jobs/toolchain.py
 venv: $(STAMP)
 
 # The main job: the split pipeline co-simulated end to end (BOARDS=3: two conv boards + one FC;
-# BOARDS=1: one full board; PLAN="0-3x2,4-5x2,6-8x1": any partition plan).
+# BOARDS=1: one full board; PLAN="0-3x2,4-5x2,6-8x1": any partition plan; FAIL=STAGE:REPLICA@TIME_US:
+# that board dies mid-run and its stage fails over).
 BOARDS ?= 2
 TOPOLOGY_ARGS := $(if $(PLAN),--plan $(PLAN),--topology $(if $(filter 1,$(BOARDS)),full,split-$(BOARDS)))
 COSIM_ARGS := --network $(NETWORK) $(TOPOLOGY_ARGS) --images $(IMAGES) $(if $(LOSS),--loss $(LOSS)) \
-	$(if $(LATENCY_US),--latency-us $(LATENCY_US)) $(if $(PARAMS),--params $(PARAMS)) $(if $(BATCH),--batch $(BATCH))
+	$(if $(LATENCY_US),--latency-us $(LATENCY_US)) $(if $(PARAMS),--params $(PARAMS)) $(if $(BATCH),--batch $(BATCH)) \
+	$(if $(FAIL),--fail $(FAIL))
 sim: $(STAMP)
 	$(PY) -m tb.jobs.cosim $(COSIM_ARGS)
 

@@ -25,7 +25,7 @@ import re
 import sys
 from typing import Any, Callable, Optional, Sequence
 
-from .config import ConfigError, TopologyConfig
+from .config import parse_failures, ConfigError, TopologyConfig
 from .faults import GilbertElliott
 from .kernel import PYNQ_CLOCK_HZ, KernelTiming
 from .simtime import parse_duration
@@ -123,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--topology", help="full, split, split-B or full-N (default split)")
         sp.add_argument("--plan", help="partition plan FIRST-LASTxREPLICAS,... (e.g. 0-3x2,4-5x2,6-8x1); "
                         "overrides --topology")
+        sp.add_argument("--fail", help="STAGE:REPLICA@TIME_US[,...]: that board dies then (failover)")
         sp.add_argument("--boards", "--replicas", dest="boards",
                         help="conv replicas (split) or full boards (full)")
         sp.add_argument("--images", help="images in the job (default 20)")
@@ -200,8 +201,9 @@ def base_config(args: argparse.Namespace) -> TopologyConfig:
         name, timing = _parse_kernel(k)
         kernels[name] = timing
     plan = args.plan if args.plan is not None else cfg.plan
+    fail = parse_failures(args.fail) if args.fail else cfg.fail
     return dataclasses.replace(cfg, link=dataclasses.replace(link, faults=faults), kernels=kernels,
-                               plan=plan).validate()
+                               plan=plan, fail=fail, failover=cfg.failover or bool(fail)).validate()
 
 
 def axes_from_args(args: argparse.Namespace, allow_lists: bool) -> dict[str, list[Any]]:

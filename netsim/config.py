@@ -107,10 +107,27 @@ class TopologyConfig:
     kernels: Optional[Mapping[str, KernelTiming]] = None
     network: str = DEFAULT_NETWORK  # which network of the BNN-PYNQ family the boards run
     plan: Optional[str] = None  # stages "FIRST-LASTxREPLICAS,..."; overrides `topology`
+    # Planned failures: (stage, replica, time_ps) — that board's kernel stops answering and
+    # its cables go dark at that time. Any failure turns failover mode on.
+    fail: tuple = ()
+    failover: bool = False      # boards acknowledge processed inputs; dispatchers time out and re-send
+    failover_timeout_ps: Optional[int] = None   # default: 3 batches of the stage + 1 ms
 
     def __post_init__(self) -> None:
         if self.kernels is None:
             object.__setattr__(self, "kernels", default_timings(self._network()))
+        if isinstance(self.fail, str):
+            object.__setattr__(self, "fail", parse_failures(self.fail))
+        object.__setattr__(self, "fail", tuple(tuple(f) for f in self.fail))
+        if self.fail and not self.failover:
+            object.__setattr__(self, "failover", True)
+
+    def failover_timeout(self, first: int, last: int) -> int:
+        """How long a replica of a stage may hold inputs without finishing one before its
+        dispatchers declare it dead."""
+        if self.failover_timeout_ps is not None:
+            return self.failover_timeout_ps
+        return 3 * self.timing(first, last).batch_ps(self.batch) + 1_000_000_000
 
     # ---- derived ----------------------------------------------------------------------
 
@@ -250,6 +267,17 @@ class TopologyConfig:
                 self.timing(st.first, st.last).validate(str(st))
             except KernelConfigError as e:
                 raise ConfigError(str(e)) from None
+        for f in self.fail:
+            if len(f) != 3 or not all(isinstance(v, int) and not isinstance(v, bool) for v in f):
+                raise ConfigError(f"fail: expected (stage, replica, time_ps) integers, got {f!r}")
+            stage, replica, at_ps = f
+            if not 0 <= stage < len(plan.stages):
+                raise ConfigError(f"fail {stage}:{replica}: the plan has stages 0-{len(plan.stages) - 1}")
+            if not 0 <= replica < plan.stages[stage].replicas:
+                raise ConfigError(f"fail {stage}:{replica}: stage {stage} ({plan.stages[stage]}) has replicas "
+                                  f"0-{plan.stages[stage].replicas - 1}")
+            if at_ps < 0:
+                raise ConfigError(f"fail {stage}:{replica}: time must be >= 0, got {at_ps} ps")
         return self
 
     # ---- dict / JSON ------------------------------------------------------------------
@@ -311,6 +339,22 @@ class TopologyConfig:
                                    **top).validate()
 
 
+def parse_failures(text: str) -> tuple:
+    """'STAGE:REPLICA@TIME[,...]' (TIME in us, or with a unit: 1.5ms) -> ((stage, replica, ps), ...)."""
+    out = []
+    for part in str(text).split(","):
+        m = re.match(r"^\s*(\d+)\s*:\s*(\d+)\s*@\s*([0-9.]+)\s*([a-z]*)\s*$", part)
+        if not m:
+            raise ConfigError(f"fail {part.strip()!r}: expected STAGE:REPLICA@TIME_US, e.g. 0:1@2000")
+        unit = m.group(4) or "us"
+        try:
+            at = parse_duration(m.group(3) + unit)
+        except ValueError as e:
+            raise ConfigError(f"fail {part.strip()!r}: {e}") from None
+        out.append((int(m.group(1)), int(m.group(2)), at))
+    return tuple(out)
+
+
 def _known(network: str) -> bool:
     from golden import networks
     return network in networks.NETWORKS
@@ -342,7 +386,7 @@ def _build(cls, values: Any, where: str):
     unknown = set(values) - known
     if unknown:
         raise ConfigError(f"{where}: unknown field(s) {sorted(unknown)}; known: {sorted(known)}")
-    kwargs = {k: (_ps(v, f"{where}.{k}") if k.endswith("_ps") else v) for k, v in values.items()}
+    kwargs = {k: (_ps(v, f"{where}.{k}") if k.endswith("_ps") and v is not None else v) for k, v in values.items()}
     try:
         return cls(**kwargs)
     except TypeError as e:

@@ -109,10 +109,30 @@ class KernelServer:
         self._queue: deque[tuple[int, bytes]] = deque()
         self._started = 0
         self._running = False
+        self._seen: set[int] = set()
+        self.dead = False
 
     def submit(self, image_id: int, payload: bytes) -> None:
+        if self.dead:
+            self.counters["dropped_dead"] += 1
+            return
+        if image_id in self._seen:
+            self.counters["duplicate_inputs"] += 1   # re-sent after a failover that was not one
+            return
+        self._seen.add(image_id)
         self.counters["inputs"] += 1
         self._queue.append((image_id, payload))
+        self._maybe_start()
+
+    def kill(self) -> None:
+        """The board dies: queued inputs are lost, a running batch never completes."""
+        self.dead = True
+        self.counters["lost_in_queue"] += len(self._queue)
+        self._queue.clear()
+
+    def add_expected(self, n: int) -> None:
+        """More inputs will come than planned (images re-sent here after a failover)."""
+        self.expected += n
         self._maybe_start()
 
     def _maybe_start(self) -> None:
@@ -134,6 +154,8 @@ class KernelServer:
         self.sched.call_later(duration, self._finish, jobs)
 
     def _finish(self, jobs: list[tuple[int, bytes]], outputs: list[bytes] | None = None) -> None:
+        if self.dead:
+            return
         self._running = False
         for k, (image_id, payload) in enumerate(jobs):
             self.counters["images"] += 1

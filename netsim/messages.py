@@ -14,7 +14,7 @@ Each message is a fixed 16-byte header followed by the payload. Header layout (l
     offset size field
          0    4 magic        b"BNSP"
          4    1 version      1
-         5    1 type         1 = image, 2 = split tensor, 3 = scores
+         5    1 type         1 = image, 2 = split tensor, 3 = scores, 4 = done (failover mode)
          6    2 reserved     0 (decoders reject other values so the field can get a meaning
                              in a later version without old decoders misreading it)
          8    4 image_id     u32, the image's index in the job; results are re-ordered by it
@@ -46,6 +46,7 @@ class MessageType(IntEnum):
     IMAGE = 1
     TENSOR = 2
     SCORES = 3
+    DONE = 4      # failover mode: a board tells the sender of an input it has processed it
 
 
 class MessageError(ValueError):
@@ -186,6 +187,11 @@ def image_message(image_id: int, packed: bytes | np.ndarray) -> Message:
         dtype = "<u8" if packed.dtype.itemsize == 8 else np.uint8
         packed = packed.astype(dtype, copy=False).tobytes()
     return Message(MessageType.IMAGE, image_id, packed)
+
+
+def done_message(image_id: int) -> Message:
+    """A board has processed this image's input (one 64-bit word: the image id)."""
+    return Message(MessageType.DONE, image_id, image_id.to_bytes(8, "little"))
 
 
 def tensor_message(image_id: int, tensor: bytes) -> Message:

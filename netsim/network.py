@@ -167,6 +167,15 @@ class Network:
             eps.append(ep)
         return eps[0], eps[1]
 
+    def kill_node(self, name: str) -> None:
+        """A board dies: its cables go dark from now on and its own connections stop."""
+        now = self.sched.now()
+        node = self.nodes[name]
+        cables = [w.name for w in self.wires if w.name.startswith(f"{name}->") or w.name.endswith(f"->{name}")]
+        self.set_faults(FaultConfig(down=((now, None),)), wires=cables)
+        for ep in node.endpoints:
+            ep.abort()
+
     def set_faults(self, faults: FaultConfig, wires: Optional[list[str]] = None) -> None:
         """Replace the fault model on the named wires (all wires when None)."""
         faults.validate()

@@ -24,14 +24,14 @@ import hashlib
 import random
 import statistics
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional, Sequence
 
 from .config import TopologyConfig
 from .events import EventLoop, Scheduler
 from .kernel import Compute, KernelServer
-from .messages import Message, MessageType, \
-    image_message, tensor_message
+from .failover import Dispatcher, StageMembers
+from .messages import Message, MessageType, done_message, image_message, tensor_message
 from .network import Network
 from .simtime import PS_PER_S, format_duration
 from .transport import Endpoint
@@ -55,7 +55,7 @@ class RunResult:
     config: TopologyConfig
     submitted_ps: list[int]
     completed_ps: list[int]
-    arrival_order: list[int]  # image ids in the order their scores reached the host
+    arrival_order: list[int]  # image ids in the order their scores reached the host (any order)
     scores: dict[int, bytes]
     mismatches: list[int]  # image ids whose scores differ from the reference computation
     end_ps: int  # when the simulation went idle (trailing ACKs included)
@@ -63,34 +63,46 @@ class RunResult:
     cpu_busy_ps: dict[str, int]
     wire_busy_ps: dict[str, int]
     counters: dict[str, Counter]
+    lost: dict[int, str] = field(default_factory=dict)       # image -> where it was given up
+    failovers: list[dict] = field(default_factory=list)      # replicas declared dead, re-sent images
+    killed: list[dict] = field(default_factory=list)         # the planned failures that happened
+    duplicates: int = 0                                      # results that came back twice (ignored)
+    delivered_order: list[int] = field(default_factory=list)  # as handed on by the host: image order
+
+    @property
+    def resent(self) -> int:
+        return sum(len(e["resent"]) for e in self.failovers)
 
     @property
     def images(self) -> int:
-        return len(self.completed_ps)
+        """Images whose scores came back (lost ones are in `lost`)."""
+        return sum(c is not None for c in self.completed_ps)
 
     @property
     def makespan_ps(self) -> int:
         """First image submitted -> last scores delivered to the host (the job's response time)."""
-        return max(self.completed_ps) - min(self.submitted_ps)
+        done = [c for c in self.completed_ps if c is not None]
+        return max(done) - min(self.submitted_ps) if done else 0
 
     @property
     def latencies_ps(self) -> list[int]:
-        return [c - s for s, c in zip(self.submitted_ps, self.completed_ps)]
+        return [c - s for s, c in zip(self.submitted_ps, self.completed_ps) if c is not None]
 
     @property
     def throughput(self) -> float:
         """Images per second over the whole job."""
-        return self.images * PS_PER_S / self.makespan_ps
+        return self.images * PS_PER_S / self.makespan_ps if self.makespan_ps else 0.0
 
     @property
     def board_busy(self) -> dict[str, float]:
-        return {k: v / self.makespan_ps for k, v in self.board_busy_ps.items()}
+        span = self.makespan_ps or 1
+        return {k: v / span for k, v in self.board_busy_ps.items()}
 
     @property
     def link_utilisation(self) -> dict[str, float]:
         """Share of the simulated time (until the network went idle) each cable direction was
         busy; frames queued behind the last result still count, so this never exceeds 1."""
-        span = max(self.end_ps, self.makespan_ps)
+        span = max(self.end_ps, self.makespan_ps, 1)
         return {k: v / span for k, v in self.wire_busy_ps.items()}
 
     @property
@@ -103,7 +115,7 @@ class RunResult:
         return self.counters["transport"]["retransmissions"]
 
     def latency_stats_s(self) -> dict[str, float]:
-        lat = sorted(self.latencies_ps)
+        lat = sorted(self.latencies_ps) or [0]
         pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] / PS_PER_S  # noqa: E731
         return {"mean": statistics.fmean(lat) / PS_PER_S, "min": lat[0] / PS_PER_S,
                 "p50": pct(0.5), "p95": pct(0.95), "max": lat[-1] / PS_PER_S}
@@ -147,7 +159,7 @@ class RunResult:
             f"response time {self.makespan_ps / PS_PER_S:.6f} s, throughput {self.throughput:.1f} img/s",
             "latency per image: " + ", ".join(f"{k} {v * 1e3:.3f} ms" for k, v in lat.items()),
             "board busy: " + ", ".join(f"{k} {v:.1%}" for k, v in self.board_busy.items()),
-            "host/board CPU busy: " + ", ".join(f"{k} {v / self.makespan_ps:.1%}"
+            "host/board CPU busy: " + ", ".join(f"{k} {v / (self.makespan_ps or 1):.1%}"
                                                 for k, v in self.cpu_busy_ps.items()),
             f"link utilisation: max {util.get(busiest, 0):.2%} on {busiest}",
             f"frames on cables {w['frames']} ({n['tx_frames']} sent by nodes, "
@@ -163,6 +175,14 @@ class RunResult:
             f"results: {len(self.scores)} scores, {len(self.mismatches)} mismatches, "
             f"simulation idle at {format_duration(self.end_ps)}",
         ]
+        for k in self.killed:
+            lines.append(f"failure: {k['board']} (stage {k['stage']}) died at {format_duration(k['at_ps'])}")
+        for e in self.failovers:
+            lines.append(f"failover: stage {e['stage']} replica {e['replica']} declared dead at "
+                         f"{format_duration(e['detected_ps'])} by {e['by']}, re-sent {len(e['resent'])} image(s)")
+        if self.lost:
+            first = min(self.lost)
+            lines.append(f"lost: {len(self.lost)} image(s), e.g. image {first}: {self.lost[first]}")
         return "\n".join(lines)
 
 
@@ -202,7 +222,10 @@ class BnnSystem:
         self.scores: dict[int, bytes] = {}
         self.arrival_order: list[int] = []
         self.kernels: dict[str, KernelServer] = {}
-        self._to_board: list[Endpoint] = []
+        self.killed: list[dict] = []
+        self.on_lost: Optional[Callable[[int], None]] = None   # called with each image given up
+        self._next_delivery = 0
+        self.delivered_order: list[int] = []   # image ids as the host hands them on (in order)
         self._build()
 
     # -- wiring --
@@ -240,89 +263,156 @@ class BnnSystem:
         return len(range(replica, self.config.images, self.plan.stages[stage].replicas))
 
     def _build(self) -> None:
-        boards = self.config.boards
+        cfg = self.config
+        boards = cfg.boards
         stages = self.plan.stages
         nodes = {b.name: self.net.add_node(b.name) for b in boards}
         by_stage = [[b for b in boards if b.stage == s] for s in range(len(stages))]
-        # Links into each board: from the host (stage 0) or from every board of the stage before.
-        inbound: dict[tuple[str, str], Endpoint] = {}
-        for s, group in enumerate(by_stage):
-            senders = ["host"] if s == 0 else [b.name for b in by_stage[s - 1]]
+        self.members = [StageMembers(s, st.replicas) for s, st in enumerate(stages)]
+        for s, m in enumerate(self.members):
+            m.on_dead = lambda r, s=s: self._cut_off(by_stage[s][r].name)
+        self.dispatchers: dict[str, Dispatcher] = {}
+        self.lost: dict[int, str] = {}
+        self.duplicates = 0
+        origin: dict[tuple[str, int], Endpoint] = {}      # (board, image) -> where its input came from
+
+        def dispatcher(sender: str, s: int) -> Dispatcher:
+            """Links from `sender` to every replica of stage s, and its dispatcher."""
+            src = self.host if sender == "host" else nodes[sender]
             mtype = MessageType.IMAGE if s == 0 else MessageType.TENSOR
-            size = self.config.payload_bytes(stages[s].first - 1)
-            for b in group:
-                for src in senders:
-                    out_ep, in_ep = self.net.connect(self.host if src == "host" else nodes[src], nodes[b.name])
-                    inbound[(src, b.name)] = out_ep
-                    in_ep.on_message = self._accept(b.name, mtype, size)
+            size = cfg.payload_bytes(stages[s].first - 1)
+            eps = []
+            for b in by_stage[s]:
+                out_ep, in_ep = self.net.connect(src, nodes[b.name])
+                in_ep.on_message = self._accept(b.name, mtype, size, in_ep, origin)
+                eps.append(out_ep)
+            d = Dispatcher(self.sched, f"{sender}->stage{s}", self.members[s], eps,
+                           image_message if s == 0 else tensor_message, cfg.failover,
+                           cfg.failover_timeout(stages[s].first, stages[s].last),
+                           lambda r, k, s=s: self.kernels[by_stage[s][r].name].add_expected(1),
+                           self._on_lost)
+            for r, ep in enumerate(eps):
+                ep.on_message = self._on_done_message(d, r)
+            return d
+
+        self.dispatchers["host"] = dispatcher("host", 0)
+        if cfg.failover:
+            # A connection that gives up (no ACK after every retransmission) means its peer is
+            # dead: declare it so, instead of failing the run.
+            by_mac = {nodes[b.name].mac: b for b in boards}
+
+            def peer_dead(failure, ep_name: str, mac: str) -> None:
+                b = by_mac.get(mac)
+                if b is None:
+                    raise failure          # the host itself is unreachable: nothing to fail over to
+                self.members[b.stage].declare_dead(b.replica, self.sched.now(), f"{ep_name} (transport)")
+            self._peer_dead = peer_dead
         last = len(stages) - 1
         for b in boards:
             if b.stage == last:
                 to_host, at_host = self.net.connect(nodes[b.name], self.host)
                 at_host.on_message = self._on_scores
-                on_done = self._in_order(b, lambda iid, out, ep=to_host: ep.send(scores_message_raw(iid, out)))
+                forward = lambda iid, out, ep=to_host: ep.send(scores_message_raw(iid, out))  # noqa: E731
             else:
-                nxt = by_stage[b.stage + 1]
-                eps = [inbound[(b.name, n.name)] for n in nxt]
-                on_done = lambda iid, out, eps=eps: eps[iid % len(eps)].send(tensor_message(iid, out))  # noqa: E731
+                d = self.dispatchers[b.name] = dispatcher(b.name, b.stage + 1)
+                forward = d.send
+
+            def on_done(iid: int, out: bytes, name=b.name, forward=forward) -> None:
+                if cfg.failover:
+                    origin.pop((name, iid)).send(done_message(iid))
+                forward(iid, out)
             self._kernel(b.name, b.stage, self._expected(b.stage, b.replica), on_done)
-        for b in by_stage[0]:
-            self._to_board.append(inbound[("host", b.name)])
+        if cfg.failover:
+            for ep in self.net.endpoints:
+                ep.on_failure = lambda f, ep=ep: self._peer_dead(f, ep.name, ep.remote.mac)
 
-    def _in_order(self, board, send: Callable[[int, bytes], None]) -> Callable[[int, bytes], None]:
-        """Results leave a last-stage board in image order, whichever board before it was faster."""
-        ids = list(range(board.replica, self.config.images, self.plan.stages[board.stage].replicas))
-        pending: dict[int, bytes] = {}
-        nxt = [0]
-
-        def done(image_id: int, out: bytes) -> None:
-            pending[image_id] = out
-            while nxt[0] < len(ids) and ids[nxt[0]] in pending:
-                k = ids[nxt[0]]
-                send(k, pending.pop(k))
-                nxt[0] += 1
-        return done
-
-    def _accept(self, board: str, mtype: MessageType, size: int) -> Callable[[Message], None]:
+    def _accept(self, board: str, mtype: MessageType, size: int, endpoint: Endpoint,
+                origin: dict) -> Callable[[Message], None]:
         def on_message(msg: Message) -> None:
             if msg.type != mtype:
                 raise ProtocolError(f"{board} expects {mtype.name} messages, got {msg!r}")
             if len(msg.payload) != size:
                 raise ProtocolError(f"{board} reads {size}-byte {mtype.name} payloads, got {len(msg.payload)} "
                                     f"bytes for image {msg.image_id}")
+            origin.setdefault((board, msg.image_id), endpoint)
             self.kernels[board].submit(msg.image_id, msg.payload)
         return on_message
+
+    @staticmethod
+    def _on_done_message(d: Dispatcher, replica: int) -> Callable[[Message], None]:
+        def on_message(msg: Message) -> None:
+            if msg.type != MessageType.DONE:
+                raise ProtocolError(f"{d.name} expects DONE messages from its replicas, got {msg!r}")
+            d.done(replica, msg.image_id)
+        return on_message
+
+    def _on_lost(self, stage: int, image_id: int, why: str) -> None:
+        self.lost.setdefault(image_id, f"stage {stage} ({self.plan.stages[stage]}): {why}")
+        if self.on_lost is not None:
+            self.on_lost(image_id)
+
+    def _cut_off(self, board: str) -> None:
+        """A board declared dead: every connection to it is given up (no retransmissions to a
+        board that will never answer, on any side)."""
+        mac = self.net.nodes[board].mac
+        for ep in self.net.endpoints:
+            if ep.remote.mac == mac:
+                ep.abort()
+
+    def _kill(self, stage: int, replica: int) -> None:
+        board = next(b for b in self.config.boards if b.stage == stage and b.replica == replica)
+        self.kernels[board.name].kill()
+        if board.name in self.dispatchers:
+            self.dispatchers[board.name].stop()
+        self.net.kill_node(board.name)
+        self.killed.append({"board": board.name, "stage": stage, "replica": replica, "at_ps": self.sched.now()})
 
     # -- host --
 
     def start(self) -> None:
-        """Schedule the job's image submissions (call once, before running the scheduler)."""
+        """Schedule the job's image submissions and the planned failures (call once, before
+        running the scheduler)."""
         now = self.sched.now()
         for k in range(self.config.images):
             self.sched.call_at(now + k * self.config.image_interval_ps, self._submit, k)
+        for stage, replica, at_ps in self.config.fail:
+            self.sched.call_at(now + at_ps, self._kill, stage, replica)
 
     def _submit(self, k: int) -> None:
         self.submitted[k] = self.sched.now()
-        self._to_board[k % len(self._to_board)].send(image_message(k, self.images[k]))
+        self.dispatchers["host"].send(k, self.images[k])
 
     def _on_scores(self, msg: Message) -> None:
         if msg.type != MessageType.SCORES:
             raise ProtocolError(f"host expects SCORES messages, got {msg!r}")
         k = msg.image_id
-        if not 0 <= k < self.config.images or self.completed[k] is not None:
-            raise ProtocolError(f"host got unexpected or repeated scores for image {k}")
+        if not 0 <= k < self.config.images:
+            raise ProtocolError(f"host got scores for unknown image {k}")
+        if self.completed[k] is not None:
+            self.duplicates += 1          # a re-sent image whose first copy came through after all
+            return
         if len(msg.payload) != self.sizes["scores"]:
             raise ProtocolError(f"host reads {self.sizes['scores']}-byte scores, got {len(msg.payload)} "
                                 f"bytes for image {k}")
         self.completed[k] = self.sched.now()
         self.scores[k] = msg.payload
         self.arrival_order.append(k)
-        if self.on_complete is not None:
-            self.on_complete(k)
+        self._deliver()
+
+    def _deliver(self) -> None:
+        """Results reach the application in image order, whichever board was faster."""
+        while self._next_delivery < self.config.images and (
+                self.completed[self._next_delivery] is not None or self._next_delivery in self.lost):
+            if self._next_delivery not in self.lost:
+                self.delivered_order.append(self._next_delivery)
+                if self.on_complete is not None:
+                    self.on_complete(self._next_delivery)
+            self._next_delivery += 1
 
     @property
     def done(self) -> bool:
-        return len(self.scores) == self.config.images
+        """Every image came back or is reported lost."""
+        return all(c is not None or k in self.lost for k, c in enumerate(self.completed))
 
     def reference(self, image_id: int) -> bytes:
         """What the host must receive for an image: every stage's computation in turn."""
@@ -332,10 +422,10 @@ class BnnSystem:
         return x
 
     def result(self) -> RunResult:
-        missing = [k for k, t in enumerate(self.completed) if t is None]
+        missing = [k for k, t in enumerate(self.completed) if t is None and k not in self.lost]
         if missing:
             raise RuntimeError(f"{len(missing)} images never completed (first: {missing[:10]})")
-        mismatches = [k for k in range(self.config.images) if self.scores[k] != self.reference(k)]
+        mismatches = [k for k in self.scores if self.scores[k] != self.reference(k)]
         return RunResult(
             config=self.config, submitted_ps=list(self.submitted), completed_ps=list(self.completed),
             arrival_order=list(self.arrival_order), scores=dict(self.scores), mismatches=mismatches,
@@ -344,6 +434,9 @@ class BnnSystem:
             cpu_busy_ps={name: node.cpu.busy_ps for name, node in self.net.nodes.items()},
             wire_busy_ps={w.name: w.busy_ps for w in self.net.wires},
             counters=self.net.counters(),
+            lost={k: v for k, v in self.lost.items() if k not in self.scores},
+            failovers=[e for m in self.members for e in m.failovers],
+            killed=list(self.killed), duplicates=self.duplicates, delivered_order=list(self.delivered_order),
         )
 
 

@@ -166,13 +166,32 @@ class Endpoint:
         self._rcv_nxt = 0
         self._ooo: dict[int, bytes] = {}
         self._decoder = StreamDecoder()
+        self.closed = False
+        # Called with the LinkFailure instead of raising it, if set (failover mode).
+        self.on_failure: Optional[Callable[[LinkFailure], None]] = None
 
     # ---- application side -------------------------------------------------------------
 
     def send(self, message: Message) -> None:
         """Send one message (after the node's per-message software overhead)."""
+        if self.closed:
+            self.counters["sent_after_abort"] += 1
+            return
         self.counters["messages_sent"] += 1
         self.node.cpu.run(self.send_overhead_ps, self._enqueue, message)
+
+    def abort(self) -> None:
+        """Give up on this connection (its peer is declared dead): drop everything queued or
+        unacknowledged, stop the timers, send nothing more."""
+        self.closed = True
+        self._stop_timer()
+        if self._wake is not None:
+            self._wake.cancel()
+            self._wake = None
+        self.counters["aborted_messages"] += len({id(s.message) for s in (*self._unsent, *self._inflight.values())})
+        self._unsent.clear()
+        self._inflight.clear()
+        self._inflight_bytes = 0
 
     @property
     def idle(self) -> bool:
@@ -180,6 +199,8 @@ class Endpoint:
         return not self._unsent and not self._inflight
 
     def _enqueue(self, message: Message) -> None:
+        if self.closed:
+            return
         data = message.encode()
         for off in range(0, len(data), self.mss):
             chunk = data[off:off + self.mss]
@@ -283,7 +304,12 @@ class Endpoint:
         oldest = next(iter(self._inflight.values()))
         if oldest.retries >= self.config.max_retries:
             self.counters["failures"] += 1
-            raise LinkFailure(self.name, oldest.message, oldest.retries, oldest.first_sent, self.sched.now())
+            failure = LinkFailure(self.name, oldest.message, oldest.retries, oldest.first_sent, self.sched.now())
+            if self.on_failure is not None:     # failover mode: the peer is dead, not the run
+                self.abort()
+                self.on_failure(failure)
+                return
+            raise failure
         self._retransmit_oldest("timeouts")
         self._rto = min(self._rto * 2, self.config.rto_max_ps)
         self._recover = self._snd_nxt
@@ -294,6 +320,8 @@ class Endpoint:
 
     def receive(self, seg: Segment) -> None:
         """Called by the node for each intact frame of this connection."""
+        if self.closed:
+            return
         if seg.flags & FLAG_ACK:
             self._on_ack(unwrap(seg.ack, self._snd_una), bool(seg.payload))
         if seg.payload:

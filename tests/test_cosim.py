@@ -36,7 +36,7 @@ def test_split_with_loss(topology, images, tmp_path):
     on_disk = json.loads((tmp_path / "summary.json").read_text())
     assert on_disk["topology"] == topology and on_disk["network"] == "cnvW2A2"
     assert [b["role"] for b in on_disk["boards"]][-1] == "part2"
-    assert "tensor into fc (after layer 5)" in on_disk["checkpoints"]
+    assert "tensor into stage 1 (after layer 5)" in on_disk["checkpoints"]
     if topology == "split-3":
         # Round-robin over two conv boards: both did work.
         assert all(len(c) > 0 for b, c in s["kernel_cycles"].items())
@@ -102,7 +102,26 @@ def test_three_stage_plan_bit_exact(tmp_path):
     assert s["plan"] == "0-3x2,4-5x1,6-8x1"
     assert [st["replicas"] for st in s["stages"]] == [2, 1, 1]
     assert [st["bytes_in_per_image"] for st in s["stages"]] == [3072, 5 * 5 * 128 * 2 // 8, 256 * 2 // 8]
-    assert set(s.checkpoints) == {"tensor into s1b0 (after layer 3)", "tensor into s2b0 (after layer 5)",
+    assert set(s.checkpoints) == {"tensor into stage 1 (after layer 3)", "tensor into stage 2 (after layer 5)",
                                   "scores at host"}
     # Round robin over the first stage: both replicas ran.
     assert all(len(s["kernel_cycles"][b]) == 2 for b in ("s0b0", "s0b1"))
+
+
+def test_failover_of_a_dead_conv_replica_in_rtl(tmp_path):
+    """Conv replica 1 dies while images are queued on it: its dispatcher notices by a timeout,
+    re-sends them to the survivor; every image still arrives exactly once, bit-exact."""
+    s = run(CosimJob(images=6, seed=4, plan="0-5x2,6-8x1", fail="0:1@5000", out_dir=str(tmp_path)))
+    check(s, 6)
+    assert s["killed"][0]["board"] == "s0b1"
+    assert s["failovers"] == 1 and s["resent"] >= 1
+    log = s["failover_log"][0]
+    assert log["detected_ps"] > s["killed"][0]["at_ps"], "noticed after the failure, by a timeout"
+
+
+def test_dead_stage_is_a_clear_loss_report(tmp_path):
+    """The only FC board dies: the run ends (no hang) and says which images were lost where."""
+    s = run(CosimJob(images=4, seed=4, plan="0-5x1,6-8x1", fail="1:0@4000", out_dir=str(tmp_path)))
+    assert s["lost"] > 0 and s.error and "lost" in s.error
+    assert all("stage 1 (6-8x1)" in where for where in s["lost_where"].values())
+    assert s["images"] == 4 and s["mismatches"] == 0

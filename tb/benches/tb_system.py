@@ -71,11 +71,14 @@ async def run_system(dut):
     if job.get("stall_seed") is not None:
         dut._log.info("random pauses on every AXI channel of every board, seed %d", job["stall_seed"])
 
-    # One scoreboard per checkpoint: the tensor entering each board that does not start at
-    # the input (what crossed a link), and the scores at the host.
-    boards_in = {b["name"]: Scoreboard(f"tensor into {b['name']} (after layer {b['first'] - 1})",
-                                       arrays[words_key("in", b["first"], b["last"])])
-                 for b in job["boards"] if b["first"] > 0}
+    # One scoreboard per checkpoint: the tensor entering each stage that does not start at
+    # the input (what crossed a link, whichever replica got it), and the scores at the host.
+    stage_in: dict[int, Scoreboard] = {}
+    for b in config.boards:
+        if b.first > 0 and b.stage not in stage_in:
+            stage_in[b.stage] = Scoreboard(f"tensor into stage {b.stage} (after layer {b.first - 1})",
+                                           arrays[words_key("in", b.first, b.last)], repeats_ok=config.failover)
+    boards_in = {b.name: stage_in[b.stage] for b in config.boards if b.stage in stage_in}
     at_host = Scoreboard("scores at host", scores)
 
     boards: dict[str, RtlBoard] = {}
@@ -110,24 +113,37 @@ async def run_system(dut):
             sys.stdout.write("\n")
             finished.set()
 
+    def given_up(image_id: int) -> None:
+        if system.done:
+            finished.set()
+
     system.on_complete = completed
+    system.on_lost = given_up
     system.start()
     limit_ps = int(job["timeout_ms"] * 1e9)
     await First(finished.wait(), Timer(limit_ps, "ps"))
     recorder.close()
 
     lost = [k for k, t in enumerate(system.completed) if t is None]
+    lost_where = {k: system.lost.get(k, f"not back within {job['timeout_ms']} ms") for k in lost}
     violations = [str(v) for chk in checkers for v in chk.violations]
     errors = list(failures)
     if violations:
         errors.append(f"{len(violations)} AXI protocol violation(s): {violations[0]}")
-    boards_checks = list(boards_in.values()) + [at_host]
+    boards_checks = list(stage_in.values()) + [at_host]
     for sb in boards_checks:
         errors += sb.errors()
     if lost and not failures:
-        errors.append(f"{len(lost)} image(s) never completed within {job['timeout_ms']} ms: {lost[:10]}")
+        first = lost[0]
+        errors.append(f"{len(lost)} image(s) lost: {lost[:10]}; image {first}: {lost_where[first]}")
     figures: dict = {"boards": [{k: b[k] for k in ("name", "kernel", "role", "first", "last")} for b in job["boards"]],
-                     "protocol_violations": violations, "timed_out": not failures and bool(lost),
+                     "protocol_violations": violations,
+                     "timed_out": not failures and any(k not in system.lost for k in lost),
+                     "lost_where": {str(k): v for k, v in lost_where.items()},
+                     "killed": system.killed,
+                     "failovers": len([e for m in system.members for e in m.failovers]),
+                     "resent": sum(len(e["resent"]) for m in system.members for e in m.failovers),
+                     "failover_log": [e for m in system.members for e in m.failovers],
                      "kernel_cycles": {name: b.cycles for name, b in boards.items()}}
     plan = config.partition()
     stages = []
@@ -148,9 +164,9 @@ async def run_system(dut):
     figures["plan"] = str(plan)
     figures["stages"] = stages
     latency = [None] * n_images
-    if not lost:
+    if system.done:
         r = system.result()
-        latency = [lat / 1e6 for lat in r.latencies_ps]
+        latency = [None if c is None else (c - s) / 1e6 for s, c in zip(r.submitted_ps, r.completed_ps)]
         figures |= {
             "throughput_img_s": r.throughput, "response_time_s": r.makespan_ps / 1e12,
             "board_busy": r.board_busy, "link_utilisation": r.link_utilisation,

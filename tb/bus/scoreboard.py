@@ -34,8 +34,11 @@ def first_difference(got, expected) -> str | None:
 class Scoreboard:
     """Expected words of every image id at one checkpoint (`name`, e.g. "scores at host")."""
 
-    def __init__(self, name: str, expected: Mapping[int, object] | np.ndarray):
+    def __init__(self, name: str, expected: Mapping[int, object] | np.ndarray, repeats_ok: bool = False):
+        """`repeats_ok`: an image may legitimately pass this checkpoint again (re-sent after a
+        failover); every copy is still compared, none counts as a duplicate."""
         self.name = name
+        self.repeats_ok = repeats_ok
         if isinstance(expected, np.ndarray):
             expected = {k: expected[k] for k in range(len(expected))}
         self.expected = {int(k): _words(v) for k, v in expected.items()}
@@ -50,11 +53,11 @@ class Scoreboard:
             self.unexpected.append(image_id)
             return False
         self.seen[image_id] = self.seen.get(image_id, 0) + 1
-        if self.seen[image_id] > 1:
+        if self.seen[image_id] > 1 and not self.repeats_ok:
             return False
         diff = first_difference(got, self.expected[image_id])
         if diff is not None:
-            self.mismatches[image_id] = f"{self.name}: image {image_id}: {diff}"
+            self.mismatches.setdefault(image_id, f"{self.name}: image {image_id}: {diff}")
         return diff is None
 
     @property
@@ -63,7 +66,7 @@ class Scoreboard:
 
     @property
     def duplicated(self) -> list[int]:
-        return sorted(k for k, n in self.seen.items() if n > 1)
+        return [] if self.repeats_ok else sorted(k for k, n in self.seen.items() if n > 1)
 
     def ok(self, complete: bool = True) -> bool:
         return not (self.mismatches or self.unexpected or self.duplicated or (complete and self.missing))

@@ -45,6 +45,7 @@ class CosimJob:
     out_dir: str | None = None
     network: str = networks.DEFAULT_NETWORK
     plan: str | None = None           # stages FIRST-LASTxREPLICAS,...; overrides `topology`
+    fail: str | None = None           # STAGE:REPLICA@TIME_US[,...]: that board dies then
 
     @property
     def folder(self) -> Path:
@@ -58,6 +59,8 @@ class CosimJob:
             link["propagation_ps"] = int(self.latency_us * 1e6)
         cfg = {"topology": self.topology, "images": self.images, "batch": self.batch,
                "seed": self.seed, "link": link, "network": self.network, "plan": self.plan}
+        if self.fail:
+            cfg["fail"] = self.fail
         if self.transport:
             cfg["transport"] = dict(self.transport)
         try:
@@ -178,7 +181,16 @@ def print_summary(s: Result) -> None:
             w = max(util, key=util.get)
             print(f"link utilisation: max {util[w]:.2%} on {w}")
         print(f"frames {f['frames']}, retransmissions {f['retransmissions']}")
-    print(f"mismatches {s.mismatches}, lost {len(s.lost)}, duplicated {s.duplicated}")
+    if f.get("killed"):
+        for k in f["killed"]:
+            print(f"failure: {k['board']} (stage {k['stage']}) died at {k['at_ps'] / 1e6:.1f} us")
+        for e in f.get("failover_log", []):
+            print(f"failover: stage {e['stage']} replica {e['replica']} declared dead at {e['detected_ps'] / 1e6:.1f} us "
+                  f"by {e['by']}, re-sent images {e['resent']}")
+    print(f"mismatches {s.mismatches}, lost {len(s.lost)}, duplicated {s.duplicated}"
+          + (f", failovers {f['failovers']}, resent {f['resent']}" if f.get("killed") else ""))
+    for k, where in list((f.get("lost_where") or {}).items())[:10]:
+        print(f"lost: image {k}: {where}")
     if s.error:
         print(f"error: {s.error}")
 
@@ -188,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--topology", default="split", help="split, split-B (B boards), full")
     ap.add_argument("--plan", help="partition plan FIRST-LASTxREPLICAS,... (overrides --topology)")
+    ap.add_argument("--fail", help="STAGE:REPLICA@TIME_US[,...]: that board's kernel stops answering and its "
+                    "link goes dark then (failover)")
     ap.add_argument("--images", type=int, default=20)
     add_source_args(ap)
     ap.add_argument("--batch", type=int, default=1)
@@ -202,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         net = networks.get(args.network)
         params, cifar = source_paths(args, net.name)
         job = CosimJob(args.topology, args.images, params, cifar, args.seed, args.batch, args.loss,
-                       args.latency_us, args.ppm, network=net.name, plan=args.plan)
+                       args.latency_us, args.ppm, network=net.name, plan=args.plan, fail=args.fail)
         if args.stall_seed is not None:
             job.stall_seed = args.stall_seed
         s = run(job)
