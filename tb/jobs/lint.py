@@ -1,22 +1,36 @@
-"""Lint the hand-written RTL: `python -m tb.jobs.lint [rtl/foo.sv ...]` (default: every rtl/*.sv).
+"""Lint the RTL with two SystemVerilog front ends: `python -m tb.jobs.lint [--only verilator|slang]
+[FILE.sv ...]` (default: every rtl/*.sv and every generated kernel hls_out/<name>/<name>.sv).
 
-Each file is checked on its own with `verilator --lint-only -Wall`, its module (the file
-name) as top and rtl/ as the library path for the modules it instantiates, with default
-parameters, and once more for every `// lint-params: NAME=VALUE ...` line in the file (so
-generate branches that the defaults do not reach are linted too). Prints one line per file
-(and Verilator's messages for failing runs) and exits non-zero if any run has a warning or
-error. Waivers belong in the RTL, as `/* verilator lint_off RULE */` comments that say why.
+Verilator: each rtl/ file is checked on its own with `verilator --lint-only -Wall`, its module
+(the file name) as top and rtl/ as the library path for the modules it instantiates, with
+default parameters, and once more for every `// lint-params: NAME=VALUE ...` line in the file
+(so generate branches that the defaults do not reach are linted too). Any warning fails.
+Waivers belong in the RTL, as `/* verilator lint_off RULE */` comments that say why.
+
+slang (pyslang, a strict IEEE 1800 front end): each rtl/ module is parsed and elaborated as
+top with rtl/ as its library (-y), under the same parameter sets (as -G overrides), and each
+generated kernel with all of rtl/*.sv; slang's analysis pass runs too (drivers of always_ff
+variables, ...). Any error fails; warnings are printed but pass. It catches what Verilator
+accepts, e.g. an identifier used before its declaration.
+
+Prints one line per file and tool (and the tool's messages for failing runs) and exits
+non-zero if any run failed.
 """
 
 from __future__ import annotations
 
+import argparse
 import re
+import shlex
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from tb.jobs.runner import RTL
+from tb.jobs.runner import REPO, RTL
+
+HLS_OUT = REPO / "hls_out"
 
 
 def verilator() -> str:
@@ -60,25 +74,126 @@ def lint_file(path: Path, exe: str) -> tuple[bool, str, int]:
     return ok, "\n".join(outs), len(sets)
 
 
-def main(argv: list[str]) -> int:
-    files = [Path(a) for a in argv] if argv else sorted(RTL.glob("*.sv"))
+# ---------------------------------------------------------------------------- slang
+@dataclass
+class SlangReport:
+    errors: int
+    warnings: int
+    text: str           # slang's diagnostics, formatted as on its command line
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+
+def slang(args: list[str]) -> SlangReport:
+    """Parse, elaborate and analyse as the `slang` command line `args` would (sources, --top,
+    -y, -G, ...), collecting the diagnostics instead of printing them."""
+    try:
+        import pyslang
+    except ImportError:
+        raise SystemExit("pyslang not installed: run `make venv`") from None
+    drv = pyslang.driver.Driver()
+    drv.addStandardArgs()
+    opts = pyslang.driver.CommandLineOptions()
+    opts.ignoreProgramName = True
+    cmd = shlex.join(args)
+    if not drv.parseCommandLine(cmd, opts) or not drv.processOptions():
+        return SlangReport(1, 0, f"slang: cannot use the command line {cmd}")
+    client = pyslang.TextDiagnosticClient()
+    drv.diagEngine.clearClients()           # ours collects the text, the driver's would print
+    drv.diagEngine.addClient(client)
+    if not drv.parseAllSources():
+        return SlangReport(1, 0, f"slang: cannot read the sources of {cmd}\n{client.getString()}")
+    comp = drv.createCompilation()
+    drv.reportCompilation(comp, True)
+    drv.runAnalysis(comp)
+    drv.reportDiagnostics(True)
+    eng = drv.diagEngine
+    return SlangReport(eng.numErrors, eng.numWarnings, client.getString().strip())
+
+
+def slang_file(path: Path) -> tuple[bool, str, int]:
+    """One rtl/ module under slang, as top with rtl/ as library, under each parameter set:
+    (no errors, messages, runs)."""
+    top = path.stem
+    text = path.read_text()
+    if not re.search(rf"^\s*module\s+{re.escape(top)}\b", text, re.M):
+        return False, f"{path.name}: no module named {top!r} (one module per file, named as the file)", 0
+    outs = []
+    ok = True
+    sets = param_sets(text)
+    for params in sets:
+        overrides = [a for p in params for a in ("-G", p[2:])]       # -GNAME=V -> -G NAME=V
+        rep = slang(["--top", top, "-y", str(path.parent), "--libext", ".sv", *overrides, str(path)])
+        ok &= rep.ok
+        if rep.text:
+            outs.append(f"[{' '.join(params) or 'default parameters'}]\n{rep.text}")
+    return ok, "\n".join(outs), len(sets)
+
+
+def kernel_tops() -> list[Path]:
+    """The generated kernels: hls_out/<name>/<name>.sv next to a kernel.json."""
+    return sorted(p / f"{p.name}.sv" for p in HLS_OUT.iterdir()
+                  if (p / "kernel.json").exists() and (p / f"{p.name}.sv").exists())
+
+
+def is_kernel(path: Path) -> bool:
+    return (path.parent / "kernel.json").exists()
+
+
+def slang_kernel(path: Path) -> tuple[bool, str]:
+    """A generated kernel with the whole stream library, as the simulation builds it."""
+    rep = slang(["--top", path.stem, *map(str, sorted(RTL.glob("*.sv"))), str(path)])
+    return rep.ok, rep.text
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tb.jobs.lint", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("files", nargs="*", type=Path,
+                    help="rtl/ modules or generated kernels (default: all of them)")
+    ap.add_argument("--only", choices=("verilator", "slang"), help="run one front end only")
+    args = ap.parse_args(argv)
+    files = [p.resolve() for p in args.files] or sorted(RTL.glob("*.sv")) + kernel_tops()
     if not files:
         print("lint: no RTL files found")
         return 1
-    exe = verilator()
-    failed = 0
-    for path in files:
-        ok, out, runs = lint_file(path.resolve(), exe)
-        print(f"{'ok  ' if ok else 'FAIL'} {path.name}"
-              + (f" ({runs} parameter sets)" if runs > 1 else ""))
-        if not ok:
-            failed += 1
+    missing = [str(p) for p in files if not p.is_file()]
+    if missing:
+        print(f"lint: no such file: {', '.join(missing)}")
+        return 1
+    modules = [p for p in files if not is_kernel(p)]
+    kernels = [p for p in files if is_kernel(p)]
+    failed = runs = 0
+
+    def report(tool: str, path: Path, ok: bool, out: str, sets: int = 1) -> None:
+        nonlocal failed, runs
+        runs += 1
+        failed += not ok
+        print(f"{'ok  ' if ok else 'FAIL'} {tool:<9} {path.name}"
+              + (f" ({sets} parameter sets)" if sets > 1 else ""))
+        if out and (not ok or tool == "slang"):     # slang warnings are shown, not fatal
             for line in out.splitlines():
                 if not line.startswith("- V"):        # skip Verilator's report lines
                     print(f"     {line}")
-    print(f"lint: {len(files) - failed} clean, {failed} with warnings or errors")
+
+    if args.only != "slang":
+        exe = verilator()
+        for path in modules:
+            ok, out, sets = lint_file(path, exe)
+            report("verilator", path, ok, out, sets)
+    if args.only != "verilator":
+        for path in modules:
+            ok, out, sets = slang_file(path)
+            report("slang", path, ok, out, sets)
+        for path in kernels:
+            ok, out = slang_kernel(path)
+            report("slang", path, ok, out)
+    print(f"lint: {runs - failed} clean, {failed} with errors"
+          f"{' (or Verilator warnings)' if args.only != 'slang' else ''}")
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

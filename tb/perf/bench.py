@@ -208,6 +208,8 @@ def harness_build(kernel: str, mdir: Path | None = None, cold: bool = True) -> t
            *runner.VERILATOR_ARGS]
     for m in runner.MAKE_ARGS:
         cmd += ["-MAKEFLAGS", m]
+    # harness.cpp includes the generated register header next to it (tb/perf/blackboxjam_regs.h)
+    cmd += ["-CFLAGS", f"-I{HERE}"]
     cmd += [str(HERE / "harness.cpp")] + [str(s) for s in kernel_job.kernel_sources(kernel)]
     step = measured(cmd, mdir / "build.log")
     _check(step, f"C++ harness build of {kernel}")

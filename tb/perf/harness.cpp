@@ -11,7 +11,7 @@
 //
 // Build (tb/perf/bench.py does it):
 //   verilator --cc --exe --build --prefix Vkernel --top-module <kernel> <VERILATOR_ARGS> \
-//       tb/perf/harness.cpp rtl/*.sv hls_out/<kernel>/<kernel>.sv
+//       -CFLAGS -I<repo>/tb/perf tb/perf/harness.cpp rtl/*.sv hls_out/<kernel>/<kernel>.sv
 // Run:
 //   Vkernel_bench +PARAMS_DIR=<dir> --in in.bin --expected expected.bin --images N \
 //       --words-in WI --words-out WO [--budget CYCLES] [--json out.json]
@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "Vkernel.h"
+#include "blackboxjam_regs.h"   // generated from hls_out/interface.py (make hls)
 #include "verilated.h"
 
 double sc_time_stamp() { return 0; }
@@ -45,11 +46,7 @@ double cpu_seconds() {
     return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
-enum : uint32_t {
-    REG_CTRL = 0x00, REG_GIER = 0x04, REG_IER = 0x08, REG_ISR = 0x0C, REG_IN = 0x10,
-    REG_OUT = 0x1C, REG_DOINIT = 0x28, REG_NUMREPS = 0x5C,
-};
-constexpr uint32_t AP_START = 1, AP_IDLE = 4;
+using namespace blackboxjam;   // REG_* offsets and the CTRL_* / IP_IER_* / IP_ISR_* bits
 
 struct Burst {
     uint64_t addr;
@@ -191,28 +188,28 @@ public:
         top_->ap_rst_n = 1;
         tick();
         tick();
-        write_reg(REG_GIER, 1);
-        write_reg(REG_IER, 1);
+        write_reg(REG_GIER, GIER_ENABLE);
+        write_reg(REG_IP_IER, IP_IER_DONE);     // interrupt on ap_done
     }
 
     // One kernel run over num_reps images; returns start -> interrupt cycles.
     uint64_t run_batch(uint64_t in_addr, uint64_t out_addr, uint32_t num_reps, uint64_t budget) {
-        if (!(read_reg(REG_CTRL) & AP_IDLE)) fail("ap_start while the kernel is busy");
-        write_reg(REG_DOINIT, 0);
-        write_reg(REG_IN, uint32_t(in_addr));
-        write_reg(REG_IN + 4, uint32_t(in_addr >> 32));
-        write_reg(REG_OUT, uint32_t(out_addr));
-        write_reg(REG_OUT + 4, uint32_t(out_addr >> 32));
-        write_reg(REG_NUMREPS, num_reps);
-        write_reg(REG_CTRL, AP_START);
+        if (!(read_reg(REG_CTRL) & CTRL_AP_IDLE)) fail("ap_start while the kernel is busy");
+        write_reg(REG_DO_INIT, 0);
+        write_reg(REG_IN_LO, uint32_t(in_addr));
+        write_reg(REG_IN_HI, uint32_t(in_addr >> 32));
+        write_reg(REG_OUT_LO, uint32_t(out_addr));
+        write_reg(REG_OUT_HI, uint32_t(out_addr >> 32));
+        write_reg(REG_NUM_REPS, num_reps);
+        write_reg(REG_CTRL, CTRL_AP_START);
         const uint64_t t0 = cycles;
         while (!top_->__SYM__interrupt) {
             if (cycles - t0 > budget) fail("no interrupt within the cycle budget");
             tick();
         }
         const uint64_t lat = cycles - t0;
-        const uint32_t isr = read_reg(REG_ISR);
-        write_reg(REG_ISR, isr);
+        const uint32_t isr = read_reg(REG_IP_ISR);
+        write_reg(REG_IP_ISR, isr);             // toggle-on-write clears it
         (void)read_reg(REG_CTRL);
         return lat;
     }

@@ -4,7 +4,9 @@ Driver: cocotbext-axi AxiLiteMaster on the s_axi_control prefix, with random pau
 five channels in the stalled runs. A fake core coroutine plays the HLS block-level
 handshake: it waits for ap_start, drops ap_idle, pulses ap_ready after READY_DELAY cycles
 and ap_done after DONE_DELAY cycles, then goes idle again, recording the arguments it saw.
-Reference model: the register table below (address, reset value, writable bits, output).
+Reference model: the register table of hls_out/interface.py (offsets, fields, access kinds,
+reset values, the port each field drives); no offset or bit position is written here, so
+test_register_table fails when the table and the RTL disagree.
 """
 
 from __future__ import annotations
@@ -16,21 +18,21 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 
+from hls_out import interface as bbj
 from tb.bus.streams import HandshakeMonitor, make_rng, pause_gen, quiet, reset
 
-CTRL, GIER, IER, ISR = 0x00, 0x04, 0x08, 0x0C
+OFF = bbj.host_offsets()
+CTRL, GIER, IER, ISR = (OFF[n] for n in ("CTRL", "GIER", "IP_IER", "IP_ISR"))
+AP_START, AP_DONE, AP_IDLE, AP_READY, AUTO_RESTART = (
+    bbj.ctrl_mask(b) for b in ("ap_start", "ap_done", "ap_idle", "ap_ready", "auto_restart"))
+INT_DONE, INT_READY = (1 << bbj.INTERRUPT_BITS[b] for b in ("done", "ready"))
+GIE = bbj.register("GIER").writable
+CTRL_RESET = bbj.register("CTRL").reset          # with an idle core: only ap_idle
 # argument registers: address -> (writable mask, core output, bit offset in that output)
-ARGS = {
-    0x10: (0xFFFFFFFF, "in_addr", 0), 0x14: (0xFFFFFFFF, "in_addr", 32),
-    0x1C: (0xFFFFFFFF, "out_addr", 0), 0x20: (0xFFFFFFFF, "out_addr", 32),
-    0x28: (0x00000001, "do_init", 0),
-    0x30: (0xFFFFFFFF, "target_layer", 0), 0x38: (0xFFFFFFFF, "target_mem", 0),
-    0x40: (0xFFFFFFFF, "target_ind", 0), 0x48: (0xFFFFFFFF, "target_thresh", 0),
-    0x50: (0xFFFFFFFF, "init_val", 0), 0x54: (0xFFFFFFFF, "init_val", 32),
-    0x5C: (0xFFFFFFFF, "num_reps", 0),
-}
-MAPPED = {CTRL, GIER, IER, ISR, *ARGS}
-UNMAPPED = [a for a in range(0, 0x80, 4) if a not in MAPPED]
+ARGS = {r.offset: (f.mask, f.port, f.port_lsb) for r in bbj.REGISTERS for f in r.fields
+        if f.access == "rw" and f.port}
+ARG_PORTS = sorted({port for _, port, _ in ARGS.values()})
+UNMAPPED = [a for a in range(0, 1 << bbj.ADDR_WIDTH, 4) if a not in bbj.BY_OFFSET]
 
 
 class FakeCore:
@@ -56,8 +58,7 @@ class FakeCore:
             if not int(dut.ap_start.value):
                 continue
             # The core takes its arguments when it starts.
-            self.runs.append({name: int(getattr(dut, name).value)
-                              for name in {n for _, n, _ in ARGS.values()}})
+            self.runs.append({name: int(getattr(dut, name).value) for name in ARG_PORTS})
             dut.ap_idle.value = 0
             for t in range(self.done_delay + 1):
                 dut.ap_ready.value = int(t == self.ready_delay)
@@ -145,7 +146,7 @@ async def test_registers(dut, stalls):
 
     for addr in ARGS:
         assert await tb.rd(addr) == 0, f"{addr:#x} not 0 after reset"
-    assert await tb.rd(CTRL) == 0x4, "CTRL after reset: only ap_idle"
+    assert await tb.rd(CTRL) == CTRL_RESET, "CTRL after reset: only ap_idle"
     for addr in (GIER, IER, ISR):
         assert await tb.rd(addr) == 0
 
@@ -159,8 +160,8 @@ async def test_registers(dut, stalls):
     for addr in ARGS:
         assert await tb.rd(addr) == model[addr], f"read-back of {addr:#x}"
         assert output_of(dut, addr) == model[addr], f"core output of {addr:#x}"
-    assert await tb.rd(GIER) == 0x1
-    assert await tb.rd(IER) == 0x3
+    assert await tb.rd(GIER) == GIE
+    assert await tb.rd(IER) == INT_DONE | INT_READY
     await tb.wr(GIER, 0)
     await tb.wr(IER, 0)
 
@@ -180,7 +181,7 @@ async def test_registers(dut, stalls):
         await tb.raw_write(addr, 0xFFFFFFFF, 0b1110)
     assert await tb.rd(GIER) == 0 and await tb.rd(IER) == 0 and await tb.rd(ISR) == 0
     await ClockCycles(dut.ap_clk, 2)
-    assert await tb.rd(CTRL) == 0x4 and tb.core.runs == []
+    assert await tb.rd(CTRL) == CTRL_RESET and tb.core.runs == []
 
     # Unmapped words read 0 and writing them changes nothing.
     for addr in UNMAPPED:
@@ -188,7 +189,67 @@ async def test_registers(dut, stalls):
         assert await tb.rd(addr) == 0, f"unmapped {addr:#x} reads non-zero"
     for addr in ARGS:
         assert await tb.rd(addr) == model[addr], f"{addr:#x} changed by an unmapped write"
-    assert await tb.rd(CTRL) == 0x4 and await tb.rd(ISR) == 0
+    assert await tb.rd(CTRL) == CTRL_RESET and await tb.rd(ISR) == 0
+    assert tb.core.runs == [], "core started without ap_start"
+    tb.check_bus()
+
+
+def field_port_value(dut, f: bbj.Field) -> int:
+    return (int(getattr(dut, f.port).value) >> f.port_lsb) & ((1 << f.width) - 1)
+
+
+@cocotb.test()
+@cocotb.parametrize(stalls=[False, True])
+async def test_register_table(dut, stalls):
+    """Every register of hls_out/interface.py through the bus, against the table: reset
+    value, write/read-back of all-ones, zeros and random data under full, partial and random
+    WSTRB (rw bits follow the data, ro and clear-on-read bits ignore writes, toggle-on-write
+    bits flip, bits outside the fields read 0), the core-side port each field drives, and
+    every word the table leaves unmapped reading 0 and ignoring writes. The w1s ap_start bit
+    is never written here (it would start the core; test_handshake covers it)."""
+    tb = TB(dut, stalls)
+    await tb.reset()
+    rng = make_rng("table")
+    for port, width in (("awaddr", bbj.ADDR_WIDTH), ("araddr", bbj.ADDR_WIDTH),
+                        ("wdata", bbj.DATA_WIDTH), ("rdata", bbj.DATA_WIDTH)):
+        got = len(getattr(dut, f"s_axi_control_{port}").value)
+        assert got == width, f"s_axi_control_{port} is {got} bits, hls_out/interface.py says {width}"
+
+    def where(r: bbj.Register) -> str:
+        return f"register {r.name} (0x{r.offset:02X}, {r.access})"
+
+    async def check(r: bbj.Register, expect: int, what: str) -> None:
+        got = await tb.rd(r.offset)
+        assert got == expect, (f"{where(r)} {what}: read 0x{got:08X}, the table in hls_out/interface.py "
+                               f"says 0x{expect:08X} (writable bits 0x{r.writable:08X}, reset 0x{r.reset:08X})")
+        for f in r.fields:
+            if f.port and f.access in ("rw", "w1s"):
+                want = (expect & f.mask) >> f.lsb
+                assert field_port_value(dut, f) == want, (
+                    f"{where(r)} {what}: field {f.name} drives {f.port}[{f.port_lsb + f.width - 1}:{f.port_lsb}]"
+                    f" = 0x{field_port_value(dut, f):X}, expected 0x{want:X}")
+
+    model = {r.offset: r.reset for r in bbj.REGISTERS}
+    for r in bbj.REGISTERS:
+        await check(r, model[r.offset], "after reset")
+
+    for r in bbj.REGISTERS:
+        keep_idle = 0xFFFFFFFF & ~r.mask("w1s")
+        writes = [(0xFFFFFFFF, 0xF), (0, 0xF), (0xFFFFFFFF, 0b1110), (0xFFFFFFFF, 0b0001),
+                  (0, 0b0110), (0xFFFFFFFF, 0b1000)]
+        writes += [(rng.getrandbits(32), rng.randrange(16)) for _ in range(4)]
+        for data, strb in writes:
+            data &= keep_idle
+            await tb.raw_write(r.offset, data, strb)
+            model[r.offset] = r.after_write(model[r.offset], data, strb)
+            await check(r, model[r.offset], f"after writing 0x{data:08X} with WSTRB {strb:04b}")
+
+    for addr in UNMAPPED:
+        await tb.raw_write(addr, 0xFFFFFFFF, 0xF)
+        got = await tb.rd(addr)
+        assert got == 0, f"unmapped word 0x{addr:02X} reads 0x{got:08X} (not in hls_out/interface.py)"
+    for r in bbj.REGISTERS:
+        await check(r, model[r.offset], "after writes to every unmapped word")
     assert tb.core.runs == [], "core started without ap_start"
     tb.check_bus()
 
@@ -200,41 +261,41 @@ async def test_handshake(dut, stalls):
     core sees the arguments written before the start."""
     tb = TB(dut, stalls)
     await tb.reset()
-    await tb.wr(0x10, 0x12345678)
-    await tb.wr(0x14, 0x9ABCDEF0)
-    await tb.wr(0x5C, 7)
+    await tb.wr(OFF["in_lo"], 0x12345678)
+    await tb.wr(OFF["in_hi"], 0x9ABCDEF0)
+    await tb.wr(OFF["numReps"], 7)
     tb.core.done_delay = 40       # long enough to see the running state over AXI-Lite
     tb.core.ready_delay = 30
-    await tb.wr(CTRL, 0x1)
+    await tb.wr(CTRL, AP_START)
     await tb.wait_for(lambda: len(tb.core.runs) == 1)
     assert tb.core.runs[0]["in_addr"] == 0x9ABCDEF012345678
     assert tb.core.runs[0]["num_reps"] == 7
     running = await tb.rd(CTRL)
-    assert running & 0x1 == 1, "ap_start dropped before ap_ready"
-    assert running & 0x4 == 0, "ap_idle high while running"
+    assert running & AP_START, "ap_start dropped before ap_ready"
+    assert not running & AP_IDLE, "ap_idle high while running"
     assert int(dut.ap_start.value) == 1
     await tb.wait_for(lambda: tb.core.ready_cycles == 1)
     await RisingEdge(dut.ap_clk)
     assert int(dut.ap_start.value) == 0, "ap_start not cleared by ap_ready"
-    assert await tb.rd(CTRL) == 0x8, "between ap_ready and ap_done: only ap_ready"
+    assert await tb.rd(CTRL) == AP_READY, "between ap_ready and ap_done: only ap_ready"
     await tb.wait_for(lambda: tb.core.done_pulses == 1)
     await ClockCycles(dut.ap_clk, 2)
-    assert await tb.rd(CTRL) == 0x6, "after the run: done, idle (ready was read)"
-    assert await tb.rd(CTRL) == 0x4, "done not cleared on read"
+    assert await tb.rd(CTRL) == AP_DONE | AP_IDLE, "after the run: done, idle (ready was read)"
+    assert await tb.rd(CTRL) == AP_IDLE, "done not cleared on read"
     await ClockCycles(dut.ap_clk, 50)
     assert len(tb.core.runs) == 1, "core restarted without a new ap_start"
 
     # Same-cycle ready and done (non-pipelined HLS block), three starts in a row.
     tb.core.ready_delay = tb.core.done_delay = 5
-    await tb.wr(CTRL, 0x1)
+    await tb.wr(CTRL, AP_START)
     await tb.wait_for(lambda: tb.core.done_pulses == 2)
     await ClockCycles(dut.ap_clk, 2)
-    assert await tb.rd(CTRL) == 0xE, "after the run: done, idle, ready"
-    assert await tb.rd(CTRL) == 0x4, "done and ready not cleared on read"
+    assert await tb.rd(CTRL) == AP_DONE | AP_IDLE | AP_READY, "after the run: done, idle, ready"
+    assert await tb.rd(CTRL) == AP_IDLE, "done and ready not cleared on read"
     for i in range(3):
-        await tb.wr(0x5C, 100 + i)
-        await tb.wr(CTRL, 0x1)
-        while not (await tb.rd(CTRL)) & 0x2:
+        await tb.wr(OFF["numReps"], 100 + i)
+        await tb.wr(CTRL, AP_START)
+        while not (await tb.rd(CTRL)) & AP_DONE:
             pass
         assert tb.core.runs[-1]["num_reps"] == 100 + i
     assert len(tb.core.runs) == 5
@@ -249,12 +310,12 @@ async def test_auto_restart(dut, stalls):
     again; clearing auto_restart lets the current run be the last."""
     tb = TB(dut, stalls)
     await tb.reset()
-    await tb.wr(CTRL, 0x81)
-    assert (await tb.rd(CTRL)) & 0x80, "auto_restart not readable"
+    await tb.wr(CTRL, AP_START | AUTO_RESTART)
+    assert (await tb.rd(CTRL)) & AUTO_RESTART, "auto_restart not readable"
     await tb.wait_for(lambda: len(tb.core.runs) >= 4, limit=2000)
     assert int(dut.ap_start.value) == 1
-    await tb.wr(CTRL, 0x00)        # writing 0 to ap_start does not stop the current run
-    assert (await tb.rd(CTRL)) & 0x80 == 0
+    await tb.wr(CTRL, 0)           # writing 0 to ap_start does not stop the current run
+    assert not (await tb.rd(CTRL)) & AUTO_RESTART
     await ClockCycles(dut.ap_clk, 3 * (tb.core.done_delay + 2))
     n = len(tb.core.runs)
     assert int(dut.ap_start.value) == 0, "ap_start still set without auto_restart"
@@ -273,53 +334,53 @@ async def test_interrupt(dut, stalls):
 
     async def run_once():
         n = tb.core.done_pulses
-        await tb.wr(CTRL, 0x1)
+        await tb.wr(CTRL, AP_START)
         await tb.wait_for(lambda: tb.core.done_pulses > n)
         await ClockCycles(dut.ap_clk, 2)
 
     await run_once()                                  # IER = 0: nothing latched
     assert await tb.rd(ISR) == 0 and int(dut.interrupt.value) == 0
 
-    await tb.wr(IER, 0x1)                             # done events only, GIE still off
+    await tb.wr(IER, INT_DONE)                        # done events only, GIE still off
     await run_once()
-    assert await tb.rd(ISR) == 0x1
+    assert await tb.rd(ISR) == INT_DONE
     assert int(dut.interrupt.value) == 0, "interrupt with GIE = 0"
-    await tb.wr(GIER, 0x1)
+    await tb.wr(GIER, GIE)
     await RisingEdge(dut.ap_clk)
     assert int(dut.interrupt.value) == 1, "interrupt not raised by GIE & ISR"
-    await tb.wr(ISR, 0x1)                             # toggle clears
+    await tb.wr(ISR, INT_DONE)                        # toggle clears
     assert await tb.rd(ISR) == 0
     await RisingEdge(dut.ap_clk)
     assert int(dut.interrupt.value) == 0, "interrupt not cleared by ISR toggle"
-    await tb.wr(ISR, 0x2)                             # toggle on a clear bit sets it
-    assert await tb.rd(ISR) == 0x2
+    await tb.wr(ISR, INT_READY)                       # toggle on a clear bit sets it
+    assert await tb.rd(ISR) == INT_READY
     await RisingEdge(dut.ap_clk)
     assert int(dut.interrupt.value) == 1
-    await tb.wr(ISR, 0x2)
+    await tb.wr(ISR, INT_READY)
     assert await tb.rd(ISR) == 0
 
     # Both events enabled; a core whose ap_ready comes long before ap_done shows that bit 1
     # follows ap_ready and bit 0 ap_done.
-    await tb.wr(IER, 0x3)
+    await tb.wr(IER, INT_DONE | INT_READY)
     tb.core.ready_delay, tb.core.done_delay = 3, 200
-    await tb.wr(CTRL, 0x1)
+    await tb.wr(CTRL, AP_START)
     await tb.wait_for(lambda: tb.core.ready_cycles == tb.core.done_pulses + 1)
-    assert await tb.rd(ISR) == 0x2, "after ap_ready only, ISR must be 0x2"
+    assert await tb.rd(ISR) == INT_READY, "after ap_ready only, ISR must hold only the ready bit"
     await tb.wait_for(lambda: tb.core.done_pulses == tb.core.ready_cycles)
     await ClockCycles(dut.ap_clk, 2)
-    assert await tb.rd(ISR) == 0x3, "ISR done bit not set by ap_done"
-    await tb.wr(ISR, 0x3)
-    assert await tb.rd(ISR) == 0x0
-    await tb.wr(IER, 0x2)                             # ready events only
+    assert await tb.rd(ISR) == INT_DONE | INT_READY, "ISR done bit not set by ap_done"
+    await tb.wr(ISR, INT_DONE | INT_READY)
+    assert await tb.rd(ISR) == 0
+    await tb.wr(IER, INT_READY)                       # ready events only
     await run_once()
-    assert await tb.rd(ISR) == 0x2
+    assert await tb.rd(ISR) == INT_READY
     assert int(dut.interrupt.value) == 1
-    await tb.wr(ISR, 0x3)                             # toggles both: ready off, done on
-    assert await tb.rd(ISR) == 0x1
-    await tb.wr(ISR, 0x1)
+    await tb.wr(ISR, INT_DONE | INT_READY)            # toggles both: ready off, done on
+    assert await tb.rd(ISR) == INT_DONE
+    await tb.wr(ISR, INT_DONE)
     assert await tb.rd(ISR) == 0
     await RisingEdge(dut.ap_clk)
     assert int(dut.interrupt.value) == 0
-    await tb.wr(GIER, 0x0)
+    await tb.wr(GIER, 0)
     assert await tb.rd(GIER) == 0
     tb.check_bus()
