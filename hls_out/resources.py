@@ -138,3 +138,15 @@ def layer_estimate(network: Network, index: int) -> LayerEstimate:
 def estimate(network: Network, first: int, last: int) -> Estimate:
     network.check_range(first, last)
     return Estimate(network.name, first, last, [layer_estimate(network, i) for i in range(first, last + 1)])
+
+
+def fit_warnings(network: Network, ranges: list[tuple[int, int]], b: BoardSpec) -> list[str]:
+    """A warning for every layer range (a plan's stages) whose estimate exceeds the board."""
+    out = []
+    for first, last in ranges:
+        e = estimate(network, first, last)
+        if not e.fits(b):
+            out.append(f"stage {first}-{last} of {network.name} does not fit a {b.name} ({b.part}): estimated "
+                       f"{e.bram_tiles:g} of {b.bram_tiles} BRAM tiles, {e.lut} of {b.lut} LUTs, "
+                       f"{e.lut_mem} of {b.lut_mem} LUTs as memory")
+    return out

@@ -99,3 +99,10 @@ def test_cli_json_and_errors(tmp_path):
     assert "574" in r.stdout and (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
     bad = subprocess.run([sys.executable, "-m", "netsim", "plan", "--network", "nope"], capture_output=True, text=True)
     assert bad.returncode == 1 and "known networks" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_stage_that_does_not_fit_is_warned():
+    small = dataclasses.replace(resources.BOARDS["pynq-z1"], name="small", bram_tiles=60)
+    warnings = resources.fit_warnings(NET, [(0, 5), (6, 8)], small)
+    assert len(warnings) == 1 and "stage 0-5" in warnings[0] and "of 60 BRAM tiles" in warnings[0]
+    assert resources.fit_warnings(NET, [(0, 5), (6, 8)], resources.BOARDS["pynq-z1"]) == []

@@ -137,7 +137,7 @@ async def run_system(dut):
         first = lost[0]
         errors.append(f"{len(lost)} image(s) lost: {lost[:10]}; image {first}: {lost_where[first]}")
     figures: dict = {"boards": [{k: b[k] for k in ("name", "kernel", "role", "first", "last")} for b in job["boards"]],
-                     "protocol_violations": violations,
+                     "protocol_violations": violations, "warnings": job.get("warnings", []),
                      "timed_out": not failures and any(k not in system.lost for k in lost),
                      "lost_where": {str(k): v for k, v in lost_where.items()},
                      "killed": system.killed,

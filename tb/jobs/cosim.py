@@ -20,6 +20,8 @@ from pathlib import Path
 from golden import networks
 from golden.errors import BnnInputError
 from hls_out import kernel as kernels
+from hls_out import resources
+from hls_out.resources import fit_warnings
 from hls_out.generate import kernel_for_range, render_system
 from netsim.config import ConfigError, TopologyConfig
 from tb.jobs import job_file, runner
@@ -46,6 +48,7 @@ class CosimJob:
     network: str = networks.DEFAULT_NETWORK
     plan: str | None = None           # stages FIRST-LASTxREPLICAS,...; overrides `topology`
     fail: str | None = None           # STAGE:REPLICA@TIME_US[,...]: that board dies then
+    board: str = "pynq-z1"            # the boards' FPGA, for the fit check of every stage
 
     @property
     def folder(self) -> Path:
@@ -85,6 +88,11 @@ def board_kernels(job: CosimJob, cfg: TopologyConfig) -> list[tuple[str, kernels
 
 def prepare(job: CosimJob) -> Path:
     cfg = job.topology_config()
+    # A stage that does not fit its board is still simulated, but never silently.
+    warnings = fit_warnings(networks.get(job.network), [(s.first, s.last) for s in cfg.stages],
+                            resources.board(job.board))
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
     pairs = board_kernels(job, cfg)
     stim = Stimulus.load(job.images, job.params, job.cifar, job.seed, job.network)
     net = stim.network
@@ -103,7 +111,7 @@ def prepare(job: CosimJob) -> Path:
         "npz": str(npz), "summary": str(folder / "summary.json"), "trace": str(folder / "trace.json"),
         "pcap": str(folder / "link.pcap"), "topology": cfg.to_dict(), "boards": boards,
         "network": net.name, "last_layer": net.last,
-        "timeout_ms": 50 + 4 * slowest_ms * job.images, "params_source": stim.source,
+        "timeout_ms": 50 + 4 * slowest_ms * job.images, "params_source": stim.source, "warnings": warnings,
     })
 
 
