@@ -18,7 +18,7 @@ JOBS ?= 2
 # Which network of the BNN-PYNQ family every target runs (golden/networks/).
 NETWORK ?= cnvW2A2
 
-.PHONY: venv sim golden sim-full sim-part1 sim-part2 test test-slow test-all bench lint hls waves clean
+.PHONY: venv sim regress golden sim-full sim-part1 sim-part2 test test-slow test-all bench lint hls waves clean
 
 $(STAMP): pyproject.toml tb/jobs/toolchain.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ COSIM_ARGS := --network $(NETWORK) $(TOPOLOGY_ARGS) --images $(IMAGES) $(if $(LO
 	$(if $(FAIL),--fail $(FAIL))
 sim: $(STAMP)
 	$(PY) -m tb.jobs.cosim $(COSIM_ARGS)
+
+# Whole-test-set regression: IMAGES (default all 932) sharded on dask.distributed (a LocalCluster
+# of WORKERS processes, or DASK_SCHEDULER=tcp://host:port); build/regress/{summary.json,junit.xml}.
+WORKERS ?= $(JOBS)
+regress: $(STAMP)
+	$(PY) -m tb.jobs.regress --network $(NETWORK) $(if $(PLAN),--plan $(PLAN),--boards $(BOARDS)) \
+		--images $(if $(filter command line,$(origin IMAGES)),$(IMAGES),932) --workers $(WORKERS) \
+		$(if $(PARAMS),--params $(PARAMS)) $(if $(BATCH),--batch $(BATCH))
 
 # Golden classification only (no RTL).
 golden: $(STAMP)

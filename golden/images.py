@@ -235,10 +235,12 @@ def synthetic_images(n: int, seed: int = 0, shape: tuple[int, ...] = CIFAR_SHAPE
     if len(shape) not in (2, 3) or shape[0] % 4 or shape[1] % 4:
         raise BnnInputError(f"synthetic images: shape must be (H, W) or (H, W, C) with H and W "
                             f"multiples of 4, got {shape}")
-    rng = np.random.default_rng(seed)
-    base = rng.integers(0, 256, size=(n, shape[0] // 4, shape[1] // 4, *shape[2:]), dtype=np.int16)
+    # Two streams, each filled image by image: the first k images are the same whatever n,
+    # so a shard of a regression sees exactly the images one run over them all would.
+    base = np.random.default_rng([seed, 0]).integers(0, 256, size=(n, shape[0] // 4, shape[1] // 4, *shape[2:]),
+                                                     dtype=np.int16)
     up = np.repeat(np.repeat(base, 4, axis=1), 4, axis=2)
-    noise = rng.integers(-40, 41, size=up.shape)
+    noise = np.random.default_rng([seed, 1]).integers(-40, 41, size=up.shape)
     return np.clip(up + noise, 0, 255).astype(np.uint8)
 
 

@@ -87,8 +87,9 @@ async def run_system(dut):
     def factory(name: str, role: str, expected: int, on_done):
         b = boards_by_name[name]
         board_in = boards_in.get(name)
+        check = (lambda k, payload, sb=board_in, n=name: sb.check(k, payload, where=n)) if board_in else None
         rtl = RtlBoard(sched, name, hosts[name], config.batch, expected, b["words_in"], b["words_out"],
-                       on_done, board_in.check if board_in else None, on_failure=on_error_text)
+                       on_done, check, on_failure=on_error_text)
         boards[name] = rtl
         return rtl
 
@@ -162,6 +163,7 @@ async def run_system(dut):
             "interval_us": (ends[-1] - ends[0]) / 1e6 / (len(ends) - 1) if len(ends) > 1 else None,
         })
     figures["plan"] = str(plan)
+    figures["batch"] = config.batch
     figures["stages"] = stages
     latency = [None] * n_images
     if system.done:
@@ -173,6 +175,12 @@ async def run_system(dut):
             "frames": r.frames, "retransmissions": r.retransmissions,
             "counters": {k: dict(v) for k, v in r.counters.items()},
             "stage_busy": [sum(r.board_busy[n] for n in st["boards"]) / len(st["boards"]) for st in stages],
+            # Image 0 crosses an empty pipeline: the single-image latency. The steady state is
+            # taken from the end of the first wave of results (one per replica of the widest
+            # stage) to the last one, so the pipeline's fill does not count.
+            "single_image_latency_us": (r.completed_ps[0] - r.submitted_ps[0]) / 1e6
+            if r.completed_ps[0] is not None else None,
+            "steady_state_img_s": _steady_state(r.completed_ps, max(st.replicas for st in plan.stages)),
             "netsim_summary": r.summary(),
         }
     figures["latency_us"] = latency
@@ -193,3 +201,10 @@ async def run_system(dut):
     with open(job["trace"], "w") as fh:
         json.dump(trace, fh)
     assert result.error is None, f"the system failed: {result.error}"
+
+
+def _steady_state(completed_ps: list, wave: int) -> float | None:
+    done = sorted(c for c in completed_ps if c is not None)
+    if len(done) <= wave or done[-1] <= done[wave - 1]:
+        return None
+    return (len(done) - wave) * 1e12 / (done[-1] - done[wave - 1])

@@ -46,8 +46,9 @@ class Scoreboard:
         self.mismatches: dict[int, str] = {}
         self.unexpected: list[int] = []
 
-    def check(self, image_id: int, got) -> bool:
-        """Compare what arrived for `image_id`; True if it matches (and is its first arrival)."""
+    def check(self, image_id: int, got, where: str | None = None) -> bool:
+        """Compare what arrived for `image_id` (at `where`, e.g. the board); True if it matches
+        (and is its first arrival)."""
         image_id = int(image_id)
         if image_id not in self.expected:
             self.unexpected.append(image_id)
@@ -57,7 +58,8 @@ class Scoreboard:
             return False
         diff = first_difference(got, self.expected[image_id])
         if diff is not None:
-            self.mismatches.setdefault(image_id, f"{self.name}: image {image_id}: {diff}")
+            at = f" at {where}" if where else ""
+            self.mismatches.setdefault(image_id, f"{self.name}{at}: image {image_id}: {diff}")
         return diff is None
 
     @property

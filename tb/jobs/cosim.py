@@ -49,6 +49,7 @@ class CosimJob:
     plan: str | None = None           # stages FIRST-LASTxREPLICAS,...; overrides `topology`
     fail: str | None = None           # STAGE:REPLICA@TIME_US[,...]: that board dies then
     board: str = "pynq-z1"            # the boards' FPGA, for the fit check of every stage
+    first_image: int = 0              # the job's images are first_image.. of the data set
 
     @property
     def folder(self) -> Path:
@@ -94,7 +95,7 @@ def prepare(job: CosimJob) -> Path:
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     pairs = board_kernels(job, cfg)
-    stim = Stimulus.load(job.images, job.params, job.cifar, job.seed, job.network)
+    stim = Stimulus.load(job.images, job.params, job.cifar, job.seed, job.network, job.first_image)
     net = stim.network
     folder = job.folder
     ranges = sorted({(k.first, k.last) for _, k in pairs}) + [(0, net.last)]
@@ -183,6 +184,9 @@ def print_summary(s: Result) -> None:
         print(f"{im.image:>5} {im.predicted!s:>5} {label!s:>5} {'yes' if im.match else 'NO':>5} {lat:>11}")
     if f.get("throughput_img_s"):
         print(f"throughput {f['throughput_img_s']:.1f} img/s, response time {f['response_time_s']:.6f} s")
+        steady = f.get("steady_state_img_s")
+        print(f"single-image latency {f['single_image_latency_us']:.1f} us, steady state "
+              + (f"{steady:.1f} img/s" if steady else "- (too few images)") + f" (numReps = {f.get('batch', 1)})")
         print("board busy: " + ", ".join(f"{k} {v:.1%}" for k, v in f["board_busy"].items()))
         util = f.get("link_utilisation") or {}
         if util:

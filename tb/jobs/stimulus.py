@@ -64,21 +64,26 @@ class Stimulus:
 
     @classmethod
     def load(cls, images: int, params: str | None = None, cifar: str | None = None, seed: int = 1,
-             network: str | Network | None = None) -> "Stimulus":
-        """`cifar`: a CIFAR-10 file for the CIFAR-10 networks, an MNIST IDX image file for the
-        MNIST ones; None: seeded synthetic images of the network's input shape."""
+             network: str | Network | None = None, first: int = 0) -> "Stimulus":
+        """Images first..first+images-1 of `cifar` (a CIFAR-10 file for the CIFAR-10 networks,
+        an MNIST IDX image file for the MNIST ones) or of the seeded synthetic images of the
+        network's input shape (None), so that a shard of a regression sees the same images
+        as one run over them all."""
         net = networks.get(network)
+        if first < 0 or images < 1:
+            raise BnnInputError(f"images {first}..{first + images - 1}: expected first >= 0 and images >= 1")
         p = load_params(params, network=net) if params else synthetic_params(seed, network=net)
+        n = first + images
         if cifar:
             if net.dataset == "MNIST":
-                imgs, labels = read_mnist(cifar, images), None
+                imgs, labels = read_mnist(cifar, n), None
             else:
-                imgs, labels = read_cifar(cifar, images)
-            if len(imgs) < images:
-                raise BnnInputError(f"asked for {images} images, {cifar} holds {len(imgs)}")
+                imgs, labels = read_cifar(cifar, n)
+            if len(imgs) < n:
+                raise BnnInputError(f"asked for images {first}..{n - 1}, {cifar} holds {len(imgs)}")
         else:
-            imgs, labels = network_images(net, images, seed=seed + 1), None
-        return cls(p, imgs, labels)
+            imgs, labels = network_images(net, n, seed=seed + 1), None
+        return cls(p, imgs[first:], None if labels is None else labels[first:])
 
     def __len__(self) -> int:
         return len(self.images)
