@@ -18,7 +18,7 @@ JOBS ?= 2
 # Which network of the BNN-PYNQ family every target runs (golden/networks/).
 NETWORK ?= cnvW2A2
 
-.PHONY: venv sim regress golden sim-full sim-part1 sim-part2 test test-slow test-all bench lint hls waves clean
+.PHONY: venv fst-deps sim regress golden sim-full sim-part1 sim-part2 test test-slow test-all bench lint hls waves clean
 
 $(STAMP): pyproject.toml tb/jobs/toolchain.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,23 +63,28 @@ hls: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m tb.jobs.lint
 
-test: $(STAMP)
-	$(PY) -m pytest -m "not slow" -n $(JOBS)
+# The regression writes JUnit XML; a failing simulation test is re-run with waves into
+# build/artifacts/<test id>/ (FST needs the LZ4 headers: installed when missing, as for waves).
+JUNIT = --junitxml=build/test-results/junit.xml
+test: $(STAMP) fst-deps
+	$(PY) -m pytest -m "not slow" -n $(JOBS) $(JUNIT)
 
-test-slow: $(STAMP)
-	$(PY) -m pytest -m slow -n $(JOBS)
+test-slow: $(STAMP) fst-deps
+	$(PY) -m pytest -m slow -n $(JOBS) $(JUNIT)
 
-test-all: $(STAMP)
-	$(PY) -m pytest -n $(JOBS)
+test-all: $(STAMP) fst-deps
+	$(PY) -m pytest -n $(JOBS) $(JUNIT)
+
+fst-deps:
+	@dpkg -s liblz4-dev >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1; apt-get install -y -q liblz4-dev >/dev/null 2>&1) || \
+		echo "note: liblz4-dev not installed; waves will be VCD"
 
 bench: $(STAMP)
 	$(PY) -m tb.perf.bench $(BENCH_ARGS)
 
 # `make sim` with waves: build/sim/waves.fst. Verilator's FST writer needs the LZ4 headers;
 # install them when missing (root, Debian), else the runner falls back to VCD and says so.
-waves: $(STAMP)
-	@dpkg -s liblz4-dev >/dev/null 2>&1 || apt-get install -y -q liblz4-dev >/dev/null 2>&1 || \
-		echo "note: liblz4-dev not installed; waves will be VCD"
+waves: $(STAMP) fst-deps
 	WAVES=1 $(PY) -m tb.jobs.cosim $(COSIM_ARGS)
 
 clean:

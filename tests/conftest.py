@@ -14,6 +14,9 @@ if str(REPO) not in sys.path:
 
 from golden import data  # noqa: E402
 
+# Failing simulation tests are re-run once with waves into build/artifacts/<test id>/.
+pytest_plugins = ["tb.jobs.artifacts"]
+
 
 def _need(path: Path | None, what: str) -> Path:
     if path is None:

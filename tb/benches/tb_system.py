@@ -26,6 +26,7 @@ from tb.host.cocotb_scheduler import CocotbScheduler
 from tb.host.driver import PynqHost
 from tb.host.rtl_board import RtlBoard
 from tb.jobs import job_file
+from tb.jobs.progress import report as progress_report
 from tb.jobs.result import ImageResult, Result
 from tb.jobs.stimulus import words_key
 
@@ -106,12 +107,10 @@ async def run_system(dut):
     def completed(image_id: int) -> None:
         at_host.check(image_id, system.scores[image_id])
         progress["done"] += 1
-        bar = int(30 * progress["done"] / n_images)
-        sys.stdout.write(f"\r[{'#' * bar}{'.' * (30 - bar)}] {progress['done']}/{n_images} images "
-                         f"at {sched.now() / 1e6:.1f} us")
-        sys.stdout.flush()
+        progress_report(job.get("progress"), progress["done"], n_images, sched.now())
+        dut._log.info("image %d back at the host at %.1f us (%d/%d)", image_id, sched.now() / 1e6,
+                      progress["done"], n_images)
         if system.done:
-            sys.stdout.write("\n")
             finished.set()
 
     def given_up(image_id: int) -> None:

@@ -12,6 +12,7 @@ TCP, one store-and-forward switch (1 us), 25 ns of cable, 10 us of host software
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from dataclasses import asdict, dataclass, field
@@ -26,6 +27,7 @@ from hls_out.generate import kernel_for_range, render_system
 from netsim.config import ConfigError, TopologyConfig
 from tb.jobs import job_file, runner
 from tb.jobs.kernel_job import env_stall_seed
+from tb.jobs.progress import ProgressBar
 from tb.jobs.result import Result
 from tb.jobs.stimulus import Stimulus, add_source_args, source_paths
 
@@ -110,13 +112,18 @@ def prepare(job: CosimJob) -> Path:
     (folder / "system.sv").write_text(render_system([(b["name"], b["kernel"]) for b in boards]))
     return job_file.write(folder / "job.json", asdict(job) | {
         "npz": str(npz), "summary": str(folder / "summary.json"), "trace": str(folder / "trace.json"),
+        "progress": str(folder / "progress.json"),
         "pcap": str(folder / "link.pcap"), "topology": cfg.to_dict(), "boards": boards,
         "network": net.name, "last_layer": net.last,
         "timeout_ms": 50 + 4 * slowest_ms * job.images, "params_source": stim.source, "warnings": warnings,
     })
 
 
-def run(job: CosimJob) -> Result:
+def run(job: CosimJob, show_progress: bool = False) -> Result:
+    """Co-simulate the job; the simulator's output goes to <folder>/sim.log (V=1: the
+    terminal), `show_progress` draws a progress bar meanwhile."""
+    from tb.jobs import artifacts
+    artifacts.record("system", job)
     path = prepare(job)
     spec = json.loads(path.read_text())
     folder = job.folder
@@ -126,10 +133,14 @@ def run(job: CosimJob) -> Result:
     summary.unlink(missing_ok=True)
     tag = "+".join(f"{b['name']}:{b['kernel']}" for b in spec["boards"])
     error = None
+    log = folder / "sim.log"
+    quiet = not runner.verbose()
     try:
-        runner.run("bnnsplit_system", sources, "tb.benches.tb_system", extra_env=job_file.env(path),
-                   plusargs=[f"+PARAMS_DIR={Stimulus.hex_dir(folder)}"], build_tag=tag,
-                   waves_file=folder / "waves.fst" if runner.waves_enabled() else None)
+        with ProgressBar(Path(spec["progress"]), job.images, f"{spec['topology']['plan'] or job.topology}") \
+                if quiet and show_progress else contextlib.nullcontext():
+            runner.run("bnnsplit_system", sources, "tb.benches.tb_system", extra_env=job_file.env(path),
+                       plusargs=[f"+PARAMS_DIR={Stimulus.hex_dir(folder)}"], build_tag=tag,
+                       waves_file=folder / "waves.fst" if runner.waves_enabled() else None, log_file=log)
     except AssertionError as exc:
         error = str(exc)
     if not summary.exists():
@@ -231,12 +242,13 @@ def main(argv: list[str] | None = None) -> int:
                        args.latency_us, args.ppm, network=net.name, plan=args.plan, fail=args.fail)
         if args.stall_seed is not None:
             job.stall_seed = args.stall_seed
-        s = run(job)
+        s = run(job, show_progress=True)
     except BnnInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print_summary(s)
-    print(f"written: {job.folder / 'summary.json'}, {job.folder / 'link.pcap'}, {job.folder / 'timeline.png'}")
+    print(f"written: {job.folder / 'summary.json'}, {job.folder / 'link.pcap'}, {job.folder / 'timeline.png'}, "
+          f"{job.folder / 'sim.log'}")
     return 0 if s.ok else 1
 
 

@@ -153,6 +153,8 @@ def kernel_toplevel(kernel: str, top_sv: str | Path | None = None, build_tag: st
 
 
 def run(job: KernelJob) -> Result:
+    from tb.jobs import artifacts
+    artifacts.record("kernel", job)
     path = prepare(job)
     report = job.folder / "report.json"
     report.unlink(missing_ok=True)
@@ -162,7 +164,8 @@ def run(job: KernelJob) -> Result:
         top, sources, build_args = kernel_toplevel(job.kernel, job.kernel_sv, tag)
         runner.run(top, sources, "tb.benches.tb_kernel", build_tag=tag, build_args=build_args,
                    extra_env=job_file.env(path), plusargs=[f"+PARAMS_DIR={Stimulus.hex_dir(job.folder)}"],
-                   waves_file=str(job.folder / "waves.fst") if runner.waves_enabled() else None)
+                   waves_file=str(job.folder / "waves.fst") if runner.waves_enabled() else None,
+                   log_file=job.folder / "sim.log")
     except AssertionError as exc:   # the report still says what went wrong, image by image
         error = exc
     if not report.exists():
@@ -219,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print_report(r)
-    print(f"report: {job.folder / 'report.json'}")
+    print(f"report: {job.folder / 'report.json'}, log: {job.folder / 'sim.log'}")
     return 0 if r.ok else 1
 
 

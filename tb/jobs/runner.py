@@ -85,6 +85,31 @@ def waves_enabled() -> bool:
     return os.environ.get("WAVES", "0") not in ("", "0")
 
 
+def verbose() -> bool:
+    """V=1: the simulator's, the bus models' and the compiler's output on the terminal
+    instead of in the run's log file."""
+    return os.environ.get("V", "0") not in ("", "0")
+
+
+def _first_error(log: Path | None) -> str:
+    """The first error of a failed build (Verilator's or the compiler's), not a wall of warnings."""
+    if log is None or not log.exists():
+        return ""
+    lines = log.read_text(errors="replace").splitlines()
+    for k, line in enumerate(lines):
+        if line.startswith("%Error") or ": error:" in line:
+            return "\n" + "\n".join(lines[k:k + 4]) + f"\n(full build log: {log})"
+    return log_tail(log)
+
+
+def log_tail(path: Path | None, lines: int = 25) -> str:
+    """The last lines of a log, to show when something failed."""
+    if path is None or not Path(path).exists():
+        return ""
+    text = Path(path).read_text(errors="replace").splitlines()
+    return f"\n--- last {min(lines, len(text))} lines of {path} ---\n" + "\n".join(text[-lines:])
+
+
 _FST_OK: bool | None = None
 
 
@@ -306,9 +331,11 @@ def build(
     build_args: Iterable[str] = (),
     build_tag: str = "",
     public: str = "auto",
+    log_file: Path | None = None,
 ) -> Path:
     """Build `toplevel` from `sources` unless an identical build is cached; returns the build
-    directory. Arguments as for :func:`run`."""
+    directory. Arguments as for :func:`run`; `log_file` takes Verilator's and the compiler's
+    output (unless V=1)."""
     parameters = dict(parameters or {})
     sources = [str(Path(s).resolve()) for s in sources]
     waves = waves_enabled()
@@ -345,16 +372,21 @@ def build(
             common = _common_objects_dir(args + MAKE_ARGS)
             runner = _make_runner(common, build_dir, public_all=control is None,
                                   make_args=MAKE_ARGS)
-            runner.build(
-                sources=sources,
-                hdl_toplevel=toplevel,
-                parameters=parameters,
-                build_args=args,
-                build_dir=build_dir,
-                always=False,
-                timescale=("1ns", "1ps"),
-                waves=waves,
-            )
+            log = None if (log_file is None or verbose()) else Path(log_file)
+            try:
+                runner.build(
+                    sources=sources,
+                    hdl_toplevel=toplevel,
+                    parameters=parameters,
+                    build_args=args,
+                    build_dir=build_dir,
+                    always=False,
+                    timescale=("1ns", "1ps"),
+                    waves=waves,
+                    log_file=log,
+                )
+            except (RuntimeError, SystemExit) as exc:
+                raise RuntimeError(f"building {toplevel} failed: {exc}{_first_error(log)}") from None
             stamp.write_text(digest)
             _save_common_objects(common, build_dir)
     return build_dir
@@ -373,8 +405,12 @@ def run(
     seed: int | None = None,
     waves_file: str | None = None,
     public: str = "auto",
+    log_file: Path | None = None,
 ) -> Path:
     """Build (if needed) and run `test_module` against `toplevel`; raise if any test fails.
+
+    `log_file`: the simulation's output goes there (the build's next to it, as build.log),
+    not to the terminal, unless V=1; a failure then quotes the log's last lines.
 
     Returns the build directory. `extra_env` reaches the cocotb test through os.environ
     (use it to pass test configuration as JSON). With WAVES=1 the FST goes to
@@ -386,7 +422,11 @@ def run(
     from cocotb_tools.check_results import get_results
     from cocotb_tools.runner import get_runner
 
-    build_dir = build(toplevel, sources, parameters, build_args, build_tag, public)
+    log = None if (log_file is None or verbose()) else Path(log_file)
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+    build_dir = build(toplevel, sources, parameters, build_args, build_tag, public,
+                      log.with_name("build.log") if log is not None else None)
     waves = waves_enabled()
     wave_ext = ".fst" if not waves or fst_supported() else ".vcd"
     runner = get_runner("verilator")
@@ -414,15 +454,17 @@ def run(
             # Absolute and per process: cocotb rejects relative names under pytest, and
             # xdist workers running tests on the same build must not share the file.
             results_xml=str(build_dir / f"results-{os.getpid()}.xml"),
+            log_file=log,
         )
     except SystemExit as exc:
         raise AssertionError(f"cocotb test(s) in {test_module} failed on {toplevel} (exit {exc.code}); "
-                             f"log above, build in {build_dir}") from None
+                             f"{'log: ' + str(log) if log else 'log above'}, build in {build_dir}"
+                             f"{log_tail(log)}") from None
     num_tests, num_failed = get_results(Path(results))
     if num_tests == 0:
-        raise AssertionError(f"cocotb ran no test from {test_module} on {toplevel}")
+        raise AssertionError(f"cocotb ran no test from {test_module} on {toplevel}{log_tail(log)}")
     if num_failed:
         raise AssertionError(
             f"{num_failed} of {num_tests} cocotb test(s) in {test_module} failed on {toplevel}; "
-            f"log above, build in {build_dir}")
+            f"{'log: ' + str(log) if log else 'log above'}, build in {build_dir}{log_tail(log)}")
     return build_dir
