@@ -18,7 +18,7 @@ JOBS ?= 2
 # Which network of the BNN-PYNQ family every target runs (golden/networks/).
 NETWORK ?= cnvW2A2
 
-.PHONY: venv fst-deps sim regress golden sim-full sim-part1 sim-part2 test test-slow test-all bench lint hls waves clean
+.PHONY: venv fst-deps sim regress coverage golden sim-full sim-part1 sim-part2 test test-slow test-all bench lint hls waves clean
 
 $(STAMP): pyproject.toml tb/jobs/toolchain.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -78,6 +78,12 @@ test-all: $(STAMP) fst-deps
 fst-deps:
 	@dpkg -s liblz4-dev >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1; apt-get install -y -q liblz4-dev >/dev/null 2>&1) || \
 		echo "note: liblz4-dev not installed; waves will be VCD"
+
+# Code coverage of the RTL over the regression (Verilator line/branch/toggle): build/coverage/.
+coverage: $(STAMP)
+	rm -rf build/coverage/dat
+	BNNSPLIT_COVERAGE=1 BNNSPLIT_ARTIFACTS=0 $(PY) -m pytest -m "not slow" -n $(JOBS) -q || true
+	$(PY) -m tb.jobs.coverage
 
 bench: $(STAMP)
 	$(PY) -m tb.perf.bench $(BENCH_ARGS)

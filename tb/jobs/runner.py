@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -83,6 +84,16 @@ def rtl_sources(*names: str) -> list[Path]:
 
 def waves_enabled() -> bool:
     return os.environ.get("WAVES", "0") not in ("", "0")
+
+
+def coverage_enabled() -> bool:
+    """BNNSPLIT_COVERAGE=1 (`make coverage`): builds with Verilator's line and toggle coverage
+    (separate, cached builds) and every run writes its coverage data under build/coverage/dat/."""
+    return os.environ.get("BNNSPLIT_COVERAGE", "0") not in ("", "0")
+
+
+COVERAGE_DAT = BUILD / "coverage" / "dat"
+COVERAGE_ARGS = ["--coverage-line", "--coverage-toggle"]
 
 
 def verbose() -> bool:
@@ -340,7 +351,7 @@ def build(
     sources = [str(Path(s).resolve()) for s in sources]
     waves = waves_enabled()
     build_dir = build_dir_for(toplevel, parameters, build_tag)
-    args = list(VERILATOR_ARGS) + list(build_args)
+    args = list(VERILATOR_ARGS) + list(build_args) + (COVERAGE_ARGS if coverage_enabled() else [])
     if "--timing" in args:
         _ensure_coroutines()
     public = os.environ.get(PUBLIC_ENV) or public
@@ -433,6 +444,11 @@ def run(
     env = {k: str(v) for k, v in (extra_env or {}).items()}
     env.setdefault("PYTHONPATH", str(REPO))
     test_args: list[str] = []
+    plusargs = list(plusargs)
+    if coverage_enabled():
+        COVERAGE_DAT.mkdir(parents=True, exist_ok=True)
+        tag = hashlib.sha1(f"{test_module}{sorted(env.items())}{time.time_ns()}".encode()).hexdigest()[:10]
+        plusargs.append(f"+verilator+coverage+file+{COVERAGE_DAT / f'{toplevel}-{os.getpid()}-{tag}.dat'}")
     if waves:
         name = waves_file or _default_waves_name(toplevel, testcase, env, wave_ext)
         test_args = ["--trace-file", str(build_dir / name)]

@@ -1,0 +1,140 @@
+"""Code coverage of the RTL: `make coverage` runs the regression with BNNSPLIT_COVERAGE=1
+(Verilator line, branch and toggle coverage; every simulation writes its data under
+build/coverage/dat/) and then `python -m tb.jobs.coverage` merges the data and writes:
+
+- build/coverage/coverage.json: {"total": {"line": %, "toggle": %}, "modules": {name:
+  {"line": %, "toggle": %, "lines_never_hit": ["file:line", ...]}}}, over the modules of
+  rtl/ (and of the generated kernels, listed apart);
+- build/coverage/coverage.info (lcov: line hit counts per file) and, where genhtml is
+  installed, build/coverage/html/.
+
+Verilator's coverage points are per instance; a point counts as covered when any instance of
+its module hits it. "line" counts Verilator's line and branch points, "toggle" its toggle
+points (every bit of every signal rising and falling).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from tb.jobs.runner import BUILD, COVERAGE_DAT, REPO
+
+OUT = BUILD / "coverage"
+
+
+def parse(path: Path) -> dict[tuple, int]:
+    """One coverage.dat -> {(file, line, column, page, comment): count}, summed over instances."""
+    points: dict[tuple, int] = defaultdict(int)
+    for raw in path.read_text(errors="replace").splitlines():
+        if not raw.startswith("C '"):
+            continue
+        body, _, count = raw[3:].rpartition("' ")
+        fields = {}
+        for item in body.split("\x01"):
+            if "\x02" in item:
+                k, v = item.split("\x02", 1)
+                fields[k] = v
+        key = (fields.get("f", ""), int(fields.get("l", 0) or 0), fields.get("n", ""), fields.get("page", ""),
+               fields.get("o", ""))
+        points[key] += int(count)
+    return points
+
+
+def merge(paths: list[Path]) -> dict[tuple, int]:
+    total: dict[tuple, int] = defaultdict(int)
+    for p in paths:
+        for k, v in parse(p).items():
+            total[k] += v
+    return total
+
+
+def _pct(hit: int, n: int) -> float | None:
+    return round(100.0 * hit / n, 2) if n else None
+
+
+def summarize(points: dict[tuple, int]) -> dict:
+    per: dict[str, dict] = defaultdict(lambda: {"line": [0, 0], "toggle": [0, 0], "never": set(), "file": ""})
+    for (f, line, _col, page, _o), count in points.items():
+        kind, _, module = page.partition("/")
+        m = per[module]
+        m["file"] = f
+        bucket = "toggle" if kind == "v_toggle" else "line"
+        m[bucket][1] += 1
+        if count:
+            m[bucket][0] += 1
+        elif bucket == "line":
+            m["never"].add((f, line))
+    modules, generated = {}, {}
+    for name, m in sorted(per.items()):
+        rel = Path(m["file"]).resolve()
+        try:
+            rel = rel.relative_to(REPO)
+        except ValueError:
+            pass
+        entry = {"file": str(rel), "line": _pct(*m["line"]), "toggle": _pct(*m["toggle"]),
+                 "line_points": m["line"][1], "toggle_points": m["toggle"][1],
+                 "lines_never_hit": [f"{Path(f).name}:{ln}" for f, ln in sorted(m["never"])]}
+        (modules if str(rel).startswith("rtl/") else generated)[name] = entry
+    rtl = [per[n] for n in modules]
+    total = {"line": _pct(sum(m["line"][0] for m in rtl), sum(m["line"][1] for m in rtl)),
+             "toggle": _pct(sum(m["toggle"][0] for m in rtl), sum(m["toggle"][1] for m in rtl))}
+    return {"total": total, "modules": modules, "generated_kernels": generated}
+
+
+def write_lcov(points: dict[tuple, int], path: Path) -> Path:
+    lines: dict[str, dict[int, int]] = defaultdict(dict)
+    for (f, line, _c, page, _o), count in points.items():
+        if page.startswith(("v_line/", "v_branch/")) and line:
+            lines[f][line] = max(lines[f].get(line, 0), count)
+    out = []
+    for f, hits in sorted(lines.items()):
+        out.append(f"SF:{f}")
+        out += [f"DA:{ln},{c}" for ln, c in sorted(hits.items())]
+        out.append(f"LF:{len(hits)}")
+        out.append(f"LH:{sum(1 for c in hits.values() if c)}")
+        out.append("end_of_record")
+    path.write_text("\n".join(out) + "\n")
+    return path
+
+
+def report(dat_dir: Path = COVERAGE_DAT, out: Path = OUT) -> dict:
+    files = sorted(dat_dir.glob("*.dat"))
+    if not files:
+        raise SystemExit(f"no coverage data in {dat_dir}: run the regression with BNNSPLIT_COVERAGE=1 "
+                         f"(make coverage)")
+    points = merge(files)
+    summary = summarize(points) | {"runs": len(files)}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "coverage.json").write_text(json.dumps(summary, indent=2))
+    info = write_lcov(points, out / "coverage.info")
+    if shutil.which("genhtml"):
+        subprocess.run(["genhtml", "-q", "-o", str(out / "html"), str(info)], check=False)
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tb.jobs.coverage", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dat", type=Path, default=COVERAGE_DAT)
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args(argv)
+    s = report(args.dat, args.out)
+    print(f"coverage of rtl/ over {s['runs']} simulation(s): line {s['total']['line']}%, "
+          f"toggle {s['total']['toggle']}%")
+    print(f"{'module':<22} {'line %':>7} {'toggle %':>8}  lines never hit")
+    for name, m in s["modules"].items():
+        never = ", ".join(m["lines_never_hit"][:6]) + (" ..." if len(m["lines_never_hit"]) > 6 else "")
+        print(f"{name:<22} {m['line']!s:>7} {m['toggle']!s:>8}  {never}")
+    print(f"written: {args.out / 'coverage.json'}, {args.out / 'coverage.info'}"
+          + (f", {args.out / 'html'}/" if (args.out / 'html').exists() else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
