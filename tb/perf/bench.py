@@ -343,6 +343,31 @@ def bench_cosim(topology: str, images: int, params, cifar) -> dict:
     return r
 
 
+# ---------------------------------------------------------------------------- regression
+def bench_regress(images: int, params, cifar, one_worker: bool) -> dict:
+    """`make regress` (tb.jobs.regress) on `images` images with 2 workers, and with 1 for the
+    scaling; the systems are built first so both runs time simulation, not the build."""
+    r: dict = {"images": images, "runs": {}}
+    src = (["--params", params] if params else []) + (["--cifar", cifar] if cifar else []) or ["--synthetic"]
+    warm = [sys.executable, "-m", "tb.jobs.regress", "--images", "2", "--workers", "1",
+            "--out", str(OUT / "regress-warm"), *src]
+    _check(measured(warm, OUT / "logs" / "regress-warm.log"), "regression warm-up (build)")
+    for workers in ([1] if one_worker else []) + [2]:
+        print(f"[regress] {images} images, {workers} worker(s)", flush=True)
+        out = OUT / f"regress-{workers}w"
+        cmd = [sys.executable, "-m", "tb.jobs.regress", "--images", str(images), "--workers", str(workers),
+               "--out", str(out), *src]
+        step = measured(cmd, OUT / "logs" / f"regress-{workers}w.log")
+        s = json.loads((out / "summary.json").read_text()) if (out / "summary.json").exists() else {}
+        r["runs"][str(workers)] = {"wall_s": s.get("wall_s", step["wall_s"]), "process_wall_s": step["wall_s"],
+                                   "mismatches": s.get("mismatches"), "lost": s.get("lost"),
+                                   "img_per_wall_s": s.get("img_per_wall_s"), "img_per_cpu_s": s.get("img_per_cpu_s"),
+                                   "peak_rss_mb": step["peak_rss_mb"]}
+    if "1" in r["runs"]:
+        r["scaling"] = r["runs"]["1"]["wall_s"] / r["runs"]["2"]["wall_s"]
+    return r
+
+
 # ---------------------------------------------------------------------------- report
 def _f(x, fmt="{:,.0f}") -> str:
     return "-" if x is None else fmt.format(x)
@@ -404,6 +429,13 @@ def print_table(res: dict) -> None:
                 if b:
                     parts.append(f"{label} {b['wall_s']:.1f} s / {b['peak_rss_mb']:.0f} MB")
             print(f"    {name:<10} " + ("; ".join(parts) if parts else "cached (--warm)"))
+    if res.get("regress"):
+        g = res["regress"]
+        two = g["runs"]["2"]
+        print(f"\n(e) sharded regression, {g['images']} images: {two['wall_s']:.0f} s wall with 2 workers "
+              f"({two['img_per_wall_s']:.2f} img/s, {two['img_per_cpu_s']:.2f} img per CPU-second; target <= 480 s)"
+              + (f"; 1 worker {g['runs']['1']['wall_s']:.0f} s: scaling {g['scaling']:.2f}x (target >= 1.8)"
+                 if g.get("scaling") else ""))
     print(f"\nwritten: {res['written']}")
 
 
@@ -433,6 +465,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="also build and run with cocotb's --public-flat-rw (the cost of full visibility)")
     ap.add_argument("--lean", action="store_true", help="also run the lean testbench (tb.host.driver only)")
     ap.add_argument("--synthetic", action="store_true", help="synthetic network and images")
+    ap.add_argument("--regress-images", type=int, default=932,
+                    help="images of the sharded regression (make regress) measured with 2 workers (0: skip)")
+    ap.add_argument("--skip-regress-1worker", action="store_true",
+                    help="skip the 1-worker regression run (no scaling figure; quicker)")
     args = ap.parse_args(argv)
 
     from golden import data
@@ -457,6 +493,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_cosim:
         for topo in [t.strip() for t in args.cosim.split(",") if t.strip()]:
             res["cosim"][topo] = bench_cosim(topo, args.cosim_images, params, cifar)
+    if args.regress_images:
+        res["regress"] = bench_regress(args.regress_images, params, cifar, not args.skip_regress_1worker)
+        res["regress_wall_s"] = res["regress"]["runs"]["2"]["wall_s"]
+        res["regress_scaling"] = res["regress"].get("scaling")
     res["machine"]["loadavg_end"] = list(os.getloadavg())
     res["bench_wall_s"] = time.perf_counter() - t0
     path = OUT / "results.json"
