@@ -18,7 +18,7 @@ JOBS ?= 2
 # Which network of the BNN-PYNQ family every target runs (golden/networks/).
 NETWORK ?= cnvW2A2
 
-.PHONY: venv fst-deps sim regress coverage golden sim-full sim-part1 sim-part2 test test-slow test-all bench lint hls waves clean
+.PHONY: venv fst-deps sim regress coverage golden sim-kernel sim-full sim-part1 sim-part2 test test-slow test-all bench lint hls waves clean
 
 $(STAMP): pyproject.toml tb/jobs/toolchain.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,14 @@ golden: $(STAMP)
 # One kernel under Verilator: per-image table and build/<kernel>/report.json.
 sim-full sim-part1 sim-part2: $(STAMP)
 	$(PY) -m tb.jobs.kernel_job --network $(NETWORK) --role $(subst sim-,,$@) --images $(IMAGES) $(if $(PARAMS),--params $(PARAMS))
+
+# Your own HLS export (or any BlackBoxJam RTL folder) under the same testbench:
+# make sim-kernel KERNEL_DIR=DIR [TOP=BlackBoxJam] NETWORK=NET [FIRST=L LAST=L] [IMAGES=N]
+TOP ?= BlackBoxJam
+sim-kernel: $(STAMP)
+	@test -n "$(KERNEL_DIR)" || { echo "make sim-kernel needs KERNEL_DIR=<folder of the export>"; exit 2; }
+	$(PY) -m tb.jobs.kernel_job --kernel-dir $(KERNEL_DIR) --top $(TOP) --network $(NETWORK) \
+		$(if $(FIRST),--first $(FIRST)) $(if $(LAST),--last $(LAST)) --images $(IMAGES) $(if $(PARAMS),--params $(PARAMS))
 
 # Regenerate the committed kernels in hls_out/ (CI checks that this changes nothing).
 hls: $(STAMP)

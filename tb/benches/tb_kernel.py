@@ -51,6 +51,9 @@ async def run_images(dut):
         t = init[f"init{i}_thresholds"] if f"init{i}_thresholds" in init else None
         writes = await host.init_layer(i, init[f"init{i}_weights"], t, simd, pe, weight_bits)
         dut._log.info("layer %d loaded through init mode: %d AXI4-Lite words", i, writes)
+    load = None
+    if cfg.get("init_all"):
+        load = await _load_all_parameters(dut, host, cfg)
 
     in_buf = host.alloc(8 * wi * n, "in", item_bytes=8 * wi)
     out_buf = host.alloc(8 * wo * n, "out", item_bytes=8 * wo)
@@ -119,9 +122,35 @@ async def run_images(dut):
                         "batch_interval_cycles": ii,
                         "interval_vs_analytic": (ii - analytic_ii) / analytic_ii if ii else None,
                         "stall_seed": cfg.get("stall_seed"), "bus_errors": bus_errors,
+                        "param_words_loaded": load.words if load else 0,
+                        "param_load_cycles": load.cycles if load else 0,
+                        "param_load_wall_s": load.wall_s if load else 0.0,
+                        "param_words_per_s": load.words_per_s if load else None,
                         "protocol_violations": violations,
                         "bus_stats": {"hostmem": hostmem.stats(), "control": control.stats()}})
     result.write(cfg["report"])
     for e in bus_errors:
         dut._log.error("%s", e)
     assert result.error is None, result.error
+
+
+async def _load_all_parameters(dut, host: PynqHost, cfg: dict):
+    """A kernel whose memories start empty (a folder's export): every parameter word of its
+    layers through the register map, with the progress in the log."""
+    from golden import networks
+    from golden.params import load_params
+    from golden.synthetic import synthetic_params
+    from tb.host.param_loader import count_words, load_layers
+
+    net = networks.get(cfg["network"])
+    params = load_params(cfg["params"], network=net) if cfg.get("params") else synthetic_params(cfg["seed"], network=net)
+    total = count_words(net, params, cfg["first"], cfg["last"])
+    dut._log.info("loading %d parameter words of layers %d-%d through doInit", total, cfg["first"], cfg["last"])
+
+    def progress(done: int, total: int) -> None:
+        if done % max(1, total // 10) == 0 or done == total:
+            dut._log.info("parameters: %d/%d words (%.0f%%)", done, total, 100 * done / total)
+    stats = await load_layers(host, net, params, cfg["first"], cfg["last"], progress)
+    dut._log.info("parameters loaded: %d words in %d cycles, %.1f s wall (%.0f words/s)",
+                  stats.words, stats.cycles, stats.wall_s, stats.words_per_s)
+    return stats

@@ -1,11 +1,11 @@
 """A PYNQ-style host driver for an HLS BlackBoxJam kernel, on cocotbext-axi bus models.
 
-The host owns the board's memory (an AxiRam on `m_axi_hostmem`) and talks to the kernel
-through its AXI4-Lite control port (an AxiLiteMaster on `s_axi_control`), exactly as the
-BNN-PYNQ Python driver does: write the input batch, program in/out/numReps, start, wait for
-the interrupt (a trigger, never per-cycle polling from Python), read the results. Parameters
-are loaded either by preload (+PARAMS_DIR hex files) or through init mode (doInit = 1: one
-start per 64-bit word).
+The host owns the board's memory (tb/bus/axi_ram.py's FaultyAxiRam on `m_axi_hostmem`) and
+talks to the kernel through its AXI4-Lite control port (an AxiLiteMaster on
+`s_axi_control`), exactly as the BNN-PYNQ Python driver does: write the input batch, program
+in/out/numReps, start, wait for the interrupt (a trigger, never per-cycle polling from
+Python), read the results. Parameters are loaded either by preload (+PARAMS_DIR hex files)
+or through init mode (doInit = 1: one start per 64-bit word).
 """
 
 from __future__ import annotations
@@ -15,17 +15,18 @@ from dataclasses import dataclass
 import numpy as np
 import cocotb
 from cocotb.triggers import Event, First, RisingEdge, Timer
-from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
-from cocotbext.axi.constants import AxiResp
+from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster
 
 from golden.params import fold_thresholds, fold_weights
+from hls_out import interface
+from tb.bus.axi_ram import FaultyAxiRam
 
-REG = {
-    "CTRL": 0x00, "GIER": 0x04, "IP_IER": 0x08, "IP_ISR": 0x0C,
-    "in": 0x10, "out": 0x1C, "doInit": 0x28, "targetLayer": 0x30, "targetMem": 0x38,
-    "targetInd": 0x40, "targetThresh": 0x48, "val": 0x50, "val_hi": 0x54, "numReps": 0x5C,
-}
-AP_START, AP_DONE, AP_IDLE, AP_READY = 1, 2, 4, 8
+# Register offsets by name, from the register table: "CTRL", "IP_ISR", an argument ("in",
+# "numReps", "val" = its lo word) or one word of it ("val_hi"); an unknown name raises a
+# KeyError that lists the known ones.
+REG = interface.host_offsets()
+AP_START, AP_DONE, AP_IDLE, AP_READY = (interface.ctrl_mask(bit)
+                                        for bit in ("ap_start", "ap_done", "ap_idle", "ap_ready"))
 
 
 def hostmem_bus(dut, prefix: str = "m_axi_hostmem") -> AxiBus:
@@ -88,62 +89,6 @@ class KernelBusy(ProgrammingError):
 class KernelBusError(AssertionError):
     """The memory answered an error response to the kernel; the message names the board,
     buffer and image."""
-
-
-@dataclass
-class BusError:
-    time_ns: float
-    access: str      # "read" or "write"
-    addr: int
-    resp: str        # "SLVERR" or "DECERR"
-
-
-class FaultyAxiRam(AxiRam):
-    """AxiRam that answers SLVERR or DECERR for accesses inside chosen address ranges and logs
-    every error it returns. cocotbext-axi turns an exception in `_read` / `_write` into SLVERR
-    for that beat (burst, for writes); DECERR is then written into the response on its way out."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.error_ranges: list[tuple[int, int, str, str]] = []   # (lo, hi, access, resp)
-        self.errors: list[BusError] = []
-        for access, iface in (("read", self.read_if), ("write", self.write_if)):
-            self._wrap(access, iface)
-
-    def add_error_range(self, lo: int, hi: int, access: str = "read", resp: str = "SLVERR") -> None:
-        if access not in ("read", "write") or resp not in ("SLVERR", "DECERR"):
-            raise ValueError(f"error range: access must be read/write and resp SLVERR/DECERR, "
-                             f"got {access!r}, {resp!r}")
-        self.error_ranges.append((lo, hi, access, resp))
-
-    def _wrap(self, access: str, iface) -> None:
-        inner = iface._read if access == "read" else iface._write
-        channel = iface.r_channel if access == "read" else iface.b_channel
-        field = "rresp" if access == "read" else "bresp"
-        pending: list[str] = []
-
-        async def checked(address, arg):
-            for lo, hi, acc, resp in self.error_ranges:
-                if acc == access and lo <= address < hi:
-                    self.errors.append(BusError(cocotb.utils.get_sim_time("ns"), access, address, resp))
-                    pending.append(resp)
-                    raise IOError(f"{resp} at 0x{address:x}")
-            return await inner(address, arg)
-
-        send = channel.send
-
-        async def send_with_resp(tr):
-            if getattr(tr, field) == AxiResp.SLVERR and pending:
-                if pending.pop(0) == "DECERR":
-                    setattr(tr, field, AxiResp.DECERR)
-                pending.clear()
-            await send(tr)
-
-        if access == "read":
-            iface._read = checked
-        else:
-            iface._write = checked
-        channel.send = send_with_resp
 
 
 class PynqHost:
@@ -296,19 +241,9 @@ class PynqHost:
                          simd: int, pe: int, weight_bits: int = 2) -> int:
         """Load one layer through AXI4-Lite init mode, as the PYNQ driver does; returns writes.
         targetThresh selects the threshold of a neuron (one per neuron for 1-bit activations)."""
-        words = fold_weights(weights, simd, pe, weight_bits)
-        n = 0
-        for p in range(pe):
-            for i, w in enumerate(words[p]):
-                await self.init_word(2 * index, p, i, 0, int(w))
-                n += 1
-        if thresholds is not None:
-            per_pe = fold_thresholds(np.asarray(thresholds, dtype=np.int64), pe)
-            for p in range(pe):
-                for nf in range(per_pe.shape[1]):
-                    for t in range(per_pe.shape[2]):
-                        await self.init_word(2 * index + 1, p, nf, t, int(per_pe[p, nf, t]) & (2**64 - 1))
-                        n += 1
-        await self.write_reg("doInit", 0)
+        from tb.host.param_loader import folded_words, load_words   # (it builds on this driver)
+
+        words = list(folded_words(index, weights, thresholds, simd, pe, weight_bits))
+        stats = await load_words(self, words, len(words))
         self._shadow.clear()
-        return n
+        return stats.words

@@ -48,6 +48,14 @@ class KernelJob:
     param_patches: list[dict] = field(default_factory=list)
     kernel_sv: str | None = None
     out_dir: str | None = None
+    # A kernel from a folder (a user's HLS export, tb/jobs/export_kernel.py) instead of hls_out/:
+    # its top module, the network and layer range it implements; its parameters are loaded
+    # only through the register map (doInit), as the PYNQ host does.
+    kernel_dir: str | None = None
+    top: str = "BlackBoxJam"
+    network: str | None = None
+    first: int | None = None
+    last: int | None = None
 
     @property
     def folder(self) -> Path:
@@ -65,12 +73,20 @@ def env_stall_seed() -> int | None:
     return int(v)
 
 
+def kernel_of(job: KernelJob):
+    """The job's kernel: a generated one (hls_out/kernel.py) or a folder's (export_kernel.py)."""
+    if job.kernel_dir:
+        from tb.jobs.export_kernel import discover
+        return discover(job.kernel_dir, job.top, job.network or "cnvW2A2", job.first, job.last, job.folder)
+    return kernels.load(job.kernel)
+
+
 def prepare(job: KernelJob) -> Path:
-    info = kernels.load(job.kernel)
+    info = kernel_of(job)
     stim = Stimulus.load(job.images, job.params, job.cifar, job.seed, info.network)
     w_in, w_out = stim.words(info.first, info.last)
     if (w_in.shape[1], w_out.shape[1]) != (info.words_in, info.words_out):
-        raise BnnInputError(f"{info.folder / 'kernel.json'} says {info.words_in} words in and {info.words_out} "
+        raise BnnInputError(f"{info.folder} says {info.words_in} words in and {info.words_out} "
                             f"out per image; golden/ gives {w_in.shape[1]} and {w_out.shape[1]} for layers "
                             f"{info.first}-{info.last} of {info.network_name} (regenerate with `make hls`)")
     folder = job.folder
@@ -101,7 +117,9 @@ def prepare(job: KernelJob) -> Path:
         "folding": {str(i): [f.simd(i), f.pe(i), info.network.layer(i).weight_bits]
                     for i in range(info.first, info.last + 1)},
         "paper_latency_cycles": paper.latency_cycles if paper else None,
-        "params_source": stim.source,
+        "params_source": stim.source, "kernel": info.name,
+        # A folder's kernel starts with empty memories: every word goes through doInit.
+        "init_all": bool(job.kernel_dir),
     })
 
 
@@ -153,26 +171,50 @@ def kernel_toplevel(kernel: str, top_sv: str | Path | None = None, build_tag: st
 
 
 def run(job: KernelJob) -> Result:
+    import time
+
     from tb.jobs import artifacts
     artifacts.record("kernel", job)
     path = prepare(job)
     report = job.folder / "report.json"
     report.unlink(missing_ok=True)
     error = None
-    try:
+    log = job.folder / "sim.log"
+    if job.kernel_dir:
+        import hashlib
+
+        from tb.jobs import export_kernel
+        k = kernel_of(job)
+        tag = "export:" + hashlib.sha1(str(Path(job.kernel_dir).resolve()).encode()).hexdigest()[:10]
+        top, sources, build_args = k.top, k.sources, list(export_kernel.BUILD_ARGS)
+        plusargs: list[str] = []      # no preload: the memories start empty, as on the board
+        export_kernel.link_data_files(k, runner.build_dir_for(top, {}, tag))
+    else:
         tag = _mutant_tag(job.kernel_sv)
         top, sources, build_args = kernel_toplevel(job.kernel, job.kernel_sv, tag)
+        plusargs = [f"+PARAMS_DIR={Stimulus.hex_dir(job.folder)}"]
+    t0 = time.perf_counter()
+    try:
+        runner.build(top, sources, build_args=build_args, build_tag=tag,
+                     log_file=None if runner.verbose() else job.folder / "build.log")
+    except RuntimeError as exc:
+        raise AssertionError(f"building kernel {top}: {exc}") from None
+    t1 = time.perf_counter()
+    try:
         runner.run(top, sources, "tb.benches.tb_kernel", build_tag=tag, build_args=build_args,
-                   extra_env=job_file.env(path), plusargs=[f"+PARAMS_DIR={Stimulus.hex_dir(job.folder)}"],
+                   extra_env=job_file.env(path), plusargs=plusargs,
                    waves_file=str(job.folder / "waves.fst") if runner.waves_enabled() else None,
-                   log_file=job.folder / "sim.log")
+                   log_file=log)
     except AssertionError as exc:   # the report still says what went wrong, image by image
         error = exc
+    t2 = time.perf_counter()
     if not report.exists():
-        raise AssertionError(f"kernel {job.kernel} wrote no report ({error})")
+        raise AssertionError(f"kernel {top} wrote no report ({error})")
     result = Result.read(report)
     if error is not None and not result.errors:
         result.errors.append(str(error))
+    result.figures |= {"build_s": t1 - t0, "sim_s": t2 - t1}
+    result.write(report)
     return result
 
 
@@ -207,16 +249,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stall-seed", type=int, help="random pauses on every AXI channel, with this seed")
     ap.add_argument("--init-layer", type=int, action="append", default=[],
                     help="load this layer through AXI4-Lite init mode instead of preload")
+    ap.add_argument("--kernel-dir", help="a folder with a BlackBoxJam RTL export (your own HLS export)")
+    ap.add_argument("--top", default="BlackBoxJam", help="its top module (default BlackBoxJam)")
+    ap.add_argument("--first", type=int, help="with --kernel-dir: first layer it implements (default 0)")
+    ap.add_argument("--last", type=int, help="with --kernel-dir: last layer (default the network's last)")
+    ap.add_argument("--out", help="output folder (default build/<kernel>)")
     args = ap.parse_args(argv)
     try:
-        if args.role:
+        if args.kernel_dir:
             from golden import networks
-            from hls_out.generate import default_kernel
-            args.kernel = default_kernel(networks.get(args.network), args.role)
-        args.kernel = args.kernel or _default_kernel()
-        params, cifar = source_paths(args, kernels.load(args.kernel).network_name)
-        job = KernelJob(args.kernel, args.images, params, cifar, init_layers=args.init_layer,
-                        stall_seed=args.stall_seed)
+            net = networks.get(args.network)
+            params, cifar = source_paths(args, net.name)
+            job = KernelJob(args.top, args.images, params, cifar, stall_seed=args.stall_seed,
+                            kernel_dir=args.kernel_dir, top=args.top, network=net.name, first=args.first,
+                            last=args.last, out_dir=args.out or str(runner.BUILD / "sim-kernel"))
+        else:
+            if args.role:
+                from golden import networks
+                from hls_out.generate import default_kernel
+                args.kernel = default_kernel(networks.get(args.network), args.role)
+            args.kernel = args.kernel or _default_kernel()
+            params, cifar = source_paths(args, kernels.load(args.kernel).network_name)
+            job = KernelJob(args.kernel, args.images, params, cifar, init_layers=args.init_layer,
+                            stall_seed=args.stall_seed, out_dir=args.out)
         r = run(job)
     except BnnInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
