@@ -4,12 +4,13 @@
 - :func:`make_rng` gives a seeded, named random generator and logs the seed, so a failing
   random-stall run can be replayed (TB_SEED=<seed> in the environment overrides the seed).
 - :func:`pause_gen` is an endless random pause pattern for cocotbext-axi's
-  ``set_pause_generator``.
+  ``set_pause_generator``; :func:`random_pause` wraps it as an *inserter* (a callable that
+  starts a fresh pattern, as verilog-axi's ``cycle_pause``) and :func:`inserters` gives the
+  ``[off, random]`` list a test is parametrised over, once for source gaps (idle) and once
+  for sink back-pressure, so it runs as their cross product.
 - :class:`HandshakeMonitor` records every valid/ready transfer of one channel (cycle and
   payload) and checks the AXI rule that a raised VALID holds, with a stable payload, until
   READY.
-- :func:`check_bursts`, :func:`max_in_flight` and :func:`axi_cases` serve the AXI burst
-  reader / writer tests (burst rules, outstanding counts, buffer placements and lengths).
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ import json
 import logging
 import os
 import random
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import cocotb
-from cocotb.triggers import ClockCycles, RisingEdge
+from cocotb.triggers import ClockCycles, Event, RisingEdge
 
 CONFIG_ENV = "TB_CONFIG"
 log = logging.getLogger("cocotb.tb")
@@ -63,6 +64,25 @@ def pause_gen(rng: random.Random, p: float = 0.3, burst: int = 4) -> Iterator[bo
             yield False
 
 
+Inserter = Callable[[], Iterator[bool]]
+
+
+def random_pause(tag: str, p: float = 0.3, burst: int = 4) -> Inserter:
+    """An inserter of seeded random pauses: each call starts :func:`pause_gen` on
+    ``make_rng(tag)`` afresh, so every run of a parametrised test sees the same pattern (and
+    TB_SEED replays it)."""
+    def inserter() -> Iterator[bool]:
+        return pause_gen(make_rng(tag), p, burst)
+    inserter.__qualname__ = f"random_pause({tag!r}, p={p}, burst={burst})"
+    return inserter
+
+
+def inserters(tag: str, p: float = 0.3, burst: int = 4) -> list:
+    """``[None, random]`` for ``cocotb.parametrize``: off, and :func:`random_pause` named
+    "random" in the test name (e.g. ``test_data/idle_inserter=random/...``)."""
+    return [None, cocotb.Param(random_pause(tag, p, burst), name="random")]
+
+
 def quiet(*objs) -> None:
     """Silence the per-transfer INFO logs of cocotbext-axi models (they slow runs down)."""
     for obj in objs:
@@ -84,7 +104,10 @@ class HandshakeMonitor:
 
     `transfers` holds (cycle, payload tuple) for each handshake. `violations` lists the
     cycles where VALID dropped without READY or the payload changed while waiting.
-    `ready_low_with_valid` counts cycles with VALID high and READY low (back-pressure).
+    `ready_low_with_valid` counts cycles with VALID high and READY low (back-pressure);
+    `gaps` holds, per transfer, the cycles VALID was low since the previous one (gaps of
+    the sender, see :meth:`idle_cycles`). :meth:`wait` returns once a number of transfers is
+    recorded.
     With ready=None it records every cycle VALID is high (e.g. a `done` pulse). Monitors
     created at the same time count cycles alike, so their cycle numbers compare.
     """
@@ -98,7 +121,10 @@ class HandshakeMonitor:
         self.transfers: list[tuple[int, tuple[int, ...]]] = []
         self.violations: list[str] = []
         self.ready_low_with_valid = 0
+        self.gaps: list[int] = []
         self.cycle = 0
+        self._want: int | None = None      # transfer count a wait() is blocked on
+        self._reached = Event()
         self._task = cocotb.start_soon(self._run())
 
     def _sample(self) -> tuple[int, ...]:
@@ -106,6 +132,7 @@ class HandshakeMonitor:
 
     async def _run(self) -> None:
         waiting: tuple[int, ...] | None = None   # payload offered but not yet taken
+        gap = 0          # VALID-low cycles since the last transfer
         edge = RisingEdge(self.clk)
         for self.cycle in itertools.count():
             await edge
@@ -119,13 +146,31 @@ class HandshakeMonitor:
                     self.violations.append(f"{self.name}: payload changed while VALID "
                                            f"waited for READY at cycle {self.cycle}")
             if v and r:
+                self.gaps.append(gap if self.transfers else 0)
+                gap = 0
                 self.transfers.append((self.cycle, self._sample()))
                 waiting = None
+                if self._want is not None and len(self.transfers) >= self._want:
+                    self._reached.set()
             elif v:
                 self.ready_low_with_valid += 1
                 waiting = self._sample()
             else:
+                gap += 1
                 waiting = None
+
+    async def wait(self, n: int) -> None:
+        """Return once `n` transfers are recorded (at the edge of the n-th)."""
+        if len(self.transfers) < n:
+            self._want = n
+            self._reached.clear()
+            await self._reached.wait()
+            self._want = None
+
+    def idle_cycles(self, first: int = 0, end: int | None = None) -> int:
+        """Cycles VALID was low between transfers `first` and `end` - 1 (all by default):
+        within one queued frame, the pauses of the sender."""
+        return sum(self.gaps[first + 1:end])
 
     def data(self, index: int = 0) -> list[int]:
         """Payload field `index` of every transfer, in order."""
@@ -143,52 +188,3 @@ class HandshakeMonitor:
     def stop(self) -> None:
         self._task.cancel()
 
-
-def check_bursts(bursts: list[tuple[int, int]], base: int, words: int,
-                 max_burst: int = 256, beat_bytes: int = 8) -> None:
-    """Check the (address, AxLEN) bursts of one command: they cover exactly `words` beats
-    from `base` contiguously, each has at most `max_burst` (<= 256) beats and none crosses a
-    4 KiB boundary."""
-    addr = base
-    for a, alen in bursts:
-        beats = alen + 1
-        assert a == addr, f"burst at {a:#x}, expected {addr:#x} (bursts {bursts})"
-        assert beats <= min(max_burst, 256), f"burst of {beats} beats at {a:#x}"
-        assert (a % 4096) + beats * beat_bytes <= 4096, (
-            f"burst at {a:#x} of {beats} beats crosses a 4 KiB boundary")
-        addr += beats * beat_bytes
-    assert addr == base + words * beat_bytes, (
-        f"bursts cover {(addr - base) // beat_bytes} beats, expected {words}")
-
-
-def max_in_flight(starts: list[int], ends: list[int]) -> int:
-    """Largest number of items started (cycles in `starts`) and not yet ended (cycles in
-    `ends`) after any cycle, counting both kinds of event of a cycle before checking."""
-    events: dict[int, int] = {}
-    for c in starts:
-        events[c] = events.get(c, 0) + 1
-    for c in ends:
-        events[c] = events.get(c, 0) - 1
-    level = peak = 0
-    for c in sorted(events):
-        level += events[c]
-        peak = max(peak, level)
-    return peak
-
-
-# AXI burst-block tests: RAM size, and (byte address, words) buffers that are 4 KiB
-# aligned, unaligned, and 4 KiB-crossing, with the lengths that matter (one beat, the 8 and
-# 16-word split / result buffers, around one full burst, one 384-word input image), plus a
-# long one crossing several boundaries. Buffers are 16 KiB apart (room for guard words).
-RAM_SIZE = 1 << 20
-AXI_LENGTHS = [1, 8, 16, 255, 256, 257, 384]
-
-
-def axi_cases() -> list[tuple[int, int]]:
-    out = []
-    for i, n in enumerate(AXI_LENGTHS):
-        out.append((0x10000 + i * 0x4000, n))     # 4 KiB aligned
-        out.append((0x50108 + i * 0x4000, n))     # unaligned (crosses from 384 words up)
-        out.append((0x90F80 + i * 0x4000, n))     # 16 beats before a boundary
-    out.append((0xD0FF8, 1500))                   # crosses 3 boundaries
-    return out

@@ -25,7 +25,8 @@ from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, RisingEdge
 
 from tb.bus.axi_checker import AxiChecker, AxiLiteChecker, AxiProtocolError
-from tb.bus.streams import config, make_rng, reset
+from tb.bus.streams import config, make_rng, random_pause, reset
+from tb.units.stream_tb import axi_cases
 
 log = logging.getLogger("cocotb.tb")
 
@@ -41,18 +42,18 @@ async def _idle_costs_nothing(dut, chk, cycles: int = 3000) -> None:
 
 @cocotb.test()
 async def test_mm2s_clean(dut):
-    """axi_mm2s with random AR/R pauses: no violation; counters match the monitors."""
-    from tb.units.tb_axi_mm2s import TB
-    from tb.bus.streams import axi_cases
-    tb = TB(dut)
-    lazy = bool(config().get("lazy"))
-    chk = AxiChecker(dut, "m_axi", dut.ap_clk, dut.ap_rst_n, watch_idle_responses=not lazy)
+    """axi_mm2s with random AR/R and m_axis pauses: no violation; counters match the
+    monitors."""
+    from tb.units.tb_axi_mm2s import ReaderTB
+    tb = ReaderTB(dut, watch_idle_responses=not config().get("lazy"))
+    chk = tb.checker                  # the AxiChecker every reader test runs under
     assert chk.name == "m_axi" and set(chk.channels) == {"AR", "R"}
     data_rng = make_rng("data")
     todo = axi_cases()
     for addr, words in todo:
         tb.ram.write(addr, data_rng.randbytes(words * 8))
-    tb.set_stalls(make_rng("stalls"))
+    tb.set_idle_generator(random_pause("idle"))
+    tb.set_backpressure_generator(random_pause("backpressure"))
     await tb.reset()
     for addr, words in todo:
         got = await tb.read(addr, words)
@@ -71,16 +72,16 @@ async def test_mm2s_clean(dut):
 
 @cocotb.test()
 async def test_s2mm_clean(dut):
-    """axi_s2mm with random AW/W/B pauses: no violation; counters match the monitors."""
-    from tb.units.tb_axi_s2mm import TB
-    from tb.bus.streams import axi_cases
-    tb = TB(dut)
-    chk = AxiChecker(dut, "m_axi", dut.ap_clk, dut.ap_rst_n, max_outstanding=tb.max_outstanding,
-                     watch_idle_responses=not config().get("lazy"))
-    assert set(chk.channels) == {"AW", "W", "B"}
+    """axi_s2mm with random s_axis and AW/W/B pauses: no violation; counters match the
+    monitors."""
+    from tb.units.tb_axi_s2mm import WriterTB
+    tb = WriterTB(dut, watch_idle_responses=not config().get("lazy"))
+    chk = tb.checker                  # the AxiChecker every writer test runs under
+    assert set(chk.channels) == {"AW", "W", "B"} and chk.max_outstanding == tb.max_outstanding
     rng = make_rng("data")
     todo = axi_cases()
-    tb.set_stalls(make_rng("stalls"))
+    tb.set_idle_generator(random_pause("idle"))
+    tb.set_backpressure_generator(random_pause("backpressure"))
     await tb.reset()
     for i, (addr, n) in enumerate(todo):
         words = [rng.getrandbits(64) for _ in range(n)]

@@ -1,135 +1,68 @@
 """cocotb tests for rtl/axi_s2mm.sv (AXI4 burst writer, stream -> memory).
 
-Memory: cocotbext-axi AxiRamWrite (write-only bus bound by the m_axi prefix) with random
-pauses on AW, W and B, and a poisoned address range that answers SLVERR. Reference model:
-after `done`, RAM[addr, addr + 8*words) holds the stream words in order and the guard words
-around the buffer are untouched. Bus checks: bursts contiguous, <= MAX_BURST (<= 256)
-beats, no 4 KiB crossing, INCR of 8-byte beats; W beats per burst match AWLEN with WLAST on
-exactly the last one and WSTRB all ones; at most MAX_OUTSTANDING bursts await B; `done`
-comes after the last B; AW and W held stable until accepted.
+Memory: tb.bus.axi_ram.FaultyAxiRam on the write-only `m_axi` bus, answering SLVERR /
+DECERR in chosen ranges. Upstream pauses (idle) are gaps of the s_axis source, back-pressure
+is on the memory's AW, W and B channels. Reference model: after `done`, RAM[addr,
+addr + 8*words) holds the stream words in order and the guard words around the buffer are
+untouched. AXI4 rules (VALID/payload held, INCR of 8-byte beats, <= 256 beats, no 4 KiB
+crossing, WLAST on exactly each burst's last beat, at most MAX_OUTSTANDING bursts awaiting
+B) are tb.bus.axi_checker's; this testbench adds what only the writer's design says: each
+command's bursts are contiguous and at most MAX_BURST beats, WSTRB is all ones, every burst
+gets its B before `done`, and `error` reports error responses.
 """
 
 from __future__ import annotations
 
-import logging
-
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, RisingEdge
-from cocotbext.axi import AxiRamWrite, AxiStreamBus, AxiStreamFrame, AxiStreamSource, AxiWriteBus
+from cocotb.triggers import ClockCycles
+from cocotbext.axi import AxiWriteBus
 
-from tb.bus.streams import (RAM_SIZE, HandshakeMonitor, axi_cases, check_bursts, make_rng,
-                        max_in_flight, pause_gen, quiet, reset)
+from tb.bus.streams import inserters, make_rng
+from tb.units.stream_tb import AxiBlockTB, axi_cases
 
 GUARD = 16          # guard words checked on each side of a buffer
 SENTINEL = 0xA5
 
 
-class PoisonRamWrite(AxiRamWrite):
-    """AxiRamWrite that answers SLVERR for bursts touching the `poison` ranges."""
+class WriterTB(AxiBlockTB):
+    def __init__(self, dut, **checker_kw):
+        super().__init__(dut, AxiWriteBus, source="s_axis", sink=None, **checker_kw)
+        self.aw = self.requests = self.mon("aw", ["addr", "len"])
+        self.w = self.mon("w", ["strb"])
+        self.b = self.mon("b", ["resp"])
+        self.source_gaps = 0     # s_axis VALID-low cycles inside the commands' streams
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.poison: list[tuple[int, int]] = []
+    def backpressure_targets(self) -> list:
+        return [self.ram.write_if.aw_channel, self.ram.write_if.w_channel,
+                self.ram.write_if.b_channel]                 # a slow memory
 
-    async def _write(self, address, data):
-        if any(lo <= address < hi for lo, hi in self.poison):
-            raise IOError(f"poisoned write at {address:#x}")
-        await super()._write(address, data)
-
-
-class TB:
-    def __init__(self, dut):
-        self.dut = dut
-        self.log = logging.getLogger("cocotb.tb")
-        self.max_burst = int(dut.MAX_BURST.value)
-        self.max_outstanding = int(dut.MAX_OUTSTANDING.value)
-        Clock(dut.ap_clk, 10, unit="ns").start()
-        self.ram = PoisonRamWrite(AxiWriteBus.from_prefix(dut, "m_axi"), dut.ap_clk,
-                                  dut.ap_rst_n, reset_active_level=False, size=RAM_SIZE)
-        self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.ap_clk,
-                                      dut.ap_rst_n, reset_active_level=False)
-        quiet(self.ram, self.ram.aw_channel, self.ram.w_channel, self.ram.b_channel,
-              self.source)
-        self.aw = HandshakeMonitor(dut.ap_clk, dut.m_axi_awvalid, dut.m_axi_awready,
-                                   [dut.m_axi_awaddr, dut.m_axi_awlen, dut.m_axi_awsize,
-                                    dut.m_axi_awburst], "AW")
-        self.w = HandshakeMonitor(dut.ap_clk, dut.m_axi_wvalid, dut.m_axi_wready,
-                                  [dut.m_axi_wdata, dut.m_axi_wstrb, dut.m_axi_wlast], "W")
-        self.b = HandshakeMonitor(dut.ap_clk, dut.m_axi_bvalid, dut.m_axi_bready,
-                                  [dut.m_axi_bresp], "B")
-        self.inp = HandshakeMonitor(dut.ap_clk, dut.s_axis_tvalid, dut.s_axis_tready,
-                                    [dut.s_axis_tdata], "s_axis")
-        self.done = HandshakeMonitor(dut.ap_clk, dut.done, None, [dut.error], "done")
-        dut.start.value = 0
-        dut.addr.value = 0
-        dut.words.value = 0
-
-    def set_stalls(self, rng) -> None:
-        if rng is not None:
-            self.ram.aw_channel.set_pause_generator(pause_gen(rng, 0.2))
-            self.ram.w_channel.set_pause_generator(pause_gen(rng, 0.3))
-            self.ram.b_channel.set_pause_generator(pause_gen(rng, 0.3))
-            self.source.set_pause_generator(pause_gen(rng, 0.3))
-
-    async def reset(self) -> None:
-        await reset(self.dut.ap_clk, self.dut.ap_rst_n)
+    def check_pauses(self) -> None:
+        # (the gaps between commands are no source pauses: only those inside a command count)
+        if self.idle:
+            assert self.source_gaps > 0, "s_axis: source gaps never exercised"
+        if self.backpressure:
+            assert self.w.ready_low_with_valid > 0 and self.aw.ready_low_with_valid > 0, (
+                "AW / W: memory back-pressure never exercised")
 
     async def write(self, addr: int, words: list[int], lead: int = 0) -> None:
         """Stream `words` and run one command writing them at `addr`; the stream starts
-        `lead` cycles before the start pulse."""
-        dut = self.dut
-        n = len(words)
-        n_done = len(self.done.transfers)
-        n_aw = len(self.aw.transfers)
-        n_b = len(self.b.transfers)
+        `lead` cycles before the start pulse. Every burst's B comes before `done`."""
+        n_aw, n_b, n_in = len(self.aw.transfers), len(self.b.transfers), len(self.inp.transfers)
         if words:
-            await self.source.send(AxiStreamFrame(b"".join(w.to_bytes(8, "little")
-                                                           for w in words)))
-        await ClockCycles(dut.ap_clk, lead)
-        dut.addr.value = addr
-        dut.words.value = n
-        dut.start.value = 1
-        await RisingEdge(dut.ap_clk)
-        dut.start.value = 0
-        limit = 200 + 20 * n
-        for _ in range(limit):
-            await RisingEdge(dut.ap_clk)
-            is_done = int(dut.done.value)   # sampled here: monitors may lag this edge
-            assert int(dut.busy.value) == 1 or is_done, "busy low before done"
-            if is_done:
-                break
-        else:
-            raise AssertionError(f"no done within {limit} cycles for {n} words at {addr:#x}")
-        await RisingEdge(dut.ap_clk)
-        assert len(self.done.transfers) == n_done + 1, "done pulsed more than once"
-        assert int(dut.busy.value) == 0
+            await self.send(words)
+        await self.command(addr, len(words), lead=lead)
+        self.source_gaps += self.inp.idle_cycles(n_in)
         done_cycle = self.done.transfers[-1][0]
-        aws = self.aw.transfers[n_aw:]
-        bs = self.b.transfers[n_b:]
-        check_bursts([(p[0], p[1]) for _, p in aws], addr, n, self.max_burst)
-        assert len(bs) == len(aws), f"{len(bs)} B responses for {len(aws)} bursts"
-        assert all(c < done_cycle for c, _ in bs), "done before the last B response"
+        bursts, bs = len(self.aw.transfers) - n_aw, self.b.transfers[n_b:]
+        assert len(bs) == bursts, f"{len(bs)} B responses for {bursts} bursts at {addr:#x}"
+        late = [c for c, _ in bs if c >= done_cycle]
+        assert not late, f"done at cycle {done_cycle} before the B response at cycle {late[0]}"
 
     def check_bus(self) -> None:
-        for mon in (self.aw, self.w, self.inp):
-            mon.check()
-        for _, (_, _, size, burst) in self.aw.transfers:
-            assert size == 3 and burst == 1, f"AWSIZE {size} AWBURST {burst}"
-        # W beats, cut at WLAST, must match the AW lengths in order.
-        lens, beats = [], 0
-        for _, (_, strb, last) in self.w.transfers:
-            assert strb == 0xFF, f"WSTRB {strb:#x}"
-            beats += 1
-            if last:
-                lens.append(beats)
-                beats = 0
-        assert beats == 0, "W beats after the last WLAST"
-        assert lens == [p[1] + 1 for _, p in self.aw.transfers], "WLAST not on burst ends"
-        peak = max_in_flight([c for c, _ in self.aw.transfers],
-                             [c for c, _ in self.b.transfers])
-        assert peak <= self.max_outstanding, f"{peak} bursts awaiting B"
-        self.log.info("peak bursts awaiting B: %d", peak)
+        super().check_bus()
+        partial = [i for i, (_, p) in enumerate(self.w.transfers) if p[0] != 0xFF]
+        assert not partial, (f"{len(partial)} W beats with a partial WSTRB; first: beat "
+                             f"{partial[0]} WSTRB {self.w.transfers[partial[0]][1][0]:#x}")
 
     def fill_guards(self, addr: int, n: int) -> None:
         self.ram.write(addr - 8 * GUARD, bytes([SENTINEL]) * 8 * GUARD)
@@ -139,8 +72,7 @@ class TB:
         n = len(words)
         raw = self.ram.read(addr, 8 * n)
         got = [int.from_bytes(raw[8 * i:8 * i + 8], "little") for i in range(n)]
-        bad = [i for i in range(n) if got[i] != words[i]]
-        assert not bad, f"{len(bad)} words wrong at {addr:#x}, first index {bad[:1]}"
+        self.compare(got, words, f"RAM after the write at {addr:#x}")
         assert self.ram.read(addr - 8 * GUARD, 8 * GUARD) == bytes([SENTINEL]) * 8 * GUARD, (
             f"write below the buffer at {addr:#x}")
         assert self.ram.read(addr + 8 * n, 8 * GUARD) == bytes([SENTINEL]) * 8 * GUARD, (
@@ -148,55 +80,61 @@ class TB:
 
 
 @cocotb.test()
-@cocotb.parametrize(stalls=[False, True])
-async def test_transfers(dut, stalls):
+@cocotb.parametrize(idle_inserter=inserters("idle"),
+                    backpressure_inserter=inserters("backpressure", 0.25))
+async def test_transfers(dut, idle_inserter, backpressure_inserter):
     """All buffer placements and lengths, back to back; some streams start before the
     command (held by back-pressure), vs the stream contents."""
-    tb = TB(dut)
+    tb = WriterTB(dut)
     data_rng = make_rng("data")
     todo = axi_cases()
     payload = {addr: [data_rng.getrandbits(64) for _ in range(n)] for addr, n in todo}
-    tb.set_stalls(make_rng("stalls") if stalls else None)
-    await tb.reset()
+    await tb.setup(idle_inserter, backpressure_inserter)
 
     for i, (addr, n) in enumerate(todo):
         tb.fill_guards(addr, n)
         await tb.write(addr, payload[addr], lead=(20 if i % 2 else 0))
-        assert int(dut.error.value) == 0
+        assert int(dut.error.value) == 0, f"error set by the write at {addr:#x}"
         tb.check_memory(addr, payload[addr])
     tb.check_bus()
-    if stalls:
-        assert tb.w.ready_low_with_valid > 0 and tb.aw.ready_low_with_valid > 0
-    else:
-        # Unstalled, the writer streams: the last (1500-word) command's beats are dense.
+    tb.check_pauses()
+    if not tb.paused:
+        # Unpaused, the writer streams: the last (1500-word) command's beats are dense.
         first, last = tb.w.transfers[-1500][0], tb.w.transfers[-1][0]
         assert last - first + 1 <= 1500 + 40, f"1500 words took {last - first + 1} cycles"
 
 
 @cocotb.test()
-@cocotb.parametrize(stalls=[False, True])
-async def test_error(dut, stalls):
-    """SLVERR on one burst sets `error` (sticky after done; done still waits for every B);
-    the next start clears it; a zero-length command completes with no bus traffic."""
-    tb = TB(dut)
-    tb.set_stalls(make_rng("stalls") if stalls else None)
-    await tb.reset()
+@cocotb.parametrize(idle_inserter=inserters("idle"),
+                    backpressure_inserter=inserters("backpressure", 0.25))
+async def test_error(dut, idle_inserter, backpressure_inserter):
+    """DECERR on one burst and SLVERR on another set `error` (sticky after done; done still
+    waits for every B); the next start clears it; a zero-length command completes with no
+    bus traffic."""
+    tb = WriterTB(dut)
+    await tb.setup(idle_inserter, backpressure_inserter)
     rng = make_rng("error")
-    tb.ram.poison = [(0x9000 + 8 * 300, 0x9000 + 8 * 301)]
+    base = 0x9000 - 8 * 40            # the first burst ends at the 4 KiB boundary 0x9000
+    decerr, slverr = base + 8 * 5, 0x9000 + 8 * 300
+    tb.ram.add_error_range(decerr, decerr + 8, "write", "DECERR")
+    tb.ram.add_error_range(slverr, slverr + 8, "write", "SLVERR")
     words = [rng.getrandbits(64) for _ in range(600)]
-    await tb.write(0x9000 - 8 * 40, words)
-    assert int(dut.error.value) == 1, "error not flagged for SLVERR"
+    n_b = len(tb.b.transfers)
+    await tb.write(base, words)
+    assert int(dut.error.value) == 1, "error not flagged for DECERR / SLVERR"
     assert tb.done.transfers[-1][1] == (1,), "error not visible with done"
-    assert sum(1 for _, p in tb.b.transfers if p[0] != 0) == 1
+    resps = [p[0] for _, p in tb.b.transfers[n_b:] if p[0] != 0]
+    assert resps == [3, 2], f"error B responses {resps}, expected DECERR then SLVERR"
+    assert [(e.addr, e.resp) for e in tb.ram.errors] == [(decerr, "DECERR"), (slverr, "SLVERR")]
     await ClockCycles(dut.ap_clk, 5)
     assert int(dut.error.value) == 1, "error not sticky"
 
     n_aw = len(tb.aw.transfers)
     await tb.write(0x4000, [])
-    assert len(tb.aw.transfers) == n_aw
+    assert len(tb.aw.transfers) == n_aw, "zero-length write issued a burst"
     assert int(dut.error.value) == 0, "error not cleared by start"
 
-    tb.ram.poison = []
+    tb.ram.clear_error_ranges()
     words = [rng.getrandbits(64) for _ in range(16)]
     tb.fill_guards(0x6000, 16)
     await tb.write(0x6000, words)

@@ -7,22 +7,17 @@ Reference: golden.streams.window_stream on random images, all images back to bac
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, RisingEdge
-from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
 
 from golden.streams import activation_stream, pack_words, window_stream
-from tb.bus.streams import HandshakeMonitor, config, make_rng, pause_gen, quiet, reset
+from tb.bus.streams import config, inserters, make_rng
+from tb.units.stream_tb import StreamTB
 
 
-class TB:
+class WindowTB(StreamTB):
     def __init__(self, dut):
-        self.dut = dut
-        self.log = logging.getLogger("cocotb.tb")
+        super().__init__(dut)
         cfg = config()
         self.k = int(cfg.get("K", 3))
         self.dim = int(cfg["IFM_DIM"])
@@ -33,17 +28,6 @@ class TB:
         self.hls = bool(int(cfg.get("HLS_TIMING", 0)))
         self.lag = int(cfg.get("HLS_LAG", 2))     # the RTL default
         assert len(dut.s_axis_tdata) == self.simd * self.bits, "build and config disagree"
-        Clock(dut.ap_clk, 10, unit="ns").start()
-        # byte_lanes=1: one list element per stream word, whatever the width.
-        self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.ap_clk,
-                                      dut.ap_rst_n, reset_active_level=False, byte_lanes=1)
-        self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "m_axis"), dut.ap_clk,
-                                  dut.ap_rst_n, reset_active_level=False, byte_lanes=1)
-        quiet(self.source, self.sink)
-        self.inp = HandshakeMonitor(dut.ap_clk, dut.s_axis_tvalid, dut.s_axis_tready,
-                                    [dut.s_axis_tdata], "s_axis")
-        self.out = HandshakeMonitor(dut.ap_clk, dut.m_axis_tvalid, dut.m_axis_tready,
-                                    [dut.m_axis_tdata], "m_axis")
 
     # Words per image and the fill, from the stream shapes alone.
     @property
@@ -70,47 +54,27 @@ class TB:
         read_block = self.dim * self.cf
         return self.fill + self.ofm * max(write_block, read_block) + self.lag
 
-    def set_stalls(self, rng) -> None:
-        if rng is None:
-            self.source.clear_pause_generator()
-            self.sink.clear_pause_generator()
-        else:
-            self.source.set_pause_generator(pause_gen(rng, 0.3))
-            self.sink.set_pause_generator(pause_gen(rng, 0.3))
+    def locate(self, index: int) -> str:
+        return f" (image {index // self.out_words}, offset {index % self.out_words})"
 
     def random_images(self, rng) -> np.ndarray:
         lo, hi = -(1 << (self.bits - 1)), 1 << (self.bits - 1)
         nrng = np.random.default_rng(rng.getrandbits(32))
         return nrng.integers(lo, hi, size=(self.images, self.dim, self.dim, self.ch))
 
-    async def run(self, x: np.ndarray) -> tuple[list[int], list[int]]:
-        """Stream the batch in as one burst; return (received words, expected words)."""
-        words_in = [w for img in pack_words(activation_stream(x, self.simd), self.bits) for w in img]
-        expected = [w for img in pack_words(window_stream(x, self.k, self.simd), self.bits) for w in img]
-        await reset(self.dut.ap_clk, self.dut.ap_rst_n)
-        await self.source.send(AxiStreamFrame(words_in))
-        while len(self.out.transfers) < len(expected):
-            await ClockCycles(self.dut.ap_clk, 64)
-        await ClockCycles(self.dut.ap_clk, 16)   # anything extra would show up here
-        return self.out.data(), expected
-
 
 @cocotb.test()
-@cocotb.parametrize(stalls=[False, True])
-async def test_windows(dut, stalls):
-    """Batch of random images: bit-exact windows; full-rate timing without stalls."""
-    tb = TB(dut)
-    x = tb.random_images(make_rng("data"))   # same images in both runs
-    tb.set_stalls(make_rng("stalls") if stalls else None)
-    got, expected = await tb.run(x)
-    tb.inp.check()
-    tb.out.check()
-    assert len(got) == len(expected), f"{len(got)} output words, expected {len(expected)}"
-    bad = [i for i, (g, e) in enumerate(zip(got, expected)) if g != e]
-    assert not bad, (f"{len(bad)} words differ; first at word {bad[0]} (image {bad[0] // tb.out_words}, "
-                     f"offset {bad[0] % tb.out_words}): got {got[bad[0]]:#x} expected {expected[bad[0]]:#x}")
-    if stalls:
-        assert tb.out.ready_low_with_valid > 0, "output back-pressure never exercised"
+@cocotb.parametrize(idle_inserter=inserters("idle"), backpressure_inserter=inserters("backpressure"))
+async def test_windows(dut, idle_inserter, backpressure_inserter):
+    """Batch of random images: bit-exact windows; full-rate timing without pauses."""
+    tb = WindowTB(dut)
+    x = tb.random_images(make_rng("data"))   # same images in every run
+    await tb.setup(idle_inserter, backpressure_inserter)
+    words_in = [w for img in pack_words(activation_stream(x, tb.simd), tb.bits) for w in img]
+    expected = [w for img in pack_words(window_stream(x, tb.k, tb.simd), tb.bits) for w in img]
+    await tb.pass_words(words_in, expected)
+    tb.check_pauses()
+    if tb.paused:
         return
     first_in = tb.inp.transfers[0][0]
     first_out = tb.out.transfers[0][0]
@@ -131,7 +95,7 @@ async def test_windows(dut, stalls):
     assert measured == expected_cycles, f"{measured} cycles, expected {expected_cycles}"
 
 
-def check_hls_timing(tb: TB, first_in: int, first_out: int, measured: int) -> None:
+def check_hls_timing(tb: WindowTB, first_in: int, first_out: int, measured: int) -> None:
     """Full rate in HLS mode: every image is one run of the HLS loop, FILL + OFM_DIM *
     max(write block, read block) iterations at one a cycle plus HLS_LAG to drain the
     pipeline, images back to back. The fill (K rows, read only) is repeated for every image;

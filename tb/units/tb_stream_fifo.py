@@ -6,46 +6,23 @@ accepted - delivered, never above DEPTH, and input ready exactly while not full.
 
 from __future__ import annotations
 
-import logging
-
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
-from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
 
-from tb.bus.streams import HandshakeMonitor, config, make_rng, pause_gen, quiet, reset
+from tb.bus.streams import config, inserters, make_rng
+from tb.units.stream_tb import StreamTB
 
 
-class TB:
+class FifoTB(StreamTB):
     def __init__(self, dut):
-        self.dut = dut
-        self.log = logging.getLogger("cocotb.tb")
+        super().__init__(dut)
         self.width = len(dut.s_axis_tdata)
         self.depth = int(dut.DEPTH.value)
-        Clock(dut.ap_clk, 10, unit="ns").start()
-        # byte_lanes=1: one list element per stream word, whatever the width.
-        self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.ap_clk,
-                                      dut.ap_rst_n, reset_active_level=False, byte_lanes=1)
-        self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "m_axis"), dut.ap_clk,
-                                  dut.ap_rst_n, reset_active_level=False, byte_lanes=1)
-        quiet(self.source, self.sink)
-        self.inp = HandshakeMonitor(dut.ap_clk, dut.s_axis_tvalid, dut.s_axis_tready,
-                                    [dut.s_axis_tdata], "s_axis")
-        self.out = HandshakeMonitor(dut.ap_clk, dut.m_axis_tvalid, dut.m_axis_tready,
-                                    [dut.m_axis_tdata], "m_axis")
         self.count_errors: list[str] = []
         self.max_count = 0
 
-    def set_stalls(self, rng) -> None:
-        if rng is None:
-            self.source.clear_pause_generator()
-            self.sink.clear_pause_generator()
-        else:
-            self.source.set_pause_generator(pause_gen(rng, 0.3))
-            self.sink.set_pause_generator(pause_gen(rng, 0.3))
-
     async def reset(self) -> None:
-        await reset(self.dut.ap_clk, self.dut.ap_rst_n)
+        await super().reset()
         cocotb.start_soon(self._check_count())
 
     async def _check_count(self) -> None:
@@ -62,40 +39,24 @@ class TB:
             occ += (int(dut.s_axis_tvalid.value) and ready)
             occ -= (int(dut.m_axis_tvalid.value) and int(dut.m_axis_tready.value))
 
-    async def pass_words(self, words: list[int]) -> list[int]:
-        await self.source.send(AxiStreamFrame(words))
-        got = []
-        for _ in words:
-            frame = await self.sink.recv()
-            got.extend(frame.tdata)
-        return got
-
 
 @cocotb.test()
-@cocotb.parametrize(stalls=[False, True])
-async def test_data(dut, stalls):
-    """Random words through, without and with random gaps / back-pressure."""
-    tb = TB(dut)
-    cfg = config()
-    n = int(cfg.get("n", 4 * tb.depth + 64))
-    data_rng = make_rng("data")     # same data in both runs
+@cocotb.parametrize(idle_inserter=inserters("idle"), backpressure_inserter=inserters("backpressure"))
+async def test_data(dut, idle_inserter, backpressure_inserter):
+    """Random words through, without and with source gaps and sink back-pressure."""
+    tb = FifoTB(dut)
+    n = int(config().get("n", 4 * tb.depth + 64))
+    data_rng = make_rng("data")     # same data in every run
     words = [data_rng.getrandbits(tb.width) for _ in range(n)]
-    tb.set_stalls(make_rng("stalls") if stalls else None)
-    await tb.reset()
+    await tb.setup(idle_inserter, backpressure_inserter)
 
-    got = await tb.pass_words(words)
-    await ClockCycles(dut.ap_clk, 4)
+    await tb.pass_words(words, words)
 
-    assert got == words, "FIFO output differs from its input"
-    assert tb.out.data() == words
     assert not tb.count_errors, tb.count_errors[:5]
-    tb.inp.check()
-    tb.out.check()
     assert int(dut.count.value) == 0
     assert int(dut.m_axis_tvalid.value) == 0
-    if stalls:
-        assert tb.out.ready_low_with_valid > 0, "back-pressure never exercised"
-    else:
+    tb.check_pauses()
+    if not tb.paused:
         # Full throughput for DEPTH >= 2, one word per two cycles for DEPTH = 1.
         per_word = 2 if tb.depth == 1 else 1
         assert tb.inp.span() <= per_word * n, f"input took {tb.inp.span()} cycles for {n}"
@@ -106,12 +67,12 @@ async def test_data(dut, stalls):
 @cocotb.test()
 async def test_capacity(dut):
     """With the output blocked, exactly DEPTH words are accepted; then all drain in order."""
-    tb = TB(dut)
+    tb = FifoTB(dut)
     await tb.reset()
     tb.sink.pause = True
     rng = make_rng("capacity")
     words = [rng.getrandbits(tb.width) for _ in range(tb.depth + 3)]
-    await tb.source.send(AxiStreamFrame(words))
+    await tb.send(words)
     await ClockCycles(dut.ap_clk, tb.depth + 20)
     assert len(tb.inp.transfers) == tb.depth, (
         f"accepted {len(tb.inp.transfers)} words, capacity should be {tb.depth}")
@@ -119,10 +80,6 @@ async def test_capacity(dut):
     assert int(dut.s_axis_tready.value) == 0
     assert int(dut.m_axis_tvalid.value) == 1
     tb.sink.pause = False
-    got = []
-    for _ in words:
-        got.extend((await tb.sink.recv()).tdata)
-    assert got == words
+    await tb.collect(len(words))
+    tb.check_output(words)
     assert not tb.count_errors, tb.count_errors[:5]
-    tb.inp.check()
-    tb.out.check()
