@@ -7,17 +7,20 @@ depths, and a burst writer; an AXI4-Lite control block and a sequencer give it t
 register map and ap_ctrl_hs behaviour. Inside a layer the HLS dataflow connects processes
 by depth-2 FIFOs, so the generator does the same.
 
-By default the sliding-window generators, MVAUs and max pools get HLS_TIMING = 1: they
-schedule their stream reads and writes like the loops of the HLS functions
-(ConvolutionInputGenerator: a K-row fill per image, then one pipelined loop whose reads and
-writes block together; Matrix_Vector_Activate_Batch: the next vector is read only in the
-first neuron fold; StreamingMaxPool_Precision: two rows in, then the pooled row out), which
-is what sets the single-image latency of the real kernel. `--decoupled` (KernelConfig
+By default the sliding-window generators, MVAUs, max pools and width converters get
+HLS_TIMING = 1: they schedule their stream reads and writes like the loops of the HLS
+functions (ConvolutionInputGenerator: a K-row fill per image, then one pipelined loop whose
+reads and writes block together; Matrix_Vector_Activate_Batch: the next vector is read only
+in the first neuron fold; StreamingMaxPool_Precision: two rows in, then the pooled row out;
+StreamingDataWidthConverter_Batch: one loop that reads, then writes a stage later; and every
+such pipeline stalls as a whole on a blocked read, as a Vivado HLS pipeline does), which is
+what sets the single-image latency of the real kernel. `--decoupled` (KernelConfig
 hls_timing=False) builds the faster, decoupled blocks instead; the batch interval is the
 slowest layer either way.
 
-    python -m hls_out.generate                 # the default kernels: cnv_full, cnv_part1, cnv_part2
-    python -m hls_out.generate --name cut3 --first 0 --last 3   # any other cut
+    python -m hls_out.generate                 # every network's <prefix>_full, _part1, _part2
+    python -m hls_out.generate --name cut3 --first 0 --last 3   # any other cut (of cnvW2A2)
+    python -m hls_out.generate --network lfcW1A1 --name lfc_cut2 --first 0 --last 2
     python -m hls_out.generate --name cut3 --first 0 --last 3 --decoupled --out /tmp/k
     python -m hls_out.generate --check         # fail if regenerating would change hls_out/
 """
@@ -34,6 +37,10 @@ from golden import networks
 from golden.cycles import kernel_cycles
 from golden.errors import BnnInputError
 from golden.network import Folding, LayerSpec, Network, layer
+from hls_out import interface
+# The ports and the register map are the BlackBoxJam interface (hls_out/interface.py);
+# re-exported here for the code that imports them from the generator.
+from hls_out.interface import AXI_PORTS, CTL_PORTS, kernel_ports  # noqa: F401
 
 HERE = Path(__file__).resolve().parent
 MEM_W = 64
@@ -41,12 +48,6 @@ MEM_W = 64
 # sliding-window generator's pipelined loop (rtl/sliding_window.sv HLS_LAG).
 SWG_HLS_LAG = 2
 
-REGISTER_MAP = {
-    "CTRL": 0x00, "GIER": 0x04, "IP_IER": 0x08, "IP_ISR": 0x0C,
-    "in_lo": 0x10, "in_hi": 0x14, "out_lo": 0x1C, "out_hi": 0x20, "doInit": 0x28,
-    "targetLayer": 0x30, "targetMem": 0x38, "targetInd": 0x40, "targetThresh": 0x48,
-    "val_lo": 0x50, "val_hi": 0x54, "numReps": 0x5C,
-}
 
 def default_kernels(network: Network) -> dict[str, tuple[int, int]]:
     """The kernels `make hls` generates for a network: the whole network and both halves of
@@ -80,35 +81,23 @@ def kernel_for_range(network: Network, first: int, last: int, out_root: Path) ->
     return out_root / name
 
 
-# Ports of the HLS export: (name, direction, width) on m_axi_hostmem and s_axi_control.
-AXI_PORTS = [("AWVALID", "o", 1), ("AWREADY", "i", 1), ("AWADDR", "o", 64), ("AWID", "o", 1), ("AWLEN", "o", 8),
-       ("AWSIZE", "o", 3), ("AWBURST", "o", 2), ("AWLOCK", "o", 2), ("AWCACHE", "o", 4), ("AWPROT", "o", 3),
-       ("AWQOS", "o", 4), ("AWREGION", "o", 4), ("WVALID", "o", 1), ("WREADY", "i", 1), ("WDATA", "o", 64),
-       ("WSTRB", "o", 8), ("WLAST", "o", 1), ("ARVALID", "o", 1), ("ARREADY", "i", 1), ("ARADDR", "o", 64),
-       ("ARID", "o", 1), ("ARLEN", "o", 8), ("ARSIZE", "o", 3), ("ARBURST", "o", 2), ("ARLOCK", "o", 2),
-       ("ARCACHE", "o", 4), ("ARPROT", "o", 3), ("ARQOS", "o", 4), ("ARREGION", "o", 4), ("RVALID", "i", 1),
-       ("RREADY", "o", 1), ("RDATA", "i", 64), ("RLAST", "i", 1), ("RID", "i", 1), ("RRESP", "i", 2),
-       ("BVALID", "i", 1), ("BREADY", "o", 1), ("BRESP", "i", 2), ("BID", "i", 1)]
-CTL_PORTS = [("AWVALID", "i", 1), ("AWREADY", "o", 1), ("AWADDR", "i", 7), ("WVALID", "i", 1), ("WREADY", "o", 1),
-       ("WDATA", "i", 32), ("WSTRB", "i", 4), ("ARVALID", "i", 1), ("ARREADY", "o", 1), ("ARADDR", "i", 7),
-       ("RVALID", "o", 1), ("RREADY", "i", 1), ("RDATA", "o", 32), ("RRESP", "o", 2), ("BVALID", "o", 1),
-       ("BREADY", "i", 1), ("BRESP", "o", 2)]
-
-
-def kernel_ports() -> list[tuple[str, str, int]]:
-    """Every port of a generated kernel top as (name, "i"/"o", width)."""
-    ports = [("ap_clk", "i", 1), ("ap_rst_n", "i", 1), ("interrupt", "o", 1)]
-    for prefix, sigs in (("m_axi_hostmem", AXI_PORTS), ("s_axi_control", CTL_PORTS)):
-        ports += [(f"{prefix}_{n}", d, w) for n, d, w in sigs]
-    return ports
-
-
-def inter_width(spec: LayerSpec) -> int:
-    """Word width of the stream leaving a layer (and its pool) in the HLS top: one bit per
-    channel for conv layers (128 channels -> 128-bit words), 64 bits for fc layers."""
-    if not spec.thresholds:
+def inter_width(spec: LayerSpec, pe: int | None = None, network: Network | None = None) -> int:
+    """Word width of the stream leaving a layer (and its pool) in the HLS top (BNN-PYNQ's
+    top.cpp of each network):
+    - a conv layer: one bit per channel, whatever its activation bits (CNV inter1..inter8:
+      64, 64, 64, 128, 128, 128, 256, 256-bit words for W1A1, W1A2 and W2A2 alike);
+    - an fc layer after conv layers (CNV inter9, inter10): 64 bits;
+    - an fc layer of an all-fc network (LFC inter0..inter2, ap_uint<Lx_PE * (API + APF)>): the
+      MVAU's own words, PE x activation bits (needs `pe` and `network`);
+    - the last layer (scores, or an LFC's output bits: memOutStrm), or a layer without
+      thresholds: 64 bits."""
+    if not spec.thresholds or (network is not None and spec.index == network.last):
         return MEM_W
-    return spec.ofm_ch if spec.kind == "conv" else 64
+    if spec.kind == "conv":
+        return spec.ofm_ch
+    if network is not None and pe is not None and all(s.kind == "fc" for s in network):
+        return pe * spec.out_bits
+    return 64
 
 
 @dataclass
@@ -148,11 +137,18 @@ def plan(cfg: KernelConfig) -> list[Stage]:
         raise BnnInputError(f"kernel {cfg.name}: first layer {cfg.first} is after last layer {cfg.last}")
     stages: list[Stage] = []
     width = MEM_W
+    bits = net.words_per_image(cfg.first - 1) * MEM_W    # per image in the current stream
 
     def convert(to_w: int, tag: str) -> None:
         nonlocal width
         if to_w != width:
-            stages.append(Stage(f"dwc_{tag}", "width_converter", {"IN_W": width, "OUT_W": to_w}, width, to_w))
+            if bits % width or bits % to_w:
+                raise BnnInputError(f"kernel {cfg.name}: {bits} bits per image do not make whole "
+                                    f"{width}- and {to_w}-bit words at {tag}")
+            # HLS: StreamingDataWidthConverter_Batch's loop (IMAGE_WORDS: where an image ends)
+            hls = {"HLS_TIMING": 1, "IMAGE_WORDS": bits // width} if cfg.hls_timing else {}
+            stages.append(Stage(f"dwc_{tag}", "width_converter", {"IN_W": width, "OUT_W": to_w} | hls,
+                                width, to_w))
             width = to_w
 
     def fifo(depth: int, tag: str) -> None:
@@ -165,6 +161,7 @@ def plan(cfg: KernelConfig) -> list[Stage]:
     for i in range(cfg.first, cfg.last + 1):
         spec = layer(i, net)
         simd, pe = f.simd(i), f.pe(i)
+        bits = spec.mw // spec.kernel ** 2 * spec.ifm_dim ** 2 * spec.in_bits   # the tensor entering it
         convert(simd * spec.in_bits, f"L{i}_in")
         if spec.kind == "conv":
             stages.append(Stage(f"swg_L{i}", "sliding_window",
@@ -179,17 +176,46 @@ def plan(cfg: KernelConfig) -> list[Stage]:
             "USE_THRESH": int(spec.thresholds), "THRESH_FIXED": int(spec.in_bits == 8),
             # HLS holds pixel-layer thresholds as ap_fixed<24,16>, the others as ap_int<16>
             "THRESH_BITS": 24 if spec.in_bits == 8 else 16, "LAYER": i,
-            "HLS_TIMING": int(cfg.hls_timing)}, width, out_w, i))
+            "HLS_TIMING": int(cfg.hls_timing)} | _number_params(spec)
+            # HLS: input vectors per image, where the MVAU's pipeline drains (rtl/mvau.sv)
+            | ({"VECTORS": spec.ofm_dim ** 2} if cfg.hls_timing and spec.ofm_dim > 1 else {}),
+            width, out_w, i))
         width = out_w
-        convert(inter_width(spec), f"L{i}_out")
+        bits = spec.ofm_dim ** 2 * spec.mh * spec.out_bits
+        convert(inter_width(spec, pe, net), f"L{i}_out")
         fifo(cfg.depth(f"L{i}"), f"L{i}")
         if spec.pool_after:
+            act = spec.out_bits
+            if width % act or spec.ofm_ch % (width // act):
+                raise BnnInputError(f"kernel {cfg.name}: the pool after layer {i} gets {width}-bit words, "
+                                    f"not a whole number of {act}-bit channels dividing {spec.ofm_ch}")
             stages.append(Stage(f"pool_L{i}", "maxpool", {
-                "IFM_DIM": spec.ofm_dim, "CH": spec.ofm_ch, "PE": width // 2,
-                "HLS_TIMING": int(cfg.hls_timing)}, width, width, i))
+                "IFM_DIM": spec.ofm_dim, "CH": spec.ofm_ch, "PE": width // act,
+                "HLS_TIMING": int(cfg.hls_timing)}
+                | ({"BITS": act} if act != 2 else {})
+                | ({"OR_POOL": 1} if spec.pool_kind == "or" else {}), width, width, i))
             fifo(cfg.depth(f"pool{i}"), f"pool{i}")
+            bits //= 4
     convert(MEM_W, "mem")
     return stages
+
+
+def _number_params(spec: LayerSpec) -> dict[str, int]:
+    """The MVAU parameters of a layer's number formats that differ from rtl/mvau.sv's defaults
+    (ternary weights, two thresholds, -1 + [t0 < acc] + [t1 < acc] in 2 bits), so that a
+    CNV-W2A2 layer's instance lists exactly what it always did."""
+    out: dict[str, int] = {}
+    if spec.weight_bits != 2:
+        out["WEIGHT_BITS"] = spec.weight_bits
+    if spec.weight_kind == "xnor":
+        out["XNOR"] = 1
+    if spec.thresholds:
+        for key, value, default in (("NUM_THRESH", spec.num_thresholds, 2),
+                                    ("ACT_OFFSET", spec.act_offset, -1),
+                                    ("ACT_BITS", spec.act_bits, 2)):
+            if value != default:
+                out[key] = value
+    return out
 
 
 def _stream_decl(k: int, w: int) -> str:
@@ -278,6 +304,9 @@ def render_sv(cfg: KernelConfig, stages: list[Stage], in_words: int, out_words: 
             depth = st.params["DEPTH"]
             body.append(f"    logic [$clog2({depth} + 1)-1:0] fifo_count_{st.name[5:]};")
     body += [
+        "    logic arlock1, awlock1;",
+        "    assign m_axi_hostmem_ARLOCK = {1'b0, arlock1};   // HLS exports a 2-bit (AXI3-style) lock",
+        "    assign m_axi_hostmem_AWLOCK = {1'b0, awlock1};",
         "    axi_mm2s u_rd (",
         "        .ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .start(rd_start), .addr(rd_addr), .words(rd_words),",
         "        .busy(rd_busy), .done(rd_done), .error(rd_error),",
@@ -291,9 +320,6 @@ def render_sv(cfg: KernelConfig, stages: list[Stage], in_words: int, out_words: 
         "        .m_axi_rvalid(m_axi_hostmem_RVALID), .m_axi_rready(m_axi_hostmem_RREADY),",
         "        .m_axis_tdata(s0_tdata), .m_axis_tvalid(s0_tvalid), .m_axis_tready(s0_tready)",
         "    );",
-        "    logic arlock1, awlock1;",
-        "    assign m_axi_hostmem_ARLOCK = {1'b0, arlock1};   // HLS exports a 2-bit (AXI3-style) lock",
-        "    assign m_axi_hostmem_AWLOCK = {1'b0, awlock1};",
     ]
     for k, st in enumerate(stages):
         body.append(_inst(st, k, k + 1).rstrip("\n"))
@@ -366,7 +392,7 @@ def describe(cfg: KernelConfig, stages: list[Stage], in_words: int, out_words: i
             "s_axi_control": {"protocol": "AXI4-Lite", "data_width": 32, "addr_width": 7},
             "interrupt": {"active": "high"},
         },
-        "register_map": {k: f"0x{v:02X}" for k, v in REGISTER_MAP.items()},
+        "register_map": interface.register_map(),
         "init_target_layers": {str(2 * i): f"weights of layer {i}" for i in range(cfg.first, cfg.last + 1)}
         | {str(2 * i + 1): f"thresholds of layer {i}" for i in range(cfg.first, cfg.last + 1)
            if layer(i, net).thresholds},
@@ -393,17 +419,23 @@ def generate(cfg: KernelConfig, out_root: Path = HERE, source: str = "the defaul
 
 
 def default_files(out_root: Path = HERE, hls_timing: bool = True) -> dict[Path, str]:
-    files: dict[Path, str] = {}
-    net = networks.default()
-    for name, (a, b) in default_kernels(net).items():
-        files |= generate(KernelConfig(name, a, b, net.folding, hls_timing=hls_timing), out_root)
+    """The default kernels and, when they go to hls_out/ itself, the files derived from the
+    register table (hls_out/interface.py: the decode block of rtl/axilite_ctrl.sv and the C++
+    harness header tb/perf/blackboxjam_regs.h)."""
+    files: dict[Path, str] = interface.generated_files() if out_root.resolve() == HERE else {}
+    for net in networks.NETWORKS.values():      # <prefix>_full, _part1, _part2 of every network
+        for name, (a, b) in default_kernels(net).items():
+            files |= generate(KernelConfig(name, a, b, net.folding, hls_timing=hls_timing), out_root)
     return files
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m hls_out.generate", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--name", help="kernel name (with --first/--last); default: the three default kernels")
+    ap.add_argument("--name", help="kernel name (with --first/--last); default: the default kernels "
+                    "(<prefix>_full, _part1, _part2) of every network")
+    ap.add_argument("--network", help=f"with --name: the network (default {networks.DEFAULT_NETWORK}; "
+                    f"known: {', '.join(networks.NETWORKS)})")
     ap.add_argument("--first", type=int)
     ap.add_argument("--last", type=int)
     ap.add_argument("--folding", type=Path, help="folding config JSON")
@@ -418,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.name:
             if args.first is None or args.last is None:
                 raise BnnInputError("--name needs --first and --last")
-            net = networks.default()
+            net = networks.get(args.network)
             folding = Folding.load(args.folding, net) if args.folding else net.folding
             depths = {}
             for item in args.fifo:
@@ -430,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
             files = generate(KernelConfig(args.name, args.first, args.last, folding, depths,
                                           hls_timing=not args.decoupled), args.out, src)
         else:
+            if args.network:
+                raise BnnInputError("--network needs --name, --first and --last")
             files = default_files(args.out, hls_timing=not args.decoupled)
     except BnnInputError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -112,7 +112,7 @@ class Estimate:
 def layer_estimate(network: Network, index: int) -> LayerEstimate:
     spec, f = network.layer(index), network.folding
     simd, pe = f.simd(index), f.pe(index)
-    wbits = getattr(spec, "w_bits", 2)
+    wbits = spec.weight_bits
     abits = spec.in_bits
     width, depth = simd * wbits, f.wmem(index)
     if depth * width <= LUTRAM_MAX_BITS:

@@ -1,9 +1,13 @@
-// 2x2, stride-2 max pool on signed BITS-bit codes (the ternary activations of CNV-W2A2).
+// 2x2, stride-2 max pool of either kind of the BNN-PYNQ networks:
+//  - OR_POOL = 0: signed max of BITS-bit codes starting from -1 (the 2-bit activations of
+//    CNV-W2A2 / W1A2; finn-hlslib StreamingMaxPool_Precision with min_value -1);
+//  - OR_POOL = 1: OR of the bits (1-bit activations, BITS = 1, CNV-W1A1; finn-hlslib's binary
+//    StreamingMaxPool, whose row buffer starts from 0).
 //
 // Input: IFM_DIM x IFM_DIM images back to back, pixels row-major, each pixel's CH channels in
 // CF = CH/PE words of PE elements (element i at bits [i*BITS +: BITS]). Output: the same
-// format at IFM_DIM/2: out(y, x, c) = max(-1, in(2y.., 2x.., c) over the 2x2 block), signed
-// (the HLS pool starts its running max from -1).
+// format at IFM_DIM/2: out(y, x, c) = max(-1, in(2y.., 2x.., c) over the 2x2 block), signed,
+// or the OR over the block.
 //
 // One row buffer holds a running max per (output column, channel word): OFM_DIM*CF words.
 // An input row pair is consumed in order, so the buffer word of (x/2, cf) is updated by the
@@ -26,12 +30,17 @@
 // lint-params: IFM_DIM=28 CH=64 PE=32 HLS_TIMING=1
 // lint-params: IFM_DIM=2 CH=3 PE=1 HLS_TIMING=1
 // lint-params: IFM_DIM=10 CH=128 PE=64 HLS_TIMING=1
+// lint-params: IFM_DIM=28 CH=64 PE=64 BITS=1 OR_POOL=1
+// lint-params: IFM_DIM=28 CH=64 PE=64 BITS=1 OR_POOL=1 HLS_TIMING=1
+// lint-params: IFM_DIM=10 CH=128 PE=128 BITS=1 OR_POOL=1 HLS_TIMING=1
+// lint-params: IFM_DIM=4 CH=6 PE=2 BITS=1 OR_POOL=1 HLS_TIMING=1
 module maxpool #(
     parameter int IFM_DIM = 28,
     parameter int CH      = 64,
     parameter int PE      = 16,
     parameter int BITS    = 2,
-    parameter int HLS_TIMING = 0
+    parameter int HLS_TIMING = 0,
+    parameter int OR_POOL = 0
 ) (
     input  logic               ap_clk,
     input  logic               ap_rst_n,
@@ -50,15 +59,18 @@ module maxpool #(
     localparam int CFW     = (CF > 1) ? $clog2(CF) : 1;
     localparam int XW      = (OFM_DIM > 1) ? $clog2(OFM_DIM) : 1;
     localparam logic signed [BITS-1:0] MINUS1 = '1;
+    // What a block's running value starts from: -1 (signed max) or 0 (OR).
+    localparam logic [PE*BITS-1:0] INIT = (OR_POOL != 0) ? '0 : {PE{MINUS1}};
 
     initial begin
         if (IFM_DIM % 2 != 0) $fatal(1, "maxpool: IFM_DIM=%0d must be even", IFM_DIM);
         if (CH % PE != 0) $fatal(1, "maxpool: CH=%0d not a multiple of PE=%0d", CH, PE);
     end
 
-    // Lane-wise signed max.
+    // Lane-wise signed max, or the OR of the bits.
     function automatic logic [W-1:0] vmax(input logic [W-1:0] a, input logic [W-1:0] b);
         logic [W-1:0] r;
+        if (OR_POOL != 0) return a | b;
         for (int i = 0; i < PE; i++)
             r[i*BITS +: BITS] = ($signed(a[i*BITS +: BITS]) > $signed(b[i*BITS +: BITS]))
                               ? a[i*BITS +: BITS] : b[i*BITS +: BITS];
@@ -79,8 +91,8 @@ module maxpool #(
     assign addr     = base + AW'(cf);
     assign out_beat = xo && yo;
     assign in_fire  = s_axis_tvalid && s_axis_tready;
-    // The first word of a block starts from -1 instead of the stale buffer word.
-    assign prev     = (!xo && !yo) ? {PE{MINUS1}} : rowbuf[addr];
+    // The first word of a block starts from INIT instead of the stale buffer word.
+    assign prev     = (!xo && !yo) ? INIT : rowbuf[addr];
     assign merged   = vmax(prev, s_axis_tdata);
 
     if (HLS_TIMING == 0) begin : g_dec

@@ -1,15 +1,27 @@
 // Matrix-vector-activation unit (FINN style), folded SIMD x PE.
 //
-// Input: vectors of MW elements (IN_BITS-bit signed), SF = MW/SIMD words of SIMD elements each,
-// element i of a word at bits [i*IN_BITS +: IN_BITS]. For each vector the unit computes the
-// MH = NF*PE dot products with a ternary weight matrix (2-bit two's complement codes), in NF
-// neuron folds of PE rows; each fold takes SF cycles (one SIMD x PE step per cycle) and yields
-// one output word: lane pe (OUT_BITS bits at [pe*OUT_BITS +: OUT_BITS]) = row nf*PE + pe.
-//  - USE_THRESH = 1: lane = -1 + [t0 < a] + [t1 < a] as a 2-bit two's complement code, with
-//    a = acc (THRESH_FIXED = 0; signed ACC_BITS accumulator that wraps, thresholds the low
-//    THRESH_BITS of the int64 values, signed) or a = 2*acc (THRESH_FIXED = 1, layer 0: the
-//    threshold has one more fractional bit than the sum of weight x pixel code).
-//  - USE_THRESH = 0: lane = the ACC_BITS accumulator, wrapping (layer 8 scores).
+// Input: vectors of MW elements of IN_BITS bits, SF = MW/SIMD words of SIMD elements each,
+// element i of a word at bits [i*IN_BITS +: IN_BITS]: signed two's complement codes for
+// IN_BITS >= 2 (2-bit activations, 8-bit pixel codes), bits read as +1 (1) / -1 (0) for
+// IN_BITS = 1. For each vector the unit computes the MH = NF*PE dot products with the weight
+// matrix in NF neuron folds of PE rows; each fold takes SF cycles (one SIMD x PE step per
+// cycle) and yields one output word: lane pe (OUT_BITS bits at [pe*OUT_BITS +: OUT_BITS]) =
+// row nf*PE + pe. The products (finn-hlslib's interpretation of the weight words):
+//  - WEIGHT_BITS = 2: ternary weights, 2-bit two's complement codes (00 = 0, 01 = +1,
+//    11 = -1) times the input value (FixedPointWeights<ap_int<2>>);
+//  - WEIGHT_BITS = 1, XNOR = 0: binary weights, bit 1 = +1, bit 0 = -1, times the input value
+//    (`Recast<Binary>`; on 1-bit inputs the product is +1 when the bits are equal, else -1);
+//  - WEIGHT_BITS = 1, XNOR = 1 (1-bit inputs only): 1 when weight and input bit are equal,
+//    else 0 (`Recast<XnorMul>`), so the accumulator is a popcount.
+// The activation:
+//  - USE_THRESH = 1: lane = ACT_OFFSET + [t0 < a] (+ [t1 < a] with NUM_THRESH = 2) as an
+//    ACT_BITS-bit two's complement code (finn-hlslib ThresholdsActivation<.., NumTH, .., ActVal>:
+//    NUM_THRESH = 2, ACT_OFFSET = -1, ACT_BITS = 2 for 2-bit activations; 1, 0, 1 for 1-bit
+//    ones), with a = acc (THRESH_FIXED = 0; signed ACC_BITS accumulator that wraps,
+//    thresholds the low THRESH_BITS of the int64 values, signed) or a = 2*acc (THRESH_FIXED =
+//    1, CNV layer 0: the threshold has one more fractional bit than the sum of w x pixel code).
+//  - USE_THRESH = 0: lane = the ACC_BITS accumulator, wrapping (the last CNV layer's scores;
+//    popcounts for XNOR).
 //
 // Dataflow (HLS_TIMING = 0, decoupled): the input vector goes into one half of a double
 // buffer (2 x SF words) and is read back NF times, while the next vector is loaded into the
@@ -25,7 +37,12 @@
 // output FIFO then only reserves as many slots as full rate needs (one result when SF >= 4),
 // like the one result a stalled HLS pipeline holds in its write stage. At full rate the
 // cycle count is the same; the first step issues in the cycle its word arrives (one cycle
-// earlier than decoupled).
+// earlier than decoupled). And, as in a Vivado HLS pipeline (which does not flush), while a
+// step of the first fold waits for its input word the steps already issued wait too: the
+// last result of a vector leaves only when the next vector's first word arrives, unless that
+// vector was the image's last (VECTORS per image: OFM_DIM^2 for a conv layer; the HLS loop
+// runs over the whole batch and drains at its end, here at the end of every image, the same
+// for numReps = 1).
 //
 // Pipeline (one step per cycle): issue (read input word, weights) -> SIMD dot product per PE
 // (and threshold read on the last step of a fold) -> accumulate + activation -> output FIFO
@@ -34,12 +51,13 @@
 // the pipeline never needs a stall signal. s_axis_tready and m_axis_tvalid come from
 // registers (no combinational path between the ports).
 //
-// Parameters: weight memories (WMEM = SF*NF words of SIMD*2 bits) and threshold memories
-// (TMEM = NF pairs) per PE, preloaded from <PARAMS_DIR>/<LAYER>-<pe>-{weights,thres}.hex with
-// +PARAMS_DIR=<dir>, or written at run time through the cfg_* port: cfg_thresh = 0 writes
-// weight word cfg_addr (low SIMD*2 bits of cfg_data) of PE cfg_pe; cfg_thresh = 1 writes
-// threshold cfg_sel (0: t0, 1: t1) of neuron fold cfg_addr (low THRESH_BITS of cfg_data).
-// Out-of-range PE / addresses are ignored. Writes are meant for the idle (init) phase.
+// Parameters: weight memories (WMEM = SF*NF words of SIMD*WEIGHT_BITS bits) and threshold
+// memories (TMEM = NF entries of NUM_THRESH thresholds) per PE, preloaded from
+// <PARAMS_DIR>/<LAYER>-<pe>-{weights,thres}.hex with +PARAMS_DIR=<dir>, or written at run time
+// through the cfg_* port: cfg_thresh = 0 writes weight word cfg_addr (low SIMD*WEIGHT_BITS
+// bits of cfg_data) of PE cfg_pe; cfg_thresh = 1 writes threshold cfg_sel (targetThresh: 0 =
+// t0, 1 = t1) of neuron fold cfg_addr (low THRESH_BITS of cfg_data). Out-of-range PE /
+// addresses / thresholds are ignored. Writes are meant for the idle (init) phase.
 // lint-params: MW=576 MH=64 SIMD=16 PE=16 IN_BITS=2 THRESH_BITS=16 LAYER=1
 // lint-params: MW=1152 MH=256 SIMD=8 PE=4 IN_BITS=2 THRESH_BITS=16 LAYER=4
 // lint-params: MW=2304 MH=256 SIMD=8 PE=1 IN_BITS=2 THRESH_BITS=16 LAYER=5
@@ -52,6 +70,18 @@
 // lint-params: MW=512 MH=64 SIMD=1 PE=4 IN_BITS=2 USE_THRESH=0 LAYER=8 HLS_TIMING=1
 // lint-params: MW=4 MH=8 SIMD=4 PE=4 IN_BITS=2 THRESH_BITS=64 HLS_TIMING=1
 // lint-params: MW=8 MH=4 SIMD=2 PE=4 IN_BITS=2 HLS_TIMING=1
+// lint-params: MW=27 MH=64 SIMD=3 PE=16 IN_BITS=8 WEIGHT_BITS=1 THRESH_FIXED=1 THRESH_BITS=24 NUM_THRESH=1 ACT_OFFSET=0 ACT_BITS=1 HLS_TIMING=1
+// lint-params: MW=27 MH=64 SIMD=3 PE=16 IN_BITS=8 WEIGHT_BITS=1 THRESH_FIXED=1 THRESH_BITS=24 HLS_TIMING=1
+// lint-params: MW=576 MH=64 SIMD=32 PE=32 IN_BITS=1 WEIGHT_BITS=1 XNOR=1 NUM_THRESH=1 ACT_OFFSET=0 ACT_BITS=1 HLS_TIMING=1
+// lint-params: MW=576 MH=64 SIMD=32 PE=32 IN_BITS=2 WEIGHT_BITS=1 HLS_TIMING=1
+// lint-params: MW=512 MH=64 SIMD=1 PE=4 IN_BITS=1 WEIGHT_BITS=1 XNOR=1 USE_THRESH=0 HLS_TIMING=1
+// lint-params: MW=832 MH=1024 SIMD=64 PE=32 IN_BITS=1 WEIGHT_BITS=1 XNOR=1 NUM_THRESH=1 ACT_OFFSET=0 ACT_BITS=1 HLS_TIMING=1
+// lint-params: MW=832 MH=1024 SIMD=64 PE=32 IN_BITS=1 WEIGHT_BITS=1 HLS_TIMING=1
+// lint-params: MW=1024 MH=64 SIMD=8 PE=16 IN_BITS=2 WEIGHT_BITS=1 NUM_THRESH=1 ACT_OFFSET=0 ACT_BITS=1
+// lint-params: MW=8 MH=4 SIMD=8 PE=1 IN_BITS=1 WEIGHT_BITS=1 XNOR=1 NUM_THRESH=1 ACT_OFFSET=0 ACT_BITS=1
+// lint-params: MW=576 MH=128 SIMD=16 PE=8 IN_BITS=2 THRESH_BITS=16 LAYER=2 HLS_TIMING=1 VECTORS=144
+// lint-params: MW=18 MH=4 SIMD=2 PE=2 IN_BITS=2 HLS_TIMING=1 VECTORS=2
+// lint-params: MW=512 MH=64 SIMD=1 PE=4 IN_BITS=2 USE_THRESH=0 LAYER=8 HLS_TIMING=1 VECTORS=3
 module mvau #(
     parameter int MW           = 27,
     parameter int MH           = 64,
@@ -64,7 +94,13 @@ module mvau #(
     parameter int THRESH_BITS  = 16,
     parameter int LAYER        = 0,
     parameter int HLS_TIMING   = 0,
-    localparam int OUT_BITS    = (USE_THRESH != 0) ? 2 : ACC_BITS
+    parameter int WEIGHT_BITS  = 2,
+    parameter int XNOR         = 0,
+    parameter int NUM_THRESH   = 2,
+    parameter int ACT_OFFSET   = -1,
+    parameter int ACT_BITS     = 2,
+    parameter int VECTORS      = 1,     // HLS_TIMING: input vectors per image
+    localparam int OUT_BITS    = (USE_THRESH != 0) ? ACT_BITS : ACC_BITS
 ) (
     input  logic                    ap_clk,
     input  logic                    ap_rst_n,
@@ -86,14 +122,14 @@ module mvau #(
     localparam int WMEM  = SF * NF;
     localparam int TMEM  = NF;
     localparam int IN_W  = SIMD * IN_BITS;
-    localparam int WW    = SIMD * 2;
+    localparam int WW    = SIMD * WEIGHT_BITS;
     localparam int SFW   = (SF > 1) ? $clog2(SF) : 1;
     localparam int NFW   = (NF > 1) ? $clog2(NF) : 1;
     localparam int WAW   = (WMEM > 1) ? $clog2(WMEM) : 1;
     localparam int TAW   = (TMEM > 1) ? $clog2(TMEM) : 1;
     localparam int CNTW  = $clog2(SF + 1);
     localparam int IBW   = $clog2(2 * SF);
-    // One SIMD dot product: |w*x| <= 2 * 2^(IN_BITS-1), SIMD of them.
+    // One SIMD dot product: |w*x| <= 2 * 2^(IN_BITS-1) (2 for 1-bit inputs), SIMD of them.
     localparam int DOT_W = IN_BITS + 2 + $clog2(SIMD);
     // Threshold comparison width: both sides sign-extended, room for 2*acc.
     localparam int CMP_W = ((THRESH_BITS > ACC_BITS + 1) ? THRESH_BITS : ACC_BITS + 1) + 1;
@@ -114,6 +150,14 @@ module mvau #(
         if (MH % PE != 0)   $fatal(1, "mvau layer %0d: MH=%0d not a multiple of PE=%0d", LAYER, MH, PE);
         if (WW > 64)        $fatal(1, "mvau layer %0d: SIMD=%0d weights do not fit a 64-bit word", LAYER, SIMD);
         if (THRESH_BITS > 64) $fatal(1, "mvau layer %0d: THRESH_BITS=%0d > 64", LAYER, THRESH_BITS);
+        if (WEIGHT_BITS != 1 && WEIGHT_BITS != 2)
+            $fatal(1, "mvau layer %0d: WEIGHT_BITS=%0d, expected 1 (binary/XNOR) or 2 (ternary)", LAYER, WEIGHT_BITS);
+        if (XNOR != 0 && (WEIGHT_BITS != 1 || IN_BITS != 1))
+            $fatal(1, "mvau layer %0d: XNOR needs 1-bit weights and 1-bit inputs", LAYER);
+        if (USE_THRESH != 0 && (NUM_THRESH < 1 || NUM_THRESH > 2))
+            $fatal(1, "mvau layer %0d: NUM_THRESH=%0d, expected 1 or 2", LAYER, NUM_THRESH);
+        if (USE_THRESH != 0 && (ACT_BITS < 1 || ACT_BITS > 8))
+            $fatal(1, "mvau layer %0d: ACT_BITS=%0d, expected 1..8", LAYER, ACT_BITS);
     end
 
     // ---------------------------------------------------------------- input
@@ -177,6 +221,25 @@ module mvau #(
     // ---------------------------------------------------------------- issue
     logic [OCW-1:0] reserved;      // results issued and not yet delivered
     logic           pop;
+    logic           hold;          // HLS: the issued steps wait with the starved first fold
+
+    if (HLS_TIMING != 0 && VECTORS > 1) begin : g_hold
+        localparam int VW = $clog2(VECTORS);
+        logic [VW-1:0] vec;        // vector of the image being issued
+        logic          drained;    // the image's last step has issued: the pipeline may drain
+        always_ff @(posedge ap_clk) begin
+            if (!ap_rst_n) begin
+                vec <= '0;
+                drained <= 1'b0;
+            end else if (issue) begin
+                drained <= last_sf && last_nf && vec == VW'(VECTORS - 1);
+                if (last_sf && last_nf) vec <= (vec == VW'(VECTORS - 1)) ? '0 : vec + 1'b1;
+            end
+        end
+        assign hold = !in_ok && !drained;
+    end else begin : g_nohold
+        assign hold = 1'b0;
+    end
 
     assign last_sf  = (sf == SF_L);
     assign last_nf  = (nf == NF_L);
@@ -208,7 +271,7 @@ module mvau #(
 
     always_ff @(posedge ap_clk) begin
         if (!ap_rst_n) s1_v <= 1'b0;
-        else s1_v <= issue;
+        else if (!hold) s1_v <= issue;
         if (issue) begin
             x1 <= x_issue;
             s1_first <= (sf == '0);
@@ -220,15 +283,24 @@ module mvau #(
     // ---------------------------------------------------------------- stage 2: dot products
     function automatic logic signed [DOT_W-1:0] dot(input logic [IN_W-1:0] x, input logic [WW-1:0] w);
         logic signed [DOT_W-1:0] s, xe;
+        logic [1:0] wc;
         s = '0;
         for (int i = 0; i < SIMD; i++) begin
-            xe = DOT_W'($signed(x[i*IN_BITS +: IN_BITS]));
-            case (w[2*i +: 2])
-                2'b01:   s = s + xe;
-                2'b11:   s = s - xe;
-                2'b10:   s = s - (xe <<< 1);   // -2: never in a ternary net, kept exact
-                default: ;
-            endcase
+            wc = 2'(w[i*WEIGHT_BITS +: WEIGHT_BITS]);
+            if (IN_BITS == 1) xe = x[i*IN_BITS] ? DOT_W'(1) : -DOT_W'(1);   // bit 1 = +1, 0 = -1
+            else xe = DOT_W'($signed(x[i*IN_BITS +: IN_BITS]));
+            if (XNOR != 0) begin
+                if (wc[0] == x[i*IN_BITS]) s = s + DOT_W'(1);             // popcount of XNOR
+            end else if (WEIGHT_BITS == 1) begin
+                s = wc[0] ? s + xe : s - xe;                                // +-1 weights
+            end else begin
+                case (wc)
+                    2'b01:   s = s + xe;
+                    2'b11:   s = s - xe;
+                    2'b10:   s = s - (xe <<< 1);   // -2: never in a ternary net, kept exact
+                    default: ;
+                endcase
+            end
         end
         return s;
     endfunction
@@ -238,8 +310,8 @@ module mvau #(
 
     always_ff @(posedge ap_clk) begin
         if (!ap_rst_n) s2_v <= 1'b0;
-        else s2_v <= s1_v;
-        if (s1_v) begin
+        else if (!hold) s2_v <= s1_v;
+        if (s1_v && !hold) begin
             s2_first <= s1_first;
             s2_last <= s1_last;
             for (int p = 0; p < PE; p++) dot2[p] <= dot(x1, w1[p]);
@@ -257,7 +329,7 @@ module mvau #(
     end
 
     always_ff @(posedge ap_clk) begin
-        if (s2_v) for (int p = 0; p < PE; p++) acc[p] <= acc_new[p];
+        if (s2_v && !hold) for (int p = 0; p < PE; p++) acc[p] <= acc_new[p];
     end
 
     // ---------------------------------------------------------------- memories, activation
@@ -281,25 +353,32 @@ module mvau #(
         );
 
         if (USE_THRESH != 0) begin : g_thr
-            logic [THRESH_BITS-1:0] t0, t1;
+            logic [NUM_THRESH-1:0][THRESH_BITS-1:0] t;
             logic signed [CMP_W-1:0] a;
-            logic c0, c1;
-            mvau_thresh_mem #(.WIDTH(THRESH_BITS), .DEPTH(TMEM), .LAYER(LAYER), .PE_INDEX(p)) u_tmem (
+            // Summed in 8 bits; the output code is its low ACT_BITS bits.
+            /* verilator lint_off UNUSEDSIGNAL */
+            logic [7:0] level;
+            /* verilator lint_on UNUSEDSIGNAL */
+            mvau_thresh_mem #(.WIDTH(THRESH_BITS), .DEPTH(TMEM), .NUM(NUM_THRESH), .LAYER(LAYER),
+                              .PE_INDEX(p)) u_tmem (
                 .ap_clk  (ap_clk),
-                .rd_en   (s1_v && s1_last),
+                .rd_en   (s1_v && s1_last && !hold),
                 .rd_addr (TAW'(s1_nf)),
-                .rd_t0   (t0),
-                .rd_t1   (t1),
+                .rd_t    (t),
                 .wr_en   (t_we && cfg_pe == 32'(p)),
                 .wr_sel  (cfg_sel),
                 .wr_addr (t_waddr),
                 .wr_data (cfg_data[THRESH_BITS-1:0])
             );
-            assign a  = CMP_W'($signed(acc_new[p])) <<< ((THRESH_FIXED != 0) ? 1 : 0);
-            assign c0 = CMP_W'($signed(t0)) < a;
-            assign c1 = CMP_W'($signed(t1)) < a;
-            // -1 + c0 + c1 in 2-bit two's complement: 11, 00, 01.
-            assign result[p*OUT_BITS +: OUT_BITS] = 2'({1'b0, c0} + {1'b0, c1} - 2'd1);
+            assign a = CMP_W'($signed(acc_new[p])) <<< ((THRESH_FIXED != 0) ? 1 : 0);
+            // ACT_OFFSET + sum_k [t_k < a] as an ACT_BITS-bit two's complement code (2-bit:
+            // -1 + c0 + c1 = 11, 00, 01; 1-bit: [t0 < a]).
+            always_comb begin
+                level = 8'(ACT_OFFSET);
+                for (int k = 0; k < NUM_THRESH; k++)
+                    level = level + 8'(CMP_W'($signed(t[k])) < a);
+            end
+            assign result[p*OUT_BITS +: OUT_BITS] = level[OUT_BITS-1:0];
         end else begin : g_acc
             assign result[p*OUT_BITS +: OUT_BITS] = acc_new[p];
         end
@@ -310,7 +389,7 @@ module mvau #(
     logic [1:0]             ohead, otail;   // ODEPTH = 4
     logic [OCW-1:0]         ocnt;
     logic                   push;
-    assign push = s2_v && s2_last;
+    assign push = s2_v && s2_last && !hold;
 
     always_ff @(posedge ap_clk) if (push) ofifo[otail] <= result;
 
@@ -334,6 +413,6 @@ module mvau #(
     if (USE_THRESH != 0) begin : g_unused_t
         assign unused_cfg = ^{1'b0, cfg_data};
     end else begin : g_unused_n
-        assign unused_cfg = ^{cfg_sel, cfg_data, t_we, t_waddr, s1_nf};
+        assign unused_cfg = ^{cfg_sel, cfg_data, t_we, t_waddr, s1_nf, hold};
     end
 endmodule

@@ -1,41 +1,54 @@
-// Threshold memory of one MVAU PE: DEPTH (= TMEM = NF) pairs (t0, t1) of WIDTH-bit signed
-// thresholds, entry nf for output row nf*PE + PE_INDEX; both read together.
+// Threshold memory of one MVAU PE: DEPTH (= TMEM = NF) entries of NUM WIDTH-bit signed
+// thresholds (NUM = 2 for 2-bit activations: t0, t1; NUM = 1 for 1-bit ones), entry nf for
+// output row nf*PE + PE_INDEX; the NUM thresholds of an entry are read together.
 //
 // Loaded two ways:
 //  - at simulation start from <PARAMS_DIR>/<LAYER>-<PE_INDEX>-thres.hex (one 64-bit word per
-//    line: t0, t1 of nf = 0, then of nf = 1, ...; int64 two's complement) when +PARAMS_DIR=<dir>
-//    is given; each value is cut to its low WIDTH bits (layers 1-7 keep 16 of the int64);
-//  - at run time through the write port: wr_sel picks t0 / t1, the low WIDTH bits of wr_data.
+//    line: the NUM thresholds of nf = 0 in order, then those of nf = 1, ...; int64 two's
+//    complement) when +PARAMS_DIR=<dir> is given; each value is cut to its low WIDTH bits
+//    (ap_int<16> layers keep 16 of the int64); the file must hold exactly NUM x DEPTH words;
+//  - at run time through the write port (the HLS doInit path, targetThresh = wr_sel): wr_sel
+//    picks which threshold of entry wr_addr takes the low WIDTH bits of wr_data; wr_sel >= NUM
+//    is ignored.
 // Without +PARAMS_DIR the memory starts at zero. Registered read.
 // lint-params: WIDTH=24 DEPTH=8
 // lint-params: WIDTH=64 DEPTH=3
+// lint-params: WIDTH=16 DEPTH=16 NUM=1
+// lint-params: WIDTH=24 DEPTH=4 NUM=1
+// lint-params: WIDTH=16 DEPTH=1 NUM=1
 module mvau_thresh_mem #(
     parameter int WIDTH    = 16,
     parameter int DEPTH    = 1,
+    parameter int NUM      = 2,
     parameter int LAYER    = 0,
     parameter int PE_INDEX = 0,
     localparam int AW      = (DEPTH > 1) ? $clog2(DEPTH) : 1
 ) (
-    input  logic             ap_clk,
-    input  logic             rd_en,
-    input  logic [AW-1:0]    rd_addr,
-    output logic [WIDTH-1:0] rd_t0,
-    output logic [WIDTH-1:0] rd_t1,
-    input  logic             wr_en,
-    input  logic             wr_sel,
-    input  logic [AW-1:0]    wr_addr,
-    input  logic [WIDTH-1:0] wr_data
+    input  logic                      ap_clk,
+    input  logic                      rd_en,
+    input  logic [AW-1:0]             rd_addr,
+    output logic [NUM-1:0][WIDTH-1:0] rd_t,
+    input  logic                      wr_en,
+    input  logic                      wr_sel,
+    input  logic [AW-1:0]             wr_addr,
+    input  logic [WIDTH-1:0]          wr_data
 );
-    logic [WIDTH-1:0] mem0 [DEPTH];
-    logic [WIDTH-1:0] mem1 [DEPTH];
+    initial begin
+        if (NUM < 1 || NUM > 2) $fatal(1, "mvau_thresh_mem layer %0d: NUM=%0d thresholds, expected 1 or 2", LAYER, NUM);
+    end
+
+    logic [WIDTH-1:0] mem [NUM][DEPTH];
+
+    // The write port is a plain `always`, not always_ff: the initial block below also writes
+    // mem (zeroing, preload), and IEEE 1800 9.2.2.4 forbids any other process from writing a
+    // variable an always_ff writes (slang reports it).
+    always @(posedge ap_clk) begin
+        for (int k = 0; k < NUM; k++)
+            if (wr_en && 32'(wr_sel) == k) mem[k][wr_addr] <= wr_data;
+    end
 
     always_ff @(posedge ap_clk) begin
-        if (wr_en && !wr_sel) mem0[wr_addr] <= wr_data;
-        if (wr_en &&  wr_sel) mem1[wr_addr] <= wr_data;
-        if (rd_en) begin
-            rd_t0 <= mem0[rd_addr];
-            rd_t1 <= mem1[rd_addr];
-        end
+        if (rd_en) for (int k = 0; k < NUM; k++) rd_t[k] <= mem[k][rd_addr];
     end
 
     initial begin : load
@@ -45,10 +58,8 @@ module mvau_thresh_mem #(
         /* verilator lint_off UNUSEDSIGNAL */
         logic [63:0] word;
         /* verilator lint_on UNUSEDSIGNAL */
-        for (int i = 0; i < DEPTH; i++) begin
-            mem0[i] = '0;
-            mem1[i] = '0;
-        end
+        for (int k = 0; k < NUM; k++)
+            for (int i = 0; i < DEPTH; i++) mem[k][i] = '0;
         if ($value$plusargs("PARAMS_DIR=%s", dir)) begin
             fname = $sformatf("%0s/%0d-%0d-thres.hex", dir, LAYER, PE_INDEX);
             fd = $fopen(fname, "r");
@@ -56,16 +67,13 @@ module mvau_thresh_mem #(
                                 LAYER, PE_INDEX, fname);
             n = 0;
             while ($fscanf(fd, "%h", word) == 1) begin
-                if (n < 2 * DEPTH) begin
-                    if (n % 2 == 0) mem0[n / 2] = word[WIDTH-1:0];
-                    else            mem1[n / 2] = word[WIDTH-1:0];
-                end
+                if (n < NUM * DEPTH) mem[n % NUM][n / NUM] = word[WIDTH-1:0];
                 n++;
             end
             $fclose(fd);
-            if (n != 2 * DEPTH)
-                $fatal(1, "mvau layer %0d: %0s holds %0d words, expected 2 x TMEM=%0d",
-                       LAYER, fname, n, 2 * DEPTH);
+            if (n != NUM * DEPTH)
+                $fatal(1, "mvau layer %0d: %0s holds %0d words, expected %0d x TMEM=%0d (%0d threshold(s) per neuron)",
+                       LAYER, fname, n, NUM, DEPTH, NUM);
         end else if (PE_INDEX == 0) begin
             $display("note: mvau layer %0d: no +PARAMS_DIR, thresholds start at zero (load them through the write port)",
                      LAYER);

@@ -1,5 +1,6 @@
-// Weight memory of one MVAU PE: DEPTH (= WMEM) words of WIDTH (= SIMD*2) bits, word
-// nf*SF + sf holding in bits 2i+1:2i the weight of row nf*PE + PE_INDEX, column sf*SIMD + i.
+// Weight memory of one MVAU PE: DEPTH (= WMEM) words of WIDTH (= SIMD x weight bits) bits,
+// word nf*SF + sf holding the weights of row nf*PE + PE_INDEX, columns sf*SIMD + i: bits
+// 2i+1:2i (2-bit ternary codes) or bit i (1-bit binary / XNOR weights, 1 = +1).
 //
 // Loaded two ways:
 //  - at simulation start from <PARAMS_DIR>/<LAYER>-<PE_INDEX>-weights.hex (one 64-bit word
@@ -9,6 +10,7 @@
 // Without +PARAMS_DIR the memory starts at zero. Registered read (block RAM style).
 // lint-params: WIDTH=32 DEPTH=144
 // lint-params: WIDTH=64 DEPTH=7
+// lint-params: WIDTH=3 DEPTH=36
 module mvau_weight_mem #(
     parameter int WIDTH    = 2,
     parameter int DEPTH    = 1,
@@ -25,9 +27,17 @@ module mvau_weight_mem #(
     input  logic [WIDTH-1:0] wr_data
 );
     logic [WIDTH-1:0] mem [DEPTH];
+    // The bits of a file word above WIDTH (none for WIDTH = 64; `% 64` keeps the shift in range).
+    localparam logic [63:0] ABOVE = (WIDTH >= 64) ? 64'd0 : ~((64'd1 << (WIDTH % 64)) - 64'd1);
+
+    // The write port is a plain `always`, not always_ff: the initial block below also writes
+    // mem (zeroing, preload), and IEEE 1800 9.2.2.4 forbids any other process from writing a
+    // variable an always_ff writes (slang reports it; block-RAM templates use `always` too).
+    always @(posedge ap_clk) begin
+        if (wr_en) mem[wr_addr] <= wr_data;
+    end
 
     always_ff @(posedge ap_clk) begin
-        if (wr_en) mem[wr_addr] <= wr_data;
         if (rd_en) rd_data <= mem[rd_addr];
     end
 
@@ -45,9 +55,9 @@ module mvau_weight_mem #(
             while ($fscanf(fd, "%h", word) == 1) begin
                 if (n < DEPTH) mem[n] = word[WIDTH-1:0];
                 // A nonzero bit above WIDTH means the file was folded for another SIMD.
-                if ((word >> WIDTH) != 64'd0)
-                    $fatal(1, "mvau layer %0d: %0s word %0d = %h has bits set above bit %0d (SIMD=%0d)",
-                           LAYER, fname, n, word, WIDTH - 1, WIDTH / 2);
+                if ((word & ABOVE) != 64'd0)
+                    $fatal(1, "mvau layer %0d: %0s word %0d = %h has bits set above bit %0d (folded for another SIMD or weight width?)",
+                           LAYER, fname, n, word, WIDTH - 1);
                 n++;
             end
             $fclose(fd);

@@ -13,6 +13,20 @@
 //   split:  an input must be accepted whenever cnt <= 2*OUT_C - 1 (the next output word
 //           would otherwise be short of data).
 // IN_W == OUT_W is a plain wire pass-through.
+//
+// HLS_TIMING = 1 instead follows the loop of finn-hlslib's StreamingDataWidthConverter_Batch
+// (integer ratios only, R = IN_W/OUT_W or OUT_W/IN_W): one pipelined loop, one iteration per
+// cycle at most; a split iteration writes one OUT_W piece and reads a new input word every R
+// iterations, a gather iteration reads one input word and writes a word every R iterations.
+// An iteration reads in its first stage and writes in its second, and, as in a Vivado HLS
+// pipeline (no flushing), the pipeline moves as a whole: while a read waits for data, the
+// write of the iteration before it waits too (split: the last piece of a word stays until
+// the next word arrives; gather: a completed word stays until the next input word arrives),
+// and a write that has no room holds the reads. The HLS loop runs over the whole batch and
+// drains only at its end; here it drains at the end of every image (IMAGE_WORDS input words),
+// which is the same for one image (numReps = 1) and lets the last word of an image of a batch
+// through without the next image's first. The output goes through a 2-word FIFO so that both
+// ready signals come from registers.
 // Also linted (tb/jobs/lint.py) with:
 // lint-params: IN_W=64 OUT_W=192
 // lint-params: IN_W=192 OUT_W=24
@@ -20,9 +34,18 @@
 // lint-params: IN_W=2 OUT_W=64
 // lint-params: IN_W=24 OUT_W=64
 // lint-params: IN_W=64 OUT_W=24
+// lint-params: IN_W=64 OUT_W=192 HLS_TIMING=1 IMAGE_WORDS=384
+// lint-params: IN_W=192 OUT_W=24 HLS_TIMING=1 IMAGE_WORDS=128
+// lint-params: IN_W=2 OUT_W=256 HLS_TIMING=1 IMAGE_WORDS=256
+// lint-params: IN_W=256 OUT_W=4 HLS_TIMING=1 IMAGE_WORDS=2
+// lint-params: IN_W=64 OUT_W=1 HLS_TIMING=1 IMAGE_WORDS=8
+// lint-params: IN_W=1 OUT_W=64 HLS_TIMING=1 IMAGE_WORDS=512
+// lint-params: IN_W=128 OUT_W=64 HLS_TIMING=1 IMAGE_WORDS=1
 module width_converter #(
     parameter int IN_W  = 64,
-    parameter int OUT_W = 64
+    parameter int OUT_W = 64,
+    parameter int HLS_TIMING  = 0,
+    parameter int IMAGE_WORDS = 1     // HLS_TIMING: input words per image
 ) (
     input  logic             ap_clk,
     input  logic             ap_rst_n,
@@ -61,6 +84,82 @@ module width_converter #(
         /* verilator lint_off UNUSED */
         logic unused_clk_rst;
         assign unused_clk_rst = ap_clk ^ ap_rst_n;
+        /* verilator lint_on UNUSED */
+    end else if (HLS_TIMING != 0) begin : g_hls
+        localparam bit SPLIT = IN_W > OUT_W;
+        localparam int R     = SPLIT ? IN_W / OUT_W : OUT_W / IN_W;
+        localparam int ITERS = SPLIT ? IMAGE_WORDS * R : IMAGE_WORDS;   // loop iterations per image
+        localparam int RW    = (R > 1) ? $clog2(R) : 1;
+        localparam int IW    = (ITERS > 1) ? $clog2(ITERS) : 1;
+        localparam logic [RW-1:0] R_L     = RW'(R - 1);
+        localparam logic [IW-1:0] ITERS_L = IW'(ITERS - 1);
+
+        initial begin
+            if ((SPLIT ? IN_W % OUT_W : OUT_W % IN_W) != 0)
+                $fatal(1, "width_converter: HLS_TIMING needs an integer ratio, not %0d -> %0d", IN_W, OUT_W);
+            if (IMAGE_WORDS < 1 || (!SPLIT && IMAGE_WORDS % R != 0))
+                $fatal(1, "width_converter: IMAGE_WORDS=%0d input words must make whole %0d-bit words",
+                       IMAGE_WORDS, OUT_W);
+        end
+
+        logic [RW-1:0]    o;          // iteration within a word (split: piece, gather: input word)
+        logic [IW-1:0]    it;         // iteration within the image
+        logic             flush;      // the image's last iteration has issued
+        logic             need_rd, adv, bubble, push, out_room;
+        logic             s1_v;       // the iteration in the write stage writes ...
+        logic [OUT_W-1:0] s1_d;       // ... this word
+        logic [OUT_W-1:0] piece;      // what the issuing iteration writes
+        logic             writes;
+        logic [1:0]       ocount;
+
+        assign need_rd = SPLIT ? (o == '0) : 1'b1;
+        // An iteration issues when its read (if any) has data and its write stage can move on;
+        // once the image's loop has ended the write stage drains by itself.
+        assign s_axis_tready = need_rd && (!s1_v || out_room);
+        assign adv    = (!need_rd || s_axis_tvalid) && (!s1_v || out_room);
+        assign bubble = !adv && flush && s1_v && out_room;
+        assign push   = (adv || bubble) && s1_v;
+
+        if (SPLIT) begin : g_split
+            logic [IN_W-1:0] cur, src;   // the input word, shifted by one piece per iteration
+            assign src    = (o == '0) ? s_axis_tdata : cur;
+            assign piece  = src[OUT_W-1:0];
+            assign writes = 1'b1;
+            always_ff @(posedge ap_clk) if (adv) cur <= src >> OUT_W;
+        end else begin : g_gather
+            logic [OUT_W-1:0] acc;       // input words shift in from the top, the first ends lowest
+            assign piece  = (OUT_W'(s_axis_tdata) << (OUT_W - IN_W)) | (acc >> IN_W);
+            assign writes = (o == R_L);
+            always_ff @(posedge ap_clk) if (adv) acc <= piece;
+        end
+
+        always_ff @(posedge ap_clk) if (adv) s1_d <= piece;
+
+        always_ff @(posedge ap_clk) begin
+            if (!ap_rst_n) begin
+                o     <= '0;
+                it    <= '0;
+                flush <= 1'b0;
+                s1_v  <= 1'b0;
+            end else if (adv) begin
+                o     <= (o == R_L) ? '0 : o + 1'b1;
+                it    <= (it == ITERS_L) ? '0 : it + 1'b1;
+                flush <= (it == ITERS_L);
+                s1_v  <= writes;
+            end else if (bubble) begin
+                s1_v  <= 1'b0;
+            end
+        end
+
+        stream_fifo #(.WIDTH(OUT_W), .DEPTH(2)) u_out (
+            .ap_clk, .ap_rst_n,
+            .s_axis_tdata(s1_d), .s_axis_tvalid(push), .s_axis_tready(out_room),
+            .m_axis_tdata, .m_axis_tvalid, .m_axis_tready,
+            .count(ocount)
+        );
+        /* verilator lint_off UNUSED */
+        logic unused_ocount;
+        assign unused_ocount = ^ocount;
         /* verilator lint_on UNUSED */
     end else begin : g_conv
         localparam logic [CNT_W-1:0] IN_CC  = CNT_W'(IN_C);

@@ -125,3 +125,16 @@ def test_dead_stage_is_a_clear_loss_report(tmp_path):
     assert s["lost"] > 0 and s.error and "lost" in s.error
     assert all("stage 1 (6-8x1)" in where for where in s["lost_where"].values())
     assert s["images"] == 4 and s["mismatches"] == 0
+
+
+@pytest.mark.parametrize("network,plan", [("lfcW1A1", "0-1x1,2-3x1"), ("cnvW1A1", "0-5x1,6-8x1")])
+def test_split_of_other_networks_bit_exact(network, plan, tmp_path):
+    """The family beyond CNV-W2A2: an LFC split in two stages (1-bit tensors on the wire, one
+    output word of class bits) and CNV-W1A1's paper cut, bit-exact at every checkpoint."""
+    s = run(CosimJob(images=3, seed=2, network=network, plan=plan, out_dir=str(tmp_path)))
+    check(s, 3)
+    assert s["network"] == network and s["plan"] == plan
+    from golden import networks
+    net = networks.get(network)
+    cut = int(plan.split(",")[0].split("-")[1].split("x")[0])
+    assert s["stages"][1]["bytes_in_per_image"] == 8 * net.words_per_image(cut)

@@ -43,3 +43,93 @@ def test_fifo_override_and_bad_cut(tmp_path):
         plan(KernelConfig("k", 0, 9))
     with pytest.raises(BnnInputError, match="first layer 5 is after last layer 2"):
         plan(KernelConfig("k", 5, 2))
+
+
+# ---------------------------------------------------------------- the BNN-PYNQ network family
+
+# Stream widths and depths of BNN-PYNQ's top.cpp of each network, by FIFO: the inter-layer
+# streams (interN / memOutStrm) and the input stream (inter0_2 / memInStrm).
+CNV_TOP = {"pixels": (24, 128), "L0": (64, 128), "L1": (64, 2), "pool1": (64, 128), "L2": (128, 128),
+           "L3": (128, 2), "pool3": (128, 81), "L4": (256, 1), "L5": (256, 1), "L6": (64, 128),
+           "L7": (64, 3), "L8": (64, 2)}
+TOP_STREAMS = {
+    "cnvW2A2": CNV_TOP, "cnvW1A1": CNV_TOP, "cnvW1A2": CNV_TOP,
+    # ap_uint<Lx_PE * (API + APF)> between layers, depth 512 / Lx_PE; memIn/OutStrm 64 x 1024
+    "lfcW1A1": {"pixels": (64, 1024), "L0": (32, 16), "L1": (64, 8), "L2": (32, 16), "L3": (64, 1024)},
+    "lfcW1A2": {"pixels": (64, 1024), "L0": (64, 16), "L1": (128, 8), "L2": (64, 16), "L3": (64, 1024)},
+}
+
+
+@pytest.mark.parametrize("name", list(TOP_STREAMS))
+def test_every_network_generates(name, tmp_path):
+    """`make hls` makes <prefix>_full, _part1, _part2 of every network (committed, up to date),
+    each kernel.json names its network, layers, role and words per image, and the streams
+    have the widths and depths of the network's top.cpp."""
+    from golden import networks
+    from hls_out import kernel as kernels
+    from hls_out.generate import default_kernels
+
+    net = networks.get(name)
+    kernels_of_net = default_kernels(net)
+    assert set(kernels_of_net) == {f"{net.kernel_prefix}_{r}" for r in ("full", "part1", "part2")}
+    for kname, (first, last) in kernels_of_net.items():
+        files = generate(KernelConfig(kname, first, last, net.folding), tmp_path)
+        info = json.loads(next(t for p, t in files.items() if p.name == "kernel.json"))
+        assert info == kernels.load(kname).data, f"hls_out/{kname} is stale"
+        assert (info["network"], info["first"], info["last"]) == (name, first, last)
+        assert info["role"] == net.role(first, last)
+        assert info["words_per_image"] == {"in": net.words_per_image(first - 1),
+                                           "out": net.words_per_image(last)}
+        fifos = {s["name"][5:]: (s["params"]["WIDTH"], s["params"]["DEPTH"])
+                 for s in info["stages"] if s["module"] == "stream_fifo" and not s["name"].endswith("_swg")}
+        assert fifos == {k: v for k, v in TOP_STREAMS[name].items()
+                         if k == "pixels" and first == 0 or k[-1].isdigit() and first <= int(k.lstrip("Lpool")) <= last}
+
+
+def test_lfc_input_goes_straight_into_layer0():
+    """LFC: 13 64-bit words per image into layer 0 (SIMD 64 x 1 bit, no width conversion),
+    one 64-bit word out (the 16 output bits of layer 3 widened to memOutStrm)."""
+    from golden import networks
+
+    for name in ("lfcW1A1", "lfcW1A2"):
+        net = networks.get(name)
+        stages = plan(KernelConfig("k", 0, net.last, net.folding))
+        assert [s.module for s in stages[:2]] == ["stream_fifo", "mvau"]
+        assert stages[1].in_w == 64 and stages[1].params["SIMD"] == 64 and stages[1].params["IN_BITS"] == 1
+        assert net.words_per_image(-1) == 13 and net.words_per_image(net.last) == 1
+        assert stages[-1].out_w == 64
+
+
+def test_number_formats_reach_the_mvau():
+    """The MVAU and pool parameters of each layer follow golden's number formats; CNV-W2A2's
+    instances list none of them (the RTL defaults), so its kernels stay as they were."""
+    from golden import networks
+
+    def mvaus(name):
+        net = networks.get(name)
+        return {s.layer: s.params for s in plan(KernelConfig("k", 0, net.last, net.folding)) if s.module == "mvau"}
+
+    assert all(not {"WEIGHT_BITS", "XNOR", "NUM_THRESH"} & set(p) for p in mvaus("cnvW2A2").values())
+    w1a1 = mvaus("cnvW1A1")
+    assert w1a1[0]["WEIGHT_BITS"] == 1 and "XNOR" not in w1a1[0] and w1a1[0]["IN_BITS"] == 8
+    assert w1a1[0]["NUM_THRESH"] == 1 and w1a1[0]["ACT_BITS"] == 1 and w1a1[0]["ACT_OFFSET"] == 0
+    assert all(w1a1[i]["XNOR"] == 1 for i in range(1, 9)) and w1a1[8]["USE_THRESH"] == 0
+    w1a2 = mvaus("cnvW1A2")
+    assert all(p["WEIGHT_BITS"] == 1 and "XNOR" not in p and "NUM_THRESH" not in p for p in w1a2.values())
+    lfc2 = mvaus("lfcW1A2")
+    assert lfc2[0]["IN_BITS"] == 1 and "XNOR" not in lfc2[0] and lfc2[3]["NUM_THRESH"] == 1
+    net = networks.get("cnvW1A1")
+    pools = [s.params for s in plan(KernelConfig("k", 0, 5, net.folding)) if s.module == "maxpool"]
+    assert [(p["PE"], p["BITS"], p["OR_POOL"]) for p in pools] == [(64, 1, 1), (128, 1, 1)]
+
+
+def test_generate_cli_network(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "hls_out.generate", "--network", "lfcW1A1", "--name", "lfc_cut",
+                        "--first", "1", "--last", "2", "--out", str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    info = json.loads((tmp_path / "lfc_cut" / "kernel.json").read_text())
+    assert (info["network"], info["first"], info["last"], info["role"]) == ("lfcW1A1", 1, 2, "middle")
+    assert info["words_per_image"] == {"in": 16, "out": 16}
+    r = subprocess.run([sys.executable, "-m", "hls_out.generate", "--network", "nope", "--name", "x",
+                        "--first", "0", "--last", "1", "--out", str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 2 and "unknown network" in r.stderr

@@ -103,3 +103,54 @@ def test_stuck_fifo_deadlock_is_caught(tmp_path):
     assert report.error
     # The watchdog names where the data stopped: layer 8's MVAU never gets input.
     assert "no progress" in report.error and "mvau_L8: starved" in report.error, report.error
+
+
+# ---------------------------------------------------------------- a W1A1 kernel (XNOR popcounts)
+# cnv_w1a1_part2 (layers 6-8 of CNV-W1A1): layer 8 outputs its XNOR popcounts as scores, so a
+# flipped weight bit of a class row moves that class's score by one, whatever the input; a
+# layer-7 threshold one above an accumulator that sits at t + 1 turns that neuron's bit off,
+# which moves every score of layer 8 by one.
+W1A1 = "cnvW1A1"
+
+
+@pytest.fixture(scope="module")
+def w1a1_taps():
+    from golden import networks
+    from golden.images import input_tensor, network_images
+
+    net = networks.get(W1A1)
+    params = synthetic_params(SEED, network=net)                 # what KernelJob(seed=SEED) loads
+    x = input_tensor(net, network_images(net, IMAGES, seed=SEED + 1))
+    return params, x, golden_run(params, x, taps=True)
+
+
+def test_w1a1_weight_bit_flip_is_caught(w1a1_taps, tmp_path):
+    params, x, ref = w1a1_taps
+    f = params.folding
+    w8, row, col = params[8].weights, 3, 17                       # class 3, input bit 17
+    flipped = w8.copy()
+    flipped[row, col] = -flipped[row, col]
+    assert not np.array_equal(scores_with(params, x, 8, LayerParams(flipped, None)), ref.output)
+    pe, sf, simd = f.pe(8), f.sf(8), f.simd(8)
+    patch = {"file": f"8-{row % pe}-weights.hex", "line": (row // pe) * sf + col // simd,
+             "xor": 1 << (col % simd)}                            # bit i = column sf*SIMD + i
+    report = run(KernelJob("cnv_w1a1_part2", IMAGES, seed=SEED, param_patches=[patch], out_dir=str(tmp_path)))
+    assert report.error and report.mismatches == IMAGES            # every image's score moves
+    assert "differ from golden/" in report.error
+
+
+def test_w1a1_threshold_off_by_one_is_caught(w1a1_taps, tmp_path):
+    params, x, ref = w1a1_taps
+    f = params.folding
+    acc, t = ref.taps["acc7"], params[7].thresholds.astype(np.int16).astype(np.int64)
+    hits = np.argwhere(acc[:, :, None] == t[None, :, :] + 1)       # (image, neuron, 0)
+    assert len(hits), "no accumulator next to a threshold: choose another seed"
+    img, n, k = (int(v) for v in hits[0])
+    t2 = params[7].thresholds.copy()
+    t2[n, k] += 1
+    assert not np.array_equal(scores_with(params, x, 7, LayerParams(params[7].weights, t2)), ref.output)
+    pe, nthr = f.pe(7), params[7].thresholds.shape[1]
+    patch = {"file": f"7-{n % pe}-thres.hex", "line": (n // pe) * nthr + k, "add": 1}
+    report = run(KernelJob("cnv_w1a1_part2", IMAGES, seed=SEED, param_patches=[patch], out_dir=str(tmp_path)))
+    assert report.error and report.mismatches >= 1
+    assert not report.per_image[img].match

@@ -14,6 +14,7 @@ CASES = [
     pytest.param(5, 128, 8, 2, 2, id="cnv-l4"),
     pytest.param(14, 64, 16, 2, 2, id="cnv-l2"),
     pytest.param(32, 3, 3, 8, 2, id="cnv-l0"),
+    pytest.param(5, 128, 32, 1, 2, id="cnvW1A1-l4"),   # 1-bit activations, 32 per word
     pytest.param(12, 128, 16, 2, 2, id="cnv-l3", marks=pytest.mark.slow),
     pytest.param(30, 64, 16, 2, 2, id="cnv-l1", marks=pytest.mark.slow),
 ]

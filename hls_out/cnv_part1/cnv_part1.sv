@@ -203,6 +203,9 @@ module cnv_part1 (
     logic [$clog2(1 + 1)-1:0] fifo_count_L4;
     logic [$clog2(2 + 1)-1:0] fifo_count_L5_swg;
     logic [$clog2(1 + 1)-1:0] fifo_count_L5;
+    logic arlock1, awlock1;
+    assign m_axi_hostmem_ARLOCK = {1'b0, arlock1};   // HLS exports a 2-bit (AXI3-style) lock
+    assign m_axi_hostmem_AWLOCK = {1'b0, awlock1};
     axi_mm2s u_rd (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .start(rd_start), .addr(rd_addr), .words(rd_words),
         .busy(rd_busy), .done(rd_done), .error(rd_error),
@@ -216,15 +219,12 @@ module cnv_part1 (
         .m_axi_rvalid(m_axi_hostmem_RVALID), .m_axi_rready(m_axi_hostmem_RREADY),
         .m_axis_tdata(s0_tdata), .m_axis_tvalid(s0_tvalid), .m_axis_tready(s0_tready)
     );
-    logic arlock1, awlock1;
-    assign m_axi_hostmem_ARLOCK = {1'b0, arlock1};   // HLS exports a 2-bit (AXI3-style) lock
-    assign m_axi_hostmem_AWLOCK = {1'b0, awlock1};
-    width_converter #(.IN_W(64), .OUT_W(192)) u_dwc_in192 (
+    width_converter #(.IN_W(64), .OUT_W(192), .HLS_TIMING(1), .IMAGE_WORDS(384)) u_dwc_in192 (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s0_tdata), .s_axis_tvalid(s0_tvalid), .s_axis_tready(s0_tready),
         .m_axis_tdata(s1_tdata), .m_axis_tvalid(s1_tvalid), .m_axis_tready(s1_tready)
     );
-    width_converter #(.IN_W(192), .OUT_W(24)) u_dwc_in24 (
+    width_converter #(.IN_W(192), .OUT_W(24), .HLS_TIMING(1), .IMAGE_WORDS(128)) u_dwc_in24 (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s1_tdata), .s_axis_tvalid(s1_tvalid), .s_axis_tready(s1_tready),
         .m_axis_tdata(s2_tdata), .m_axis_tvalid(s2_tvalid), .m_axis_tready(s2_tready)
@@ -246,14 +246,14 @@ module cnv_part1 (
         .m_axis_tdata(s5_tdata), .m_axis_tvalid(s5_tvalid), .m_axis_tready(s5_tready),
         .count(fifo_count_L0_swg)
     );
-    mvau #(.MW(27), .MH(64), .SIMD(3), .PE(8), .IN_BITS(8), .USE_THRESH(1), .THRESH_FIXED(1), .THRESH_BITS(24), .LAYER(0), .HLS_TIMING(1)) u_mvau_L0 (
+    mvau #(.MW(27), .MH(64), .SIMD(3), .PE(8), .IN_BITS(8), .USE_THRESH(1), .THRESH_FIXED(1), .THRESH_BITS(24), .LAYER(0), .HLS_TIMING(1), .VECTORS(900)) u_mvau_L0 (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s5_tdata), .s_axis_tvalid(s5_tvalid), .s_axis_tready(s5_tready),
         .m_axis_tdata(s6_tdata), .m_axis_tvalid(s6_tvalid), .m_axis_tready(s6_tready),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd0), .cfg_thresh(cfg_layer[0]),
         .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
     );
-    width_converter #(.IN_W(16), .OUT_W(64)) u_dwc_L0_out (
+    width_converter #(.IN_W(16), .OUT_W(64), .HLS_TIMING(1), .IMAGE_WORDS(7200)) u_dwc_L0_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s6_tdata), .s_axis_tvalid(s6_tvalid), .s_axis_tready(s6_tready),
         .m_axis_tdata(s7_tdata), .m_axis_tvalid(s7_tvalid), .m_axis_tready(s7_tready)
@@ -264,7 +264,7 @@ module cnv_part1 (
         .m_axis_tdata(s8_tdata), .m_axis_tvalid(s8_tvalid), .m_axis_tready(s8_tready),
         .count(fifo_count_L0)
     );
-    width_converter #(.IN_W(64), .OUT_W(32)) u_dwc_L1_in (
+    width_converter #(.IN_W(64), .OUT_W(32), .HLS_TIMING(1), .IMAGE_WORDS(1800)) u_dwc_L1_in (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s8_tdata), .s_axis_tvalid(s8_tvalid), .s_axis_tready(s8_tready),
         .m_axis_tdata(s9_tdata), .m_axis_tvalid(s9_tvalid), .m_axis_tready(s9_tready)
@@ -280,14 +280,14 @@ module cnv_part1 (
         .m_axis_tdata(s11_tdata), .m_axis_tvalid(s11_tvalid), .m_axis_tready(s11_tready),
         .count(fifo_count_L1_swg)
     );
-    mvau #(.MW(576), .MH(64), .SIMD(16), .PE(16), .IN_BITS(2), .USE_THRESH(1), .THRESH_FIXED(0), .THRESH_BITS(16), .LAYER(1), .HLS_TIMING(1)) u_mvau_L1 (
+    mvau #(.MW(576), .MH(64), .SIMD(16), .PE(16), .IN_BITS(2), .USE_THRESH(1), .THRESH_FIXED(0), .THRESH_BITS(16), .LAYER(1), .HLS_TIMING(1), .VECTORS(784)) u_mvau_L1 (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s11_tdata), .s_axis_tvalid(s11_tvalid), .s_axis_tready(s11_tready),
         .m_axis_tdata(s12_tdata), .m_axis_tvalid(s12_tvalid), .m_axis_tready(s12_tready),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd1), .cfg_thresh(cfg_layer[0]),
         .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
     );
-    width_converter #(.IN_W(32), .OUT_W(64)) u_dwc_L1_out (
+    width_converter #(.IN_W(32), .OUT_W(64), .HLS_TIMING(1), .IMAGE_WORDS(3136)) u_dwc_L1_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s12_tdata), .s_axis_tvalid(s12_tvalid), .s_axis_tready(s12_tready),
         .m_axis_tdata(s13_tdata), .m_axis_tvalid(s13_tvalid), .m_axis_tready(s13_tready)
@@ -309,7 +309,7 @@ module cnv_part1 (
         .m_axis_tdata(s16_tdata), .m_axis_tvalid(s16_tvalid), .m_axis_tready(s16_tready),
         .count(fifo_count_pool1)
     );
-    width_converter #(.IN_W(64), .OUT_W(32)) u_dwc_L2_in (
+    width_converter #(.IN_W(64), .OUT_W(32), .HLS_TIMING(1), .IMAGE_WORDS(392)) u_dwc_L2_in (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s16_tdata), .s_axis_tvalid(s16_tvalid), .s_axis_tready(s16_tready),
         .m_axis_tdata(s17_tdata), .m_axis_tvalid(s17_tvalid), .m_axis_tready(s17_tready)
@@ -325,14 +325,14 @@ module cnv_part1 (
         .m_axis_tdata(s19_tdata), .m_axis_tvalid(s19_tvalid), .m_axis_tready(s19_tready),
         .count(fifo_count_L2_swg)
     );
-    mvau #(.MW(576), .MH(128), .SIMD(16), .PE(8), .IN_BITS(2), .USE_THRESH(1), .THRESH_FIXED(0), .THRESH_BITS(16), .LAYER(2), .HLS_TIMING(1)) u_mvau_L2 (
+    mvau #(.MW(576), .MH(128), .SIMD(16), .PE(8), .IN_BITS(2), .USE_THRESH(1), .THRESH_FIXED(0), .THRESH_BITS(16), .LAYER(2), .HLS_TIMING(1), .VECTORS(144)) u_mvau_L2 (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s19_tdata), .s_axis_tvalid(s19_tvalid), .s_axis_tready(s19_tready),
         .m_axis_tdata(s20_tdata), .m_axis_tvalid(s20_tvalid), .m_axis_tready(s20_tready),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd2), .cfg_thresh(cfg_layer[0]),
         .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
     );
-    width_converter #(.IN_W(16), .OUT_W(128)) u_dwc_L2_out (
+    width_converter #(.IN_W(16), .OUT_W(128), .HLS_TIMING(1), .IMAGE_WORDS(2304)) u_dwc_L2_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s20_tdata), .s_axis_tvalid(s20_tvalid), .s_axis_tready(s20_tready),
         .m_axis_tdata(s21_tdata), .m_axis_tvalid(s21_tvalid), .m_axis_tready(s21_tready)
@@ -343,7 +343,7 @@ module cnv_part1 (
         .m_axis_tdata(s22_tdata), .m_axis_tvalid(s22_tvalid), .m_axis_tready(s22_tready),
         .count(fifo_count_L2)
     );
-    width_converter #(.IN_W(128), .OUT_W(32)) u_dwc_L3_in (
+    width_converter #(.IN_W(128), .OUT_W(32), .HLS_TIMING(1), .IMAGE_WORDS(288)) u_dwc_L3_in (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s22_tdata), .s_axis_tvalid(s22_tvalid), .s_axis_tready(s22_tready),
         .m_axis_tdata(s23_tdata), .m_axis_tvalid(s23_tvalid), .m_axis_tready(s23_tready)
@@ -359,14 +359,14 @@ module cnv_part1 (
         .m_axis_tdata(s25_tdata), .m_axis_tvalid(s25_tvalid), .m_axis_tready(s25_tready),
         .count(fifo_count_L3_swg)
     );
-    mvau #(.MW(1152), .MH(128), .SIMD(16), .PE(8), .IN_BITS(2), .USE_THRESH(1), .THRESH_FIXED(0), .THRESH_BITS(16), .LAYER(3), .HLS_TIMING(1)) u_mvau_L3 (
+    mvau #(.MW(1152), .MH(128), .SIMD(16), .PE(8), .IN_BITS(2), .USE_THRESH(1), .THRESH_FIXED(0), .THRESH_BITS(16), .LAYER(3), .HLS_TIMING(1), .VECTORS(100)) u_mvau_L3 (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s25_tdata), .s_axis_tvalid(s25_tvalid), .s_axis_tready(s25_tready),
         .m_axis_tdata(s26_tdata), .m_axis_tvalid(s26_tvalid), .m_axis_tready(s26_tready),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd3), .cfg_thresh(cfg_layer[0]),
         .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
     );
-    width_converter #(.IN_W(16), .OUT_W(128)) u_dwc_L3_out (
+    width_converter #(.IN_W(16), .OUT_W(128), .HLS_TIMING(1), .IMAGE_WORDS(1600)) u_dwc_L3_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s26_tdata), .s_axis_tvalid(s26_tvalid), .s_axis_tready(s26_tready),
         .m_axis_tdata(s27_tdata), .m_axis_tvalid(s27_tvalid), .m_axis_tready(s27_tready)
@@ -388,7 +388,7 @@ module cnv_part1 (
         .m_axis_tdata(s30_tdata), .m_axis_tvalid(s30_tvalid), .m_axis_tready(s30_tready),
         .count(fifo_count_pool3)
     );
-    width_converter #(.IN_W(128), .OUT_W(16)) u_dwc_L4_in (
+    width_converter #(.IN_W(128), .OUT_W(16), .HLS_TIMING(1), .IMAGE_WORDS(50)) u_dwc_L4_in (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s30_tdata), .s_axis_tvalid(s30_tvalid), .s_axis_tready(s30_tready),
         .m_axis_tdata(s31_tdata), .m_axis_tvalid(s31_tvalid), .m_axis_tready(s31_tready)
@@ -404,14 +404,14 @@ module cnv_part1 (
         .m_axis_tdata(s33_tdata), .m_axis_tvalid(s33_tvalid), .m_axis_tready(s33_tready),
         .count(fifo_count_L4_swg)
     );
-    mvau #(.MW(1152), .MH(256), .SIMD(8), .PE(4), .IN_BITS(2), .USE_THRESH(1), .THRESH_FIXED(0), .THRESH_BITS(16), .LAYER(4), .HLS_TIMING(1)) u_mvau_L4 (
+    mvau #(.MW(1152), .MH(256), .SIMD(8), .PE(4), .IN_BITS(2), .USE_THRESH(1), .THRESH_FIXED(0), .THRESH_BITS(16), .LAYER(4), .HLS_TIMING(1), .VECTORS(9)) u_mvau_L4 (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s33_tdata), .s_axis_tvalid(s33_tvalid), .s_axis_tready(s33_tready),
         .m_axis_tdata(s34_tdata), .m_axis_tvalid(s34_tvalid), .m_axis_tready(s34_tready),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd4), .cfg_thresh(cfg_layer[0]),
         .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
     );
-    width_converter #(.IN_W(8), .OUT_W(256)) u_dwc_L4_out (
+    width_converter #(.IN_W(8), .OUT_W(256), .HLS_TIMING(1), .IMAGE_WORDS(576)) u_dwc_L4_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s34_tdata), .s_axis_tvalid(s34_tvalid), .s_axis_tready(s34_tready),
         .m_axis_tdata(s35_tdata), .m_axis_tvalid(s35_tvalid), .m_axis_tready(s35_tready)
@@ -422,7 +422,7 @@ module cnv_part1 (
         .m_axis_tdata(s36_tdata), .m_axis_tvalid(s36_tvalid), .m_axis_tready(s36_tready),
         .count(fifo_count_L4)
     );
-    width_converter #(.IN_W(256), .OUT_W(16)) u_dwc_L5_in (
+    width_converter #(.IN_W(256), .OUT_W(16), .HLS_TIMING(1), .IMAGE_WORDS(18)) u_dwc_L5_in (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s36_tdata), .s_axis_tvalid(s36_tvalid), .s_axis_tready(s36_tready),
         .m_axis_tdata(s37_tdata), .m_axis_tvalid(s37_tvalid), .m_axis_tready(s37_tready)
@@ -445,7 +445,7 @@ module cnv_part1 (
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd5), .cfg_thresh(cfg_layer[0]),
         .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
     );
-    width_converter #(.IN_W(2), .OUT_W(256)) u_dwc_L5_out (
+    width_converter #(.IN_W(2), .OUT_W(256), .HLS_TIMING(1), .IMAGE_WORDS(256)) u_dwc_L5_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s40_tdata), .s_axis_tvalid(s40_tvalid), .s_axis_tready(s40_tready),
         .m_axis_tdata(s41_tdata), .m_axis_tvalid(s41_tvalid), .m_axis_tready(s41_tready)
@@ -456,7 +456,7 @@ module cnv_part1 (
         .m_axis_tdata(s42_tdata), .m_axis_tvalid(s42_tvalid), .m_axis_tready(s42_tready),
         .count(fifo_count_L5)
     );
-    width_converter #(.IN_W(256), .OUT_W(64)) u_dwc_mem (
+    width_converter #(.IN_W(256), .OUT_W(64), .HLS_TIMING(1), .IMAGE_WORDS(2)) u_dwc_mem (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s42_tdata), .s_axis_tvalid(s42_tvalid), .s_axis_tready(s42_tready),
         .m_axis_tdata(s43_tdata), .m_axis_tvalid(s43_tvalid), .m_axis_tready(s43_tready)

@@ -127,6 +127,9 @@ module cnv_part2 (
     logic [$clog2(128 + 1)-1:0] fifo_count_L6;
     logic [$clog2(3 + 1)-1:0] fifo_count_L7;
     logic [$clog2(2 + 1)-1:0] fifo_count_L8;
+    logic arlock1, awlock1;
+    assign m_axi_hostmem_ARLOCK = {1'b0, arlock1};   // HLS exports a 2-bit (AXI3-style) lock
+    assign m_axi_hostmem_AWLOCK = {1'b0, awlock1};
     axi_mm2s u_rd (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .start(rd_start), .addr(rd_addr), .words(rd_words),
         .busy(rd_busy), .done(rd_done), .error(rd_error),
@@ -140,10 +143,7 @@ module cnv_part2 (
         .m_axi_rvalid(m_axi_hostmem_RVALID), .m_axi_rready(m_axi_hostmem_RREADY),
         .m_axis_tdata(s0_tdata), .m_axis_tvalid(s0_tvalid), .m_axis_tready(s0_tready)
     );
-    logic arlock1, awlock1;
-    assign m_axi_hostmem_ARLOCK = {1'b0, arlock1};   // HLS exports a 2-bit (AXI3-style) lock
-    assign m_axi_hostmem_AWLOCK = {1'b0, awlock1};
-    width_converter #(.IN_W(64), .OUT_W(4)) u_dwc_L6_in (
+    width_converter #(.IN_W(64), .OUT_W(4), .HLS_TIMING(1), .IMAGE_WORDS(8)) u_dwc_L6_in (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s0_tdata), .s_axis_tvalid(s0_tvalid), .s_axis_tready(s0_tready),
         .m_axis_tdata(s1_tdata), .m_axis_tvalid(s1_tvalid), .m_axis_tready(s1_tready)
@@ -155,7 +155,7 @@ module cnv_part2 (
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd6), .cfg_thresh(cfg_layer[0]),
         .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
     );
-    width_converter #(.IN_W(2), .OUT_W(64)) u_dwc_L6_out (
+    width_converter #(.IN_W(2), .OUT_W(64), .HLS_TIMING(1), .IMAGE_WORDS(512)) u_dwc_L6_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s2_tdata), .s_axis_tvalid(s2_tvalid), .s_axis_tready(s2_tready),
         .m_axis_tdata(s3_tdata), .m_axis_tvalid(s3_tvalid), .m_axis_tready(s3_tready)
@@ -166,7 +166,7 @@ module cnv_part2 (
         .m_axis_tdata(s4_tdata), .m_axis_tvalid(s4_tvalid), .m_axis_tready(s4_tready),
         .count(fifo_count_L6)
     );
-    width_converter #(.IN_W(64), .OUT_W(4)) u_dwc_L7_in (
+    width_converter #(.IN_W(64), .OUT_W(4), .HLS_TIMING(1), .IMAGE_WORDS(16)) u_dwc_L7_in (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s4_tdata), .s_axis_tvalid(s4_tvalid), .s_axis_tready(s4_tready),
         .m_axis_tdata(s5_tdata), .m_axis_tvalid(s5_tvalid), .m_axis_tready(s5_tready)
@@ -178,7 +178,7 @@ module cnv_part2 (
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd7), .cfg_thresh(cfg_layer[0]),
         .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
     );
-    width_converter #(.IN_W(4), .OUT_W(64)) u_dwc_L7_out (
+    width_converter #(.IN_W(4), .OUT_W(64), .HLS_TIMING(1), .IMAGE_WORDS(256)) u_dwc_L7_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s6_tdata), .s_axis_tvalid(s6_tvalid), .s_axis_tready(s6_tready),
         .m_axis_tdata(s7_tdata), .m_axis_tvalid(s7_tvalid), .m_axis_tready(s7_tready)
@@ -189,7 +189,7 @@ module cnv_part2 (
         .m_axis_tdata(s8_tdata), .m_axis_tvalid(s8_tvalid), .m_axis_tready(s8_tready),
         .count(fifo_count_L7)
     );
-    width_converter #(.IN_W(64), .OUT_W(2)) u_dwc_L8_in (
+    width_converter #(.IN_W(64), .OUT_W(2), .HLS_TIMING(1), .IMAGE_WORDS(16)) u_dwc_L8_in (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s8_tdata), .s_axis_tvalid(s8_tvalid), .s_axis_tready(s8_tready),
         .m_axis_tdata(s9_tdata), .m_axis_tvalid(s9_tvalid), .m_axis_tready(s9_tready)

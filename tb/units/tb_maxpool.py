@@ -3,56 +3,55 @@
 Configuration (TB_CONFIG JSON from tests/test_maxpool.py): the build parameters (IFM_DIM, CH,
 PE, BITS, HLS_TIMING), `images` per batch and `seed`. Reference: golden.layers.maxpool2 on random images
 (codes -2..1: -2 never occurs in the network but checks the max starts from -1), in stream
-order (golden.streams.activation_stream), all images back to back.
+order (golden.streams.activation_stream), all images back to back. With OR_POOL = 1 (1-bit
+activations, BITS = 1): random bits, some whole 2x2 blocks all zero, against
+golden.layers.orpool2.
 """
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles
-from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
 
-from golden.layers import maxpool2
+from golden.layers import maxpool2, orpool2
 from golden.streams import activation_stream, pack_words
-from tb.bus.streams import HandshakeMonitor, config, make_rng, pause_gen, quiet, reset
+from tb.bus.streams import config, inserters, make_rng
+from tb.units.stream_tb import StreamTB
 
 
-class TB:
+def stream_words(x: np.ndarray, pe: int, bits: int) -> list[int]:
+    """Images (N, H, W, C) as one stream of PE-code words, all images back to back."""
+    return [w for img in pack_words(activation_stream(x, pe), bits) for w in img]
+
+
+class MaxpoolTB(StreamTB):
     def __init__(self, dut):
-        self.dut = dut
-        self.log = logging.getLogger("cocotb.tb")
+        super().__init__(dut)
         cfg = config()
         self.dim, self.ch, self.pe = int(cfg["IFM_DIM"]), int(cfg["CH"]), int(cfg["PE"])
         self.bits = int(cfg.get("BITS", 2))
         self.images = int(cfg.get("images", 2))
         self.hls = bool(int(cfg.get("HLS_TIMING", 0)))
+        self.or_pool = bool(int(cfg.get("OR_POOL", 0)))
         assert len(dut.s_axis_tdata) == self.pe * self.bits, "build and config disagree"
-        Clock(dut.ap_clk, 10, unit="ns").start()
-        # byte_lanes=1: one list element per stream word, whatever the width.
-        self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.ap_clk,
-                                      dut.ap_rst_n, reset_active_level=False, byte_lanes=1)
-        self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "m_axis"), dut.ap_clk,
-                                  dut.ap_rst_n, reset_active_level=False, byte_lanes=1)
-        quiet(self.source, self.sink)
-        self.inp = HandshakeMonitor(dut.ap_clk, dut.s_axis_tvalid, dut.s_axis_tready,
-                                    [dut.s_axis_tdata], "s_axis")
-        self.out = HandshakeMonitor(dut.ap_clk, dut.m_axis_tvalid, dut.m_axis_tready,
-                                    [dut.m_axis_tdata], "m_axis")
+        self.per_image = (self.dim // 2) ** 2 * self.ch // self.pe   # output words
 
-    def set_stalls(self, rng) -> None:
-        if rng is None:
-            self.source.clear_pause_generator()
-            self.sink.clear_pause_generator()
-        else:
-            self.source.set_pause_generator(pause_gen(rng, 0.3))
-            self.sink.set_pause_generator(pause_gen(rng, 0.5, burst=6))
+    def locate(self, index: int) -> str:
+        return f" (image {index // self.per_image})"
+
+    def reference(self, x: np.ndarray) -> np.ndarray:
+        return orpool2(x) if self.or_pool else maxpool2(x)
 
     def random_images(self, rng) -> np.ndarray:
         nrng = np.random.default_rng(rng.getrandbits(32))
+        if self.or_pool:
+            # Bits, mostly 0, and some whole 2x2 blocks (per channel) all 0: their OR is 0.
+            x = (nrng.random((self.images, self.dim, self.dim, self.ch)) < 0.3).astype(np.int64)
+            blocks = x.reshape(self.images, self.dim // 2, 2, self.dim // 2, 2, self.ch)
+            low = nrng.random((self.images, self.dim // 2, 1, self.dim // 2, 1, self.ch)) < 0.2
+            low.flat[0] = True
+            blocks[np.broadcast_to(low, blocks.shape)] = 0
+            return blocks.reshape(x.shape)
         codes = np.arange(-(1 << (self.bits - 1)), 1 << (self.bits - 1))
         p = np.full(len(codes), 0.9 / (len(codes) - 1))
         p[0] = 0.1    # the most negative code, below the -1 the max starts from
@@ -64,37 +63,21 @@ class TB:
         blocks[np.broadcast_to(low, blocks.shape)] = codes[0]
         return blocks.reshape(x.shape)
 
-    async def run(self, x: np.ndarray) -> tuple[list[int], list[int]]:
-        words_in = [w for img in pack_words(activation_stream(x, self.pe), self.bits) for w in img]
-        expected = [w for img in pack_words(activation_stream(maxpool2(x), self.pe), self.bits)
-                    for w in img]
-        await reset(self.dut.ap_clk, self.dut.ap_rst_n)
-        await self.source.send(AxiStreamFrame(words_in))
-        while len(self.out.transfers) < len(expected):
-            await ClockCycles(self.dut.ap_clk, 64)
-        await ClockCycles(self.dut.ap_clk, 16)   # anything extra would show up here
-        return self.out.data(), expected
-
 
 @cocotb.test()
-@cocotb.parametrize(stalls=[False, True])
-async def test_pool(dut, stalls):
-    """Batch of random images: bit-exact pooling; one input word per cycle without stalls."""
-    tb = TB(dut)
-    x = tb.random_images(make_rng("data"))   # same images in both runs
-    tb.set_stalls(make_rng("stalls") if stalls else None)
-    got, expected = await tb.run(x)
-    tb.inp.check()
-    tb.out.check()
-    assert len(got) == len(expected), f"{len(got)} output words, expected {len(expected)}"
-    bad = [i for i, (g, e) in enumerate(zip(got, expected)) if g != e]
-    per_image = len(expected) // tb.images
-    assert not bad, (f"{len(bad)} words differ; first at word {bad[0]} (image {bad[0] // per_image}): "
-                     f"got {got[bad[0]]:#x} expected {expected[bad[0]]:#x}")
+@cocotb.parametrize(idle_inserter=inserters("idle"),
+                    backpressure_inserter=inserters("backpressure", 0.5, burst=6))
+async def test_pool(dut, idle_inserter, backpressure_inserter):
+    """Batch of random images: bit-exact pooling; one input word per cycle without pauses."""
+    tb = MaxpoolTB(dut)
+    x = tb.random_images(make_rng("data"))   # same images in every run
+    await tb.setup(idle_inserter, backpressure_inserter)
+    await tb.pass_words(stream_words(x, tb.pe, tb.bits), stream_words(tb.reference(x), tb.pe, tb.bits))
+    tb.check_pauses()
+    if tb.paused:
+        return
     n_in = len(tb.inp.transfers)
-    if stalls:
-        assert tb.out.ready_low_with_valid > 0, "output back-pressure never exercised"
-    elif tb.hls:
+    if tb.hls:
         check_hls_timing(tb)
     else:
         assert tb.inp.span() == n_in, f"input took {tb.inp.span()} cycles for {n_in} words"
@@ -105,7 +88,7 @@ async def test_pool(dut, stalls):
         assert lag == 1, f"last output {lag} cycles after the last input"
 
 
-def check_hls_timing(tb: TB) -> None:
+def check_hls_timing(tb: MaxpoolTB) -> None:
     """Full rate in HLS mode: per output row, the two input rows at one word per cycle, then
     the pooled row at one word per cycle (no input meanwhile), starting two cycles after the
     last input word of the pair (row buffer -> output FIFO -> port)."""
