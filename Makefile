@@ -17,6 +17,8 @@ IMAGES ?= 20
 JOBS ?= 2
 # Which network of the BNN-PYNQ family every target runs (golden/networks/).
 NETWORK ?= cnvW2A2
+# The top module of your own HLS export (make sim-kernel, make sim STAGE_DIR=).
+TOP ?= BlackBoxJam
 
 .PHONY: venv fst-deps sim regress coverage golden sim-kernel sim-full sim-part1 sim-part2 test test-slow test-all bench lint hls waves clean
 
@@ -30,12 +32,13 @@ venv: $(STAMP)
 
 # The main job: the split pipeline co-simulated end to end (BOARDS=3: two conv boards + one FC;
 # BOARDS=1: one full board; PLAN="0-3x2,4-5x2,6-8x1": any partition plan; FAIL=STAGE:REPLICA@TIME_US:
-# that board dies mid-run and its stage fails over).
+# that board dies mid-run and its stage fails over; STAGE_DIR=STAGE=DIR [TOP=]: that stage's boards
+# run your own HLS export from DIR).
 BOARDS ?= 2
 TOPOLOGY_ARGS := $(if $(PLAN),--plan $(PLAN),--topology $(if $(filter 1,$(BOARDS)),full,split-$(BOARDS)))
 COSIM_ARGS := --network $(NETWORK) $(TOPOLOGY_ARGS) --images $(IMAGES) $(if $(LOSS),--loss $(LOSS)) \
 	$(if $(LATENCY_US),--latency-us $(LATENCY_US)) $(if $(PARAMS),--params $(PARAMS)) $(if $(BATCH),--batch $(BATCH)) \
-	$(if $(FAIL),--fail $(FAIL))
+	$(if $(FAIL),--fail $(FAIL)) $(if $(STAGE_DIR),--stage-dir $(STAGE_DIR) --top $(TOP))
 sim: $(STAMP)
 	$(PY) -m tb.jobs.cosim $(COSIM_ARGS)
 
@@ -58,7 +61,6 @@ sim-full sim-part1 sim-part2: $(STAMP)
 
 # Your own HLS export (or any BlackBoxJam RTL folder) under the same testbench:
 # make sim-kernel KERNEL_DIR=DIR [TOP=BlackBoxJam] NETWORK=NET [FIRST=L LAST=L] [IMAGES=N]
-TOP ?= BlackBoxJam
 sim-kernel: $(STAMP)
 	@test -n "$(KERNEL_DIR)" || { echo "make sim-kernel needs KERNEL_DIR=<folder of the export>"; exit 2; }
 	$(PY) -m tb.jobs.kernel_job --kernel-dir $(KERNEL_DIR) --top $(TOP) --network $(NETWORK) \

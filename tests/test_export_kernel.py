@@ -94,3 +94,18 @@ def test_own_kernel_exported_to_a_folder_loads_its_parameters_through_doinit(tmp
 def test_exported_fc_part_bit_exact(tmp_path):
     """cnv_part2's layers (231k parameter words) from a folder."""
     _check_exported(tmp_path, 6, 8, 2)
+
+
+@pytest.mark.slow
+def test_a_board_of_the_cosimulation_from_a_folder(tmp_path):
+    """The last stage's board runs a kernel given as a folder (loaded through doInit before
+    the job), next to a generated kernel: the split system still bit-exact end to end."""
+    from tb.jobs.cosim import CosimJob, run as cosim_run
+
+    folder = _export(tmp_path, 8, 8)
+    s = cosim_run(CosimJob(images=3, seed=5, plan="0-7x1,8-8x1", stage_dirs={1: str(folder)},
+                           stall_seed=None, out_dir=str(tmp_path / "sim")))
+    assert s.error is None, s.error
+    assert s["mismatches"] == 0 and s["lost"] == 0 and s["images"] == 3
+    assert [b["kernel"] for b in s["boards"]] == ["cnv_L0_7", "BlackBoxJam"]
+    assert s["param_loads"]["s1b0"]["words"] == NET.folding.wmem(8) * NET.folding.pe(8)

@@ -16,6 +16,7 @@ from tb.jobs import job_file
 from tb.jobs.clocking import kernel_handle, start_clock
 from tb.jobs.result import ImageResult, Result
 from tb.jobs.stimulus import words_key
+from tb.host.param_loader import load_job_parameters
 
 # No stream or bus of a kernel is quiet this long while it runs (the slowest stage, layer 8,
 # writes a word every 512 cycles); the watchdog holds while the kernel is idle.
@@ -53,7 +54,8 @@ async def run_images(dut):
         dut._log.info("layer %d loaded through init mode: %d AXI4-Lite words", i, writes)
     load = None
     if cfg.get("init_all"):
-        load = await _load_all_parameters(dut, host, cfg)
+        load = await load_job_parameters(dut._log, host, cfg["network"], cfg.get("params"), cfg["seed"],
+                                         cfg["first"], cfg["last"])
 
     in_buf = host.alloc(8 * wi * n, "in", item_bytes=8 * wi)
     out_buf = host.alloc(8 * wo * n, "out", item_bytes=8 * wo)
@@ -133,24 +135,3 @@ async def run_images(dut):
         dut._log.error("%s", e)
     assert result.error is None, result.error
 
-
-async def _load_all_parameters(dut, host: PynqHost, cfg: dict):
-    """A kernel whose memories start empty (a folder's export): every parameter word of its
-    layers through the register map, with the progress in the log."""
-    from golden import networks
-    from golden.params import load_params
-    from golden.synthetic import synthetic_params
-    from tb.host.param_loader import count_words, load_layers
-
-    net = networks.get(cfg["network"])
-    params = load_params(cfg["params"], network=net) if cfg.get("params") else synthetic_params(cfg["seed"], network=net)
-    total = count_words(net, params, cfg["first"], cfg["last"])
-    dut._log.info("loading %d parameter words of layers %d-%d through doInit", total, cfg["first"], cfg["last"])
-
-    def progress(done: int, total: int) -> None:
-        if done % max(1, total // 10) == 0 or done == total:
-            dut._log.info("parameters: %d/%d words (%.0f%%)", done, total, 100 * done / total)
-    stats = await load_layers(host, net, params, cfg["first"], cfg["last"], progress)
-    dut._log.info("parameters loaded: %d words in %d cycles, %.1f s wall (%.0f words/s)",
-                  stats.words, stats.cycles, stats.wall_s, stats.words_per_s)
-    return stats

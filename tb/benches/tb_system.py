@@ -26,6 +26,7 @@ from tb.host.cocotb_scheduler import CocotbScheduler
 from tb.host.driver import PynqHost
 from tb.host.rtl_board import RtlBoard
 from tb.jobs import job_file
+from tb.host.param_loader import load_job_parameters
 from tb.jobs.progress import report as progress_report
 from tb.jobs.result import ImageResult, Result
 from tb.jobs.stimulus import words_key
@@ -71,6 +72,13 @@ async def run_system(dut):
             h.set_stalls(job["stall_seed"])
     if job.get("stall_seed") is not None:
         dut._log.info("random pauses on every AXI channel of every board, seed %d", job["stall_seed"])
+    # A board running a folder's export starts with empty memories: the host loads them first.
+    param_loads = {}
+    for board in job["boards"]:
+        if board.get("export"):
+            stats = await load_job_parameters(dut._log, hosts[board["name"]], job["network"], job.get("params"),
+                                              job["seed"], board["first"], board["last"])
+            param_loads[board["name"]] = {"words": stats.words, "cycles": stats.cycles, "wall_s": stats.wall_s}
 
     # One scoreboard per checkpoint: the tensor entering each stage that does not start at
     # the input (what crossed a link, whichever replica got it), and the scores at the host.
@@ -138,6 +146,7 @@ async def run_system(dut):
         errors.append(f"{len(lost)} image(s) lost: {lost[:10]}; image {first}: {lost_where[first]}")
     figures: dict = {"boards": [{k: b[k] for k in ("name", "kernel", "role", "first", "last")} for b in job["boards"]],
                      "protocol_violations": violations, "warnings": job.get("warnings", []),
+                     "param_loads": param_loads,
                      "timed_out": not failures and any(k not in system.lost for k in lost),
                      "lost_where": {str(k): v for k, v in lost_where.items()},
                      "killed": system.killed,

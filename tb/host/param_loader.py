@@ -109,3 +109,26 @@ async def load_layers(host: PynqHost, network: Network, params: Params, first: i
     total = count_words(network, params, first, last)
     words = (w for i in range(first, last + 1) for w in layer_words(network, params, i))
     return await load_words(host, words, total, progress)
+
+
+async def load_job_parameters(log, host: PynqHost, network: str, params_dir: str | None, seed: int,
+                              first: int, last: int) -> LoadStats:
+    """For a kernel whose memories start empty (a folder's export): every parameter word of
+    its layers, of the trained network in `params_dir` or the seeded synthetic one, with the
+    progress in the log."""
+    from golden import networks
+    from golden.params import load_params
+    from golden.synthetic import synthetic_params
+
+    net = networks.get(network)
+    params = load_params(params_dir, network=net) if params_dir else synthetic_params(seed, network=net)
+    total = count_words(net, params, first, last)
+    log.info("%s: loading %d parameter words of layers %d-%d through doInit", host.name, total, first, last)
+
+    def progress(done: int, total: int) -> None:
+        if done % max(1, total // 10) == 0 or done == total:
+            log.info("%s: parameters %d/%d words (%.0f%%)", host.name, done, total, 100 * done / total)
+    stats = await load_layers(host, net, params, first, last, progress)
+    log.info("%s: parameters loaded: %d words in %d cycles, %.1f s wall (%.0f words/s)",
+             host.name, stats.words, stats.cycles, stats.wall_s, stats.words_per_s)
+    return stats

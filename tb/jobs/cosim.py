@@ -52,6 +52,10 @@ class CosimJob:
     fail: str | None = None           # STAGE:REPLICA@TIME_US[,...]: that board dies then
     board: str = "pynq-z1"            # the boards' FPGA, for the fit check of every stage
     first_image: int = 0              # the job's images are first_image.. of the data set
+    # Boards of a stage given by a folder (a user's HLS export, tb/jobs/export_kernel.py):
+    # {stage: folder}; their parameters are loaded through doInit before the job starts.
+    stage_dirs: dict = field(default_factory=dict)
+    top: str = "BlackBoxJam"
 
     @property
     def folder(self) -> Path:
@@ -80,7 +84,16 @@ def board_kernels(job: CosimJob, cfg: TopologyConfig) -> list[tuple[str, kernels
     range (a committed kernel of hls_out/, or one generated into build/kernels/)."""
     net = networks.get(job.network)
     pairs = []
+    exports = {}
     for b in cfg.boards:
+        if str(b.stage) in {str(k) for k in job.stage_dirs}:
+            if b.stage not in exports:
+                from tb.jobs.export_kernel import discover
+                folder = {str(k): v for k, v in job.stage_dirs.items()}[str(b.stage)]
+                exports[b.stage] = discover(folder, job.top, net.name, b.first, b.last,
+                                            job.folder / f"export-stage{b.stage}")
+            pairs.append((b.name, exports[b.stage]))
+            continue
         info = kernels.load(kernel_for_range(net, b.first, b.last, runner.BUILD / "kernels"))
         if info.network_name != net.name or (info.first, info.last) != (b.first, b.last):
             raise BnnInputError(f"{info.folder / 'kernel.json'}: layers {info.first}-{info.last} of "
@@ -105,11 +118,16 @@ def prepare(job: CosimJob) -> Path:
     boards = []
     for i, (name, info) in enumerate(pairs):
         sign = 1 if i % 2 == 0 else -1
-        boards.append({"name": name, "kernel": info.name, "sv": str(info.sv), "role": info.role, "first": info.first,
+        export = not isinstance(info, kernels.KernelInfo)
+        boards.append({"name": name, "kernel": info.name, "role": info.role, "first": info.first,
+                       "sources": [str(s) for s in info.sources] if export else [str(info.sv)],
+                       "export": export, "ports": sorted(info.ports) if export else None,
+                       "data_files": [str(f) for f in info.data_files] if export else [],
                        "last": info.last, "words_in": info.words_in, "words_out": info.words_out,
                        "info": info.data, "period_ps": int(round(10_000 * (1 + sign * job.ppm * 1e-6)))})
     slowest_ms = 5.0  # a generous bound on one kernel run of one image (part 1: ~3.5 ms)
-    (folder / "system.sv").write_text(render_system([(b["name"], b["kernel"]) for b in boards]))
+    (folder / "system.sv").write_text(render_system([(b["name"], b["kernel"], b["ports"]) if b["export"]
+                                                     else (b["name"], b["kernel"]) for b in boards]))
     return job_file.write(folder / "job.json", asdict(job) | {
         "npz": str(npz), "summary": str(folder / "summary.json"), "trace": str(folder / "trace.json"),
         "progress": str(folder / "progress.json"),
@@ -127,8 +145,20 @@ def run(job: CosimJob, show_progress: bool = False) -> Result:
     path = prepare(job)
     spec = json.loads(path.read_text())
     folder = job.folder
-    tops = sorted({b["sv"] for b in spec["boards"]})
-    sources = sorted(runner.RTL.glob("*.sv")) + [Path(sv) for sv in tops] + [folder / "system.sv"]
+    rtl = sorted(runner.RTL.glob("*.sv"))
+    sources = rtl + _board_sources(spec, rtl) + [folder / "system.sv"]
+    build_args: list[str] = []
+    if any(b["export"] for b in spec["boards"]):
+        from tb.jobs import export_kernel
+        build_args = list(export_kernel.BUILD_ARGS)
+        run_dir = runner.build_dir_for("bnnsplit_system", {}, "+".join(f"{b['name']}:{b['kernel']}"
+                                                                        for b in spec["boards"]))
+        run_dir.mkdir(parents=True, exist_ok=True)
+        for b in spec["boards"]:
+            for f in b["data_files"]:
+                dst = run_dir / Path(f).name
+                dst.unlink(missing_ok=True)
+                dst.symlink_to(Path(f).resolve())
     summary = Path(spec["summary"])
     summary.unlink(missing_ok=True)
     tag = "+".join(f"{b['name']}:{b['kernel']}" for b in spec["boards"])
@@ -139,7 +169,9 @@ def run(job: CosimJob, show_progress: bool = False) -> Result:
         with ProgressBar(Path(spec["progress"]), job.images, f"{spec['topology']['plan'] or job.topology}") \
                 if quiet and show_progress else contextlib.nullcontext():
             runner.run("bnnsplit_system", sources, "tb.benches.tb_system", extra_env=job_file.env(path),
-                       plusargs=[f"+PARAMS_DIR={Stimulus.hex_dir(folder)}"], build_tag=tag,
+                       plusargs=[f"+PARAMS_DIR={Stimulus.hex_dir(folder)}"], build_tag=tag, build_args=build_args,
+                       # An export's hierarchy is not described by a kernel.json: keep it all visible.
+                       public="all" if build_args else "auto",
                        waves_file=folder / "waves.fst" if runner.waves_enabled() else None, log_file=log)
     except AssertionError as exc:
         error = str(exc)
@@ -151,6 +183,25 @@ def run(job: CosimJob, show_progress: bool = False) -> Result:
         result.write(summary)
     plot_timeline(spec, json.loads(Path(spec["trace"]).read_text()), folder / "timeline.png")
     return result
+
+
+def _board_sources(spec: dict, rtl: list[Path]) -> list[Path]:
+    """Every board's kernel sources, once each; an export's copy of a module this project's
+    rtl/ already has (our own kernels exported to a folder) is left out when identical, and is
+    an error otherwise (two different modules of one name cannot share a simulation)."""
+    ours = {p.name: p.read_text() for p in rtl}
+    out: list[Path] = []
+    for b in spec["boards"]:
+        for s in map(Path, b["sources"]):
+            if s in out:
+                continue
+            if s.name in ours:
+                if s.read_text() == ours[s.name]:
+                    continue
+                raise BnnInputError(f"{s}: a file named like this project's rtl/{s.name} but different; "
+                                    f"rename the export's module to simulate it next to this project's kernels")
+            out.append(s)
+    return out
 
 
 def plot_timeline(spec: dict, trace: dict, path: Path) -> None:
@@ -218,11 +269,21 @@ def print_summary(s: Result) -> None:
         print(f"error: {s.error}")
 
 
+def _stage_dir(text: str) -> tuple[str, str]:
+    stage, sep, folder = text.partition("=")
+    if not sep or not stage.strip().isdigit():
+        raise BnnInputError(f"--stage-dir {text!r}: expected STAGE=DIR, e.g. 1=path/to/export")
+    return stage.strip(), folder
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tb.jobs.cosim", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--topology", default="split", help="split, split-B (B boards), full")
     ap.add_argument("--plan", help="partition plan FIRST-LASTxREPLICAS,... (overrides --topology)")
+    ap.add_argument("--stage-dir", action="append", default=[], metavar="STAGE=DIR",
+                    help="the boards of this stage run the kernel in DIR (your own HLS export)")
+    ap.add_argument("--top", default="BlackBoxJam", help="with --stage-dir: the export's top module")
     ap.add_argument("--fail", help="STAGE:REPLICA@TIME_US[,...]: that board's kernel stops answering and its "
                     "link goes dark then (failover)")
     ap.add_argument("--images", type=int, default=20)
@@ -239,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         net = networks.get(args.network)
         params, cifar = source_paths(args, net.name)
         job = CosimJob(args.topology, args.images, params, cifar, args.seed, args.batch, args.loss,
-                       args.latency_us, args.ppm, network=net.name, plan=args.plan, fail=args.fail)
+                       args.latency_us, args.ppm, network=net.name, plan=args.plan, fail=args.fail,
+                       stage_dirs=dict(_stage_dir(s) for s in args.stage_dir), top=args.top)
         if args.stall_seed is not None:
             job.stall_seed = args.stall_seed
         s = run(job, show_progress=True)
