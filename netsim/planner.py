@@ -14,8 +14,9 @@ Per stage of a plan (layers first..last on R replicas):
   so a stage serves R x B / that images per second;
 - resources: the FINN-style estimate of hls_out/resources.py (synthesised figures where
   `make resources` has produced them) against the board's capacity.
-The system's steady state is its slowest stage or its busiest cable (every image crosses the
-host's cable twice, each cut once, as Ethernet frames with all their overheads); its
+The system's steady state is its slowest stage, its busiest cable (every image crosses the
+host's cable twice, each cut once, as Ethernet frames with all their overheads) or the host
+software's per-message cost (an image out and its scores back per image); its
 single-image latency is the sum of the stages' latencies plus every message's time on the
 cables, the switch and the host and board software. With B = 1 a board's rate is
 1 / latency: that is the paper's "throughput"; the pipelined steady state (B large) is
@@ -163,13 +164,22 @@ class Planner:
             links.append({"cable": f"cut after layer {s.stage.last}", "bytes_per_image": s.bytes_out,
                           "wire_bytes_per_image": message_wire_bytes(s.bytes_out, link)})
         cable_img_s = min(rate / (8 * lk["wire_bytes_per_image"]) for lk in links)
+        # Software: every node spends its per-message cost on each message it sends or
+        # receives (the host: an image out and its scores in; a board: its input and output).
+        per_msg_ps = link.host_send_overhead_ps + link.host_recv_overhead_ps
+        cpu_img_s = min([1e12 / per_msg_ps] + [s.stage.replicas * 1e12 / per_msg_ps for s in stages]) \
+            if per_msg_ps else float("inf")
         stage_img_s = min(s.img_s for s in stages)
-        img_s = min(stage_img_s, cable_img_s)
+        img_s = min(stage_img_s, cable_img_s, cpu_img_s)
         for lk in links:
             lk["utilisation"] = img_s * 8 * lk["wire_bytes_per_image"] / rate
         slow = min(stages, key=lambda s: s.img_s)
-        bottleneck = (f"stage {slow.stage}" if stage_img_s <= cable_img_s else
-                      f"cable {max(links, key=lambda lk: lk['wire_bytes_per_image'])['cable']}")
+        if stage_img_s <= min(cable_img_s, cpu_img_s):
+            bottleneck = f"stage {slow.stage}"
+        elif cpu_img_s <= cable_img_s:
+            bottleneck = "host software (per-message cost)"
+        else:
+            bottleneck = f"cable {max(links, key=lambda lk: lk['wire_bytes_per_image'])['cable']}"
         # One image alone: every stage's latency, every message's time on its cables.
         hops = 2 if link.switch else 1
         msg_ps = 0.0
@@ -178,8 +188,10 @@ class Planner:
             msg_ps += hops * (wb * 8 / rate * 1e12 + link.propagation_ps) + (hops - 1) * link.switch_latency_ps
             msg_ps += link.host_send_overhead_ps + link.host_recv_overhead_ps
         kernel_ps = sum(s.latency_cycles / self.board.clock_hz * 1e12 for s in stages)
-        pipelined = min(min(s.stage.replicas * self.board.clock_hz / s.interval_cycles for s in stages), cable_img_s)
-        per_start = min(min(s.stage.replicas * self.board.clock_hz / s.latency_cycles for s in stages), cable_img_s)
+        pipelined = min(min(s.stage.replicas * self.board.clock_hz / s.interval_cycles for s in stages),
+                        cable_img_s, cpu_img_s)
+        per_start = min(min(s.stage.replicas * self.board.clock_hz / s.latency_cycles for s in stages),
+                        cable_img_s, cpu_img_s)
         return PlanPrediction(plan, stages, img_s, (kernel_ps + msg_ps) / 1e6, pipelined, per_start,
                               bottleneck, links)
 
