@@ -20,7 +20,7 @@ NETWORK ?= cnvW2A2
 # The top module of your own HLS export (make sim-kernel, make sim STAGE_DIR=).
 TOP ?= BlackBoxJam
 
-.PHONY: venv fst-deps sim regress coverage golden sim-kernel sim-full sim-part1 sim-part2 test test-slow test-all bench lint hls waves clean
+.PHONY: venv fst-deps yosys-deps sim regress resources coverage golden sim-kernel sim-full sim-part1 sim-part2 test test-slow test-all bench lint hls waves clean
 
 $(STAMP): pyproject.toml tb/jobs/toolchain.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -76,14 +76,19 @@ lint: $(STAMP)
 # The regression writes JUnit XML; a failing simulation test is re-run with waves into
 # build/artifacts/<test id>/ (FST needs the LZ4 headers: installed when missing, as for waves).
 JUNIT = --junitxml=build/test-results/junit.xml
-test: $(STAMP) fst-deps
+test: $(STAMP) fst-deps yosys-deps
 	$(PY) -m pytest -m "not slow" -n $(JOBS) $(JUNIT)
 
-test-slow: $(STAMP) fst-deps
+test-slow: $(STAMP) fst-deps yosys-deps
 	$(PY) -m pytest -m slow -n $(JOBS) $(JUNIT)
 
-test-all: $(STAMP) fst-deps
+test-all: $(STAMP) fst-deps yosys-deps
 	$(PY) -m pytest -n $(JOBS) $(JUNIT)
+
+# Open-source synthesis (make resources and the synthesis tests): Debian's yosys, installed when missing.
+yosys-deps:
+	@command -v yosys >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1; apt-get install -y -q yosys >/dev/null 2>&1) || \
+		{ echo "yosys is needed for synthesis (Debian: apt-get install yosys)"; exit 2; }
 
 fst-deps:
 	@dpkg -s liblz4-dev >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1; apt-get install -y -q liblz4-dev >/dev/null 2>&1) || \
@@ -94,6 +99,12 @@ coverage: $(STAMP)
 	rm -rf build/coverage/dat
 	BNNSPLIT_COVERAGE=1 BNNSPLIT_ARTIFACTS=0 $(PY) -m pytest -m "not slow" -n $(JOBS) -q || true
 	$(PY) -m tb.jobs.coverage
+
+# Resources of the network's kernels (or KERNELS=a,b) by open-source synthesis of the RTL (Yosys,
+# installed from Debian when missing), next to the estimate, Vivado and Table I:
+# build/resources/resources.json. Cached by source digest.
+resources: $(STAMP) yosys-deps
+	$(PY) -m tb.jobs.resources --network $(NETWORK) $(if $(KERNELS),--kernels $(KERNELS)) $(if $(PARAMS),--params $(PARAMS))
 
 bench: $(STAMP)
 	$(PY) -m tb.perf.bench $(BENCH_ARGS)

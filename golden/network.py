@@ -254,6 +254,18 @@ class PaperKernel:
         return round(self.exec_us * 100)
 
 
+@dataclass(frozen=True)
+class VivadoUtilisation:
+    """Vivado 2018.2 post-implementation utilisation of a network's full kernel on the
+    PYNQ-Z1's xc7z020 (BNN-PYNQ's network READMEs)."""
+
+    lut: int
+    lut_mem: int                  # LUTs used as memory (part of `lut`)
+    ff: int
+    bram_tiles: float             # RAMB36 tiles (a RAMB18 counts half)
+    dsp: int
+
+
 @dataclass(frozen=True, eq=False)
 class Network:
     """One network of the BNN-PYNQ family, everything the model, generator and testbenches
@@ -277,6 +289,7 @@ class Network:
     hls_default_depth: int = 2
     clock_hz: float = 100e6       # PYNQ-Z1 kernels
     paper_kernels: tuple[PaperKernel, ...] = field(default=())   # Table I, where published
+    vivado_full: VivadoUtilisation | None = None   # the full kernel after Vivado implementation
     description: str = ""
     # What the host feeds layer 0 (INPUT_FORMATS): "pixels8" = each uint8 pixel byte as an
     # ap_fixed<8,1> code, 8 bits per element (CNV); "bits" = each pixel binarized (byte >=

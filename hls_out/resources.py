@@ -13,17 +13,22 @@ The estimate follows FINN's cost model of an MVAU (our own arithmetic, not FINN'
 - LUTs: a constant per layer plus, per PE, the SIMD multipliers, the adder tree, the
   accumulator and the threshold comparators, scaled as FINN does (300 + 1.1 x ...);
 - DSPs: none (BNN-PYNQ's MVAUs multiply in LUTs; the pixel layer's 8-bit products too).
-These are estimates of this project's kernels for the partition planner's fit check, not a
-synthesis result: `make resources` gives synthesised figures where they exist.
+These are estimates of this project's kernels, not a synthesis result: `make resources`
+synthesizes the kernels (build/resources/resources.json), and `stage_resources` corrects the
+estimate with those figures where they exist (the kernel of that exact layer range, else each
+layer's synthesized cells plus the synthesized AXI shell) for the partition planner's fit check.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from golden.network import Network
 
+SYNTHESIZED = Path(__file__).resolve().parents[1] / "build" / "resources" / "resources.json"
 LUTRAM_MAX_BITS = 2048     # a weight memory this small stays in LUTs
 SHELL_LUT = 2500           # AXI4 burst reader/writer, AXI4-Lite control block, sequencer
 ACC_BITS = 16              # accumulator width of the thresholded layers
@@ -140,13 +145,88 @@ def estimate(network: Network, first: int, last: int) -> Estimate:
     return Estimate(network.name, first, last, [layer_estimate(network, i) for i in range(first, last + 1)])
 
 
-def fit_warnings(network: Network, ranges: list[tuple[int, int]], b: BoardSpec) -> list[str]:
-    """A warning for every layer range (a plan's stages) whose estimate exceeds the board."""
+def fit_warnings(network: Network, ranges: list[tuple[int, int]], b: BoardSpec,
+                 measured: dict[str, dict] | None = None) -> list[str]:
+    """A warning for every layer range (a plan's stages) whose resources (`stage_resources`:
+    the estimate, corrected by `measured` synthesis figures) exceed the board."""
     out = []
     for first, last in ranges:
-        e = estimate(network, first, last)
+        e = stage_resources(network, first, last, measured)
         if not e.fits(b):
-            out.append(f"stage {first}-{last} of {network.name} does not fit a {b.name} ({b.part}): estimated "
+            out.append(f"stage {first}-{last} of {network.name} does not fit a {b.name} ({b.part}): {e.source} "
                        f"{e.bram_tiles:g} of {b.bram_tiles} BRAM tiles, {e.lut} of {b.lut} LUTs, "
                        f"{e.lut_mem} of {b.lut_mem} LUTs as memory")
     return out
+
+
+# ---------------------------------------------------------------- corrected by synthesis
+@dataclass
+class StageResources:
+    """What a stage (a layer range) needs, and where the figure comes from."""
+
+    network: str
+    first: int
+    last: int
+    lut: int
+    lut_mem: int
+    bram_tiles: float
+    dsp: int
+    source: str              # "estimate", "synthesis (<kernel>)", "synthesis (k of n layers)"
+    ramb18: int = 0
+
+    def fits(self, b: BoardSpec) -> bool:
+        return self.bram_tiles <= b.bram_tiles and self.lut <= b.lut and self.lut_mem <= b.lut_mem
+
+    def to_json(self) -> dict:
+        return {"network": self.network, "first": self.first, "last": self.last, "lut": self.lut,
+                "lut_mem": self.lut_mem, "bram_tiles": self.bram_tiles, "ramb18": self.ramb18, "dsp": self.dsp,
+                "source": self.source}
+
+
+def synthesized(path: str | Path | None = None) -> dict[str, dict]:
+    """The kernels `make resources` has synthesized ({} when it has not run)."""
+    path = Path(path) if path else SYNTHESIZED
+    if not path.exists():
+        return {}
+    try:
+        return dict(json.loads(path.read_text())["kernels"])
+    except (ValueError, KeyError, TypeError) as exc:
+        from golden.errors import BnnInputError
+        raise BnnInputError(f"{path}: not a resources report of `make resources` ({exc})") from None
+
+
+def stage_resources(network: Network, first: int, last: int, measured: dict[str, dict] | None = None
+                    ) -> StageResources:
+    """The estimate of layers first..last, corrected by synthesis where `measured` (the kernels
+    of `synthesized()`) has figures: the kernel of exactly this range, else per layer the
+    synthesized layer (any kernel of the network) plus the mean synthesized shell, the
+    estimate standing in for layers never synthesized."""
+    e = estimate(network, first, last)
+    mine = {n: r for n, r in (measured or {}).items() if r.get("network") == network.name}
+    rows = list(mine.values())
+    for name, r in mine.items():
+        if (r["first"], r["last"]) == (first, last):
+            return StageResources(network.name, first, last, int(r["lut"]), int(r["lut_mem"]),
+                                  float(r["bram_tiles"]), int(r["dsp"]), f"synthesis ({name})",
+                                  int(r["ramb18"]) + 2 * int(r["ramb36"]))
+    layers = {}
+    for r in rows:
+        layers.update({int(i): v for i, v in r.get("per_layer", {}).items()})
+    if not rows or not any(i in layers for i in range(first, last + 1)):
+        return StageResources(network.name, first, last, e.lut, e.lut_mem, e.bram_tiles, 0, "estimate", e.ramb18)
+    shells = [r["shell"] for r in rows if "shell" in r]
+    lut = round(sum(s["lut"] for s in shells) / len(shells)) if shells else SHELL_LUT
+    lut_mem = round(sum(s["lut_mem"] for s in shells) / len(shells)) if shells else 0
+    bram = sum(s["bram_tiles"] for s in shells) / len(shells) if shells else 0.0
+    dsp, used = 0, 0
+    for x in e.layers:
+        got = layers.get(x.layer)
+        if got:
+            used += 1
+            lut, lut_mem, bram, dsp = lut + got["lut"], lut_mem + got["lut_mem"], bram + got["bram_tiles"], dsp + got["dsp"]
+        else:
+            lutram = math.ceil(x.lutram_bits / 64)
+            lut, lut_mem, bram = lut + x.lut + lutram, lut_mem + lutram, bram + x.bram_tiles
+    bram = math.ceil(bram * 2) / 2
+    return StageResources(network.name, first, last, lut, lut_mem, bram, dsp,
+                          f"synthesis ({used} of {last - first + 1} layers)", round(bram * 2))

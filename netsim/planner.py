@@ -33,7 +33,7 @@ from pathlib import Path
 
 from golden import networks
 from golden.cycles import kernel_cycles, pipeline_latency
-from hls_out.resources import BoardSpec, board as board_spec, estimate
+from hls_out.resources import BoardSpec, board as board_spec, stage_resources, synthesized
 
 from .config import LinkConfig
 from .frames import ETH_HEADER_BYTES, FCS_BYTES, max_segment_payload, transport_overhead, wire_bytes
@@ -117,7 +117,8 @@ class PlanPrediction:
 
 class Planner:
     def __init__(self, network: str, board: str = "pynq-z1", link_gbps: float = 1.0, batch: int = 1,
-                 link: LinkConfig | None = None, calibration: dict | None = None):
+                 link: LinkConfig | None = None, calibration: dict | None = None,
+                 synthesized: dict[str, dict] | None = None):
         self.net = networks.get(network)
         self.board: BoardSpec = board_spec(board)
         self.link = link or LinkConfig(rate_bps=link_gbps * 1e9)
@@ -125,6 +126,8 @@ class Planner:
             raise ValueError(f"batch must be at least 1, got {batch}")
         self.batch = batch
         self.calibration = calibration or {}
+        # Kernels `make resources` synthesized: they correct the resource estimate (fit check).
+        self.synthesized = synthesized or {}
         self._stage_cache: dict[tuple[int, int], tuple] = {}
 
     # ---- per stage ---------------------------------------------------------------------
@@ -138,7 +141,7 @@ class Planner:
             else:
                 latency, source = pipeline_latency(first, last, f), "model"
             interval = kernel_cycles(first, last, f).ii
-            res = estimate(self.net, first, last)
+            res = stage_resources(self.net, first, last, self.synthesized)
             self._stage_cache[key] = (latency, source, interval, res.to_json(), res.fits(self.board))
         return self._stage_cache[key]
 
@@ -339,7 +342,8 @@ def main(args) -> int:
     from tb.jobs import runner
 
     planner = Planner(args.network, args.board, args.link_gbps, args.batch,
-                      calibration=measured_cycles(runner.BUILD) if args.calibrate else None)
+                      calibration=measured_cycles(runner.BUILD) if args.calibrate else None,
+                      synthesized=synthesized())
     preds = planner.rank(args.boards)
     front = pareto(preds)
     by_plan = {str(p.plan): p for p in preds}
@@ -347,6 +351,9 @@ def main(args) -> int:
     print(f"{net.name} on up to {args.boards} {planner.board.name} boards ({planner.board.part}, "
           f"{planner.board.bram_tiles} BRAM tiles, {planner.board.lut} LUTs), {args.link_gbps:g} Gb/s, "
           f"numReps = {args.batch}: {len(preds)} plans, {sum(not p.fits for p in preds)} do not fit")
+    if planner.synthesized:
+        print(f"resources: the estimate corrected by the kernels `make resources` synthesized "
+              f"({', '.join(sorted(planner.synthesized))})")
     print("\nPareto front (boards vs img/s, fitting plans):")
     print(format_table(front))
     print(f"\nbest {min(args.top, len(preds))} plans:")

@@ -69,12 +69,11 @@ module maxpool #(
 
     // Lane-wise signed max, or the OR of the bits.
     function automatic logic [W-1:0] vmax(input logic [W-1:0] a, input logic [W-1:0] b);
-        logic [W-1:0] r;
-        if (OR_POOL != 0) return a | b;
-        for (int i = 0; i < PE; i++)
-            r[i*BITS +: BITS] = ($signed(a[i*BITS +: BITS]) > $signed(b[i*BITS +: BITS]))
-                              ? a[i*BITS +: BITS] : b[i*BITS +: BITS];
-        return r;
+        if (OR_POOL != 0) vmax = a | b;
+        else
+            for (int i = 0; i < PE; i++)
+                vmax[i*BITS +: BITS] = ($signed(a[i*BITS +: BITS]) > $signed(b[i*BITS +: BITS]))
+                                     ? a[i*BITS +: BITS] : b[i*BITS +: BITS];
     endfunction
 
     logic [W-1:0]   rowbuf [DEPTH];

@@ -176,7 +176,7 @@ module mvau #(
         logic            vec_done;
 
         function automatic logic [IBW-1:0] ib_addr(input logic half, input logic [CNTW-1:0] pos);
-            return IBW'(half ? SF : 0) + IBW'(pos);
+            ib_addr = IBW'(half ? SF : 0) + IBW'(pos);
         endfunction
 
         assign s_axis_tready = (wcnt[wb] != SF_C);
@@ -302,7 +302,7 @@ module mvau #(
                 endcase
             end
         end
-        return s;
+        dot = s;
     endfunction
 
     logic                    s2_v, s2_first, s2_last;
@@ -353,7 +353,7 @@ module mvau #(
         );
 
         if (USE_THRESH != 0) begin : g_thr
-            logic [NUM_THRESH-1:0][THRESH_BITS-1:0] t;
+            logic [NUM_THRESH*THRESH_BITS-1:0] t;   // threshold k: bits k*THRESH_BITS +: THRESH_BITS
             logic signed [CMP_W-1:0] a;
             // Summed in 8 bits; the output code is its low ACT_BITS bits.
             /* verilator lint_off UNUSEDSIGNAL */
@@ -376,7 +376,7 @@ module mvau #(
             always_comb begin
                 level = 8'(ACT_OFFSET);
                 for (int k = 0; k < NUM_THRESH; k++)
-                    level = level + 8'(CMP_W'($signed(t[k])) < a);
+                    level = level + 8'(CMP_W'($signed(t[k*THRESH_BITS +: THRESH_BITS])) < a);
             end
             assign result[p*OUT_BITS +: OUT_BITS] = level[OUT_BITS-1:0];
         end else begin : g_acc

@@ -1,6 +1,7 @@
 // Threshold memory of one MVAU PE: DEPTH (= TMEM = NF) entries of NUM WIDTH-bit signed
 // thresholds (NUM = 2 for 2-bit activations: t0, t1; NUM = 1 for 1-bit ones), entry nf for
-// output row nf*PE + PE_INDEX; the NUM thresholds of an entry are read together.
+// output row nf*PE + PE_INDEX; the NUM thresholds of an entry are one memory word, read together
+// (threshold k in bits k*WIDTH +: WIDTH of the word and of rd_t).
 //
 // Loaded two ways:
 //  - at simulation start from <PARAMS_DIR>/<LAYER>-<PE_INDEX>-thres.hex (one 64-bit word per
@@ -11,6 +12,10 @@
 //    picks which threshold of entry wr_addr takes the low WIDTH bits of wr_data; wr_sel >= NUM
 //    is ignored.
 // Without +PARAMS_DIR the memory starts at zero. Registered read.
+//
+// Under synthesis (`SYNTHESIS defined) the simulation loader is left out; with
+// `BNNSPLIT_PARAMS="<dir>" the initial contents come from <dir>/<LAYER>-<PE_INDEX>-thres.mem
+// ($readmemh, one NUM x WIDTH-bit word per entry, written by `make resources`).
 // lint-params: WIDTH=24 DEPTH=8
 // lint-params: WIDTH=64 DEPTH=3
 // lint-params: WIDTH=16 DEPTH=16 NUM=1
@@ -27,7 +32,7 @@ module mvau_thresh_mem #(
     input  logic                      ap_clk,
     input  logic                      rd_en,
     input  logic [AW-1:0]             rd_addr,
-    output logic [NUM-1:0][WIDTH-1:0] rd_t,
+    output logic [NUM*WIDTH-1:0]      rd_t,
     input  logic                      wr_en,
     input  logic                      wr_sel,
     input  logic [AW-1:0]             wr_addr,
@@ -37,20 +42,25 @@ module mvau_thresh_mem #(
         if (NUM < 1 || NUM > 2) $fatal(1, "mvau_thresh_mem layer %0d: NUM=%0d thresholds, expected 1 or 2", LAYER, NUM);
     end
 
-    logic [WIDTH-1:0] mem [NUM][DEPTH];
+    logic [NUM*WIDTH-1:0] mem [DEPTH];
 
     // The write port is a plain `always`, not always_ff: the initial block below also writes
     // mem (zeroing, preload), and IEEE 1800 9.2.2.4 forbids any other process from writing a
     // variable an always_ff writes (slang reports it).
     always @(posedge ap_clk) begin
         for (int k = 0; k < NUM; k++)
-            if (wr_en && 32'(wr_sel) == k) mem[k][wr_addr] <= wr_data;
+            if (wr_en && 32'(wr_sel) == k) mem[wr_addr][k*WIDTH +: WIDTH] <= wr_data;
     end
 
     always_ff @(posedge ap_clk) begin
-        if (rd_en) for (int k = 0; k < NUM; k++) rd_t[k] <= mem[k][rd_addr];
+        if (rd_en) rd_t <= mem[rd_addr];
     end
 
+`ifdef SYNTHESIS
+`ifdef BNNSPLIT_PARAMS
+    initial $readmemh($sformatf("%0s/%0d-%0d-thres.mem", `BNNSPLIT_PARAMS, LAYER, PE_INDEX), mem);
+`endif
+`else
     initial begin : load
         string dir, fname;
         int fd, n;
@@ -58,8 +68,7 @@ module mvau_thresh_mem #(
         /* verilator lint_off UNUSEDSIGNAL */
         logic [63:0] word;
         /* verilator lint_on UNUSEDSIGNAL */
-        for (int k = 0; k < NUM; k++)
-            for (int i = 0; i < DEPTH; i++) mem[k][i] = '0;
+        for (int i = 0; i < DEPTH; i++) mem[i] = '0;
         if ($value$plusargs("PARAMS_DIR=%s", dir)) begin
             fname = $sformatf("%0s/%0d-%0d-thres.hex", dir, LAYER, PE_INDEX);
             fd = $fopen(fname, "r");
@@ -67,7 +76,7 @@ module mvau_thresh_mem #(
                                 LAYER, PE_INDEX, fname);
             n = 0;
             while ($fscanf(fd, "%h", word) == 1) begin
-                if (n < NUM * DEPTH) mem[n % NUM][n / NUM] = word[WIDTH-1:0];
+                if (n < NUM * DEPTH) mem[n / NUM][(n % NUM)*WIDTH +: WIDTH] = word[WIDTH-1:0];
                 n++;
             end
             $fclose(fd);
@@ -79,4 +88,5 @@ module mvau_thresh_mem #(
                      LAYER);
         end
     end
+`endif
 endmodule

@@ -8,6 +8,11 @@
 //    file must hold exactly DEPTH words whose bits above WIDTH are zero;
 //  - at run time through the write port (HLS doInit path): the low WIDTH bits of wr_data.
 // Without +PARAMS_DIR the memory starts at zero. Registered read (block RAM style).
+//
+// Under synthesis (`SYNTHESIS defined) the simulation loader is left out; with
+// `BNNSPLIT_PARAMS="<dir>" the memory's initial contents come from <dir>/<LAYER>-<PE_INDEX>-weights.mem
+// ($readmemh, one WIDTH-bit word per line, written by `make resources`), so the netlist holds the
+// trained weights as block RAM contents.
 // lint-params: WIDTH=32 DEPTH=144
 // lint-params: WIDTH=64 DEPTH=7
 // lint-params: WIDTH=3 DEPTH=36
@@ -27,8 +32,6 @@ module mvau_weight_mem #(
     input  logic [WIDTH-1:0] wr_data
 );
     logic [WIDTH-1:0] mem [DEPTH];
-    // The bits of a file word above WIDTH (none for WIDTH = 64; `% 64` keeps the shift in range).
-    localparam logic [63:0] ABOVE = (WIDTH >= 64) ? 64'd0 : ~((64'd1 << (WIDTH % 64)) - 64'd1);
 
     // The write port is a plain `always`, not always_ff: the initial block below also writes
     // mem (zeroing, preload), and IEEE 1800 9.2.2.4 forbids any other process from writing a
@@ -40,6 +43,14 @@ module mvau_weight_mem #(
     always_ff @(posedge ap_clk) begin
         if (rd_en) rd_data <= mem[rd_addr];
     end
+
+`ifdef SYNTHESIS
+`ifdef BNNSPLIT_PARAMS
+    initial $readmemh($sformatf("%0s/%0d-%0d-weights.mem", `BNNSPLIT_PARAMS, LAYER, PE_INDEX), mem);
+`endif
+`else
+    // The bits of a file word above WIDTH (none for WIDTH = 64; `% 64` keeps the shift in range).
+    localparam logic [63:0] ABOVE = (WIDTH >= 64) ? 64'd0 : ~((64'd1 << (WIDTH % 64)) - 64'd1);
 
     initial begin : load
         string dir, fname;
@@ -69,4 +80,5 @@ module mvau_weight_mem #(
                      LAYER);
         end
     end
+`endif
 endmodule

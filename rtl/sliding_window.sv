@@ -145,7 +145,7 @@ module sliding_window #(
     function automatic logic [AW-1:0] ring_add(input logic [AW-1:0] a, input logic [AW:0] step);
         logic [AW:0] s;
         s = {1'b0, a} + step;
-        return (s >= DEPTH_X) ? AW'(s - DEPTH_X) : AW'(s);
+        ring_add = (s >= DEPTH_X) ? AW'(s - DEPTH_X) : AW'(s);
     endfunction
 
     always_ff @(posedge ap_clk) begin

@@ -65,7 +65,7 @@ module width_converter #(
             x = y;
             y = t;
         end
-        return x;
+        gcd = x;
     endfunction
 
     localparam int G     = gcd(IN_W, OUT_W);
@@ -188,7 +188,7 @@ module width_converter #(
             end else begin
                 if (push) begin
                     // Shift in chunk units; the product is at most (BUF_C - IN_C) * G.
-                    acc <= acc_pop | (BUF_W'(s_axis_tdata) << (G * int'(cnt_pop)));
+                    acc <= acc_pop | (BUF_W'(s_axis_tdata) << (G * 32'(cnt_pop)));
                     cnt <= cnt_pop + IN_CC;
                 end else begin
                     acc <= acc_pop;

@@ -17,7 +17,7 @@ HLS stream depths (top.cpp): memInStrm 1024 (64-bit words), inter0 512/L0_PE = 1
 inter1 512/L1_PE = 8, inter2 512/L2_PE = 16 (each in words of PE x 1 bit), memOutStrm 1024.
 """
 
-from golden.network import LayerSpec, Network
+from golden.network import LayerSpec, Network, VivadoUtilisation
 
 NETWORK = Network(
     name="lfcW1A1",
@@ -39,4 +39,6 @@ NETWORK = Network(
     input_format="bits",
     image_shape=(28, 28),
     binarize_at=128,
+    # Vivado 2018.2 post-implementation utilisation of the full kernel (BNN-PYNQ README).
+    vivado_full=VivadoUtilisation(lut=28360, lut_mem=3001, ff=33470, bram_tiles=110, dsp=4),
 )

@@ -18,7 +18,7 @@ HLS stream depths (top.cpp): memInStrm 1024, inter0 16, inter1 8, inter2 16 (in 
 PE x 2 bits), memOutStrm 1024.
 """
 
-from golden.network import LayerSpec, Network
+from golden.network import LayerSpec, Network, VivadoUtilisation
 
 NETWORK = Network(
     name="lfcW1A2",
@@ -40,4 +40,6 @@ NETWORK = Network(
     input_format="bits",
     image_shape=(28, 28),
     binarize_at=128,
+    # Vivado 2018.2 post-implementation utilisation of the full kernel (BNN-PYNQ README).
+    vivado_full=VivadoUtilisation(lut=48981, lut_mem=4791, ff=45338, bram_tiles=110, dsp=4),
 )

@@ -22,7 +22,7 @@ from golden import networks
 from golden.errors import BnnInputError
 from hls_out import kernel as kernels
 from hls_out import resources
-from hls_out.resources import fit_warnings
+from hls_out.resources import fit_warnings, synthesized
 from hls_out.generate import kernel_for_range, render_system
 from netsim.config import ConfigError, TopologyConfig
 from tb.jobs import job_file, runner
@@ -106,7 +106,7 @@ def prepare(job: CosimJob) -> Path:
     cfg = job.topology_config()
     # A stage that does not fit its board is still simulated, but never silently.
     warnings = fit_warnings(networks.get(job.network), [(s.first, s.last) for s in cfg.stages],
-                            resources.board(job.board))
+                            resources.board(job.board), synthesized())
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     pairs = board_kernels(job, cfg)

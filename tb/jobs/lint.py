@@ -43,13 +43,19 @@ def verilator() -> str:
 
 
 PARAMS_RE = re.compile(r"^\s*//\s*lint-params:\s*(.*?)\s*$", re.M)
+SYNTH_RE = re.compile(r"^\s*`ifn?def\s+SYNTHESIS\b", re.M)
+# The view synthesis reads (tb/jobs/synth.py): SYNTHESIS defined, memories initialised from a folder.
+SYNTH_DEFINES = ["-DSYNTHESIS", '-DBNNSPLIT_PARAMS="params"']
 
 
 def param_sets(text: str) -> list[list[str]]:
-    """[] (defaults) plus the -G options of each `// lint-params:` line."""
+    """[] (defaults) plus the -G options of each `// lint-params:` line, plus the synthesis
+    view (SYNTH_DEFINES) of a file that has code for synthesis only."""
     sets: list[list[str]] = [[]]
     for m in PARAMS_RE.finditer(text):
         sets.append([f"-G{item}" for item in m.group(1).split()])
+    if SYNTH_RE.search(text):
+        sets.append(list(SYNTH_DEFINES))
     return sets
 
 
@@ -124,7 +130,7 @@ def slang_file(path: Path) -> tuple[bool, str, int]:
     ok = True
     sets = param_sets(text)
     for params in sets:
-        overrides = [a for p in params for a in ("-G", p[2:])]       # -GNAME=V -> -G NAME=V
+        overrides = [a for p in params for a in (("-G", p[2:]) if p.startswith("-G") else (p,))]  # -G NAME=V
         rep = slang(["--top", top, "-y", str(path.parent), "--libext", ".sv", *overrides, str(path)])
         ok &= rep.ok
         if rep.text:

@@ -1,0 +1,304 @@
+"""Open-source synthesis of a kernel: Yosys (`synth_xilinx -family xc7`, flattened, the kernel
+as top) on rtl/ and the kernel's generated top, with the network's parameters as the initial
+contents of its weight and threshold memories, and the cells of the netlist counted the way
+Vivado reports utilisation (LUT as logic / as memory, FF, RAMB36 / RAMB18, BRAM tiles, DSP48E1).
+
+Each layer's blocks (its MVAU, sliding-window generator, max pool) are kept as one module of
+the hierarchy (`keep_hierarchy`) so the report can say what each layer costs; everything else
+(FIFOs, width converters, the AXI shell) is flattened into the top. A run is cached under
+build/resources/<kernel>/ by the digest of everything it reads (sources, memory contents,
+script, Yosys version).
+
+What synthesis must not do is prune: a memory nobody reads, or one holding only zeros, lets
+Yosys delete the logic behind it and report a design that is not the real one. `check_pruning`
+compares every layer's memory bits in the netlist with the layer's weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from golden.errors import BnnInputError
+from hls_out.kernel import KernelInfo
+from tb.jobs.runner import BUILD, RTL
+
+OUT = BUILD / "resources"
+FAMILY = "xc7"
+
+# LUTs a LUT-RAM / shift-register primitive occupies (7-series slices).
+LUTRAM_LUTS = {"RAM32X1S": 1, "RAM32X1D": 2, "RAM64X1S": 1, "RAM64X1D": 2, "RAM128X1S": 2, "RAM128X1D": 4,
+               "RAM256X1S": 4, "RAM32M": 4, "RAM64M": 4, "SRL16E": 1, "SRLC32E": 1}
+# Memory bits a LUT-RAM primitive holds.
+LUTRAM_BITS = {"RAM32X1S": 32, "RAM32X1D": 32, "RAM64X1S": 64, "RAM64X1D": 64, "RAM128X1S": 128,
+               "RAM128X1D": 128, "RAM256X1S": 256, "RAM32M": 32 * 6, "RAM64M": 64 * 3}
+LOGIC_LUTS = ("LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6")
+FLOPS = ("FDRE", "FDSE", "FDCE", "FDPE")
+# Modules kept as their own hierarchy, one per layer, named u_<kind>_L<i> in the generated tops.
+LAYER_MODULES = ("mvau", "sliding_window", "maxpool")
+LAYER_INSTANCE = re.compile(r"^u_(?:mvau|swg|pool)_L(\d+)$")
+
+
+class SynthesisError(RuntimeError):
+    pass
+
+
+def yosys() -> str:
+    path = shutil.which("yosys")
+    if not path:
+        raise SynthesisError("yosys not found: `make resources` installs Debian's yosys package "
+                             "(apt-get install yosys)")
+    return path
+
+
+def yosys_version() -> str:
+    out = subprocess.run([yosys(), "-V"], capture_output=True, text=True, check=True).stdout.strip()
+    return out
+
+
+# ------------------------------------------------------------------ memory contents
+def thresh_bits(kernel: KernelInfo, layer: int) -> int:
+    """THRESH_BITS of a layer's MVAU, as the generator set it in the kernel's top."""
+    text = kernel.sv.read_text()
+    m = re.search(r"mvau\s*#\((?:(?!\);).)*?\.THRESH_BITS\((\d+)\)(?:(?!\);).)*?\.LAYER\(" + str(layer) + r"\)",
+                  text, re.S)
+    if not m:
+        raise SynthesisError(f"{kernel.sv}: no mvau instance with LAYER({layer}) and a THRESH_BITS parameter")
+    return int(m.group(1))
+
+
+def write_memories(kernel: KernelInfo, params, directory: Path) -> list[Path]:
+    """The `$readmemh` files of the synthesis run (rtl/mvau_weight_mem.sv, mvau_thresh_mem.sv):
+    <layer>-<pe>-weights.mem, one SIMD x weight-bit word per line, and <layer>-<pe>-thres.mem,
+    one word per neuron fold holding its thresholds side by side (threshold k in bits
+    k*THRESH_BITS +: THRESH_BITS, each the low THRESH_BITS of the int64)."""
+    from golden.params import fold_thresholds, fold_weights
+    directory.mkdir(parents=True, exist_ok=True)
+    folding = params.folding
+    written = []
+    for i in range(kernel.first, kernel.last + 1):
+        spec, lp = folding.network[i], params.layers[i]
+        simd, pe = folding.simd(i), folding.pe(i)
+        width = simd * spec.weight_bits
+        digits = max(1, math.ceil(width / 4))
+        words = fold_weights(lp.weights, simd, pe, bits=spec.weight_bits)
+        for p in range(pe):
+            path = directory / f"{i}-{p}-weights.mem"
+            path.write_text("".join(f"{int(w):0{digits}x}\n" for w in words[p]))
+            written.append(path)
+        if lp.thresholds is not None:
+            tb = thresh_bits(kernel, i)
+            per_pe = fold_thresholds(np.asarray(lp.thresholds, dtype=np.int64), pe)   # (PE, NF, T)
+            num = per_pe.shape[2]
+            digits = math.ceil(num * tb / 4)
+            mask = (1 << tb) - 1
+            for p in range(pe):
+                lines = []
+                for entry in per_pe[p]:
+                    word = 0
+                    for k, t in enumerate(entry):
+                        word |= (int(t) & mask) << (k * tb)
+                    lines.append(f"{word:0{digits}x}\n")
+                path = directory / f"{i}-{p}-thres.mem"
+                path.write_text("".join(lines))
+                written.append(path)
+    return written
+
+
+# ------------------------------------------------------------------ the run
+@dataclass
+class SynthRun:
+    kernel: KernelInfo
+    folder: Path
+    mem_dir: Path
+
+    @property
+    def sources(self) -> list[Path]:
+        return sorted(RTL.glob("*.sv")) + [self.kernel.sv]
+
+    def script(self) -> str:
+        files = " ".join(str(p) for p in self.sources)
+        keep = " ".join(f"*\\{m}" for m in LAYER_MODULES)
+        return "\n".join([
+            f'read_verilog -defer -sv -D BNNSPLIT_PARAMS="{self.mem_dir}" {files}',
+            f"hierarchy -check -top {self.kernel.top}",
+            f"setattr -mod -set keep_hierarchy 1 {keep}",
+            f"synth_xilinx -family {FAMILY} -top {self.kernel.top} -flatten",
+            "tee -q -o stat.json stat -json",
+            "tee -q -o instances.txt dump " + " ".join(f"{self.kernel.top}/t:{k}" for k in keep.split()),
+            "",
+        ])
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        h.update(yosys_version().encode())
+        h.update(self.script().encode())
+        for p in self.sources + sorted(self.mem_dir.glob("*.mem")):
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+        return h.hexdigest()[:16]
+
+
+def synthesize(kernel: KernelInfo, params, force: bool = False, log=None) -> dict:
+    """Synthesize `kernel` with `params` as its memory contents; the cell counts (totals and
+    per layer), cached by digest. Raises SynthesisError with the log's first error."""
+    folder = OUT / kernel.name
+    run = SynthRun(kernel, folder, folder / "mem")
+    if run.mem_dir.exists():
+        shutil.rmtree(run.mem_dir)
+    write_memories(kernel, params, run.mem_dir)
+    digest = run.digest()
+    cached = folder / "result.json"
+    if cached.exists() and not force:
+        result = json.loads(cached.read_text())
+        if result.get("digest") == digest:
+            result["cached"] = True
+            return result
+    (folder / "synth.ys").write_text(run.script())
+    logfile = folder / "yosys.log"
+    t0 = time.perf_counter()
+    proc = subprocess.run([yosys(), "-q", "-l", str(logfile), "-s", "synth.ys"], cwd=folder,
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SynthesisError(f"yosys failed on kernel {kernel.name} ({logfile}): {first_error(logfile, proc.stderr)}")
+    stat = json.loads((folder / "stat.json").read_text())
+    result = count(stat, kernel.top, (folder / "instances.txt").read_text())
+    result.update({"kernel": kernel.name, "network": kernel.network_name, "first": kernel.first,
+                   "last": kernel.last, "synth_s": round(seconds, 1), "digest": digest,
+                   "tool": yosys_version(), "log": str(logfile)})
+    result["pruned"] = check_pruning(kernel, params, result)
+    cached.write_text(json.dumps(result, indent=1) + "\n")
+    result["cached"] = False
+    return result
+
+
+def first_error(logfile: Path, stderr: str = "") -> str:
+    text = (logfile.read_text(errors="replace") if logfile.exists() else "") + "\n" + stderr
+    for line in text.splitlines():
+        if "ERROR" in line:
+            return line.strip()
+    return text.strip().splitlines()[-1] if text.strip() else "no output"
+
+
+# ------------------------------------------------------------------ counting cells
+def _tally(cells: dict[str, int]) -> dict:
+    lut_logic = sum(cells.get(t, 0) for t in LOGIC_LUTS)
+    lut_mem = sum(n * LUTRAM_LUTS[t] for t, n in cells.items() if t in LUTRAM_LUTS)
+    ramb36, ramb18 = cells.get("RAMB36E1", 0), cells.get("RAMB18E1", 0)
+    return {"lut": lut_logic + lut_mem, "lut_logic": lut_logic, "lut_mem": lut_mem,
+            "ff": sum(cells.get(t, 0) for t in FLOPS), "ramb36": ramb36, "ramb18": ramb18,
+            "bram_tiles": ramb36 + ramb18 / 2, "dsp": cells.get("DSP48E1", 0), "carry4": cells.get("CARRY4", 0),
+            "lutram_bits": sum(n * LUTRAM_BITS.get(t, 0) for t, n in cells.items())}
+
+
+def _name(ident: str) -> str:
+    """A Yosys identifier without the escape of a public name."""
+    return ident[1:] if ident.startswith("\\") else ident
+
+
+def count(stat: dict, top: str, instances: str) -> dict:
+    """Totals over the hierarchy and one entry per layer (from `stat -json` and the dump of the
+    top's layer instances)."""
+    modules = {_name(name): {_name(t): n for t, n in m.get("num_cells_by_type", {}).items()}
+               for name, m in stat["modules"].items()}
+    if top not in modules:
+        raise SynthesisError(f"yosys statistics have no module {top!r} (modules: {', '.join(modules)})")
+    inst_type: dict[str, str] = {}
+    for m in re.finditer(r"^\s*cell\s+(\S+)\s+(\S+)\s*$", instances, re.M):
+        inst_type[_name(m.group(2))] = _name(m.group(1))
+
+    def flat(module: str) -> dict[str, int]:
+        """Primitive cells of one module and everything below it."""
+        out: dict[str, int] = {}
+        for t, n in modules[module].items():
+            key = t if t in modules else None
+            if key:
+                for tt, nn in flat(key).items():
+                    out[tt] = out.get(tt, 0) + n * nn
+            else:
+                out[t] = out.get(t, 0) + n
+        return out
+
+    total_cells = flat(top)
+    layers: dict[int, dict[str, int]] = {}
+    for inst, mod in inst_type.items():
+        m = LAYER_INSTANCE.match(inst)
+        if not m or mod not in modules:
+            continue
+        acc = layers.setdefault(int(m.group(1)), {})
+        for t, n in flat(mod).items():
+            acc[t] = acc.get(t, 0) + n
+    shell: dict[str, int] = dict(total_cells)
+    for cells in layers.values():
+        for t, n in cells.items():
+            shell[t] -= n
+    return {**_tally(total_cells), "cells": dict(sorted(total_cells.items())),
+            "per_layer": {str(i): _tally(c) for i, c in sorted(layers.items())},
+            "shell": _tally(shell)}
+
+
+def check_pruning(kernel: KernelInfo, params, result: dict) -> list[str]:
+    """Layers whose weights the netlist cannot be holding (fewer memory bits than weight bits):
+    the sign that synthesis deleted a memory. Empty when nothing was pruned."""
+    problems = []
+    folding = params.folding
+    for i in range(kernel.first, kernel.last + 1):
+        spec = folding.network[i]
+        weight_bits = spec.mw * spec.mh * spec.weight_bits
+        layer = result["per_layer"].get(str(i))
+        if layer is None:
+            problems.append(f"layer {i}: no MVAU left in the netlist")
+            continue
+        held = layer["ramb36"] * 36 * 1024 + layer["ramb18"] * 18 * 1024 + layer["lutram_bits"]
+        # Small weight memories may legitimately become logic (constants folded into LUTs) only
+        # when they are not writable; ours are (the doInit path), so they must stay memories.
+        if held < weight_bits:
+            problems.append(f"layer {i}: {held} memory bits in the netlist for {weight_bits} weight bits")
+    return problems
+
+
+def synth_module(module: str, parameters: dict[str, object] | None = None, folder: Path | None = None,
+                 params_dir: Path | None = None, extra: str = "") -> dict:
+    """Synthesize one rtl/ module as top (with `parameters` overriding its defaults, memories
+    initialised from `params_dir` when given); its cell tally plus "cells" and "synth_s".
+    `extra`: Yosys commands run after synthesis, their output in "extra_out"."""
+    folder = folder or OUT / "modules" / module
+    folder.mkdir(parents=True, exist_ok=True)
+    define = f' -D BNNSPLIT_PARAMS="{params_dir}"' if params_dir else ""
+    chparam = "".join(f" -chparam {k} {v}" for k, v in (parameters or {}).items())
+    files = " ".join(str(p) for p in sorted(RTL.glob("*.sv")))
+    script = "\n".join([f"read_verilog -defer -sv{define} {files}",
+                        f"hierarchy -check -top {module}{chparam}",
+                        f"synth_xilinx -family {FAMILY} -top {module} -flatten",
+                        "tee -q -o stat.json stat -json",
+                        *([f"tee -q -o extra.txt {extra}"] if extra else []), ""])
+    (folder / "synth.ys").write_text(script)
+    logfile = folder / "yosys.log"
+    t0 = time.perf_counter()
+    proc = subprocess.run([yosys(), "-q", "-l", str(logfile), "-s", "synth.ys"], cwd=folder,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SynthesisError(f"yosys failed on {module} {parameters or ''} ({logfile}): "
+                             f"{first_error(logfile, proc.stderr)}")
+    stat = json.loads((folder / "stat.json").read_text())
+    cells = {_name(t): n for m in stat["modules"].values() for t, n in m.get("num_cells_by_type", {}).items()}
+    out = {**_tally(cells), "cells": cells, "synth_s": round(time.perf_counter() - t0, 1)}
+    if extra:
+        out["extra_out"] = (folder / "extra.txt").read_text()
+    return out
+
+
+def check_kernel_params(kernel: KernelInfo, params) -> None:
+    missing = [i for i in range(kernel.first, kernel.last + 1) if i not in params.layers]
+    if missing:
+        raise BnnInputError(f"parameters for kernel {kernel.name} lack layer(s) {missing}")

@@ -1,0 +1,206 @@
+"""Open-source synthesis of the RTL (tb/jobs/synth.py, `make resources`): the stream library and
+the generated kernels go through Yosys's `synth_xilinx -family xc7`, weight memories become
+block RAM holding the parameters they were given, nothing is pruned; and the resource figures
+the partition planner checks plans with (hls_out/resources.py) are the estimate corrected by
+those synthesis results."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+
+import pytest
+
+from golden import networks
+from golden.synthetic import synthetic_params
+from hls_out import kernel as kernels
+from hls_out import resources
+from tb.jobs import lint, synth
+from tb.jobs.runner import RTL
+
+NET = networks.get("cnvW2A2")
+
+def _init_ones(dump: str) -> int:
+    """Set bits of every INIT_xx / INITP_xx parameter of the dumped block RAM cells."""
+    return sum(v.count("1") for v in re.findall(r"parameter \\INITP?_[0-9A-F]{2} \d+'([01x]+)", dump))
+
+
+@pytest.mark.parametrize("module,params", [("stream_fifo", {"WIDTH": 8, "DEPTH": 4}),
+                                           ("width_converter", {"IN_W": 64, "OUT_W": 24})])
+def test_small_module_synthesizes(tmp_path, module, params):
+    r = synth.synth_module(module, params, folder=tmp_path)
+    assert r["ff"] > 0 and r["lut"] > 0, r["cells"]
+
+
+def test_weight_memory_becomes_block_ram_holding_its_contents(tmp_path):
+    """A 512 x 32-bit weight memory with initial contents: one RAMB18E1, and the set bits of its
+    INIT parameters are exactly those of the words it was given (nothing dropped, nothing
+    invented); a different file gives different contents."""
+    rng = random.Random(7)
+    words = [rng.getrandbits(32) for _ in range(512)]
+    mem = tmp_path / "mem"
+    mem.mkdir()
+    (mem / "3-1-weights.mem").write_text("".join(f"{w:08x}\n" for w in words))
+    params = {"WIDTH": 32, "DEPTH": 512, "LAYER": 3, "PE_INDEX": 1}
+    r = synth.synth_module("mvau_weight_mem", params, folder=tmp_path / "a", params_dir=mem,
+                           extra="dump t:RAMB*")
+    assert r["ramb18"] + 2 * r["ramb36"] == 1 and r["lut_mem"] == 0, r["cells"]
+    assert _init_ones(r["extra_out"]) == sum(bin(w).count("1") for w in words)
+    (mem / "3-1-weights.mem").write_text("".join(f"{w ^ 0xFFFF:08x}\n" for w in words))
+    other = synth.synth_module("mvau_weight_mem", params, folder=tmp_path / "b", params_dir=mem,
+                               extra="dump t:RAMB*")
+    assert _init_ones(other["extra_out"]) == sum(bin(w ^ 0xFFFF).count("1") for w in words)
+
+
+def test_threshold_memory_packs_an_entry_per_word(tmp_path):
+    """Two 16-bit thresholds per entry, 256 entries: one word of 32 bits per entry, in block RAM."""
+    rng = random.Random(3)
+    entries = [(rng.getrandbits(16), rng.getrandbits(16)) for _ in range(256)]
+    mem = tmp_path / "mem"
+    mem.mkdir()
+    (mem / "7-0-thres.mem").write_text("".join(f"{t0 | (t1 << 16):08x}\n" for t0, t1 in entries))
+    r = synth.synth_module("mvau_thresh_mem", {"WIDTH": 16, "DEPTH": 256, "NUM": 2, "LAYER": 7},
+                           folder=tmp_path / "run", params_dir=mem, extra="dump t:RAMB*")
+    assert r["ramb18"] + 2 * r["ramb36"] >= 1, r["cells"]
+    assert _init_ones(r["extra_out"]) == sum(bin(t0).count("1") + bin(t1).count("1") for t0, t1 in entries)
+
+
+def test_memory_files_hold_the_kernels_parameters(tmp_path):
+    """write_memories: weights as SIMD x bits words, thresholds side by side, each cut to the
+    MVAU's THRESH_BITS (layer 0: 24, else 16) as two's complement."""
+    info = kernels.load("cnv_part2")
+    params = synthetic_params(3, network="cnvW2A2")
+    synth.write_memories(info, params, tmp_path)
+    f = params.folding
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"{i}-{p}-weights.mem" for i in (6, 7, 8) for p in range(f.pe(i))]
+        + [f"{i}-{p}-thres.mem" for i in (6, 7) for p in range(f.pe(i))])
+    lines = (tmp_path / "7-1-thres.mem").read_text().split()
+    assert len(lines) == f.tmem(7) and all(len(x) == 8 for x in lines)
+    t = params.layers[7].thresholds          # (MH, 2), row nf * PE + p
+    nf = 5
+    word = int(lines[nf], 16)
+    row = nf * f.pe(7) + 1
+    assert word & 0xFFFF == int(t[row, 0]) & 0xFFFF and word >> 16 == int(t[row, 1]) & 0xFFFF
+    w = (tmp_path / "6-0-weights.mem").read_text().split()
+    assert len(w) == f.wmem(6) and all(len(x) == 1 for x in w)     # SIMD 2 x 2 bits = one digit
+    assert synth.thresh_bits(kernels.load("cnv_part1"), 0) == 24 and synth.thresh_bits(info, 7) == 16
+
+
+def test_cell_counting_follows_the_hierarchy():
+    """count(): primitives of kept layer modules are counted once per instance, per layer, and
+    the rest is the shell; LUT RAMs count as LUTs used as memory."""
+    stat = {"modules": {
+        "\\top": {"num_cells_by_type": {"$paramod$a\\mvau": 1, "$paramod$b\\mvau": 1, "LUT6": 10, "FDRE": 5,
+                                          "RAM32M": 2}},
+        "$paramod$a\\mvau": {"num_cells_by_type": {"LUT3": 4, "RAMB36E1": 2, "FDRE": 1}},
+        "$paramod$b\\mvau": {"num_cells_by_type": {"LUT2": 1, "RAMB18E1": 3, "DSP48E1": 1}}}}
+    dump = "  cell $paramod$a\\mvau \\u_mvau_L0\n  cell $paramod$b\\mvau \\u_mvau_L1\n"
+    r = synth.count(stat, "top", dump)
+    assert (r["lut_logic"], r["lut_mem"], r["lut"]) == (15, 8, 23)
+    assert (r["ff"], r["ramb36"], r["ramb18"], r["bram_tiles"], r["dsp"]) == (6, 2, 3, 3.5, 1)
+    assert r["per_layer"]["0"]["bram_tiles"] == 2 and r["per_layer"]["1"]["bram_tiles"] == 1.5
+    assert r["shell"]["lut"] == 18 and r["shell"]["bram_tiles"] == 0
+
+
+def test_pruning_is_detected():
+    """A layer whose memories are missing from the netlist is reported."""
+    info = kernels.load("cnv_part2")
+    params = synthetic_params(1, network="cnvW2A2")
+    layer = {"ramb36": 0, "ramb18": 0, "lutram_bits": 0}
+    full = {"ramb36": 100, "ramb18": 0, "lutram_bits": 0}
+    problems = synth.check_pruning(info, params, {"per_layer": {"6": full, "7": layer}})
+    assert any(p.startswith("layer 7:") for p in problems) and any(p.startswith("layer 8:") for p in problems)
+    assert not any(p.startswith("layer 6:") for p in problems)
+
+
+# ---------------------------------------------------------------- the analytic estimate
+def test_estimate_of_a_conv_layer_by_hand():
+    """cnvW2A2 layer 1 (64 -> 64 channels, 3x3, 30x30 input, SIMD 16, PE 16, 2-bit):
+    weights 144 words x 32 bits per PE = 4608 bits > 2048: one RAMB18 per PE = 16; sliding
+    window 4 line buffers of 30 x 64 / 16 = 120 words x 32 bits: one RAMB18 each = 4;
+    thresholds 16 PE x 4 folds x 3 levels x 16 bits = 3072 LUT-RAM bits; LUT = 300 + 1.1 x 16 x
+    (mult 16 x 1 x 4 + adder 4 x 31 + acc 16 + comparators 48) = 4735."""
+    e = resources.layer_estimate(NET, 1)
+    assert (e.ramb18, e.lutram_bits, e.lut) == (20, 3072, 4735)
+
+
+def test_estimate_of_an_fc_layer_by_hand():
+    """cnvW2A2 layer 8 (512 -> 64, SIMD 1, PE 4, 2-bit, no thresholds): 8192 words x 2 bits per
+    PE: one RAMB18 (2 x 8K aspect) per PE = 4; LUT = 300 + 1.1 x 4 x (mult 1 x 1 x 4 + adder
+    4 x 1 + acc 16) = 405.6 -> 406."""
+    e = resources.layer_estimate(NET, 8)
+    assert (e.ramb18, e.lutram_bits, e.lut) == (4, 0, 406)
+
+
+SYN = {"cnv_part2": {"network": "cnvW2A2", "first": 6, "last": 8, "lut": 2690, "lut_mem": 404, "ramb36": 26,
+                     "ramb18": 7, "bram_tiles": 29.5, "dsp": 0,
+                     "per_layer": {"6": {"lut": 191, "lut_mem": 8, "bram_tiles": 8.5, "dsp": 0},
+                                   "7": {"lut": 271, "lut_mem": 20, "bram_tiles": 17.0, "dsp": 0},
+                                   "8": {"lut": 288, "lut_mem": 60, "bram_tiles": 2.0, "dsp": 0}},
+                     "shell": {"lut": 1940, "lut_mem": 316, "bram_tiles": 2.0, "dsp": 0}}}
+
+
+def test_stage_resources_prefer_synthesis():
+    exact = resources.stage_resources(NET, 6, 8, SYN)
+    assert (exact.lut, exact.bram_tiles, exact.source) == (2690, 29.5, "synthesis (cnv_part2)")
+    # 7-8: the synthesized layers plus the synthesized shell
+    part = resources.stage_resources(NET, 7, 8, SYN)
+    assert part.lut == 1940 + 271 + 288 and part.bram_tiles == 2 + 17 + 2
+    assert part.source == "synthesis (2 of 2 layers)"
+    # 5-6: layer 5 from the estimate
+    mixed = resources.stage_resources(NET, 5, 6, SYN)
+    e5 = resources.layer_estimate(NET, 5)
+    assert mixed.lut == 1940 + 191 + e5.lut + -(-e5.lutram_bits // 64)
+    assert mixed.source == "synthesis (1 of 2 layers)"
+    # nothing synthesized for these layers, or for this network: the estimate
+    assert resources.stage_resources(NET, 0, 3, SYN).source == "estimate"
+    assert resources.stage_resources(networks.get("lfcW1A1"), 0, 3, SYN).source == "estimate"
+    est = resources.estimate(NET, 0, 3)
+    assert resources.stage_resources(NET, 0, 3, {}).lut == est.lut
+
+
+def test_fit_check_uses_synthesis(tmp_path):
+    small = resources.BoardSpec("small", "x", lut=2000, lut_mem=17400, ff=106400, bram_tiles=140, dsp=220,
+                                clock_hz=100e6, link_bps=1e9)
+    assert resources.fit_warnings(NET, [(6, 8)], small, SYN) and "synthesis (cnv_part2)" in \
+        resources.fit_warnings(NET, [(6, 8)], small, SYN)[0]
+    path = tmp_path / "resources.json"
+    path.write_text(json.dumps({"kernels": SYN}))
+    assert resources.synthesized(path) == SYN
+    path.write_text("{}")
+    with pytest.raises(Exception, match="not a resources report"):
+        resources.synthesized(path)
+
+
+# ---------------------------------------------------------------- every module, every kernel
+def _module_sets():
+    for path in sorted(RTL.glob("*.sv")):
+        for params in lint.param_sets(path.read_text()):
+            if any(not p.startswith("-G") for p in params):
+                continue
+            yield pytest.param(path.stem, dict(p[2:].split("=", 1) for p in params),
+                               id=f"{path.stem}[{' '.join(p[2:] for p in params) or 'defaults'}]")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module,params", list(_module_sets()))
+def test_every_module_synthesizes(tmp_path, module, params):
+    """Every rtl/ module under each of its lint parameter sets: Yosys synthesizes it to cells."""
+    r = synth.synth_module(module, params, folder=tmp_path)
+    assert sum(n for t, n in r["cells"].items() if t not in ("IBUF", "OBUF", "BUFG")) > 0, r["cells"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["cnv_full", "cnv_part1", "cnv_part2"])
+def test_default_kernel_synthesizes_unpruned(name):
+    """The default network's kernels with trained (or synthetic) parameters: synthesized, every
+    layer's memories present, within the xc7z020's block RAM."""
+    from tb.jobs.resources import kernel_params
+    info = kernels.load(name)
+    params, _ = kernel_params(info, None, 1)
+    r = synth.synthesize(info, params)
+    assert r["pruned"] == [], r["pruned"]
+    assert set(r["per_layer"]) == {str(i) for i in range(info.first, info.last + 1)}
+    assert 0 < r["bram_tiles"] <= 140 and r["lut"] > 1000
