@@ -83,3 +83,41 @@ def test_coroutines_flag_is_set_once(tmp_path):
     assert toolchain.fix_coroutines_flag(tmp_path) is True
     assert "CFG_CXXFLAGS_COROUTINES = -fcoroutines\n" in mk.read_text()
     assert toolchain.fix_coroutines_flag(tmp_path) is False
+
+
+# ---------------------------------------------------------------- the loop clock
+def test_loop_clock_options_and_plusarg(monkeypatch):
+    """The build option names the port; the runner's plusarg gives the period, which
+    start_clock checks (outside a simulation there is none)."""
+    args = clocking.loop_clock_args("ap_clk")
+    assert clocking.loop_clock_port(["-O3", *args]) == "ap_clk"
+    assert clocking.loop_clock_port(["-O3"]) is None
+    with pytest.raises(ValueError):
+        clocking.loop_clock_args("ap_clk; rm")
+    assert clocking.loop_clock_period_ps() is None
+    import cocotb
+    monkeypatch.setattr(cocotb, "plusargs", {"bnnsplit_loop_clock": "ap_clk:10000"}, raising=False)
+    bare = SimpleNamespace(_name="cnv_part2", ap_clk=object())
+    assert clocking.loop_clock_period_ps() == 10000 and clocking.loop_clock_period_ps("clk") is None
+    assert clocking.start_clock(bare, 10) is None
+    with pytest.raises(ValueError, match="10000 ps"):
+        clocking.start_clock(bare, 8)
+    monkeypatch.setenv("BNNSPLIT_CLOCK", "sundial")
+    with pytest.raises(ValueError, match="BNNSPLIT_CLOCK"):
+        clocking.clock_mode()
+
+
+def test_every_clock_gives_the_same_cycles(tmp_path, monkeypatch):
+    """A kernel clocked by the main loop (the default), by the HDL wrapper or by cocotb's
+    Clock: bit-exact against golden/ each time, and the same cycle counts to the cycle."""
+    from tb.jobs.kernel_job import KernelJob, kernel_toplevel, run
+    cycles = {}
+    for mode in ("loop", "hdl", "cocotb"):
+        monkeypatch.setenv("BNNSPLIT_CLOCK", mode)
+        top, _, args = kernel_toplevel("lfc_w1a1_part2")
+        assert (top == "lfc_w1a1_part2_tb") == (mode == "hdl")
+        assert (clocking.loop_clock_port(args) == "ap_clk") == (mode == "loop")
+        r = run(KernelJob("lfc_w1a1_part2", 3, seed=2, out_dir=str(tmp_path / mode)))
+        assert r.mismatches == 0 and r.error is None, (mode, r.error)
+        cycles[mode] = (r.figures["latency_cycles"], r.figures["batch_cycles"])
+    assert len(set(cycles.values())) == 1, cycles

@@ -63,7 +63,7 @@ from typing import Callable, Iterable
 import cocotb
 from cocotb.simtime import get_sim_time
 from cocotb.task import current_task
-from cocotb.triggers import Event, RisingEdge
+from cocotb.triggers import Event, First, RisingEdge
 
 __all__ = ["AxiChecker", "AxiLiteChecker", "AxiProtocolError", "Violation", "find_signal",
            "bus_channels", "kernel_checkers"]
@@ -440,6 +440,19 @@ class _CheckerBase:
                 else:
                     ch.wait_cycles += 1
                     waiting = (self._snapshot(ch), 1 if waiting is None else waiting[1] + 1)
+                    # Back-pressure: until VALID, READY or the payload changes, every edge
+                    # looks like this one, so sleep on their changes instead of sampling each
+                    # edge (a kernel can hold READY low for a whole batch), then look again
+                    # at the first edge after the change; the edges slept through are waits.
+                    at = self.cycle()
+                    if at is not None:
+                        await First(valid.value_change, ready.value_change,
+                                    *(f.value_change for f in ch.fields))
+                        await edge
+                        slept = max(0, (self.cycle() or at) - at - 1)
+                        ch.wait_cycles += slept
+                        waiting = (waiting[0], waiting[1] + slept)
+                        continue
                 await edge
             # VALID was low at this edge: sleep until it changes (0 -> 1, or to X/Z), then
             # look at it on the next edge.

@@ -13,9 +13,19 @@ Measured with `python -m tb.perf.bench --skip-golden --skip-cosim --warm`, cocot
 cycles per second, before -> after: cnv_part2 0.14 -> 0.18 (517k -> 707k c/s), cnv_part1
 0.60 -> 0.69, cnv_full 0.61 -> 0.66; simulated cycles unchanged.
 
+Faster still, and the default for kernel simulations since: the **loop clock**. The bare
+kernel is the toplevel and the simulation's main loop (tb/jobs/verilator_main.cpp, built with
+``-DBNNSPLIT_CLOCK=<port>``, see :func:`loop_clock_args`) toggles the clock port itself at
+every half period, then runs the value-change callbacks before evaluating the design: the
+testbench sees pre-edge values at a RisingEdge exactly as with cocotb's Clock, with no VPI
+write, no timer, no Python, no --timing scheduler and no delayed outputs. The runner passes
+the period as the plusarg ``+bnnsplit_loop_clock=<port>:<period ps>`` (:data:`LOOP_PLUSARG`),
+which both the main loop and :func:`start_clock` read. `BNNSPLIT_CLOCK` picks the mode of
+kernel simulations: ``loop`` (default), ``hdl`` (the wrapper above), ``cocotb``.
+
 In the testbench, :func:`start_clock` is the one way to start a kernel's clock: nothing to
-do when the toplevel generates it (the period the HDL uses is checked against the one asked
-for), else cocotb's Clock as before (the unit tests of rtl/ modules, BNNSPLIT_HDL_CLOCK=0).
+do when the main loop or the toplevel generates it (the period used is checked against the
+one asked for), else cocotb's Clock as before (the unit tests of rtl/ modules).
 Kernel-internal signals (streams, FIFO counts, sequencer state) sit under
 :func:`kernel_handle` (the ``u_kernel`` instance in a wrapper, the toplevel itself
 otherwise); ports stay on the toplevel.
@@ -27,6 +37,10 @@ import os
 import re
 from pathlib import Path
 
+CLOCK_ENV = "BNNSPLIT_CLOCK"
+CLOCK_MODES = ("loop", "hdl", "cocotb")
+LOOP_DEFINE = "BNNSPLIT_CLOCK"
+LOOP_PLUSARG = "bnnsplit_loop_clock"
 WRAPPER_SUFFIX = "_tb"
 KERNEL_INSTANCE = "u_kernel"
 DEFAULT_PERIOD_PS = 10_000
@@ -36,6 +50,38 @@ def period_param(clock: str) -> str:
     """Name of the wrapper parameter holding the period (ps) of clock port `clock`; its
     presence on the toplevel is what tells :func:`start_clock` that the HDL drives it."""
     return f"{clock.upper()}_PERIOD_PS"
+
+
+def clock_mode() -> str:
+    """How kernel simulations are clocked: BNNSPLIT_CLOCK (loop, hdl or cocotb; default loop);
+    the older BNNSPLIT_HDL_CLOCK=0 still means cocotb."""
+    mode = os.environ.get(CLOCK_ENV)
+    if mode is None:
+        return "cocotb" if os.environ.get("BNNSPLIT_HDL_CLOCK", "1") in ("", "0") else "loop"
+    if mode not in CLOCK_MODES:
+        raise ValueError(f"{CLOCK_ENV} must be one of {', '.join(CLOCK_MODES)}, got {mode!r}")
+    return mode
+
+
+# ---------------------------------------------------------------------------- loop clock (build side)
+def loop_clock_args(port: str = "ap_clk") -> list[str]:
+    """Verilator options that make the main loop toggle input `port` of the toplevel."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", port):
+        raise ValueError(f"not a port name: {port!r}")
+    return ["-CFLAGS", f"-D{LOOP_DEFINE}={port}"]
+
+
+def loop_clock_port(build_args) -> str | None:
+    """The port a build's main loop toggles (from its options), or None."""
+    args = list(build_args)
+    for a, b in zip(args, args[1:]):
+        if a == "-CFLAGS" and b.startswith(f"-D{LOOP_DEFINE}="):
+            return b.split("=", 1)[1]
+    return None
+
+
+def loop_clock_plusarg(port: str, period_ps: int = DEFAULT_PERIOD_PS) -> str:
+    return f"+{LOOP_PLUSARG}={port}:{int(period_ps)}"
 
 
 # ---------------------------------------------------------------------------- wrapper (build side)
@@ -159,6 +205,17 @@ def _child(handle, name: str):
         return None
 
 
+def loop_clock_period_ps(clock: str = "ap_clk") -> int | None:
+    """The period (ps) at which the simulation's main loop toggles `clock`, or None."""
+    import cocotb
+
+    value = (getattr(cocotb, "plusargs", None) or {}).get(LOOP_PLUSARG)   # {} outside a simulation
+    if not isinstance(value, str) or ":" not in value:
+        return None
+    port, period = value.rsplit(":", 1)
+    return int(period) if port == clock else None
+
+
 def hdl_clock_period_ps(dut, clock: str = "ap_clk") -> int | None:
     """The period (ps) of the HDL clock driving `clock`, or None if the toplevel does not
     generate that clock."""
@@ -170,10 +227,10 @@ def start_clock(dut, period_ns: float = 10, clock: str = "ap_clk"):
     """Start the clock of a kernel testbench: nothing to start when the toplevel generates
     it in HDL (a wrapper of tb/jobs/clocking.py; its period must be `period_ns`), else cocotb's
     Clock on dut.<clock>. Returns the cocotb Task of the Clock, or None."""
-    period_ps = hdl_clock_period_ps(dut, clock)
+    period_ps = loop_clock_period_ps(clock) or hdl_clock_period_ps(dut, clock)
     if period_ps is not None:
         if round(period_ns * 1000) != period_ps:
-            raise ValueError(f"{dut._name}.{clock} is generated in HDL with a period of {period_ps} ps, "
+            raise ValueError(f"{dut._name}.{clock} is generated with a period of {period_ps} ps, "
                              f"the testbench asks for {period_ns} ns")
         return None
     from cocotb.clock import Clock

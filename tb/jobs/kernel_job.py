@@ -147,23 +147,18 @@ def kernel_sources(kernel: str, top_sv: str | Path | None = None) -> list[Path]:
     return sorted(runner.RTL.glob("*.sv")) + [Path(top_sv) if top_sv else kernels.load(kernel).sv]
 
 
-def hdl_clock_enabled() -> bool:
-    """Kernel simulations generate their clock in HDL (tb/jobs/clocking.py) unless
-    BNNSPLIT_HDL_CLOCK=0 (cocotb's Clock on the bare kernel, as before)."""
-    import os
-    return os.environ.get("BNNSPLIT_HDL_CLOCK", "1") not in ("", "0")
-
-
 def kernel_toplevel(kernel: str, top_sv: str | Path | None = None, build_tag: str = "",
-                    hdl_clock: bool | None = None) -> tuple[str, list[Path], list[str]]:
+                    clock: str | None = None) -> tuple[str, list[Path], list[str]]:
     """(toplevel, sources, Verilator build options) of a simulation of `kernel` (from
-    `top_sv` if given): the clock wrapper <kernel>_tb (tb/jobs/clocking.py), generated into its
-    build folder and built with --timing; with hdl_clock=False (or BNNSPLIT_HDL_CLOCK=0)
-    the kernel itself, clocked by cocotb."""
+    `top_sv` if given), clocked as `clock` says (default: clocking.clock_mode()): "loop", the
+    kernel itself with ap_clk toggled by the simulation's main loop; "hdl", the clock wrapper
+    <kernel>_tb generated into its build folder and built with --timing; "cocotb", the kernel
+    itself under cocotb's Clock (tb/jobs/clocking.py)."""
     sources = kernel_sources(kernel, top_sv)
-    if hdl_clock is None:
-        hdl_clock = hdl_clock_enabled()
-    if not hdl_clock:
+    clock = clock or clocking.clock_mode()
+    if clock == "loop":
+        return kernel, sources, clocking.loop_clock_args("ap_clk")
+    if clock == "cocotb":
         return kernel, sources, []
     top = kernel + clocking.WRAPPER_SUFFIX
     wrapper = clocking.write_clock_wrapper(kernel, sources[-1], runner.build_dir_for(top, {}, build_tag))

@@ -220,10 +220,26 @@ def _common_objects_dir(args: list[str]) -> Path:
     return BUILD / "sim_build" / f"_verilated-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
 
 
+# Our main loop of the simulation (see the file): cocotb's scheduling without re-checking
+# value-change callbacks after phases that ran nothing. BNNSPLIT_MAIN_LOOP=cocotb builds with
+# cocotb's generic loop instead (for comparison, `make bench`).
+MAIN_LOOP = Path(__file__).with_name("verilator_main.cpp")
+MAIN_LOOP_ENV = "BNNSPLIT_MAIN_LOOP"
+
+
+def main_loop() -> Path | None:
+    """The main loop source to build with; None for cocotb's own."""
+    choice = os.environ.get(MAIN_LOOP_ENV, "ours")
+    if choice not in ("ours", "cocotb"):
+        raise ValueError(f"{MAIN_LOOP_ENV} must be 'ours' or 'cocotb', got {choice!r}")
+    return MAIN_LOOP if choice == "ours" else None
+
+
 def _make_runner(common: Path, build_dir: Path, public_all: bool = True,
-                 make_args: Iterable[str] = ()):
+                 make_args: Iterable[str] = (), main: Path | None = None):
     """cocotb's Verilator runner with the object copy inserted before `make`, our `make`
-    options appended, and (public_all=False) without its --public-flat-rw."""
+    options appended, (public_all=False) without its --public-flat-rw, and `main` (our main
+    loop) compiled in place of cocotb's verilator.cpp."""
     from cocotb_tools.runner import Verilator
 
     class _Verilator(Verilator):
@@ -231,6 +247,12 @@ def _make_runner(common: Path, build_dir: Path, public_all: bool = True,
             cmds = [list(c) for c in super()._build_command()]
             if not public_all:
                 cmds[0] = [a for a in cmds[0] if a != "--public-flat-rw"]
+            if main is not None:
+                generic = [i for i, a in enumerate(cmds[0]) if a.endswith(("/verilator/verilator.cpp",))]
+                if len(generic) != 1:
+                    raise RuntimeError("cocotb's Verilator build command has no (or several) "
+                                       "verilator.cpp main loops to replace: check the cocotb version")
+                cmds[0][generic[0]] = str(main)
             cmds[-1] += list(make_args)
             if common.is_dir() and len(cmds) == 2:
                 cmds.insert(1, [sys.executable, "-c", _COPY_OBJECTS, str(common),
@@ -370,7 +392,9 @@ def build(
         else:
             print("waves: LZ4 development files missing (apt-get install liblz4-dev), "
                   "writing VCD instead of FST")
-    args_key = args + MAKE_ARGS + ["public=" + ("control" if control is not None else "all")]
+    main = main_loop()
+    args_key = args + MAKE_ARGS + ["public=" + ("control" if control is not None else "all"),
+                                   "main=" + (hashlib.sha1(main.read_bytes()).hexdigest() if main else "cocotb")]
     digest = _build_digest(toplevel, sources, parameters, args_key)
     stamp = build_dir / "build.stamp"
     # pytest-xdist workers may share a build: serialise building it.
@@ -382,7 +406,7 @@ def build(
             stamp.unlink(missing_ok=True)
             common = _common_objects_dir(args + MAKE_ARGS)
             runner = _make_runner(common, build_dir, public_all=control is None,
-                                  make_args=MAKE_ARGS)
+                                  make_args=MAKE_ARGS, main=main)
             log = None if (log_file is None or verbose()) else Path(log_file)
             try:
                 runner.build(
@@ -433,6 +457,7 @@ def run(
     from cocotb_tools.check_results import get_results
     from cocotb_tools.runner import get_runner
 
+    build_args = list(build_args)
     log = None if (log_file is None or verbose()) else Path(log_file)
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -445,6 +470,10 @@ def run(
     env.setdefault("PYTHONPATH", str(REPO))
     test_args: list[str] = []
     plusargs = list(plusargs)
+    from tb.jobs import clocking
+    port = clocking.loop_clock_port(build_args)
+    if port is not None and not any(a.startswith(f"+{clocking.LOOP_PLUSARG}=") for a in plusargs):
+        plusargs.append(clocking.loop_clock_plusarg(port))
     if coverage_enabled():
         COVERAGE_DAT.mkdir(parents=True, exist_ok=True)
         tag = hashlib.sha1(f"{test_module}{sorted(env.items())}{time.time_ns()}".encode()).hexdigest()[:10]

@@ -2,7 +2,7 @@
 
     python -m tb.perf.bench [--kernels cnv_part2,cnv_part1,cnv_full] [--images cnv_part2=20,...]
                        [--cosim-images 3] [--skip-golden] [--skip-cosim] [--warm]
-                       [--compare-public] [--lean]
+                       [--compare-public] [--lean] [--compare-loop]
 
 Measures, in one run, and writes build/bench/results.json:
 
@@ -14,10 +14,11 @@ Measures, in one run, and writes build/bench/results.json:
     images driven by a C++ Verilator harness with no Python and no VPI (tb/perf/harness.cpp:
     same host sequence, AXI4 memory slave and AXI4-Lite master in C++, output words checked
     against golden/). cocotb / raw is the figure of merit. The cocotb side simulates the
-    kernel in its clock wrapper (clock generated in HDL, tb/jobs/clocking.py); with
-    BNNSPLIT_HDL_CLOCK=0 the bare kernel under cocotb's Clock, as before. Both are reported per wall second
-    and per CPU second of the simulating process: on a shared machine the CPU figure is the
-    steadier one.
+    kernel clocked by the simulation's main loop (tb/jobs/verilator_main.cpp and the loop
+    clock of tb/jobs/clocking.py; BNNSPLIT_CLOCK=hdl or cocotb and BNNSPLIT_MAIN_LOOP=cocotb
+    select the earlier ways, and --compare-loop measures them in the same run). Both are
+    reported per wall second and per CPU second of the simulating process: on a shared
+    machine the CPU figure is the steadier one.
 (c) the co-simulation (tb/jobs/cosim.py) of `split` and `split-3`: wall seconds per simulated
     image, as the difference between an N-image and a 1-image run divided by N - 1 (so the
     build, Python start-up and the preload are not counted).
@@ -186,8 +187,17 @@ def _child(what: str, args: dict) -> int:
     raise SystemExit(f"unknown child step {what}")
 
 
-def child(what: str, args: dict, log: Path) -> dict:
-    return measured([sys.executable, "-m", "tb.perf.bench", "_child", what, json.dumps(args)], log)
+def child(what: str, args: dict, log: Path, env: dict | None = None) -> dict:
+    return measured([sys.executable, "-m", "tb.perf.bench", "_child", what, json.dumps(args)], log,
+                    env=(_venv_env() | env) if env else None)
+
+
+# --compare-loop: the cocotb side as it was built before each step of the simulation loop work
+# (tb/jobs/verilator_main.cpp, the loop clock of tb/jobs/clocking.py), each in its own build.
+LOOP_VARIANTS = {
+    "cocotb_loop_hdl_clock": {"BNNSPLIT_MAIN_LOOP": "cocotb", "BNNSPLIT_CLOCK": "hdl"},
+    "our_loop_hdl_clock": {"BNNSPLIT_MAIN_LOOP": "ours", "BNNSPLIT_CLOCK": "hdl"},
+}
 
 
 # ---------------------------------------------------------------------------- kernels
@@ -248,13 +258,13 @@ def prepare_kernel(kernel: str, images: int, params: str | None, cifar: str | No
     return folder, w_in.shape[1], w_out.shape[1]
 
 
-def cocotb_sim(kernel: str, folder: Path, testcase: str, tag: str, public: str) -> dict:
-    out = folder / f"cocotb-{testcase}-{public}.json"
+def cocotb_sim(kernel: str, folder: Path, testcase: str, tag: str, public: str, env: dict | None = None) -> dict:
+    out = folder / f"cocotb-{testcase}-{public}-{tag}.json"
     out.unlink(missing_ok=True)
     step = child("sim", {"kernel": kernel, "job": str(folder / "job.json"), "out": str(out),
                          "params_hex": str(folder / "params_hex"), "testcase": testcase,
                          "tag": tag, "public": public},
-                 OUT / "logs" / f"cocotb-{testcase}-{public}-{kernel}.log")
+                 OUT / "logs" / f"cocotb-{testcase}-{public}-{tag}-{kernel}.log", env)
     if not out.exists():
         _check(step | {"returncode": step["returncode"] or 1}, f"cocotb {testcase} on {kernel}")
     res = json.loads(out.read_text())
@@ -263,19 +273,19 @@ def cocotb_sim(kernel: str, folder: Path, testcase: str, tag: str, public: str) 
     return res | {"process_wall_s": step["wall_s"], "peak_rss_mb": step["peak_rss_mb"]}
 
 
-def cocotb_build(kernel: str, tag: str, public: str, cold: bool) -> dict | None:
+def cocotb_build(kernel: str, tag: str, public: str, cold: bool, env: dict | None = None) -> dict | None:
     from tb.jobs.kernel_job import kernel_toplevel
     if cold:
-        top = kernel_toplevel(kernel, build_tag=tag)[0]
+        top = kernel_toplevel(kernel, build_tag=tag, clock=(env or {}).get("BNNSPLIT_CLOCK"))[0]
         shutil.rmtree(runner.build_dir_for(top, {}, tag), ignore_errors=True)
     step = child("build", {"kernel": kernel, "tag": tag, "public": public},
-                 OUT / "logs" / f"cocotb-build-{public}-{kernel}.log")
+                 OUT / "logs" / f"cocotb-build-{public}-{tag}-{kernel}.log", env)
     _check(step, f"cocotb build of {kernel}")
     return step if cold else None
 
 
 def bench_kernel(kernel: str, images: int, params, cifar, cold: bool, compare_public: bool,
-                 lean: bool) -> dict:
+                 lean: bool, compare_loop: bool = False) -> dict:
     print(f"[{kernel}] preparing {images} image(s)", flush=True)
     folder, wi, wo = prepare_kernel(kernel, images, params, cifar)
     r: dict = {"images": images}
@@ -296,6 +306,12 @@ def bench_kernel(kernel: str, images: int, params, cifar, cold: bool, compare_pu
         print(f"[{kernel}] cocotb build + simulation with --public-flat-rw (cocotb's default)", flush=True)
         r["build_cocotb_public_all"] = cocotb_build(kernel, BENCH_TAG + "-puball", "all", cold)
         r["cocotb_public_all"] = cocotb_sim(kernel, folder, "bench_tb_kernel", BENCH_TAG + "-puball", "all")
+    if compare_loop:
+        for name, env in LOOP_VARIANTS.items():
+            print(f"[{kernel}] cocotb build + simulation, {name.replace('_', ' ')}", flush=True)
+            cocotb_build(kernel, f"{BENCH_TAG}-{name}", "auto", False, env)
+            r[name] = cocotb_sim(kernel, folder, "bench_tb_kernel", f"{BENCH_TAG}-{name}", "auto", env)
+            r[name]["ratio_cpu"] = r[name]["cycles_per_cpu_s"] / r["raw"]["cycles_per_cpu_s"]
     c, raw = r["cocotb"], r["raw"]
     r["ratio"] = c["cycles_per_s"] / raw["cycles_per_s"]
     r["ratio_cpu"] = c["cycles_per_cpu_s"] / raw["cycles_per_cpu_s"]
@@ -403,6 +419,11 @@ def print_table(res: dict) -> None:
                 p = k["cocotb_public_all"]
                 line += f" {_f(p['cycles_per_s']):>9} ({_f(p['cycles_per_cpu_s'])})"
             print(line)
+            for name in LOOP_VARIANTS:
+                if name in k:
+                    v = k[name]
+                    print(f"{'':<10} {'':>6} {name.replace('_', ' ')}: {_f(v['cycles_per_s'])} "
+                          f"({_f(v['cycles_per_cpu_s'])}) c/s, cocotb/raw {v['ratio_cpu']:.2f} (CPU)")
             if "cocotb_lean" in k:
                 lc = k["cocotb_lean"]
                 print(f"{'':<10} {'':>6} lean testbench (tb.host.driver only): {_f(lc['cycles_per_s'])} "
@@ -464,6 +485,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--compare-public", action="store_true",
                     help="also build and run with cocotb's --public-flat-rw (the cost of full visibility)")
     ap.add_argument("--lean", action="store_true", help="also run the lean testbench (tb.host.driver only)")
+    ap.add_argument("--compare-loop", action="store_true",
+                    help="also run the testbench as built before the loop clock and before our main loop")
     ap.add_argument("--synthetic", action="store_true", help="synthetic network and images")
     ap.add_argument("--regress-images", type=int, default=932,
                     help="images of the sharded regression (make regress) measured with 2 workers (0: skip)")
@@ -488,7 +511,8 @@ def main(argv: list[str] | None = None) -> int:
     res["kernels"] = {}
     for k in [k.strip() for k in args.kernels.split(",") if k.strip()]:
         res["kernels"][k] = bench_kernel(k, images.get(k, 3), params, cifar, cold=not args.warm,
-                                         compare_public=args.compare_public, lean=args.lean)
+                                         compare_public=args.compare_public, lean=args.lean,
+                                         compare_loop=args.compare_loop)
     res["cosim"] = {}
     if not args.skip_cosim:
         for topo in [t.strip() for t in args.cosim.split(",") if t.strip()]:
