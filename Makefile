@@ -94,9 +94,11 @@ fst-deps:
 	@dpkg -s liblz4-dev >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1; apt-get install -y -q liblz4-dev >/dev/null 2>&1) || \
 		echo "note: liblz4-dev not installed; waves will be VCD"
 
-# Code coverage of the RTL over the regression (Verilator line/branch/toggle): build/coverage/.
+# Code coverage of the RTL over the regression (Verilator line/branch/toggle) and functional
+# coverage (cocotb-coverage: activation levels, AXI bursts and back-pressure, registers, FIFOs
+# full and empty, link faults): build/coverage/.
 coverage: $(STAMP)
-	rm -rf build/coverage/dat
+	rm -rf build/coverage/dat build/coverage/func
 	BNNSPLIT_COVERAGE=1 BNNSPLIT_ARTIFACTS=0 $(PY) -m pytest -m "not slow" -n $(JOBS) -q || true
 	$(PY) -m tb.jobs.coverage
 

@@ -22,6 +22,19 @@ class FaultConfigError(ValueError):
     pass
 
 
+# Every kind of fault a FaultConfig injects, with the counter of netsim/wire.py's Wire that
+# counts the frames it hit (summed over the wires in Network.counters()["wire"]).
+FAULT_COUNTERS = {
+    "loss": "lost",
+    "burst": "burst_lost",
+    "corrupt": "corrupted",
+    "duplicate": "duplicated",
+    "reorder": "reordered",
+    "jitter": "jittered",
+    "down": "down_dropped",
+}
+
+
 def _check_prob(name: str, p: float) -> None:
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not (0.0 <= p <= 1.0):
         raise FaultConfigError(f"{name} must be a probability in [0, 1], got {p!r}")

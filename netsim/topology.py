@@ -186,6 +186,11 @@ class RunResult:
         return "\n".join(lines)
 
 
+# Called with every RunResult a system produces (BnnSystem.result), e.g. by the functional
+# coverage of the fault kinds (tb/jobs/functional_coverage.py). Empty unless someone listens.
+RESULT_OBSERVERS: list[Callable[[RunResult], None]] = []
+
+
 # ---- the system ------------------------------------------------------------------------
 
 class BnnSystem:
@@ -426,7 +431,7 @@ class BnnSystem:
         if missing:
             raise RuntimeError(f"{len(missing)} images never completed (first: {missing[:10]})")
         mismatches = [k for k in self.scores if self.scores[k] != self.reference(k)]
-        return RunResult(
+        result = RunResult(
             config=self.config, submitted_ps=list(self.submitted), completed_ps=list(self.completed),
             arrival_order=list(self.arrival_order), scores=dict(self.scores), mismatches=mismatches,
             end_ps=self.sched.now(),
@@ -438,6 +443,9 @@ class BnnSystem:
             failovers=[e for m in self.members for e in m.failovers],
             killed=list(self.killed), duplicates=self.duplicates, delivered_order=list(self.delivered_order),
         )
+        for observe in RESULT_OBSERVERS:
+            observe(result)
+        return result
 
 
 def scores_message_raw(image_id: int, payload: bytes) -> Message:

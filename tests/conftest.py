@@ -57,6 +57,21 @@ def pytest_report_header(config):
     return f"BNNSPLIT_DATA={os.environ.get('BNNSPLIT_DATA', '(not set: synthetic network only)')}"
 
 
+# `make coverage` (BNNSPLIT_COVERAGE=1): the netsim runs of this process count in the
+# functional coverage (tb/jobs/functional_coverage.py); each process (every xdist worker)
+# exports its database when its session ends. The simulations export their own.
+def pytest_configure(config):
+    from tb.jobs import functional_coverage
+    if functional_coverage.enabled():
+        functional_coverage.install()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from tb.jobs import functional_coverage
+    if functional_coverage.enabled():
+        functional_coverage.export("pytest")
+
+
 # ---------------------------------------------------------------- the BNN-PYNQ network family
 
 @pytest.fixture(scope="session")

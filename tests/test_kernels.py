@@ -87,6 +87,16 @@ def test_bus_error_is_reported(buffer, resp, tmp_path):
     assert [im.match for im in report.per_image][:2] == [True, True]
 
 
+def test_full_length_bursts(tmp_path):
+    """A batch long enough for AXI4's longest bursts both ways (40 images of lfc_w1a2_part1:
+    13 words in and 32 out per image): the memory reader and writer issue 256-beat bursts
+    (no 4 KiB crossing, the checker's rules) and every image is still bit-exact."""
+    report = run(KernelJob("lfc_w1a2_part1", 40, seed=8, out_dir=str(tmp_path)))
+    check(report, 40, interval_tolerance=None)
+    beats = report.figures["bus_stats"]["hostmem"]["burst_beats"]
+    assert "256" in beats["read"] and "256" in beats["write"], beats
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("kernel", ["cnv_part2", "cnv_part1", "cnv_full"])
 def test_kernel_synthetic_long(kernel, tmp_path):

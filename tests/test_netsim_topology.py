@@ -196,10 +196,12 @@ def test_dead_link_ends_the_run_with_link_failure():
     {"burst": {"p_enter_bad": 0.02, "p_leave_bad": 0.3}},
     {"corrupt": 0.05, "duplicate": 0.05, "reorder": 0.05},
     {"down": [["2ms", "12ms"]]},
-], ids=["loss20", "burst", "corrupt-dup-reorder", "down10ms"])
+    {"jitter_ps": 20_000_000},
+], ids=["loss20", "burst", "corrupt-dup-reorder", "down10ms", "jitter20us"])
 def test_faults_lose_nothing(topology, faults):
-    """Up to 20% loss, burst loss, corruption, duplication, reordering and a 10 ms outage:
-    every image's scores arrive exactly once and are right; the latency cost is printed."""
+    """Up to 20% loss, burst loss, corruption, duplication, reordering, a 10 ms outage and
+    up to 20 us of jitter: every image's scores arrive exactly once and are right; the
+    latency cost is printed."""
     base = TopologyConfig(topology=topology, images=60, seed=5)
     clean = run(base)
     faulty = run(TopologyConfig.from_dict(base.to_dict() | {"link": {"faults": faults}}))

@@ -12,10 +12,10 @@ from tb.bus.axi_checker import kernel_checkers
 from tb.bus.scoreboard import Scoreboard
 from tb.bus.watchdog import Watchdog
 from tb.host.driver import Buffer, KernelBusError, KernelTimeout, PynqHost
-from tb.jobs import job_file
+from tb.jobs import functional_coverage, job_file
 from tb.jobs.clocking import kernel_handle, start_clock
 from tb.jobs.result import ImageResult, Result
-from tb.jobs.stimulus import words_key
+from tb.jobs.stimulus import job_params, words_key
 from tb.host.param_loader import load_job_parameters
 
 # No stream or bus of a kernel is quiet this long while it runs (the slowest stage, layer 8,
@@ -43,6 +43,9 @@ async def run_images(dut):
     Watchdog.for_kernel(dut, cfg["info"], limit, scope=kernel_handle(dut), buses=[hostmem, control],
                         fail=False, on_timeout=lambda diag: host.abort(f"no progress for {limit} cycles (watchdog)\n{diag}"))
     await host.reset()
+    # `make coverage`: the kernel's FIFOs, buses and registers (tb/jobs/functional_coverage.py).
+    coverage = (functional_coverage.KernelCoverage(kernel_handle(dut), cfg["info"], hostmem, control, dut._log)
+                if functional_coverage.enabled() else None)
     if cfg.get("stall_seed") is not None:
         host.set_stalls(cfg["stall_seed"])
         dut._log.info("random pauses on every AXI channel, seed %d", cfg["stall_seed"])
@@ -131,6 +134,12 @@ async def run_images(dut):
                         "protocol_violations": violations,
                         "bus_stats": {"hostmem": hostmem.stats(), "control": control.stats()}})
     result.write(cfg["report"])
+    if coverage is not None:
+        coverage.finish()
+        right = [im.image for im in per_image if im.match]
+        functional_coverage.sample_activations(job_params(cfg["network"], cfg.get("params"), cfg["seed"]),
+                                               first, last, in_words[right], got[right])
+        functional_coverage.export(cfg["kernel"])
     for e in bus_errors:
         dut._log.error("%s", e)
     assert result.error is None, result.error

@@ -25,11 +25,11 @@ from tb.bus.watchdog import Watchdog
 from tb.host.cocotb_scheduler import CocotbScheduler
 from tb.host.driver import PynqHost
 from tb.host.rtl_board import RtlBoard
-from tb.jobs import job_file
+from tb.jobs import functional_coverage, job_file
 from tb.host.param_loader import load_job_parameters
 from tb.jobs.progress import report as progress_report
 from tb.jobs.result import ImageResult, Result
-from tb.jobs.stimulus import words_key
+from tb.jobs.stimulus import job_params, words_key
 
 
 @cocotb.test()
@@ -56,12 +56,14 @@ async def run_system(dut):
 
     hosts: dict[str, PynqHost] = {}
     checkers = []
+    buses: dict[str, tuple] = {}
     for board in job["boards"]:
         name, period_ps = board["name"], board["period_ps"]
         cocotb.start_soon(Clock(getattr(dut, f"{name}_ap_clk"), period_ps, unit="ps").start())
         host = hosts[name] = PynqHost(dut, prefix=f"{name}_", clock_period_ns=period_ps / 1000)
         hostmem, control = kernel_checkers(dut, name, fail_fast=False)
         checkers += [hostmem, control]
+        buses[name] = (hostmem, control)
         Watchdog.for_kernel(dut, board["info"], WATCHDOG_CYCLES, prefix=name,
                             buses=[hostmem, control], fail=False,
                             on_timeout=lambda d, h=host: h.abort(f"no progress for {WATCHDOG_CYCLES} cycles "
@@ -72,6 +74,11 @@ async def run_system(dut):
             h.set_stalls(job["stall_seed"])
     if job.get("stall_seed") is not None:
         dut._log.info("random pauses on every AXI channel of every board, seed %d", job["stall_seed"])
+    # `make coverage`: every board's FIFOs, buses and registers, the link's faults
+    # (tb/jobs/functional_coverage.py).
+    coverages = ([functional_coverage.KernelCoverage(getattr(dut, f"u_{b['name']}"), b["info"], *buses[b["name"]],
+                                                     dut._log) for b in job["boards"]]
+                 if functional_coverage.enabled() else [])
     # A board running a folder's export starts with empty memories: the host loads them first.
     param_loads = {}
     for board in job["boards"]:
@@ -204,6 +211,15 @@ async def run_system(dut):
                     duplicated=len(at_host.duplicated),
                     checkpoints={sb.name: sb.summary() for sb in boards_checks}, errors=errors, figures=figures)
     result.write(job["summary"])
+    if coverages:
+        for c in coverages:
+            c.finish()
+        right = [im.image for im in per_image if im.match]
+        if right:
+            scores_rtl = np.stack([np.frombuffer(system.scores[k], dtype="<u8") for k in right])
+            functional_coverage.sample_activations(job_params(job["network"], job.get("params"), job["seed"]),
+                                                   0, last, images[right], scores_rtl)
+        functional_coverage.export("system")
     trace = {"boards": {name: {"intervals": b.intervals, "cycles": b.cycles} for name, b in boards.items()},
              "frames_log": [(f.time_ps, f.wire, len(f.frame), f.corrupted, f.dropped) for f in recorder.frames]}
     with open(job["trace"], "w") as fh:

@@ -32,6 +32,11 @@ Rules checked (each violation names the bus, channel, rule and clock cycle):
 * AXI4-Lite (:class:`AxiLiteChecker`): the VALID/payload rules, and every B (R) matched to
   an earlier AW + W (AR) handshake pair.
 
+Besides the rules, a checker counts what it saw (for reports and functional coverage):
+per channel the handshakes and the cycles VALID waited for READY (:meth:`stats`), per
+direction the burst lengths in beats (:attr:`AxiChecker.burst_beats`) and, on AXI4-Lite,
+the addresses read and written (:attr:`AxiLiteChecker.accesses`), all at handshakes.
+
 Violations are recorded in :attr:`AxiChecker.violations`. With ``fail_fast=True`` (the
 default) the first one also raises :class:`AxiProtocolError` (an AssertionError) from the
 checker's own task: in cocotb 2.x an exception in a task started with
@@ -56,7 +61,7 @@ inactive then), the first edge after the release being cycle 1.
 from __future__ import annotations
 
 import logging
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -512,6 +517,8 @@ class AxiChecker(_CheckerBase):
         self.bytes = {"write": 0, "read": 0}
         self.peak_outstanding = {"write": 0, "read": 0}
         self.error_responses = {"write": 0, "read": 0}
+        # bursts accepted per direction, by length in beats (AxLEN + 1)
+        self.burst_beats: dict[str, Counter] = {"write": Counter(), "read": Counter()}
 
     def _install_hooks(self) -> None:
         c = self.channels
@@ -604,6 +611,7 @@ class AxiChecker(_CheckerBase):
         f = self._faw
         addr, alen, bid = self._field(f, "ADDR"), self._field(f, "LEN"), self._field(f, "ID")
         self.bursts["write"] += 1
+        self.burst_beats["write"][alen + 1] += 1
         self._b_pending += 1
         self._wake("B")
         self._outstanding("write", self._b_pending, "AW", cyc)
@@ -677,6 +685,7 @@ class AxiChecker(_CheckerBase):
         f = self._far
         addr, alen, rid = self._field(f, "ADDR"), self._field(f, "LEN"), self._field(f, "ID")
         self.bursts["read"] += 1
+        self.burst_beats["read"][alen + 1] += 1
         self._r_pending += 1
         self._wake("R")
         self._outstanding("read", self._r_pending, "AR", cyc)
@@ -734,7 +743,8 @@ class AxiChecker(_CheckerBase):
         out = super().stats()
         out.update(bursts=dict(self.bursts), beats=dict(self.beats), bytes=dict(self.bytes),
                    peak_outstanding=dict(self.peak_outstanding),
-                   error_responses=dict(self.error_responses))
+                   error_responses=dict(self.error_responses),
+                   burst_beats={k: dict(sorted(v.items())) for k, v in self.burst_beats.items()})
         return out
 
     def summary(self) -> str:
@@ -760,14 +770,18 @@ class AxiLiteChecker(_CheckerBase):
 
     def _install_hooks(self) -> None:
         c = self.channels
+        # addresses accepted per direction (AW / AR handshakes), with their counts
+        self.accesses: dict[str, Counter] = {"write": Counter(), "read": Counter()}
         if "AW" in c:
-            c["AW"].handshake = lambda cyc: self._aw_q.append(cyc) or self._pair()
+            c["AW"].handshake = lambda cyc: (self._accessed("write", "AW"), self._aw_q.append(cyc),
+                                             self._pair())
             c["W"].handshake = lambda cyc: self._w_q.append(cyc) or self._pair()
             c["B"].offer = lambda cyc: self._resp_offer("B", self._b_wait, cyc)
             c["B"].handshake = lambda cyc: self._resp_done("B", self._b_wait, cyc)
             c["B"].expected = lambda: bool(self._b_wait or self._aw_q or self._w_q)
         if "AR" in c:
-            c["AR"].handshake = lambda cyc: self._r_wait.append(cyc) or self._wake("R")
+            c["AR"].handshake = lambda cyc: (self._accessed("read", "AR"), self._r_wait.append(cyc),
+                                             self._wake("R"))
             c["R"].expected = lambda: bool(self._r_wait)
             c["R"].offer = lambda cyc: self._resp_offer("R", self._r_wait, cyc)
             c["R"].handshake = lambda cyc: self._resp_done("R", self._r_wait, cyc)
@@ -777,6 +791,12 @@ class AxiLiteChecker(_CheckerBase):
         self._w_q: deque = deque()
         self._b_wait: deque = deque()
         self._r_wait: deque = deque()
+
+    def _accessed(self, kind: str, ch: str) -> None:
+        c = self.channels[ch]
+        addr = _to_int(c.fields[c.field_names.index("ADDR")].value)
+        if addr is not None:
+            self.accesses[kind][addr] += 1
 
     def _pair(self) -> None:
         self._wake("B")

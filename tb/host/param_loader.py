@@ -116,12 +116,10 @@ async def load_job_parameters(log, host: PynqHost, network: str, params_dir: str
     """For a kernel whose memories start empty (a folder's export): every parameter word of
     its layers, of the trained network in `params_dir` or the seeded synthetic one, with the
     progress in the log."""
-    from golden import networks
-    from golden.params import load_params
-    from golden.synthetic import synthetic_params
+    from tb.jobs.stimulus import job_params
 
-    net = networks.get(network)
-    params = load_params(params_dir, network=net) if params_dir else synthetic_params(seed, network=net)
+    params = job_params(network, params_dir, seed)
+    net = params.network
     total = count_words(net, params, first, last)
     log.info("%s: loading %d parameter words of layers %d-%d through doInit", host.name, total, first, last)
 

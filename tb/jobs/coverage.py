@@ -8,6 +8,15 @@ build/coverage/dat/) and then `python -m tb.jobs.coverage` merges the data and w
 - build/coverage/coverage.info (lcov: line hit counts per file) and, where genhtml is
   installed, build/coverage/html/.
 
+With the same variable every simulation and pytest process also exports its functional
+coverage (tb/jobs/functional_coverage.py: activation levels, AXI bursts and back-pressure,
+registers, FIFOs full and empty, link faults) to build/coverage/func/*.yml. They are merged
+with cocotb-coverage's merge_coverage into build/coverage/functional.yml, and coverage.json
+gets {"functional": {"total": %, "bins": n, "hit": n, "runs": databases, "groups": {point:
+{"coverage": %, "bins": n, "hit": n, "uncovered": [bin, ...]}}, "open": {"point[bin]":
+reason}, "gaps": ["point[bin]", ...]}}: every bin never hit is either open (listed in
+functional_coverage.OPEN with the reason the regression cannot hit it) or a gap.
+
 Verilator's coverage points are per instance; a point counts as covered when any instance of
 its module hits it. "line" counts Verilator's line and branch points, "toggle" its toggle
 points (every bit of every signal rising and falling).
@@ -23,6 +32,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from tb.jobs import functional_coverage as fc
 from tb.jobs.runner import BUILD, COVERAGE_DAT, REPO
 
 OUT = BUILD / "coverage"
@@ -103,13 +113,71 @@ def write_lcov(points: dict[tuple, int], path: Path) -> Path:
     return path
 
 
-def report(dat_dir: Path = COVERAGE_DAT, out: Path = OUT) -> dict:
+def _points_of(db: dict) -> dict[str, dict]:
+    """The coverpoints of an exported (or merged) cocotb-coverage database, by name without
+    the model's root: {name: {bin: hits}}."""
+    head = fc.ROOT + "."
+    return {name[len(head):]: {str(b): int(h) for b, h in entry["bins:_hits"].items()}
+            for name, entry in db.items()
+            if name.startswith(head) and isinstance(entry, dict) and "bins:_hits" in entry}
+
+
+def merge_functional(files: list[Path], merged: Path) -> dict:
+    """Merge the exported databases into `merged` (cocotb-coverage's merge_coverage: hits
+    add up, points only some runs declared are kept); returns the merged database."""
+    import yaml
+    from cocotb_coverage.coverage import merge_coverage
+
+    bins: dict[str, tuple[list[str], Path]] = {}
+    for f in files:
+        try:
+            db = yaml.safe_load(f.read_text())
+        except yaml.YAMLError as exc:
+            raise SystemExit(f"{f}: not a coverage database ({exc})") from None
+        if not isinstance(db, dict):
+            raise SystemExit(f"{f}: not a coverage database (no YAML mapping)")
+        for name, hits in _points_of(db).items():
+            first = bins.setdefault(name, (list(hits), f))
+            if first[0] != list(hits):
+                raise SystemExit(f"functional coverage point {name} has bins {first[0]} in {first[1]} and "
+                                 f"{list(hits)} in {f}: data of two versions of the model; delete "
+                                 f"{f.parent} and run again (make coverage)")
+    merged.parent.mkdir(parents=True, exist_ok=True)
+    merge_coverage(lambda *_: None, str(merged), *(str(f) for f in files))
+    return yaml.safe_load(merged.read_text())
+
+
+def summarize_functional(db: dict, runs: int) -> dict:
+    """The functional section of coverage.json from a merged database."""
+    groups, open_, gaps = {}, {}, []
+    for name, hits in sorted(_points_of(db).items()):
+        missed = [b for b, h in hits.items() if not h]
+        groups[name] = {"coverage": _pct(len(hits) - len(missed), len(hits)), "bins": len(hits),
+                        "hit": len(hits) - len(missed), "uncovered": missed}
+        for b in missed:
+            full = f"{name}[{b}]"
+            reason = fc.open_reason(full)
+            if reason is None:
+                gaps.append(full)
+            else:
+                open_[full] = reason
+    n = sum(g["bins"] for g in groups.values())
+    hit = sum(g["hit"] for g in groups.values())
+    return {"total": _pct(hit, n), "bins": n, "hit": hit, "runs": runs, "groups": groups,
+            "open": open_, "gaps": gaps}
+
+
+def report(dat_dir: Path = COVERAGE_DAT, out: Path = OUT, func_dir: Path = fc.FUNC_DIR) -> dict:
     files = sorted(dat_dir.glob("*.dat"))
     if not files:
         raise SystemExit(f"no coverage data in {dat_dir}: run the regression with BNNSPLIT_COVERAGE=1 "
                          f"(make coverage)")
     points = merge(files)
     summary = summarize(points) | {"runs": len(files)}
+    func_files = sorted(Path(func_dir).glob("*.yml"))
+    if func_files:
+        summary["functional"] = summarize_functional(merge_functional(func_files, out / "functional.yml"),
+                                                     len(func_files))
     out.mkdir(parents=True, exist_ok=True)
     (out / "coverage.json").write_text(json.dumps(summary, indent=2))
     info = write_lcov(points, out / "coverage.info")
@@ -123,17 +191,41 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dat", type=Path, default=COVERAGE_DAT)
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--func", type=Path, default=fc.FUNC_DIR, help="functional coverage databases (*.yml)")
     args = ap.parse_args(argv)
-    s = report(args.dat, args.out)
+    s = report(args.dat, args.out, args.func)
     print(f"coverage of rtl/ over {s['runs']} simulation(s): line {s['total']['line']}%, "
           f"toggle {s['total']['toggle']}%")
     print(f"{'module':<22} {'line %':>7} {'toggle %':>8}  lines never hit")
     for name, m in s["modules"].items():
         never = ", ".join(m["lines_never_hit"][:6]) + (" ..." if len(m["lines_never_hit"]) > 6 else "")
         print(f"{name:<22} {m['line']!s:>7} {m['toggle']!s:>8}  {never}")
+    f = s.get("functional")
+    if f is None:
+        print(f"no functional coverage data in {args.func} (the regression writes it with BNNSPLIT_COVERAGE=1)")
+    else:
+        print_functional(f)
     print(f"written: {args.out / 'coverage.json'}, {args.out / 'coverage.info'}"
+          + (f", {args.out / 'functional.yml'}" if f is not None else "")
           + (f", {args.out / 'html'}/" if (args.out / 'html').exists() else ""))
     return 0
+
+
+def print_functional(f: dict) -> None:
+    """The functional section: the points not fully covered, then every bin never hit with
+    the reason it is open, or marked as a gap."""
+    full = [n for n, g in f["groups"].items() if not g["uncovered"]]
+    print(f"functional coverage over {f['runs']} database(s): {f['total']}% ({f['hit']} of {f['bins']} bins), "
+          f"{len(full)} of {len(f['groups'])} points complete")
+    partial = {n: g for n, g in f["groups"].items() if g["uncovered"]}
+    if partial:
+        print(f"{'point':<40} {'%':>7} {'hit':>9}  uncovered")
+        for name, g in partial.items():
+            print(f"{name:<40} {g['coverage']!s:>7} {g['hit']:>4}/{g['bins']:<4}  {', '.join(g['uncovered'])}")
+    for name, reason in f["open"].items():
+        print(f"open: {name}: {reason}")
+    for name in f["gaps"]:
+        print(f"GAP:  {name}: never hit, no reason recorded (tb/jobs/functional_coverage.py OPEN)")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,13 @@ def source_paths(args, network: str) -> tuple[str | None, str | None]:
     return (str(params) if params else None), (str(cifar) if cifar else None)
 
 
+def job_params(network: str | Network | None, params: str | None, seed: int) -> Params:
+    """The parameters a job runs on: BNN-PYNQ's .bin files in the folder `params`, or the
+    seeded synthetic network (`params` None)."""
+    net = networks.get(network)
+    return load_params(params, network=net) if params else synthetic_params(seed, network=net)
+
+
 def words_key(direction: str, first: int, last: int) -> str:
     """Name of an array of stimulus.npz: direction "in" or "out" of layers first..last."""
     return f"{direction}_{first}_{last}"
@@ -72,7 +79,7 @@ class Stimulus:
         net = networks.get(network)
         if first < 0 or images < 1:
             raise BnnInputError(f"images {first}..{first + images - 1}: expected first >= 0 and images >= 1")
-        p = load_params(params, network=net) if params else synthetic_params(seed, network=net)
+        p = job_params(net, params, seed)
         n = first + images
         if cifar:
             if net.dataset == "MNIST":

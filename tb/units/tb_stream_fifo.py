@@ -83,3 +83,32 @@ async def test_capacity(dut):
     await tb.collect(len(words))
     tb.check_output(words)
     assert not tb.count_errors, tb.count_errors[:5]
+
+
+@cocotb.test()
+async def test_fifo_monitor(dut):
+    """tb/bus/fifo_monitor.py on this FIFO: nothing reported for the empty FIFO after reset,
+    "full" when the blocked output lets exactly DEPTH words in, "empty" only once the last
+    word has left (count 0), each once."""
+    from tb.bus.fifo_monitor import FifoMonitor
+
+    tb = FifoTB(dut)
+    await tb.reset()
+    events: list[tuple[str, int]] = []
+    mon = FifoMonitor("dut", dut.s_axis_tready, dut.m_axis_tvalid, dut.count,
+                      lambda name, event: events.append((event, int(dut.count.value))))
+    await ClockCycles(dut.ap_clk, 5)
+    assert events == [], f"the FIFO empty after reset is not an event: {events}"
+    tb.sink.pause = True
+    rng = make_rng("monitor")
+    words = [rng.getrandbits(tb.width) for _ in range(2 * tb.depth + 3)]
+    await tb.send(words[:tb.depth + 1])
+    await ClockCycles(dut.ap_clk, tb.depth + 20)
+    assert events == [("full", tb.depth)], events
+    tb.sink.pause = False
+    await tb.collect(tb.depth + 1)
+    assert events == [("full", tb.depth), ("empty", 0)], events
+    await tb.send(words[tb.depth + 1:])       # full and empty again: reported once only
+    await tb.collect(len(words))
+    assert events == [("full", tb.depth), ("empty", 0)] and mon.seen == {"full", "empty"}
+    tb.check_output(words)
