@@ -183,9 +183,17 @@ class StageResources:
                 "source": self.source}
 
 
+RESOURCES_ENV = "BNNSPLIT_RESOURCES"   # another resources.json, or "none" for the estimate only
+
+
 def synthesized(path: str | Path | None = None) -> dict[str, dict]:
-    """The kernels `make resources` has synthesized ({} when it has not run)."""
-    path = Path(path) if path else SYNTHESIZED
+    """The kernels `make resources` has synthesized ({} when it has not run, or when
+    BNNSPLIT_RESOURCES=none; BNNSPLIT_RESOURCES=<file> reads another report)."""
+    import os
+    env = os.environ.get(RESOURCES_ENV, "")
+    if path is None and env.lower() == "none":
+        return {}
+    path = Path(path) if path else (Path(env) if env else SYNTHESIZED)
     if not path.exists():
         return {}
     try:

@@ -204,3 +204,12 @@ def test_default_kernel_synthesizes_unpruned(name):
     assert r["pruned"] == [], r["pruned"]
     assert set(r["per_layer"]) == {str(i) for i in range(info.first, info.last + 1)}
     assert 0 < r["bram_tiles"] <= 140 and r["lut"] > 1000
+
+
+def test_resources_report_location_from_the_environment(tmp_path, monkeypatch):
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({"kernels": SYN}))
+    monkeypatch.setenv("BNNSPLIT_RESOURCES", str(path))
+    assert resources.synthesized() == SYN
+    monkeypatch.setenv("BNNSPLIT_RESOURCES", "none")
+    assert resources.synthesized() == {}

@@ -4,7 +4,8 @@ build/coverage/dat/) and then `python -m tb.jobs.coverage` merges the data and w
 
 - build/coverage/coverage.json: {"total": {"line": %, "toggle": %}, "modules": {name:
   {"line": %, "toggle": %, "lines_never_hit": ["file:line", ...]}}}, over the modules of
-  rtl/ (and of the generated kernels, listed apart);
+  rtl/ (and of the generated kernels, listed apart), each module's parameter variants
+  merged (a source line is hit when any variant hits it);
 - build/coverage/coverage.info (lcov: line hit counts per file) and, where genhtml is
   installed, build/coverage/html/.
 
@@ -18,14 +19,16 @@ reason}, "gaps": ["point[bin]", ...]}}: every bin never hit is either open (list
 functional_coverage.OPEN with the reason the regression cannot hit it) or a gap.
 
 Verilator's coverage points are per instance; a point counts as covered when any instance of
-its module hits it. "line" counts Verilator's line and branch points, "toggle" its toggle
-points (every bit of every signal rising and falling).
+its module (or of any of its parameter variants) hits it. "line" counts Verilator's line
+points (statement blocks), "branch" its branch points (each arm of an if / case), "toggle"
+its toggle points (every bit of every signal rising and falling).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -68,32 +71,63 @@ def _pct(hit: int, n: int) -> float | None:
     return round(100.0 * hit / n, 2) if n else None
 
 
+def _shown(f: str) -> str:
+    """A source file relative to the repository where it is inside it."""
+    path = Path(f).resolve()
+    try:
+        return str(path.relative_to(REPO))
+    except ValueError:
+        return str(path)
+
+
+def _in_rtl(f: str) -> bool:
+    return _shown(f).startswith("rtl/")
+
+
+def by_source_module(points: dict[tuple, int]) -> dict[tuple, int]:
+    """Points of a module's parameter variants (Verilator names them <module>__<suffix>, e.g.
+    mvau__pi10) merged into one module: a source line counts as hit when any variant hits it."""
+    out: dict[tuple, int] = defaultdict(int)
+    for (f, line, col, page, o), count in points.items():
+        kind, sep, module = page.partition("/")
+        out[(f, line, col, kind + sep + re.sub(r"__.*$", "", module), o)] += count
+    return out
+
+
 def summarize(points: dict[tuple, int]) -> dict:
-    per: dict[str, dict] = defaultdict(lambda: {"line": [0, 0], "toggle": [0, 0], "never": set(), "file": ""})
+    points = by_source_module(points)
+    kinds = {"v_line": "line", "v_branch": "branch", "v_toggle": "toggle"}
+    per: dict[str, dict] = defaultdict(lambda: {"line": [0, 0], "branch": [0, 0], "toggle": [0, 0],
+                                                "never": set(), "branch_never": set(), "file": ""})
     for (f, line, _col, page, _o), count in points.items():
         kind, _, module = page.partition("/")
+        bucket = kinds.get(kind)
+        if bucket is None:
+            continue
+        # rtl/ modules by name; the same module compiled from another file (a generated
+        # kernel, a copy of rtl/ in an exported kernel's folder) apart, with its file
+        if not _in_rtl(f):
+            module = f"{module} ({_shown(f)})"
         m = per[module]
         m["file"] = f
-        bucket = "toggle" if kind == "v_toggle" else "line"
         m[bucket][1] += 1
         if count:
             m[bucket][0] += 1
         elif bucket == "line":
             m["never"].add((f, line))
+        elif bucket == "branch":
+            m["branch_never"].add((f, line))
     modules, generated = {}, {}
     for name, m in sorted(per.items()):
-        rel = Path(m["file"]).resolve()
-        try:
-            rel = rel.relative_to(REPO)
-        except ValueError:
-            pass
-        entry = {"file": str(rel), "line": _pct(*m["line"]), "toggle": _pct(*m["toggle"]),
-                 "line_points": m["line"][1], "toggle_points": m["toggle"][1],
-                 "lines_never_hit": [f"{Path(f).name}:{ln}" for f, ln in sorted(m["never"])]}
-        (modules if str(rel).startswith("rtl/") else generated)[name] = entry
+        rel = _shown(m["file"])
+        entry = {"file": rel, "line": _pct(*m["line"]), "branch": _pct(*m["branch"]),
+                 "toggle": _pct(*m["toggle"]), "line_points": m["line"][1],
+                 "branch_points": m["branch"][1], "toggle_points": m["toggle"][1],
+                 "lines_never_hit": [f"{Path(f).name}:{ln}" for f, ln in sorted(m["never"])],
+                 "branches_never_taken": [f"{Path(f).name}:{ln}" for f, ln in sorted(m["branch_never"])]}
+        (modules if _in_rtl(m["file"]) else generated)[name] = entry
     rtl = [per[n] for n in modules]
-    total = {"line": _pct(sum(m["line"][0] for m in rtl), sum(m["line"][1] for m in rtl)),
-             "toggle": _pct(sum(m["toggle"][0] for m in rtl), sum(m["toggle"][1] for m in rtl))}
+    total = {k: _pct(sum(m[k][0] for m in rtl), sum(m[k][1] for m in rtl)) for k in ("line", "branch", "toggle")}
     return {"total": total, "modules": modules, "generated_kernels": generated}
 
 
