@@ -274,12 +274,20 @@ def synth_module(module: str, parameters: dict[str, object] | None = None, folde
     `extra`: Yosys commands run after synthesis, their output in "extra_out"."""
     folder = folder or OUT / "modules" / module
     folder.mkdir(parents=True, exist_ok=True)
-    define = f' -D BNNSPLIT_PARAMS="{params_dir}"' if params_dir else ""
-    chparam = "".join(f" -chparam {k} {v}" for k, v in (parameters or {}).items())
     files = " ".join(str(p) for p in sorted(RTL.glob("*.sv")))
-    script = "\n".join([f"read_verilog -defer -sv{define} {files}",
-                        f"hierarchy -check -top {module}{chparam}",
-                        f"synth_xilinx -family {FAMILY} -top {module} -flatten",
+    if params_dir:
+        # Deferred elaboration: only the parametrisation asked for reads its memory files.
+        chparam = "".join(f" -chparam {k} {v}" for k, v in (parameters or {}).items())
+        head = [f'read_verilog -defer -sv -D BNNSPLIT_PARAMS="{params_dir}" {files}',
+                f"hierarchy -check -top {module}{chparam}"]
+    else:
+        # Yosys 0.23 fails an internal assertion on `hierarchy -chparam` for a deferred top that
+        # instantiates parametrised modules (mvau); chparam on the elaborated module works.
+        sets = "".join(f" -set {k} {v}" for k, v in (parameters or {}).items())
+        head = [f"read_verilog -sv {files}", *([f"chparam{sets} {module}"] if sets else []),
+                f"hierarchy -check -top {module}"]
+    script = "\n".join([*head,
+                        f"synth_xilinx -family {FAMILY} -flatten",
                         "tee -q -o stat.json stat -json",
                         *([f"tee -q -o extra.txt {extra}"] if extra else []), ""])
     (folder / "synth.ys").write_text(script)
