@@ -178,3 +178,18 @@ def test_family_init_mode_one_threshold(tmp_path):
     init mode over a decoy preload: targetThresh = 0 is the only threshold of a neuron."""
     job = KernelJob("cnv_w1a1_part1", 2, seed=4, init_layers=[0], out_dir=str(tmp_path / "init"))
     check(run(job), 2)
+
+
+def test_output_held_back_loses_nothing(tmp_path):
+    """The host takes no write data for two images' worth of cycles at the start of a batch
+    (KernelJob.hold_writes): the kernel backs up into its FIFOs and stops; once released,
+    every image comes out right, with no watchdog and no protocol violation, and the memory
+    saw the write data wait for WREADY. (Under `make coverage` this also fills FIFOs.)"""
+    kernel = "cnv_w1a1_part2"
+    hold = 2 * kernels.load(kernel).expected_cycles["sum"]
+    report = run(KernelJob(kernel, 3, seed=2, hold_writes=hold, out_dir=str(tmp_path / kernel)))
+    check(report, 3, interval_tolerance=None)
+    t = report.figures
+    assert t["batch_cycles"] >= hold
+    assert t["bus_stats"]["hostmem"]["W"]["wait_cycles"] > hold // 2
+    assert t["protocol_violations"] == []

@@ -39,7 +39,8 @@ async def run_images(dut):
     # Passive AXI4 / AXI4-Lite protocol checkers on both ports, and a watchdog over every
     # stream of the kernel: a stall ends the run with a diagnostic of what each stage was doing.
     hostmem, control = kernel_checkers(dut, fail_fast=False)
-    limit = cfg.get("watchdog_cycles", WATCHDOG_CYCLES)
+    hold = int(cfg.get("hold_writes") or 0)    # cycles the output is held back in the batch
+    limit = cfg.get("watchdog_cycles", WATCHDOG_CYCLES) + hold
     Watchdog.for_kernel(dut, cfg["info"], limit, scope=kernel_handle(dut), buses=[hostmem, control],
                         fail=False, on_timeout=lambda diag: host.abort(f"no progress for {limit} cycles (watchdog)\n{diag}"))
     await host.reset()
@@ -85,9 +86,11 @@ async def run_images(dut):
     if n > 1 and not timeouts:
         rest_in = Buffer(in_buf.addr + 8 * wi, 8 * wi * (n - 1), "in[1:]")
         rest_out = Buffer(out_buf.addr + 8 * wo, 8 * wo * (n - 1), "out[1:]")
+        if hold:
+            host.hold_writes(hold)
         try:
             batch_cycles = await host.run_batch(rest_in, rest_out, n - 1,
-                                                budget + (n - 1) * 2 * exp_cycles["initiation_interval"])
+                                                budget + hold + (n - 1) * 2 * exp_cycles["initiation_interval"])
         except KernelBusError as exc:
             bus_errors.append(str(exc))
         except KernelTimeout as exc:

@@ -133,6 +133,18 @@ class PynqHost:
         for i, ch in enumerate(channels):
             ch.set_pause_generator(pause_gen(random.Random(f"{seed}/{self.name}/{i}"), p))
 
+    def hold_writes(self, cycles: int) -> None:
+        """Take no write data for `cycles` clock cycles from now (WREADY low at the memory), as
+        a host that stops draining the kernel's output: the kernel backs up into every FIFO."""
+        w = self.mem.write_if.w_channel
+        w.pause = True
+
+        async def release() -> None:
+            await Timer(cycles * self.period_ns, "ns")
+            w.pause = False
+
+        cocotb.start_soon(release())
+
     # ------------------------------------------------------------------ memory
     def alloc(self, nbytes: int, name: str, align: int = 64, item_bytes: int | None = None) -> Buffer:
         addr = -(-self._next // align) * align

@@ -43,6 +43,9 @@ class KernelJob:
     # Random pauses on every AXI channel (reproducible); $BNNSPLIT_STALLS=<seed> turns them
     # on for every run, so the whole regression can be repeated under backpressure.
     stall_seed: int | None = field(default_factory=lambda: env_stall_seed())
+    # Cycles the host takes no write data at the start of the batch (images 1..n-1): the
+    # kernel backs up into every FIFO (the "FIFO seen full" bins of functional coverage).
+    hold_writes: int = 0
     # Mutation testing: patches to the preloaded hex words {file, line, xor | add}, and a
     # modified copy of the kernel top to simulate instead of hls_out/<kernel>/<kernel>.sv.
     param_patches: list[dict] = field(default_factory=list)
