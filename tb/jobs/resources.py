@@ -22,11 +22,10 @@ import sys
 
 from golden import data, networks
 from golden.errors import BnnInputError
-from golden.params import load_params
-from golden.synthetic import synthetic_params
 from hls_out import kernel as kernels
 from hls_out.resources import BOARDS, estimate
 from tb.jobs import synth
+from tb.jobs.stimulus import job_params
 
 RESULT = synth.OUT / "resources.json"
 
@@ -45,12 +44,10 @@ def kernel_names(network: str, names: str | None) -> list[str]:
 
 def kernel_params(info, params_dir: str | None, seed: int):
     """The trained parameters of the kernel's network where present, else the seeded synthetic
-    network of the same shapes (same memory shapes, so the same cells)."""
-    layers = list(range(info.first, info.last + 1))
+    network of the same shapes (same memory shapes, so the same cells): (params, source)."""
     directory = params_dir or data.params_dir(info.network_name)
-    if directory:
-        return load_params(directory, network=info.network_name, layers=layers), "trained"
-    return synthetic_params(seed, network=info.network_name), f"synthetic (seed {seed})"
+    params = job_params(info.network_name, str(directory) if directory else None, seed)
+    return params, ("trained" if directory else f"synthetic (seed {seed})")
 
 
 def pct(value: float, capacity: float) -> float:

@@ -28,7 +28,6 @@ from pathlib import Path
 
 import numpy as np
 
-from golden.errors import BnnInputError
 from hls_out.kernel import KernelInfo
 from tb.jobs.runner import BUILD, RTL
 
@@ -67,13 +66,12 @@ def yosys_version() -> str:
 
 # ------------------------------------------------------------------ memory contents
 def thresh_bits(kernel: KernelInfo, layer: int) -> int:
-    """THRESH_BITS of a layer's MVAU, as the generator set it in the kernel's top."""
-    text = kernel.sv.read_text()
-    m = re.search(r"mvau\s*#\((?:(?!\);).)*?\.THRESH_BITS\((\d+)\)(?:(?!\);).)*?\.LAYER\(" + str(layer) + r"\)",
-                  text, re.S)
-    if not m:
-        raise SynthesisError(f"{kernel.sv}: no mvau instance with LAYER({layer}) and a THRESH_BITS parameter")
-    return int(m.group(1))
+    """THRESH_BITS of a layer's MVAU, as the generator set it (the kernel's stages in kernel.json)."""
+    for stage in kernel.data.get("stages", []):
+        if stage.get("module") == "mvau" and stage.get("params", {}).get("LAYER") == layer:
+            if "THRESH_BITS" in stage["params"]:
+                return int(stage["params"]["THRESH_BITS"])
+    raise SynthesisError(f"{kernel.folder}/kernel.json: no mvau stage of layer {layer} with a THRESH_BITS parameter")
 
 
 def write_memories(kernel: KernelInfo, params, directory: Path) -> list[Path]:
@@ -148,7 +146,22 @@ class SynthRun:
         return h.hexdigest()[:16]
 
 
-def synthesize(kernel: KernelInfo, params, force: bool = False, log=None) -> dict:
+def _run_yosys(folder: Path, script: str, what: str) -> tuple[dict, float]:
+    """Run `script` (written to <folder>/synth.ys) in `folder`: its `stat -json` output and the
+    seconds it took; SynthesisError with the log's first error if Yosys fails."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "synth.ys").write_text(script)
+    logfile = folder / "yosys.log"
+    t0 = time.perf_counter()
+    proc = subprocess.run([yosys(), "-q", "-l", str(logfile), "-s", "synth.ys"], cwd=folder,
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SynthesisError(f"yosys failed on {what} ({logfile}): {first_error(logfile, proc.stderr)}")
+    return json.loads((folder / "stat.json").read_text()), seconds
+
+
+def synthesize(kernel: KernelInfo, params, force: bool = False) -> dict:
     """Synthesize `kernel` with `params` as its memory contents; the cell counts (totals and
     per layer), cached by digest. Raises SynthesisError with the log's first error."""
     folder = OUT / kernel.name
@@ -163,19 +176,11 @@ def synthesize(kernel: KernelInfo, params, force: bool = False, log=None) -> dic
         if result.get("digest") == digest:
             result["cached"] = True
             return result
-    (folder / "synth.ys").write_text(run.script())
-    logfile = folder / "yosys.log"
-    t0 = time.perf_counter()
-    proc = subprocess.run([yosys(), "-q", "-l", str(logfile), "-s", "synth.ys"], cwd=folder,
-                          capture_output=True, text=True)
-    seconds = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise SynthesisError(f"yosys failed on kernel {kernel.name} ({logfile}): {first_error(logfile, proc.stderr)}")
-    stat = json.loads((folder / "stat.json").read_text())
+    stat, seconds = _run_yosys(folder, run.script(), f"kernel {kernel.name}")
     result = count(stat, kernel.top, (folder / "instances.txt").read_text())
     result.update({"kernel": kernel.name, "network": kernel.network_name, "first": kernel.first,
                    "last": kernel.last, "synth_s": round(seconds, 1), "digest": digest,
-                   "tool": yosys_version(), "log": str(logfile)})
+                   "tool": yosys_version(), "log": str(folder / "yosys.log")})
     result["pruned"] = check_pruning(kernel, params, result)
     cached.write_text(json.dumps(result, indent=1) + "\n")
     result["cached"] = False
@@ -273,7 +278,6 @@ def synth_module(module: str, parameters: dict[str, object] | None = None, folde
     initialised from `params_dir` when given); its cell tally plus "cells" and "synth_s".
     `extra`: Yosys commands run after synthesis, their output in "extra_out"."""
     folder = folder or OUT / "modules" / module
-    folder.mkdir(parents=True, exist_ok=True)
     files = " ".join(str(p) for p in sorted(RTL.glob("*.sv")))
     if params_dir:
         # Deferred elaboration: only the parametrisation asked for reads its memory files.
@@ -290,23 +294,9 @@ def synth_module(module: str, parameters: dict[str, object] | None = None, folde
                         f"synth_xilinx -family {FAMILY} -flatten",
                         "tee -q -o stat.json stat -json",
                         *([f"tee -q -o extra.txt {extra}"] if extra else []), ""])
-    (folder / "synth.ys").write_text(script)
-    logfile = folder / "yosys.log"
-    t0 = time.perf_counter()
-    proc = subprocess.run([yosys(), "-q", "-l", str(logfile), "-s", "synth.ys"], cwd=folder,
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SynthesisError(f"yosys failed on {module} {parameters or ''} ({logfile}): "
-                             f"{first_error(logfile, proc.stderr)}")
-    stat = json.loads((folder / "stat.json").read_text())
+    stat, seconds = _run_yosys(folder, script, f"{module} {parameters or ''}")
     cells = {_name(t): n for m in stat["modules"].values() for t, n in m.get("num_cells_by_type", {}).items()}
-    out = {**_tally(cells), "cells": cells, "synth_s": round(time.perf_counter() - t0, 1)}
+    out = {**_tally(cells), "cells": cells, "synth_s": round(seconds, 1)}
     if extra:
         out["extra_out"] = (folder / "extra.txt").read_text()
     return out
-
-
-def check_kernel_params(kernel: KernelInfo, params) -> None:
-    missing = [i for i in range(kernel.first, kernel.last + 1) if i not in params.layers]
-    if missing:
-        raise BnnInputError(f"parameters for kernel {kernel.name} lack layer(s) {missing}")
