@@ -87,11 +87,13 @@ def test_coroutines_flag_is_set_once(tmp_path):
 
 # ---------------------------------------------------------------- the loop clock
 def test_loop_clock_options_and_plusarg(monkeypatch):
-    """The build option names the port; the runner's plusarg gives the period, which
+    """The build option names the ports; the runner's plusarg gives their periods, which
     start_clock checks (outside a simulation there is none)."""
     args = clocking.loop_clock_args("ap_clk")
-    assert clocking.loop_clock_port(["-O3", *args]) == "ap_clk"
-    assert clocking.loop_clock_port(["-O3"]) is None
+    assert clocking.loop_clock_ports(["-O3", *args]) == ["ap_clk"]
+    assert clocking.loop_clock_ports(["-O3"]) == []
+    assert clocking.loop_clock_ports(clocking.loop_clock_args("conv0_ap_clk", "fc_ap_clk")) == \
+        ["conv0_ap_clk", "fc_ap_clk"]
     with pytest.raises(ValueError):
         clocking.loop_clock_args("ap_clk; rm")
     assert clocking.loop_clock_period_ps() is None
@@ -102,6 +104,10 @@ def test_loop_clock_options_and_plusarg(monkeypatch):
     assert clocking.start_clock(bare, 10) is None
     with pytest.raises(ValueError, match="10000 ps"):
         clocking.start_clock(bare, 8)
+    two = clocking.loop_clock_plusarg({"conv0_ap_clk": 9999, "fc_ap_clk": 10001})
+    monkeypatch.setattr(cocotb, "plusargs", {"bnnsplit_loop_clock": two.split("=", 1)[1]}, raising=False)
+    assert (clocking.loop_clock_period_ps("conv0_ap_clk"), clocking.loop_clock_period_ps("fc_ap_clk"),
+            clocking.loop_clock_period_ps("ap_clk")) == (9999, 10001, None)
     monkeypatch.setenv("BNNSPLIT_CLOCK", "sundial")
     with pytest.raises(ValueError, match="BNNSPLIT_CLOCK"):
         clocking.clock_mode()
@@ -116,7 +122,7 @@ def test_every_clock_gives_the_same_cycles(tmp_path, monkeypatch):
         monkeypatch.setenv("BNNSPLIT_CLOCK", mode)
         top, _, args = kernel_toplevel("lfc_w1a1_part2")
         assert (top == "lfc_w1a1_part2_tb") == (mode == "hdl")
-        assert (clocking.loop_clock_port(args) == "ap_clk") == (mode == "loop")
+        assert (clocking.loop_clock_ports(args) == ["ap_clk"]) == (mode == "loop")
         r = run(KernelJob("lfc_w1a1_part2", 3, seed=2, out_dir=str(tmp_path / mode)))
         assert r.mismatches == 0 and r.error is None, (mode, r.error)
         cycles[mode] = (r.figures["latency_cycles"], r.figures["batch_cycles"])

@@ -7,12 +7,12 @@ as they reach the host; the run's Result goes to summary.json, the timeline data
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 
 import numpy as np
 import cocotb
-from cocotb.clock import Clock
 from cocotb.triggers import Event, First, Timer
 
 from netsim.config import TopologyConfig
@@ -26,6 +26,7 @@ from tb.host.cocotb_scheduler import CocotbScheduler
 from tb.host.driver import PynqHost
 from tb.host.rtl_board import RtlBoard
 from tb.jobs import functional_coverage, job_file
+from tb.jobs.clocking import start_clock
 from tb.host.param_loader import load_job_parameters
 from tb.jobs.progress import report as progress_report
 from tb.jobs.result import ImageResult, Result
@@ -59,7 +60,7 @@ async def run_system(dut):
     buses: dict[str, tuple] = {}
     for board in job["boards"]:
         name, period_ps = board["name"], board["period_ps"]
-        cocotb.start_soon(Clock(getattr(dut, f"{name}_ap_clk"), period_ps, unit="ps").start())
+        start_clock(dut, period_ps / 1000, f"{name}_ap_clk")   # the main loop's, or cocotb's
         host = hosts[name] = PynqHost(dut, prefix=f"{name}_", clock_period_ns=period_ps / 1000)
         hostmem, control = kernel_checkers(dut, name, fail_fast=False)
         checkers += [hostmem, control]
@@ -134,6 +135,7 @@ async def run_system(dut):
 
     system.on_complete = completed
     system.on_lost = given_up
+    gc.freeze()          # the setup's objects live to the end: kept out of the collector's walks
     system.start()
     limit_ps = int(job["timeout_ms"] * 1e9)
     await First(finished.wait(), Timer(limit_ps, "ps"))

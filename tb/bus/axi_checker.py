@@ -852,5 +852,8 @@ def kernel_checkers(dut, prefix: str = "", **kw) -> tuple[AxiChecker, AxiLiteChe
     board = prefix.rstrip("_")
     pp = f"{board}_" if board else ""
     clk, rst = getattr(dut, f"{pp}ap_clk"), getattr(dut, f"{pp}ap_rst_n")
-    return (AxiChecker(dut, f"{pp}m_axi_hostmem", clk, rst, **kw),
+    # hostmem's B and R come from the testbench's own RAM: watched only while a response may
+    # legally come (two fewer simulator callbacks while the kernel computes); an unasked-for
+    # response is still reported, at the next accepted request.
+    return (AxiChecker(dut, f"{pp}m_axi_hostmem", clk, rst, **({"watch_idle_responses": False} | kw)),
             AxiLiteChecker(dut, f"{pp}s_axi_control", clk, rst, **kw))

@@ -20,8 +20,11 @@ every half period, then runs the value-change callbacks before evaluating the de
 testbench sees pre-edge values at a RisingEdge exactly as with cocotb's Clock, with no VPI
 write, no timer, no Python, no --timing scheduler and no delayed outputs. The runner passes
 the period as the plusarg ``+bnnsplit_loop_clock=<port>:<period ps>`` (:data:`LOOP_PLUSARG`),
-which both the main loop and :func:`start_clock` read. `BNNSPLIT_CLOCK` picks the mode of
-kernel simulations: ``loop`` (default), ``hdl`` (the wrapper above), ``cocotb``.
+which both the main loop and :func:`start_clock` read. A co-simulation's toplevel has one
+clock port per board, each with its own period (the boards' ppm offsets): the main loop
+toggles them all, ``+bnnsplit_loop_clock=conv0_ap_clk:10000,fc_ap_clk:10001``.
+`BNNSPLIT_CLOCK` picks the mode of kernel and system simulations: ``loop`` (default), ``hdl``
+(the wrapper above; kernels only, a system then uses cocotb's Clock), ``cocotb``.
 
 In the testbench, :func:`start_clock` is the one way to start a kernel's clock: nothing to
 do when the main loop or the toplevel generates it (the period used is checked against the
@@ -64,24 +67,28 @@ def clock_mode() -> str:
 
 
 # ---------------------------------------------------------------------------- loop clock (build side)
-def loop_clock_args(port: str = "ap_clk") -> list[str]:
-    """Verilator options that make the main loop toggle input `port` of the toplevel."""
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", port):
-        raise ValueError(f"not a port name: {port!r}")
-    return ["-CFLAGS", f"-D{LOOP_DEFINE}={port}"]
+def loop_clock_args(*ports: str) -> list[str]:
+    """Verilator options that make the main loop toggle inputs `ports` of the toplevel (one
+    kernel's ap_clk, or every board's clock of a co-simulation)."""
+    ports = ports or ("ap_clk",)
+    for port in ports:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", port):
+            raise ValueError(f"not a port name: {port!r}")
+    return ["-CFLAGS", f"-D{LOOP_DEFINE}={','.join(ports)}"]
 
 
-def loop_clock_port(build_args) -> str | None:
-    """The port a build's main loop toggles (from its options), or None."""
+def loop_clock_ports(build_args) -> list[str]:
+    """The ports a build's main loop toggles (from its options); [] for none."""
     args = list(build_args)
     for a, b in zip(args, args[1:]):
         if a == "-CFLAGS" and b.startswith(f"-D{LOOP_DEFINE}="):
-            return b.split("=", 1)[1]
-    return None
+            return b.split("=", 1)[1].split(",")
+    return []
 
 
-def loop_clock_plusarg(port: str, period_ps: int = DEFAULT_PERIOD_PS) -> str:
-    return f"+{LOOP_PLUSARG}={port}:{int(period_ps)}"
+def loop_clock_plusarg(periods: dict[str, int]) -> str:
+    """The plusarg giving each loop clock's period in ps ({port: period})."""
+    return f"+{LOOP_PLUSARG}=" + ",".join(f"{port}:{int(p)}" for port, p in periods.items())
 
 
 # ---------------------------------------------------------------------------- wrapper (build side)
@@ -210,10 +217,13 @@ def loop_clock_period_ps(clock: str = "ap_clk") -> int | None:
     import cocotb
 
     value = (getattr(cocotb, "plusargs", None) or {}).get(LOOP_PLUSARG)   # {} outside a simulation
-    if not isinstance(value, str) or ":" not in value:
+    if not isinstance(value, str):
         return None
-    port, period = value.rsplit(":", 1)
-    return int(period) if port == clock else None
+    for item in value.split(","):
+        port, _, period = item.rpartition(":")
+        if port == clock:
+            return int(period)
+    return None
 
 
 def hdl_clock_period_ps(dut, clock: str = "ap_clk") -> int | None:
@@ -224,9 +234,9 @@ def hdl_clock_period_ps(dut, clock: str = "ap_clk") -> int | None:
 
 
 def start_clock(dut, period_ns: float = 10, clock: str = "ap_clk"):
-    """Start the clock of a kernel testbench: nothing to start when the toplevel generates
-    it in HDL (a wrapper of tb/jobs/clocking.py; its period must be `period_ns`), else cocotb's
-    Clock on dut.<clock>. Returns the cocotb Task of the Clock, or None."""
+    """Start clock `clock` of a kernel or system testbench: nothing to start when the main
+    loop or the toplevel generates it (its period must be `period_ns`), else cocotb's Clock on
+    dut.<clock>. Returns the cocotb Task of the Clock, or None."""
     period_ps = loop_clock_period_ps(clock) or hdl_clock_period_ps(dut, clock)
     if period_ps is not None:
         if round(period_ns * 1000) != period_ps:
@@ -235,7 +245,7 @@ def start_clock(dut, period_ns: float = 10, clock: str = "ap_clk"):
         return None
     from cocotb.clock import Clock
 
-    return Clock(getattr(dut, clock), period_ns, unit="ns").start()
+    return Clock(getattr(dut, clock), round(period_ns * 1000), unit="ps").start()
 
 
 def kernel_handle(dut):

@@ -25,7 +25,7 @@ from hls_out import resources
 from hls_out.resources import fit_warnings, synthesized
 from hls_out.generate import kernel_for_range, render_system
 from netsim.config import ConfigError, TopologyConfig
-from tb.jobs import job_file, runner
+from tb.jobs import clocking, job_file, runner
 from tb.jobs.kernel_job import env_stall_seed
 from tb.jobs.progress import ProgressBar
 from tb.jobs.result import Result
@@ -148,7 +148,8 @@ def run(job: CosimJob, show_progress: bool = False) -> Result:
     rtl = sorted(runner.RTL.glob("*.sv"))
     sources = rtl + _board_sources(spec, rtl) + [folder / "system.sv"]
     build_args: list[str] = []
-    if any(b["export"] for b in spec["boards"]):
+    exports = any(b["export"] for b in spec["boards"])
+    if exports:
         from tb.jobs import export_kernel
         build_args = list(export_kernel.BUILD_ARGS)
         run_dir = runner.build_dir_for("bnnsplit_system", {}, "+".join(f"{b['name']}:{b['kernel']}"
@@ -159,6 +160,11 @@ def run(job: CosimJob, show_progress: bool = False) -> Result:
                 dst = run_dir / Path(f).name
                 dst.unlink(missing_ok=True)
                 dst.symlink_to(Path(f).resolve())
+    plusargs = [f"+PARAMS_DIR={Stimulus.hex_dir(folder)}"]
+    if clocking.clock_mode() == "loop":     # every board's clock toggled by the main loop
+        clocks = {f"{b['name']}_ap_clk": b["period_ps"] for b in spec["boards"]}
+        build_args += clocking.loop_clock_args(*clocks)
+        plusargs.append(clocking.loop_clock_plusarg(clocks))
     summary = Path(spec["summary"])
     summary.unlink(missing_ok=True)
     tag = "+".join(f"{b['name']}:{b['kernel']}" for b in spec["boards"])
@@ -169,9 +175,9 @@ def run(job: CosimJob, show_progress: bool = False) -> Result:
         with ProgressBar(Path(spec["progress"]), job.images, f"{spec['topology']['plan'] or job.topology}") \
                 if quiet and show_progress else contextlib.nullcontext():
             runner.run("bnnsplit_system", sources, "tb.benches.tb_system", extra_env=job_file.env(path),
-                       plusargs=[f"+PARAMS_DIR={Stimulus.hex_dir(folder)}"], build_tag=tag, build_args=build_args,
+                       plusargs=plusargs, build_tag=tag, build_args=build_args,
                        # An export's hierarchy is not described by a kernel.json: keep it all visible.
-                       public="all" if build_args else "auto",
+                       public="all" if exports else "auto",
                        waves_file=folder / "waves.fst" if runner.waves_enabled() else None, log_file=log)
     except AssertionError as exc:
         error = str(exc)

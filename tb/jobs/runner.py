@@ -471,9 +471,9 @@ def run(
     test_args: list[str] = []
     plusargs = list(plusargs)
     from tb.jobs import clocking
-    port = clocking.loop_clock_port(build_args)
-    if port is not None and not any(a.startswith(f"+{clocking.LOOP_PLUSARG}=") for a in plusargs):
-        plusargs.append(clocking.loop_clock_plusarg(port))
+    ports = clocking.loop_clock_ports(build_args)
+    if ports and not any(a.startswith(f"+{clocking.LOOP_PLUSARG}=") for a in plusargs):
+        plusargs.append(clocking.loop_clock_plusarg({p: clocking.DEFAULT_PERIOD_PS for p in ports}))
     if coverage_enabled():
         COVERAGE_DAT.mkdir(parents=True, exist_ok=True)
         tag = hashlib.sha1(f"{test_module}{sorted(env.items())}{time.time_ns()}".encode()).hexdigest()[:10]

@@ -11,24 +11,29 @@
 // re-check, since nothing can have changed. A kernel simulation spends most of its steps with
 // nothing but the clock moving, so this is most of its per-step overhead.
 //
-// Built with -DBNNSPLIT_CLOCK=<port> (tb/jobs/clocking.py, the "loop clock"), the loop also
-// toggles that input port of the toplevel itself, high for the first half period from time 0,
-// with the period of the plusarg +bnnsplit_loop_clock=<port>:<period in time units> (default
-// 10000 = 10 ns at 1 ps precision). At each toggle the value-change callbacks run before the
-// design is evaluated, as when cocotb's Clock writes a clock: a testbench woken by RisingEdge
-// sees the pre-edge values. No VPI write, no timer, no Python per edge.
+// Built with -DBNNSPLIT_CLOCK=<port>[,<port>...] (tb/jobs/clocking.py, the "loop clock"), the
+// loop also toggles those input ports of the toplevel itself (a kernel's ap_clk, or one clock
+// per board of a co-simulation), each high for the first half of its period from time 0, with
+// the periods of the plusarg +bnnsplit_loop_clock=<port>:<period>[,<port>:<period>...] in time
+// units (default 10000 = 10 ns at 1 ps precision). Before a rising edge the value-change
+// callbacks run before the design is evaluated, as when cocotb's Clock writes a clock: a
+// testbench woken by RisingEdge sees the pre-edge values. No VPI write, no timer, no Python
+// per edge: the port is written through its public variable.
 //
 // Options, as cocotb's runner passes them: --trace, --trace-file FILE, --trace-flush,
 // --coverage-per-instance; plusargs reach the design and cocotb through commandArgs.
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "Vtop.h"
 #include "verilated.h"
+#include "verilated_syms.h"
 #include "verilated_vpi.h"
 
 #ifndef VM_TRACE_FST
@@ -71,17 +76,69 @@ static void phase(uint32_t reason) {
 }
 
 #ifdef BNNSPLIT_CLOCK
-// Period of the loop clock from its plusarg (the part after the last ':').
-static vluint64_t loop_clock_period() {
-    const std::string arg = Verilated::commandArgsPlusMatch("bnnsplit_loop_clock=");
-    const std::string::size_type colon = arg.rfind(':');
-    if (arg.empty() || colon == std::string::npos) return 10000;
-    const vluint64_t period = std::strtoull(arg.c_str() + colon + 1, nullptr, 10);
-    if (period < 2) {
-        std::fprintf(stderr, "bad loop clock %s: the period must be at least 2 time units\n", arg.c_str());
+#define BNNSPLIT_TEXT(...) #__VA_ARGS__
+#define BNNSPLIT_STRING(...) BNNSPLIT_TEXT(__VA_ARGS__)
+
+// A clock the loop toggles: the port's storage, its half periods and its next toggle.
+struct LoopClock {
+    std::string port;
+    CData *value;
+    vluint64_t high, low, next;
+};
+
+static std::vector<std::string> split(const std::string &text, char sep) {
+    std::vector<std::string> out;
+    std::string::size_type at = 0;
+    while (at <= text.size()) {
+        const std::string::size_type end = std::min(text.find(sep, at), text.size());
+        if (end > at) out.push_back(text.substr(at, end - at));
+        at = end + 1;
+    }
+    return out;
+}
+
+// The storage of toplevel input `port`: its public variable (ports are public in every build
+// of tb/jobs/runner.py), found in the outermost scope that has it.
+static CData *port_storage(const std::string &port) {
+    const VerilatedScopeNameMap *scopes = Verilated::threadContextp()->scopeNameMap();
+    const char *best = nullptr;
+    VerilatedVar *found = nullptr;
+    if (scopes) {
+        for (const auto &entry : *scopes) {
+            VerilatedVar *var = entry.second->varFind(port.c_str());
+            if (var && (!best || std::strlen(entry.first) < std::strlen(best))) {
+                best = entry.first;
+                found = var;
+            }
+        }
+    }
+    if (!found || found->vltype() != VLVT_UINT8) {
+        std::fprintf(stderr, "loop clock: the toplevel has no public 1-bit port %s\n", port.c_str());
         std::exit(2);
     }
-    return period;
+    return static_cast<CData *>(found->datap());
+}
+
+// The clocks compiled in, with their periods from the plusarg (10000 when not given).
+static std::vector<LoopClock> loop_clocks() {
+    const std::string arg = Verilated::commandArgsPlusMatch("bnnsplit_loop_clock=");
+    const std::string given = arg.empty() ? "" : arg.substr(arg.find('=') + 1);
+    std::vector<LoopClock> clocks;
+    for (const std::string &port : split(BNNSPLIT_STRING(BNNSPLIT_CLOCK), ',')) {
+        vluint64_t period = 10000;
+        for (const std::string &item : split(given, ',')) {
+            const std::string::size_type colon = item.rfind(':');
+            if (colon != std::string::npos && item.substr(0, colon) == port)
+                period = std::strtoull(item.c_str() + colon + 1, nullptr, 10);
+        }
+        if (period < 2) {
+            std::fprintf(stderr, "bad loop clock %s: the period of %s must be at least 2 time units\n",
+                         arg.c_str(), port.c_str());
+            std::exit(2);
+        }
+        clocks.push_back({port, port_storage(port), period / 2, period - period / 2, period / 2});
+    }
+    return clocks;
 }
 #endif
 
@@ -142,10 +199,8 @@ int main(int argc, char **argv) {
 #endif
 
 #ifdef BNNSPLIT_CLOCK
-    const vluint64_t period = loop_clock_period();
-    const vluint64_t high = period / 2, low = period - high;
-    top->BNNSPLIT_CLOCK = 1;
-    vluint64_t next_edge = high;  // the next toggle: falling at high, rising at period, ...
+    std::vector<LoopClock> clocks = loop_clocks();
+    for (LoopClock &c : clocks) *c.value = 1;  // the next toggle: falling at high, rising at period, ...
 #endif
 
     vlog_startup_routines_bootstrap();
@@ -178,17 +233,23 @@ int main(int argc, char **argv) {
         const vluint64_t design_due = top->eventsPending() ? top->nextTimeSlot() : kNever;
         vluint64_t next = cocotb_due < design_due ? cocotb_due : design_due;
 #ifdef BNNSPLIT_CLOCK
-        if (next_edge < next) next = next_edge;
+        for (const LoopClock &c : clocks)
+            if (c.next < next) next = c.next;
 #endif
         if (next == kNever) break;
         g_time = next;
         phase(cbNextSimTime);
         bool changed = false;
 #ifdef BNNSPLIT_CLOCK
-        if (next_edge == g_time) {  // the clock moves first, as a clock timer would
-            top->BNNSPLIT_CLOCK = !top->BNNSPLIT_CLOCK;
-            next_edge += top->BNNSPLIT_CLOCK ? high : low;
-            changed = true;
+        for (LoopClock &c : clocks) {
+            if (c.next != g_time) continue;  // the clocks move first, as clock timers would
+            *c.value = !*c.value;
+            c.next += *c.value ? c.high : c.low;
+            // Before a rising edge the callbacks run on the pre-edge values (what a testbench
+            // samples at RisingEdge). A falling edge changes nothing in a design clocked on
+            // rising edges, so its callbacks run once, after the evaluation: one compare
+            // pass of every value callback fewer per cycle.
+            changed = changed || *c.value;
         }
 #endif
         if (cocotb_due <= g_time) {  // writes of timers are applied with the next evaluation

@@ -1,0 +1,78 @@
+"""Fewer simulator callbacks from cocotbext-axi's channel endpoints.
+
+Every value-change callback a testbench keeps registered is compared by Verilator after each
+evaluation, whether or not anything is happening on the bus; on a small kernel that compare
+loop costs more than the design (`make bench`, cnv_part2). cocotbext-axi's stream endpoints,
+which every AXI4 and AXI4-Lite model of this testbench is made of, keep some registered that
+they do not need:
+
+- a sink (the RAM's AW / W / AR channels, the AXI4-Lite master's B / R) watches its own READY,
+  which only it drives: its run loop is already woken by its pause and dequeue updates;
+- every sink and monitor watches VALID with a ``RisingEdge`` trigger while the AXI protocol
+  checkers (tb/bus/axi_checker.py) watch the same VALID with ``value_change``: two callbacks
+  on one signal;
+- every model watches its reset with the deprecated ``Edge`` trigger, next to the checkers'
+  ``value_change`` on the same reset.
+
+:func:`install` replaces those three watchers with ones that share the checkers' triggers
+(cocotb registers one simulator callback per trigger object, however many tasks await it)
+and drops the first. Behaviour is unchanged: a VALID monitor only wakes the run loop, which
+then samples VALID at the next clock edge as before, so a wake-up on a falling VALID just
+finds it low and sleeps again. Importing tb.bus installs it (every testbench of this
+project does); it is checked against the pinned cocotbext-axi version, since it replaces
+methods of that library's classes.
+"""
+
+from __future__ import annotations
+
+from cocotbext.axi import reset as _reset
+from cocotbext.axi import stream as _stream
+from cocotbext.axi.version import __version__ as COCOTBEXT_AXI_VERSION
+
+TESTED_WITH = "0.1.28"
+_installed = False
+
+
+async def _valid_monitor(self) -> None:
+    change = self.valid.value_change
+    while True:
+        await change
+        self.wake_event.set()
+
+
+async def _ready_monitor(self) -> None:
+    change = self.ready.value_change
+    while True:
+        await change
+        self.wake_event.set()
+
+
+async def _no_ready_monitor(self) -> None:
+    """A sink drives READY itself: nothing to watch."""
+
+
+async def _reset_monitor(self, reset_signal, active_level) -> None:
+    change = reset_signal.value_change
+    while True:
+        await change
+        try:
+            level = bool(int(reset_signal.value))
+        except ValueError:
+            continue
+        self._ext_reset = active_level if level else not active_level
+        self._update_reset()
+
+
+def install() -> None:
+    """Replace the watchers (once per process)."""
+    global _installed
+    if _installed:
+        return
+    if COCOTBEXT_AXI_VERSION != TESTED_WITH:
+        raise RuntimeError(f"tb/bus/lean_streams.py replaces watchers of cocotbext-axi {TESTED_WITH}; "
+                           f"this environment has {COCOTBEXT_AXI_VERSION} (see pyproject.toml)")
+    _stream.StreamMonitor._run_valid_monitor = _valid_monitor
+    _stream.StreamMonitor._run_ready_monitor = _ready_monitor
+    _stream.StreamSink._run_ready_monitor = _no_ready_monitor
+    _reset.Reset._run_reset = _reset_monitor
+    _installed = True
