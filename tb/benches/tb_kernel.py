@@ -41,6 +41,7 @@ async def run_images(dut):
     # Passive AXI4 / AXI4-Lite protocol checkers on both ports, and a watchdog over every
     # stream of the kernel: a stall ends the run with a diagnostic of what each stage was doing.
     hostmem, control = kernel_checkers(dut, fail_fast=False)
+    control.requests_from(host.ctrl)     # the host's own requests: no simulator callback while idle
     hold = int(cfg.get("hold_writes") or 0)    # cycles the output is held back in the batch
     limit = cfg.get("watchdog_cycles", WATCHDOG_CYCLES) + hold
     Watchdog.for_kernel(dut, cfg["info"], limit, scope=kernel_handle(dut), buses=[hostmem, control],

@@ -63,6 +63,7 @@ async def run_system(dut):
         start_clock(dut, period_ps / 1000, f"{name}_ap_clk")   # the main loop's, or cocotb's
         host = hosts[name] = PynqHost(dut, prefix=f"{name}_", clock_period_ns=period_ps / 1000)
         hostmem, control = kernel_checkers(dut, name, fail_fast=False)
+        control.requests_from(host.ctrl)
         checkers += [hostmem, control]
         buses[name] = (hostmem, control)
         Watchdog.for_kernel(dut, board["info"], WATCHDOG_CYCLES, prefix=name,

@@ -51,7 +51,9 @@ callbacks: Verilator compares every registered callback's signal after each eval
 each one costs some tens of ns per simulated cycle (measured on cnv_part2, 408k cycles: the
 hostmem + control checkers, 11 callbacks, add about 10% CPU; with
 ``watch_idle_responses=False``, which watches B / R only while a response may legally come,
-7 callbacks and about 7%). Checkers on one reset share a single callback for it.
+7 callbacks and about 7%). Checkers on one reset share a single callback for it. Request
+channels driven by the testbench's own master (:meth:`_CheckerBase.requests_from`) need no
+callback at all: they sleep on the master's own "something to send" event.
 
 The cycle number in messages is derived from simulation time, not counted per cycle: rising
 clock edges since reset was released (or since the checker started, if reset was already
@@ -201,7 +203,7 @@ class _ResetWatch:
 
 class _Channel:
     __slots__ = ("name", "valid", "ready", "fields", "field_names", "handshakes",
-                 "wait_cycles", "edges", "offer", "handshake", "task", "expected", "wake")
+                 "wait_cycles", "edges", "offer", "handshake", "task", "expected", "wake", "source")
 
     def __init__(self, name: str, valid, ready, fields: dict):
         self.name = name
@@ -220,6 +222,9 @@ class _Channel:
         # by request handshakes) instead of on a simulator callback.
         self.expected: Callable[[], bool] | None = None
         self.wake: Event | None = None
+        # A channel whose VALID a testbench model drives (requests_from): the model's event
+        # that is set while it has something to send; VALID cannot rise while it is clear.
+        self.source: Event | None = None
 
 
 # ----------------------------------------------------------------------------- base
@@ -313,6 +318,19 @@ class _CheckerBase:
         self._halt()
         if self._period_task is not None and not self._period_task.done():
             self._period_task.cancel()
+
+    def requests_from(self, master) -> None:
+        """Say that the testbench's own cocotbext-axi master (AxiLiteMaster / AxiMaster)
+        drives the request channels (AW, W, AR): while idle, each of them then sleeps on its
+        master channel's `active_event` (set while the master has something to send, the
+        only time VALID can rise) instead of a simulator callback on VALID. Everything is
+        still checked; an idle control bus just costs the simulator nothing."""
+        sides = {"AW": getattr(master, "write_if", None), "W": getattr(master, "write_if", None),
+                 "AR": getattr(master, "read_if", None)}
+        for ch, side in sides.items():
+            model = getattr(side, f"{ch.lower()}_channel", None)
+            if ch in self.channels and model is not None:
+                self.channels[ch].source = model.active_event
 
     def cycle(self) -> int | None:
         """Rising clock edges since reset release at the current simulation time (the first
@@ -461,6 +479,11 @@ class _CheckerBase:
                 await edge
             # VALID was low at this edge: sleep until it changes (0 -> 1, or to X/Z), then
             # look at it on the next edge.
+            if ch.source is not None:         # driven by the testbench's own master
+                if not ch.source.is_set():
+                    await ch.source.wait()    # it has something to send
+                await edge
+                continue
             if ch.wake is not None and not ch.expected():
                 ch.wake.clear()
                 await ch.wake.wait()          # a request was accepted
@@ -497,16 +520,22 @@ class AxiChecker(_CheckerBase):
             a response may legally come (a request is outstanding), which saves two
             simulator callbacks; a response with nothing outstanding is then reported when
             the next request is accepted instead of when it appears.
+        b_after_last_w: with watch_idle_responses=False, watch B only once a burst's W data
+            are complete, not from its AW on. For a B the testbench's own memory model
+            answers (the RAM behind a kernel's m_axi port), where a B before the last W would
+            be the model's bug, not the DUT's: a kernel streaming its output has a burst's AW
+            accepted for a whole batch, and B then costs nothing until its data are written.
         period_steps: clock period in simulator steps (default: measured).
         log: logger (default ``cocotb.axi_checker.<name>``).
     """
 
     def __init__(self, dut, prefix: str, clock, reset=None, name: str | None = None, *,
                  size: int | str | None = None, bursts: Iterable[int] = (1,),
-                 max_outstanding: int | None = None, **kw):
+                 max_outstanding: int | None = None, b_after_last_w: bool = False, **kw):
         self._size_cfg = size
         self.allowed_bursts = frozenset(bursts)
         self.max_outstanding = max_outstanding
+        self.b_after_last_w = b_after_last_w
         super().__init__(dut, prefix, clock, reset, name, **kw)
         data = (self.channels.get("W") or self.channels.get("R")).fields[0]
         self.data_bytes = len(data) // 8
@@ -531,7 +560,10 @@ class AxiChecker(_CheckerBase):
             c["W"].handshake = self._w_handshake
             c["B"].offer = self._b_offer
             c["B"].handshake = self._b_handshake
-            c["B"].expected = lambda: self._b_pending > 0
+            # b_after_last_w: B is watched only once a burst's W data are complete (a kernel
+            # streaming its output keeps a burst's AW accepted for a whole batch).
+            c["B"].expected = ((lambda: any(self._b_wait.values())) if self.b_after_last_w
+                               else (lambda: self._b_pending > 0))
         if "AR" in c:
             self._far = {n: h for n, h in zip(c["AR"].field_names, c["AR"].fields)}
             self._fr = {n: h for n, h in zip(c["R"].field_names, c["R"].fields)}
@@ -613,7 +645,8 @@ class AxiChecker(_CheckerBase):
         self.bursts["write"] += 1
         self.burst_beats["write"][alen + 1] += 1
         self._b_pending += 1
-        self._wake("B")
+        if not self.b_after_last_w:
+            self._wake("B")
         self._outstanding("write", self._b_pending, "AW", cyc)
         if self._w_early:
             beats, wcyc = self._w_early.popleft()
@@ -621,12 +654,14 @@ class AxiChecker(_CheckerBase):
                 self._violation("W", "wlast", f"WLAST on beat {beats} of the write burst at "
                                 f"0x{addr:x}, AWLEN {alen} ({alen + 1} beats)", cyc)
             self._b_wait.setdefault(bid, deque()).append((max(cyc, wcyc), addr, alen))
+            self._wake("B")
         elif not self._aw_wait_w and self._w_beats > alen + 1:
             self._violation("W", "wlast", f"WLAST missing: {self._w_beats} W beats already "
                             f"sent for the write burst at 0x{addr:x}, AWLEN {alen} "
                             f"({alen + 1} beats)", cyc)
             self._w_beats = 0
             self._b_wait.setdefault(bid, deque()).append((cyc, addr, alen))
+            self._wake("B")
         else:
             self._aw_wait_w.append((addr, alen, bid))
 
@@ -649,6 +684,7 @@ class AxiChecker(_CheckerBase):
                 self._aw_wait_w.popleft()
                 self._w_beats = 0
                 self._b_wait.setdefault(bid, deque()).append((cyc, addr, alen))
+                self._wake("B")
         elif last:
             self._w_early.append((beats, cyc))
             self._w_beats = 0
@@ -852,8 +888,10 @@ def kernel_checkers(dut, prefix: str = "", **kw) -> tuple[AxiChecker, AxiLiteChe
     board = prefix.rstrip("_")
     pp = f"{board}_" if board else ""
     clk, rst = getattr(dut, f"{pp}ap_clk"), getattr(dut, f"{pp}ap_rst_n")
-    # hostmem's B and R come from the testbench's own RAM: watched only while a response may
-    # legally come (two fewer simulator callbacks while the kernel computes); an unasked-for
-    # response is still reported, at the next accepted request.
-    return (AxiChecker(dut, f"{pp}m_axi_hostmem", clk, rst, **({"watch_idle_responses": False} | kw)),
+    # B and R are watched only while a response may legally come: no simulator callback on
+    # them while the kernel computes (hostmem's come from the testbench's RAM, and the
+    # control master's sinks do the same, tb/bus/lean_streams.py); a response nobody asked
+    # for is still reported, at the next accepted request.
+    kw = {"watch_idle_responses": False} | kw
+    return (AxiChecker(dut, f"{pp}m_axi_hostmem", clk, rst, b_after_last_w=True, **kw),
             AxiLiteChecker(dut, f"{pp}s_axi_control", clk, rst, **kw))

@@ -19,6 +19,7 @@ from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster
 
 from golden.params import fold_thresholds, fold_weights
 from hls_out import interface
+from tb.bus import lean_streams
 from tb.bus.axi_ram import FaultyAxiRam
 
 # Register offsets by name, from the register table: "CTRL", "IP_ISR", an argument ("in",
@@ -104,6 +105,7 @@ class PynqHost:
         self.irq = getattr(dut, f"{prefix}interrupt")
         self.ctrl = AxiLiteMaster(AxiLiteBus.from_prefix(dut, f"{prefix}s_axi_control"), self.clk,
                                   self.rst_n, reset_active_level=False)
+        lean_streams.quiet_responses(self.ctrl)    # no callback on BVALID / RVALID while idle
         self.mem = FaultyAxiRam(hostmem_bus(dut, f"{prefix}m_axi_hostmem"), self.clk, self.rst_n,
                                 reset_active_level=False, size=mem_size)
         self.mem_size = mem_size
