@@ -25,6 +25,7 @@ methods of that library's classes.
 
 from __future__ import annotations
 
+from cocotb.triggers import Event, First
 from cocotbext.axi import reset as _reset
 from cocotbext.axi import stream as _stream
 from cocotbext.axi.version import __version__ as COCOTBEXT_AXI_VERSION
@@ -36,12 +37,13 @@ _installed = False
 async def _valid_monitor(self) -> None:
     change = self.valid.value_change
     while True:
-        expecting = getattr(self, "expecting", None)     # see quiet_responses
-        if expecting is not None and not expecting.is_set():
-            await expecting.wait()
-            self.wake_event.set()        # look at VALID at the next edge
-            continue
-        await change
+        gate = getattr(self, "response_gate", None)     # see quiet_responses
+        if gate is None:
+            await change
+        elif not gate.expecting.is_set():
+            await gate.expecting.wait()  # a request went out: look at VALID from now on
+        else:
+            await First(change, gate.idle.wait())
         self.wake_event.set()
 
 
@@ -74,23 +76,37 @@ def quiet_responses(master) -> None:
     control bus registers no simulator callback. What the sinks would have missed, a
     response nobody asked for, is the AXI protocol checker's to report (tb/bus/axi_checker.py,
     with watch_idle_responses=False it does so at the next request)."""
-    import cocotb.triggers
-
     for side, call, sink in ((master.write_if, "write", master.write_if.b_channel),
                              (master.read_if, "read", master.read_if.r_channel)):
-        expecting = cocotb.triggers.Event()
-        sink.expecting = expecting
+        gate = sink.response_gate = _ResponseGate()
         inner = getattr(side, call)
 
-        async def asked(*args, _inner=inner, _side=side, _expecting=expecting, **kwargs):
-            _expecting.set()
+        async def asked(*args, _inner=inner, _side=side, _gate=gate, **kwargs):
+            _gate.open()
             try:
                 return await _inner(*args, **kwargs)
             finally:
                 if not _side.in_flight_operations:
-                    _expecting.clear()
+                    _gate.close()
 
         setattr(side, call, asked)
+
+
+class _ResponseGate:
+    """Whether a response may come: `expecting` is set while requests are in flight, `idle`
+    while none is (a task waits on either without a simulator callback)."""
+
+    def __init__(self) -> None:
+        self.expecting, self.idle = Event(), Event()
+        self.idle.set()
+
+    def open(self) -> None:
+        self.idle.clear()
+        self.expecting.set()
+
+    def close(self) -> None:
+        self.expecting.clear()
+        self.idle.set()
 
 
 def install() -> None:
