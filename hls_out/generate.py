@@ -108,6 +108,7 @@ class Stage:
     in_w: int
     out_w: int
     layer: int | None = None
+    image_words: int | None = None    # a FIFO's words per image (how many images it can hold)
 
 
 @dataclass
@@ -151,8 +152,10 @@ def plan(cfg: KernelConfig) -> list[Stage]:
                                 width, to_w))
             width = to_w
 
-    def fifo(depth: int, tag: str) -> None:
-        stages.append(Stage(f"fifo_{tag}", "stream_fifo", {"WIDTH": width, "DEPTH": depth}, width, width))
+    def fifo(depth: int, tag: str, image_bits: int | None = None) -> None:
+        words = (bits if image_bits is None else image_bits) // width
+        stages.append(Stage(f"fifo_{tag}", "stream_fifo", {"WIDTH": width, "DEPTH": depth}, width, width,
+                            image_words=words))
 
     if first.index == 0:
         for w in net.input_widths:      # e.g. CNV: 64 -> 192 -> 24 (one RGB pixel per word)
@@ -169,7 +172,8 @@ def plan(cfg: KernelConfig) -> list[Stage]:
                                  "SIMD": simd, "BITS": spec.in_bits, "HLS_TIMING": int(cfg.hls_timing)}
                                 | ({"HLS_LAG": SWG_HLS_LAG} if cfg.hls_timing else {}),
                                 width, width, i))
-            fifo(net.hls_default_depth, f"L{i}_swg")
+            # the window generator's output: every input vector of every output pixel
+            fifo(net.hls_default_depth, f"L{i}_swg", spec.ofm_dim ** 2 * spec.mw * spec.in_bits)
         out_w = pe * spec.out_bits
         stages.append(Stage(f"mvau_L{i}", "mvau", {
             "MW": spec.mw, "MH": spec.mh, "SIMD": simd, "PE": pe, "IN_BITS": spec.in_bits,
@@ -194,8 +198,8 @@ def plan(cfg: KernelConfig) -> list[Stage]:
                 "HLS_TIMING": int(cfg.hls_timing)}
                 | ({"BITS": act} if act != 2 else {})
                 | ({"OR_POOL": 1} if spec.pool_kind == "or" else {}), width, width, i))
-            fifo(cfg.depth(f"pool{i}"), f"pool{i}")
             bits //= 4
+            fifo(cfg.depth(f"pool{i}"), f"pool{i}")
     convert(MEM_W, "mem")
     return stages
 
@@ -401,7 +405,8 @@ def describe(cfg: KernelConfig, stages: list[Stage], in_words: int, out_words: i
            if layer(i, net).thresholds},
         "words_per_image": {"in": in_words, "out": out_words},
         "stages": [{"name": s.name, "module": s.module, "params": s.params, "in_width": s.in_w,
-                    "out_width": s.out_w} for s in stages],
+                    "out_width": s.out_w} | ({"image_words": s.image_words} if s.image_words else {})
+                   for s in stages],
         "fifo_depths": {s.name[5:]: s.params["DEPTH"] for s in stages if s.module == "stream_fifo"},
         "expected_cycles": {"per_layer": {str(k): v for k, v in kc.per_layer.items()},
                             "sum": kc.total, "initiation_interval": kc.ii, "bottleneck_layer": kc.bottleneck},

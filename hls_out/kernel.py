@@ -70,6 +70,48 @@ class KernelInfo:
         """The Table I row of this kernel's layer range, if the paper measured one."""
         return self.network.paper_kernel(self.first, self.last)
 
+    @property
+    def fifos(self) -> list["FifoPorts"]:
+        return fifos(self.data)
+
+
+@dataclass(frozen=True)
+class FifoPorts:
+    """A stream FIFO of a generated kernel and the signals of its top that show it: stage k
+    of the chain reads stream s<k> and writes s<k+1> (stream 0 comes from the memory reader),
+    and the top exposes the FIFO's occupancy as fifo_count_<tag>."""
+    name: str                  # fifo_<tag>
+    depth: int
+    image_words: int | None    # words of one image in its stream (None: an older kernel.json)
+    in_ready: str
+    out_valid: str
+    count: str
+
+
+def fifos(data: dict) -> list[FifoPorts]:
+    """The FIFOs of a kernel described by `data` (its kernel.json), in stream order."""
+    out = []
+    for k, st in enumerate(data.get("stages", [])):
+        if st["module"] == "stream_fifo":
+            tag = st["name"].removeprefix("fifo_")
+            out.append(FifoPorts(st["name"], int(st["params"]["DEPTH"]), st.get("image_words"),
+                                 f"s{k}_tready", f"s{k + 1}_tvalid", f"fifo_count_{tag}"))
+    return out
+
+
+def images_to_fill(data: dict) -> int:
+    """Images a batch needs so that, with the kernel's output held back, every FIFO of the
+    kernel fills: the images its FIFOs can hold (a FIFO holds DEPTH / image_words of them)
+    plus one per FIFO for what the stage in front of it holds (a window's lines, a vector),
+    plus one in the memory reader and one to spare."""
+    held = 0.0
+    for f in fifos(data):
+        if not f.image_words:
+            raise BnnInputError(f"kernel {data.get('name')}: kernel.json has no image_words for {f.name}; "
+                                f"regenerate it (make hls)")
+        held += f.depth / f.image_words + 1
+    return int(-(-held // 1)) + 2
+
 
 def known() -> list[str]:
     return sorted(p.parent.name for p in HERE.glob("*/kernel.json"))

@@ -180,6 +180,40 @@ def test_family_init_mode_one_threshold(tmp_path):
     check(run(job), 2)
 
 
+@pytest.mark.parametrize("kernel", kernels.known())
+def test_every_fifo_fills_and_nothing_is_lost(kernel, tmp_path):
+    """The host holds the output back until every FIFO of the kernel has been seen full,
+    with as many images as its FIFOs and stages can hold (hls_out.kernel.images_to_fill):
+    every FIFO fills (the LFCs' 1024-word output FIFO needs over a thousand images), then
+    drains, and every image comes out bit-exact, in its place, once. Under `make coverage`
+    this hits every "FIFO seen full" bin of functional coverage."""
+    info = kernels.load(kernel)
+    n = kernels.images_to_fill(info.data)
+    report = run(KernelJob(kernel, n, seed=5, fill_fifos=True, out_dir=str(tmp_path / kernel)))
+    check(report, n, interval_tolerance=None)
+    t = report.figures
+    assert t["fifos_not_filled"] == [], f"{kernel}: never full with {n} images: {t['fifos_not_filled']}"
+    assert t["fifos_filled"] == [f.name for f in info.fifos]
+    assert t["protocol_violations"] == []
+    assert t["bus_stats"]["hostmem"]["W"]["wait_cycles"] > 0
+
+
+def test_images_to_fill_counts_what_the_fifos_hold():
+    """A kernel.json without the words per image of its FIFOs (one written before they were
+    recorded) is refused with a message naming the FIFO and the fix; a FIFO that holds more
+    images needs more of them."""
+    from golden.errors import BnnInputError
+    data = kernels.load("cnv_part2").data
+    base = kernels.images_to_fill(data)
+    deeper = {**data, "stages": [dict(st, params={**st["params"], "DEPTH": st["params"]["DEPTH"] * 2})
+                                 if st["name"] == "fifo_L6" else st for st in data["stages"]]}
+    words = next(st["image_words"] for st in data["stages"] if st["name"] == "fifo_L6")
+    assert kernels.images_to_fill(deeper) - base in (128 // words, -(-128 // words))
+    old = {**data, "stages": [{k: v for k, v in st.items() if k != "image_words"} for st in data["stages"]]}
+    with pytest.raises(BnnInputError, match="fifo_L6.*make hls"):
+        kernels.images_to_fill(old)
+
+
 def test_output_held_back_loses_nothing(tmp_path):
     """The host takes no write data for two images' worth of cycles at the start of a batch
     (KernelJob.hold_writes): the kernel backs up into its FIFOs and stops; once released,

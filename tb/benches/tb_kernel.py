@@ -11,6 +11,8 @@ import numpy as np
 import cocotb
 
 from tb.bus.axi_checker import kernel_checkers
+from tb.bus.fifo_monitor import FifosSeenFull
+from hls_out.kernel import fifos as kernel_fifos
 from tb.bus.scoreboard import Scoreboard
 from tb.bus.watchdog import Watchdog
 from tb.host.driver import Buffer, KernelBusError, KernelTimeout, PynqHost
@@ -43,6 +45,9 @@ async def run_images(dut):
     hostmem, control = kernel_checkers(dut, fail_fast=False)
     control.requests_from(host.ctrl)     # the host's own requests: no simulator callback while idle
     hold = int(cfg.get("hold_writes") or 0)    # cycles the output is held back in the batch
+    fill = bool(cfg.get("fill_fifos"))          # ... until every FIFO has been seen full
+    if fill and not hold:
+        hold = 2 * (exp_cycles["sum"] + n * exp_cycles["initiation_interval"])
     limit = cfg.get("watchdog_cycles", WATCHDOG_CYCLES) + hold
     Watchdog.for_kernel(dut, cfg["info"], limit, scope=kernel_handle(dut), buses=[hostmem, control],
                         fail=False, on_timeout=lambda diag: host.abort(f"no progress for {limit} cycles (watchdog)\n{diag}"))
@@ -50,6 +55,7 @@ async def run_images(dut):
     # `make coverage`: the kernel's FIFOs, buses and registers (tb/jobs/functional_coverage.py).
     coverage = (functional_coverage.KernelCoverage(kernel_handle(dut), cfg["info"], hostmem, control, dut._log)
                 if functional_coverage.enabled() else None)
+    fifos = FifosSeenFull(kernel_handle(dut), kernel_fifos(cfg["info"])) if fill else None
     if cfg.get("stall_seed") is not None:
         host.set_stalls(cfg["stall_seed"])
         dut._log.info("random pauses on every AXI channel, seed %d", cfg["stall_seed"])
@@ -94,7 +100,7 @@ async def run_images(dut):
         rest_in = Buffer(in_buf.addr + 8 * wi, 8 * wi * (n - 1), "in[1:]")
         rest_out = Buffer(out_buf.addr + 8 * wo, 8 * wo * (n - 1), "out[1:]")
         if hold:
-            host.hold_writes(hold)
+            host.hold_writes(hold, until=fifos.all_full if fifos else None)
         try:
             batch_cycles = await host.run_batch(rest_in, rest_out, n - 1,
                                                 budget + hold + (n - 1) * 2 * exp_cycles["initiation_interval"])
@@ -142,7 +148,8 @@ async def run_images(dut):
                         "param_load_wall_s": load.wall_s if load else 0.0,
                         "param_words_per_s": load.words_per_s if load else None,
                         "protocol_violations": violations,
-                        "bus_stats": {"hostmem": hostmem.stats(), "control": control.stats()}})
+                        "bus_stats": {"hostmem": hostmem.stats(), "control": control.stats()}}
+                    | ({"fifos_filled": fifos.filled, "fifos_not_filled": fifos.not_filled} if fifos else {}))
     result.write(cfg["report"])
     if coverage is not None:
         coverage.finish()

@@ -26,7 +26,7 @@ from cocotb.triggers import FallingEdge
 
 from tb.bus.axi_checker import _to_int
 
-__all__ = ["FifoMonitor", "FIFO_EVENTS"]
+__all__ = ["FifoMonitor", "FifosSeenFull", "FIFO_EVENTS"]
 
 FIFO_EVENTS = ("full", "empty")
 
@@ -83,3 +83,37 @@ class FifoMonitor:
             if self.count is None or _to_int(self.count.value) == 0:
                 self._seen("empty")
                 return
+
+
+class FifosSeenFull:
+    """Which of several FIFOs have been seen full since now (start it out of reset):
+    `all_full` is set once every one has; `filled` / `not_filled` list them by name. `fifos`:
+    objects with the FIFO's `name` and the names, under `scope`, of its input READY
+    (`in_ready`), output VALID (`out_valid`) and occupancy (`count`, may be missing), as
+    hls_out.kernel.fifos() gives them for a generated kernel."""
+
+    def __init__(self, scope, fifos):
+        from cocotb.triggers import Event
+
+        fifos = list(fifos)
+        self.names = [f.name for f in fifos]
+        self.seen: set[str] = set()
+        self.all_full = Event()
+        self.monitors = [FifoMonitor(f.name, getattr(scope, f.in_ready), getattr(scope, f.out_valid),
+                                     getattr(scope, f.count, None), self._full, events=("full",))
+                         for f in fifos]
+        if not self.names:
+            self.all_full.set()
+
+    def _full(self, name: str, event: str) -> None:
+        self.seen.add(name)
+        if len(self.seen) == len(self.names):
+            self.all_full.set()
+
+    @property
+    def filled(self) -> list[str]:
+        return [n for n in self.names if n in self.seen]
+
+    @property
+    def not_filled(self) -> list[str]:
+        return [n for n in self.names if n not in self.seen]

@@ -135,14 +135,16 @@ class PynqHost:
         for i, ch in enumerate(channels):
             ch.set_pause_generator(pause_gen(random.Random(f"{seed}/{self.name}/{i}"), p))
 
-    def hold_writes(self, cycles: int) -> None:
+    def hold_writes(self, cycles: int, until: Event | None = None) -> None:
         """Take no write data for `cycles` clock cycles from now (WREADY low at the memory), as
-        a host that stops draining the kernel's output: the kernel backs up into every FIFO."""
+        a host that stops draining the kernel's output: the kernel backs up into every FIFO.
+        With `until`, the hold ends early when that event is set."""
         w = self.mem.write_if.w_channel
         w.pause = True
 
         async def release() -> None:
-            await Timer(cycles * self.period_ns, "ns")
+            limit = Timer(cycles * self.period_ns, "ns")
+            await (First(limit, until.wait()) if until is not None else limit)
             w.pause = False
 
         cocotb.start_soon(release())

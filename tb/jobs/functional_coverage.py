@@ -233,6 +233,7 @@ class KernelCoverage:
     """
 
     def __init__(self, scope, info: dict, hostmem, control, log=None):
+        from hls_out.kernel import fifos as kernel_fifos
         from tb.bus.fifo_monitor import FifoMonitor
 
         install()
@@ -241,15 +242,13 @@ class KernelCoverage:
         self.fifos: list = []
         declared = fifo_points(info)
         missing = []
-        for k, st in enumerate(info.get("stages", [])):
-            point = f"fifo.{self.kernel}.{st['name']}"
+        for f in kernel_fifos(info):
+            point = f"fifo.{self.kernel}.{f.name}"
             if point not in declared:
                 continue
-            tag = st["name"].removeprefix("fifo_")
-            # stage k reads stream s<k> and writes s<k+1> (stream 0 comes from the reader)
-            sigs = [getattr(scope, n, None) for n in (f"s{k}_tready", f"s{k + 1}_tvalid", f"fifo_count_{tag}")]
+            sigs = [getattr(scope, n, None) for n in (f.in_ready, f.out_valid, f.count)]
             if sigs[0] is None or sigs[1] is None:
-                missing.append(st["name"])
+                missing.append(f.name)
                 continue
             declare(point, declared[point])
             self.fifos.append(FifoMonitor(point, *sigs, on_event=self._fifo_event))

@@ -46,6 +46,11 @@ class KernelJob:
     # Cycles the host takes no write data at the start of the batch (images 1..n-1): the
     # kernel backs up into every FIFO (the "FIFO seen full" bins of functional coverage).
     hold_writes: int = 0
+    # Hold the output back until every FIFO of the kernel has been seen full (at most
+    # `hold_writes` cycles, default a budget of twice the batch's expected cycles); give the
+    # job at least hls_out.kernel.images_to_fill() images. The report lists the FIFOs seen
+    # full and those that never were (`fifos_filled`, `fifos_not_filled`).
+    fill_fifos: bool = False
     # Mutation testing: patches to the preloaded hex words {file, line, xor | add}, and a
     # modified copy of the kernel top to simulate instead of hls_out/<kernel>/<kernel>.sv.
     param_patches: list[dict] = field(default_factory=list)
