@@ -16,14 +16,14 @@ from tb.jobs.result import Result
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-def check(report: Result, images: int, interval_tolerance: float | None = 0.02) -> None:
+def check(report: Result, images: int, interval_tolerance: float | None = 0.02, kernel: str | None = None) -> None:
     assert report.error is None, report.error
     assert report.images == images and report["images"] == images
     bad = [im.image for im in report.per_image if not im.match]
     assert report.mismatches == 0 and not bad, f"images {bad} differ from golden/"
     assert report.checkpoints["kernel output"]["checked"] == images
     t = report.figures
-    paper = kernels.load(report.name).paper()
+    paper = kernels.load(kernel or report.name).paper()
     if paper:
         assert t["paper_latency_cycles"] == paper.latency_cycles
         assert abs(t["latency_cycles"] - paper.latency_cycles) <= 0.10 * paper.latency_cycles, (
@@ -180,19 +180,30 @@ def test_family_init_mode_one_threshold(tmp_path):
     check(run(job), 2)
 
 
-@pytest.mark.parametrize("kernel", kernels.known())
+# Every committed kernel, and the stages of the three-stage plan the co-simulation tests run
+# (generated into build/kernels/).
+PLAN_STAGES = [(0, 3), (4, 5)]
+
+
+@pytest.mark.parametrize("kernel", kernels.known() + [f"plan:{a}-{b}" for a, b in PLAN_STAGES])
 def test_every_fifo_fills_and_nothing_is_lost(kernel, tmp_path):
     """The host holds the output back until every FIFO of the kernel has been seen full,
     with as many images as its FIFOs and stages can hold (hls_out.kernel.images_to_fill):
     every FIFO fills (the LFCs' 1024-word output FIFO needs over a thousand images), then
     drains, and every image comes out bit-exact, in its place, once. Under `make coverage`
     this hits every "FIFO seen full" bin of functional coverage."""
+    if kernel.startswith("plan:"):
+        from golden import networks
+        from hls_out.generate import kernel_for_range
+        from tb.jobs.runner import BUILD
+        first, last = map(int, kernel[5:].split("-"))
+        kernel = str(kernel_for_range(networks.get("cnvW2A2"), first, last, BUILD / "kernels"))
     info = kernels.load(kernel)
     n = kernels.images_to_fill(info.data)
-    report = run(KernelJob(kernel, n, seed=5, fill_fifos=True, out_dir=str(tmp_path / kernel)))
-    check(report, n, interval_tolerance=None)
+    report = run(KernelJob(kernel, n, seed=5, fill_fifos=True, out_dir=str(tmp_path / info.name)))
+    check(report, n, interval_tolerance=None, kernel=kernel)
     t = report.figures
-    assert t["fifos_not_filled"] == [], f"{kernel}: never full with {n} images: {t['fifos_not_filled']}"
+    assert t["fifos_not_filled"] == [], f"{info.name}: never full with {n} images: {t['fifos_not_filled']}"
     assert t["fifos_filled"] == [f.name for f in info.fifos]
     assert t["protocol_violations"] == []
     assert t["bus_stats"]["hostmem"]["W"]["wait_cycles"] > 0

@@ -151,11 +151,11 @@ def _mutant_tag(path: str | None) -> str:
     return "mutant:" + hashlib.sha1(Path(path).read_bytes()).hexdigest()[:12]
 
 
-def kernel_sources(kernel: str, top_sv: str | Path | None = None) -> list[Path]:
+def kernel_sources(kernel: str | Path, top_sv: str | Path | None = None) -> list[Path]:
     return sorted(runner.RTL.glob("*.sv")) + [Path(top_sv) if top_sv else kernels.load(kernel).sv]
 
 
-def kernel_toplevel(kernel: str, top_sv: str | Path | None = None, build_tag: str = "",
+def kernel_toplevel(kernel: str | Path, top_sv: str | Path | None = None, build_tag: str = "",
                     clock: str | None = None) -> tuple[str, list[Path], list[str]]:
     """(toplevel, sources, Verilator build options) of a simulation of `kernel` (from
     `top_sv` if given), clocked as `clock` says (default: clocking.clock_mode()): "loop", the
@@ -163,13 +163,14 @@ def kernel_toplevel(kernel: str, top_sv: str | Path | None = None, build_tag: st
     <kernel>_tb generated into its build folder and built with --timing; "cocotb", the kernel
     itself under cocotb's Clock (tb/jobs/clocking.py)."""
     sources = kernel_sources(kernel, top_sv)
+    module = kernels.load(kernel).top     # `kernel` may be a generated kernel's folder
     clock = clock or clocking.clock_mode()
     if clock == "loop":
-        return kernel, sources, clocking.loop_clock_args("ap_clk")
+        return module, sources, clocking.loop_clock_args("ap_clk")
     if clock == "cocotb":
-        return kernel, sources, []
-    top = kernel + clocking.WRAPPER_SUFFIX
-    wrapper = clocking.write_clock_wrapper(kernel, sources[-1], runner.build_dir_for(top, {}, build_tag))
+        return module, sources, []
+    top = module + clocking.WRAPPER_SUFFIX
+    wrapper = clocking.write_clock_wrapper(module, sources[-1], runner.build_dir_for(top, {}, build_tag))
     return top, sources + [wrapper], ["--timing"]
 
 
