@@ -138,3 +138,22 @@ def test_split_of_other_networks_bit_exact(network, plan, tmp_path):
     net = networks.get(network)
     cut = int(plan.split(",")[0].split("-")[1].split("x")[0])
     assert s["stages"][1]["bytes_in_per_image"] == 8 * net.words_per_image(cut)
+
+
+def test_each_board_on_its_own_clock(tmp_path):
+    """Board clocks 200 ppm apart (conv0 at 10002 ps, fc at 9998 ps), both toggled by the
+    simulation's main loop at their own periods: still bit-exact; each kernel run takes the
+    same number of cycles as with equal clocks (to the one the host's count from simulated
+    time may differ by), so it lasts 200 ppm longer on conv0 and shorter on fc."""
+    trace, cycles = {}, {}
+    for ppm in (0, 200):
+        s = run(CosimJob("split", 2, seed=4, ppm=ppm, stall_seed=None, out_dir=str(tmp_path / str(ppm))))
+        check(s, 2)
+        cycles[ppm] = s["kernel_cycles"]
+        trace[ppm] = json.loads((tmp_path / str(ppm) / "trace.json").read_text())["boards"]
+    for board in cycles[0]:   # the host counts cycles from simulated time: +-1 at another phase
+        assert all(abs(a - b) <= 1 for a, b in zip(cycles[0][board], cycles[200][board])), cycles
+    for board, period in (("conv0", 10002), ("fc", 9998)):
+        # a run (host's start to interrupt) takes as many cycles either way, of its own period
+        for (a0, a1, _), (b0, b1, _) in zip(trace[0][board]["intervals"], trace[200][board]["intervals"]):
+            assert abs((b1 - b0) / (a1 - a0) - period / 10000) < 2e-5, (board, a1 - a0, b1 - b0)

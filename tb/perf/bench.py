@@ -21,7 +21,10 @@ Measures, in one run, and writes build/bench/results.json:
     machine the CPU figure is the steadier one.
 (c) the co-simulation (tb/jobs/cosim.py) of `split` and `split-3`: wall seconds per simulated
     image, as the difference between an N-image and a 1-image run divided by N - 1 (so the
-    build, Python start-up and the preload are not counted).
+    build, Python start-up and the preload are not counted), and its simulated cycles per
+    second next to the C++ harness's for the same kernels.
+(e) `make regress` on the shared test images with 2 workers and with 1: wall time, the
+    scaling from 1 to 2 workers, images per CPU second (regress_wall_s, regress_scaling).
 (d) cold Verilator builds of each kernel, for cocotb (through tb/jobs/runner.py, its own cache
     tag "bench", Verilator's runtime objects reused as the runner always does) and for the
     C++ harness (everything compiled): wall seconds and peak memory (largest process).
@@ -359,6 +362,23 @@ def bench_cosim(topology: str, images: int, params, cifar) -> dict:
     return r
 
 
+# The co-simulated systems' boards, by kernel (the paper's topologies).
+COSIM_BOARDS = {"split": ["cnv_part1", "cnv_part2"], "split-3": ["cnv_part1", "cnv_part1", "cnv_part2"],
+                "full": ["cnv_full"]}
+
+
+def cosim_vs_raw(topology: str, c: dict, kernels: dict) -> dict:
+    """The co-simulation's simulated cycles per wall second next to what the C++ harness
+    gives for the same kernels simulated one after the other (every board evaluated every
+    cycle: 1 / sum of 1 / raw c/s), when this run measured them all."""
+    boards = COSIM_BOARDS.get(topology)
+    if not c.get("sim_ns_per_wall_s") or not boards or any(b not in kernels for b in boards):
+        return {}
+    cycles = c["sim_ns_per_wall_s"] / 10.0          # 100 MHz boards
+    raw = 1.0 / sum(1.0 / kernels[b]["raw"]["cycles_per_s"] for b in boards)
+    return {"cycles_per_s": cycles, "raw_cycles_per_s": raw, "cosim_over_raw": cycles / raw}
+
+
 # ---------------------------------------------------------------------------- regression
 def bench_regress(images: int, params, cifar, one_worker: bool) -> dict:
     """`make regress` (tb.jobs.regress) on `images` images with 2 workers, and with 1 for the
@@ -440,6 +460,9 @@ def print_table(res: dict) -> None:
                          f"{c['sim_ns_per_wall_s']:,.0f} simulated ns per wall second")
             print(f"    {topo:<8} N={c['images']}: {c['wall_s_per_image']:.1f} s/image{extra} "
                   f"(1-image run {c['runs']['1']['wall_s']:.1f} s wall incl. start-up)")
+            if c.get("cosim_over_raw"):
+                print(f"    {'':<8} {c['cycles_per_s']:,.0f} cycles/s; the C++ harness on the same kernels "
+                      f"{c['raw_cycles_per_s']:,.0f} cycles/s: co-sim / raw {c['cosim_over_raw']:.2f}")
     if ks:
         print("\n(d) cold Verilator builds: wall seconds, peak memory of the largest process")
         for name, k in ks.items():
@@ -516,7 +539,8 @@ def main(argv: list[str] | None = None) -> int:
     res["cosim"] = {}
     if not args.skip_cosim:
         for topo in [t.strip() for t in args.cosim.split(",") if t.strip()]:
-            res["cosim"][topo] = bench_cosim(topo, args.cosim_images, params, cifar)
+            res["cosim"][topo] = c = bench_cosim(topo, args.cosim_images, params, cifar)
+            c |= cosim_vs_raw(topo, c, res["kernels"])
     if args.regress_images:
         res["regress"] = bench_regress(args.regress_images, params, cifar, not args.skip_regress_1worker)
         res["regress_wall_s"] = res["regress"]["runs"]["2"]["wall_s"]
