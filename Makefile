@@ -43,7 +43,8 @@ sim: $(STAMP)
 	$(PY) -m tb.jobs.cosim $(COSIM_ARGS)
 
 # Whole-test-set regression: IMAGES (default all 932) sharded on dask.distributed (a LocalCluster
-# of WORKERS processes, or DASK_SCHEDULER=tcp://host:port); build/regress/{summary.json,junit.xml}.
+# of WORKERS processes, or DASK_SCHEDULER=tcp://host:port), BATCH images per kernel start (default
+# 16: the boards run at their pipelined interval); build/regress/{summary.json,junit.xml}.
 WORKERS ?= $(JOBS)
 regress: $(STAMP)
 	$(PY) -m tb.jobs.regress --network $(NETWORK) $(if $(PLAN),--plan $(PLAN),--boards $(BOARDS)) \
