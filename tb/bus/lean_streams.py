@@ -21,6 +21,10 @@ then samples VALID at the next clock edge as before, so a wake-up on a falling V
 finds it low and sleeps again. Importing tb.bus installs it (every testbench of this
 project does); it is checked against the pinned cocotbext-axi version, since it replaces
 methods of that library's classes.
+
+:func:`quiet_responses` goes further for the testbench's own AXI4-Lite master: its B and R
+sinks watch VALID only while it has a request in flight, so an idle control bus costs the
+simulator nothing (the kernel testbenches do this for the host's control master).
 """
 
 from __future__ import annotations
