@@ -27,16 +27,6 @@ from tb.host.param_loader import load_job_parameters
 WATCHDOG_CYCLES = 50_000
 
 
-def watchdog_cycles(info: dict) -> int:
-    """The watchdog's limit for a kernel (its kernel.json as a dict). A kernel whose streams
-    are not known (a user's HLS export: only its memory reader and writer are watched) is
-    quiet at its boundary for up to its whole latency while it computes an image (139k
-    cycles for the FC part), so its limit is twice the expected latency."""
-    if info.get("stages"):
-        return WATCHDOG_CYCLES
-    return max(WATCHDOG_CYCLES, 2 * int(info["expected_cycles"]["sum"]))
-
-
 @cocotb.test()
 async def run_images(dut):
     cfg = job_file.read()
@@ -58,9 +48,10 @@ async def run_images(dut):
     fill = bool(cfg.get("fill_fifos"))          # ... until every FIFO has been seen full
     if fill and not hold:
         hold = 2 * (exp_cycles["sum"] + n * exp_cycles["initiation_interval"])
-    limit = cfg.get("watchdog_cycles", watchdog_cycles(cfg["info"])) + hold
-    Watchdog.for_kernel(dut, cfg["info"], limit, scope=kernel_handle(dut), buses=[hostmem, control],
-                        fail=False, on_timeout=lambda diag: host.abort(f"no progress for {limit} cycles (watchdog)\n{diag}"))
+    watchdog = Watchdog.for_kernel(dut, cfg["info"], cfg.get("watchdog_cycles", WATCHDOG_CYCLES) + hold,
+                                   scope=kernel_handle(dut), buses=[hostmem, control], fail=False,
+                                   on_timeout=lambda diag: host.abort(f"no progress for {watchdog.limit} cycles "
+                                                                      f"(watchdog)\n{diag}"))
     await host.reset()
     # `make coverage`: the kernel's FIFOs, buses and registers (tb/jobs/functional_coverage.py).
     coverage = (functional_coverage.KernelCoverage(kernel_handle(dut), cfg["info"], hostmem, control, dut._log)

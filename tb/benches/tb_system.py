@@ -18,7 +18,7 @@ from cocotb.triggers import Event, First, Timer
 from netsim.config import TopologyConfig
 from netsim.pcap import PcapRecorder
 from netsim.topology import BnnSystem
-from tb.benches.tb_kernel import watchdog_cycles
+from tb.benches.tb_kernel import WATCHDOG_CYCLES
 from tb.bus.axi_checker import kernel_checkers
 from tb.bus.scoreboard import Scoreboard
 from tb.bus.watchdog import Watchdog
@@ -66,11 +66,9 @@ async def run_system(dut):
         control.requests_from(host.ctrl)
         checkers += [hostmem, control]
         buses[name] = (hostmem, control)
-        limit = watchdog_cycles(board["info"])
-        Watchdog.for_kernel(dut, board["info"], limit, prefix=name,
-                            buses=[hostmem, control], fail=False,
-                            on_timeout=lambda d, h=host, lim=limit: h.abort(f"no progress for {lim} cycles "
-                                                                 f"(watchdog)\n{d}"))
+        wd = Watchdog.for_kernel(dut, board["info"], WATCHDOG_CYCLES, prefix=name,
+                                 buses=[hostmem, control], fail=False)
+        wd.on_timeout = lambda d, h=host, lim=wd.limit: h.abort(f"no progress for {lim} cycles (watchdog)\n{d}")
     for h in hosts.values():
         await h.reset()
         if job.get("stall_seed") is not None:

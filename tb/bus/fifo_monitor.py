@@ -95,25 +95,20 @@ class FifosSeenFull:
     def __init__(self, scope, fifos):
         from cocotb.triggers import Event
 
-        fifos = list(fifos)
-        self.names = [f.name for f in fifos]
-        self.seen: set[str] = set()
         self.all_full = Event()
         self.monitors = [FifoMonitor(f.name, getattr(scope, f.in_ready), getattr(scope, f.out_valid),
                                      getattr(scope, f.count, None), self._full, events=("full",))
                          for f in fifos]
-        if not self.names:
-            self.all_full.set()
+        self._full()
 
-    def _full(self, name: str, event: str) -> None:
-        self.seen.add(name)
-        if len(self.seen) == len(self.names):
+    def _full(self, *_event) -> None:
+        if not self.not_filled:
             self.all_full.set()
 
     @property
     def filled(self) -> list[str]:
-        return [n for n in self.names if n in self.seen]
+        return [m.name for m in self.monitors if "full" in m.seen]
 
     @property
     def not_filled(self) -> list[str]:
-        return [n for n in self.names if n not in self.seen]
+        return [m.name for m in self.monitors if "full" not in m.seen]

@@ -224,8 +224,14 @@ class Watchdog:
         while the kernel's ap_idle is high. `kernel_info`: kernel.json as a dict, its path, or
         the kernel name. `prefix`: the board prefix in a multi-board wrapper ("conv0": ports
         conv0_ap_clk, ..., kernel instance u_conv0). Pass ``buses=[checker, ...]`` to watch
-        the buses through AXI checkers (the diagnostic then lists unanswered requests)."""
+        the buses through AXI checkers (the diagnostic then lists unanswered requests).
+        A kernel whose streams are not known (a user's HLS export: only its memory reader and
+        writer are seen) is quiet at its boundary for up to its whole latency while it
+        computes an image (139k cycles for CNV's FC part), so its limit is at least twice its
+        expected latency; the watchdog's `limit` says what it is."""
         info = _load_info(kernel_info)
+        if not info.get("stages") and "expected_cycles" in info:
+            limit_cycles = max(limit_cycles, 2 * int(info["expected_cycles"]["sum"]))
         board = prefix.rstrip("_")
         pp = f"{board}_" if board else ""
         if scope is None:

@@ -127,9 +127,9 @@ def activation_points(network) -> dict[str, list[str]]:
 
 def fifo_points(info: dict) -> dict[str, list[str]]:
     """{point: bins} of every stream FIFO of a generated kernel (its kernel.json as a dict)."""
+    from hls_out.kernel import fifos
     from tb.bus.fifo_monitor import FIFO_EVENTS
-    return {f"fifo.{info['name']}.{st['name']}": list(FIFO_EVENTS)
-            for st in info.get("stages", []) if st.get("module") == "stream_fifo"}
+    return {f"fifo.{info['name']}.{f.name}": list(FIFO_EVENTS) for f in fifos(info)}
 
 
 def points() -> dict[str, list[str]]:

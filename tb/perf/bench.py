@@ -362,17 +362,14 @@ def bench_cosim(topology: str, images: int, params, cifar) -> dict:
     return r
 
 
-# The co-simulated systems' boards, by kernel (the paper's topologies).
-COSIM_BOARDS = {"split": ["cnv_part1", "cnv_part2"], "split-3": ["cnv_part1", "cnv_part1", "cnv_part2"],
-                "full": ["cnv_full"]}
-
-
 def cosim_vs_raw(topology: str, c: dict, kernels: dict) -> dict:
     """The co-simulation's simulated cycles per wall second next to what the C++ harness
     gives for the same kernels simulated one after the other (every board evaluated every
     cycle: 1 / sum of 1 / raw c/s), when this run measured them all."""
-    boards = COSIM_BOARDS.get(topology)
-    if not c.get("sim_ns_per_wall_s") or not boards or any(b not in kernels for b in boards):
+    from tb.jobs.cosim import CosimJob, board_kernels
+    job = CosimJob(topology)
+    boards = [info.name for _, info in board_kernels(job, job.topology_config())]
+    if not c.get("sim_ns_per_wall_s") or any(b not in kernels for b in boards):
         return {}
     cycles = c["sim_ns_per_wall_s"] / 10.0          # 100 MHz boards
     raw = 1.0 / sum(1.0 / kernels[b]["raw"]["cycles_per_s"] for b in boards)
