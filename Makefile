@@ -60,12 +60,19 @@ golden: $(STAMP)
 sim-full sim-part1 sim-part2: $(STAMP)
 	$(PY) -m tb.jobs.kernel_job --network $(NETWORK) --role $(subst sim-,,$@) --images $(IMAGES) $(if $(PARAMS),--params $(PARAMS))
 
+# A make variable as one shell word, whatever it holds (no shell injection through variables).
+q = '$(subst ','\'',$(1))'
+
 # Your own HLS export (or any BlackBoxJam RTL folder) under the same testbench:
 # make sim-kernel KERNEL_DIR=DIR [TOP=BlackBoxJam] NETWORK=NET [FIRST=L LAST=L] [IMAGES=N]
+#   [REPS=8,21,84: batch sizes run after the single image] [LOADER=python: load the parameters
+#   through the host's AXI4-Lite master instead of the fast loader, for debugging]
 sim-kernel: $(STAMP)
-	@test -n "$(KERNEL_DIR)" || { echo "make sim-kernel needs KERNEL_DIR=<folder of the export>"; exit 2; }
-	$(PY) -m tb.jobs.kernel_job --kernel-dir $(KERNEL_DIR) --top $(TOP) --network $(NETWORK) \
-		$(if $(FIRST),--first $(FIRST)) $(if $(LAST),--last $(LAST)) --images $(IMAGES) $(if $(PARAMS),--params $(PARAMS))
+	@test -n $(call q,$(KERNEL_DIR)) || { echo "make sim-kernel needs KERNEL_DIR=<folder of the export>"; exit 2; }
+	$(PY) -m tb.jobs.kernel_job --kernel-dir $(call q,$(KERNEL_DIR)) --top $(call q,$(TOP)) --network $(call q,$(NETWORK)) \
+		$(if $(FIRST),--first $(call q,$(FIRST))) $(if $(LAST),--last $(call q,$(LAST))) --images $(call q,$(IMAGES)) \
+		$(if $(PARAMS),--params $(call q,$(PARAMS))) $(if $(REPS),--reps $(call q,$(REPS))) \
+		$(if $(LOADER),--loader $(call q,$(LOADER)))
 
 # Regenerate the committed kernels in hls_out/ (CI checks that this changes nothing).
 hls: $(STAMP)

@@ -57,6 +57,11 @@ def mnist_three_file() -> Path | None:
     return image_file("3.image-idx3-ubyte")
 
 
+def hls_export(name: str) -> Path | None:
+    """One of the real HLS exports of BlackBoxJam under hls-exports/ (see its README)."""
+    return _under_root("hls-exports", name)
+
+
 def classes(network: str | None = None) -> list[str]:
     from golden import networks
     net = networks.get(network)

@@ -351,16 +351,18 @@ def render_sv(cfg: KernelConfig, stages: list[Stage], in_words: int, out_words: 
 
 def render_system(boards: list[tuple], name: str = "bnnsplit_system") -> str:
     """A wrapper holding several boards' kernels side by side in one simulation; board
-    (prefix, kernel[, ports]) gets every kernel port as <prefix>_<port> (own clock, reset,
-    buses); `ports`, if given, are the ports the kernel has (a user's export may lack optional
-    AXI signals: those wrapper ports are left unconnected)."""
+    (prefix, kernel[, ports[, extra]]) gets every kernel port as <prefix>_<port> (own clock,
+    reset, buses); `ports`, if given, are the ports the kernel has (a user's export may lack
+    optional AXI signals: those wrapper ports are left unconnected); `extra`, more ports of
+    the module as (name, "input" | "output", width) (an export's host wrapper: its loader)."""
     ports, insts = [], []
     for prefix, kernel, *has in boards:
         conns = []
-        for n, d, w in kernel_ports():
+        extra = has[1] if len(has) > 1 else []
+        for n, d, w in [*kernel_ports(), *((n, d[0], w) for n, d, w in extra)]:
             rng = f"[{w - 1}:0] " if w > 1 else ""
             ports.append(f"    {'output' if d == 'o' else 'input '} logic {rng}{prefix}_{n}")
-            if not has or n in has[0]:
+            if not has or n in has[0] or any(n == e[0] for e in extra):
                 conns.append(f".{n}({prefix}_{n})")
         insts.append(f"    {kernel} u_{prefix} (\n        " + ",\n        ".join(conns) + "\n    );")
     desc = ", ".join(f"{b[0]}: {b[1]}" for b in boards)

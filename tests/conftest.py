@@ -125,3 +125,12 @@ def bnn_image_file():
     def get(name: str) -> Path:
         return _need(data.image_file(name), name)
     return get
+
+
+def hls_export(name: str) -> Path:
+    """A real HLS export under $BNNSPLIT_DATA/hls-exports/, or a skip that says why."""
+    root = data.data_root()
+    if root is None or not (root / "hls-exports" / name).is_dir():
+        pytest.skip(f"the real HLS export {name} needs $BNNSPLIT_DATA/hls-exports/{name} "
+                    f"(BNNSPLIT_DATA={root}); it is absent")
+    return root / "hls-exports" / name

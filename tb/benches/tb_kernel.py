@@ -20,7 +20,8 @@ from tb.jobs import functional_coverage, job_file
 from tb.jobs.clocking import kernel_handle, start_clock
 from tb.jobs.result import ImageResult, Result
 from tb.jobs.stimulus import job_params, words_key
-from tb.host.param_loader import load_job_parameters
+from tb.host.param_loader import LoaderError, load_job_parameters
+from tb.jobs import progress as progress_report
 
 # No stream or bus of a kernel is quiet this long while it runs (the slowest stage, layer 8,
 # writes a word every 512 cycles); the watchdog holds while the kernel is idle.
@@ -39,6 +40,8 @@ async def run_images(dut):
     exp_cycles = cfg["info"]["expected_cycles"]
 
     start_clock(dut, 10)         # generated in HDL by the kernel's wrapper (tb/jobs/clocking.py)
+    if hasattr(dut, "bnnsplit_load_start"):     # an export's host wrapper: its loader idle
+        dut.bnnsplit_load_start.value = 0
     host = PynqHost(dut)
     # Passive AXI4 / AXI4-Lite protocol checkers on both ports, and a watchdog over every
     # stream of the kernel: a stall ends the run with a diagnostic of what each stage was doing.
@@ -68,8 +71,15 @@ async def run_images(dut):
         dut._log.info("layer %d loaded through init mode: %d AXI4-Lite words", i, writes)
     load = None
     if cfg.get("init_all"):
-        load = await load_job_parameters(dut._log, host, cfg["network"], cfg.get("params"), cfg["seed"],
-                                         cfg["first"], cfg["last"])
+        try:
+            load = await load_job_parameters(dut._log, host, cfg["network"], cfg.get("params"), cfg["seed"],
+                                             cfg["first"], cfg["last"],
+                                             dut=dut if (cfg.get("load") or {}).get("loader") == "fast" else None,
+                                             progress_file=cfg.get("progress"), kick=watchdog.kick)
+        except (LoaderError, KernelTimeout) as exc:
+            Result("kernel", cfg["network"], cfg["kernel"], cfg["params_source"], [],
+                   errors=[str(exc)], figures={"input_error": str(exc)}).write(cfg["report"])
+            raise
 
     in_buf = host.alloc(8 * wi * n, "in", item_bytes=8 * wi)
     out_buf = host.alloc(8 * wo * n, "out", item_bytes=8 * wo)
@@ -85,9 +95,11 @@ async def run_images(dut):
     # collector's sight, so its full collections do not walk it again and again (-0.08 CPU s
     # of 0.75 on cnv_part2's 20 images, `make bench`).
     gc.freeze()
-    # Image 0 alone: single-image latency. The rest as one batch: initiation interval.
+    # Image 0 alone: single-image latency. Then each batch (numReps) of `reps` over images
+    # 1..numReps (default: the rest as one batch): cycles per numReps, and the interval.
     bus_errors: list[str] = []
     timeouts: list[str] = []
+    progress_report.report(cfg.get("progress"), 0, n, 0)
     try:
         lat = await host.run_batch(in_buf, out_buf, 1, budget)
     except KernelBusError as exc:
@@ -96,30 +108,62 @@ async def run_images(dut):
     except KernelTimeout as exc:
         timeouts.append(str(exc))
         lat = None
-    batch_cycles = None
-    if n > 1 and not timeouts:
-        rest_in = Buffer(in_buf.addr + 8 * wi, 8 * wi * (n - 1), "in[1:]")
-        rest_out = Buffer(out_buf.addr + 8 * wo, 8 * wo * (n - 1), "out[1:]")
+    progress_report.report(cfg.get("progress"), 1, n, host.now_cycles() * 10_000)
+    if cfg.get("init_all") and lat is not None:
+        # A folder's export: does it move the words per image the network says? (A wrong
+        # NETWORK= or FIRST=/LAST= for the folder shows here, before any output is compared.)
+        beats = hostmem.stats()["beats"]
+        if (beats["read"], beats["write"]) != (wi, wo):
+            text = (f"the export in {cfg['info'].get('export_folder')} read {beats['read']} and wrote "
+                    f"{beats['write']} 64-bit words for one image; layers {first}-{last} of {cfg['network']} "
+                    f"read {wi} and write {wo}: is NETWORK= (or FIRST=/LAST=) right for this export?")
+            Result("kernel", cfg["network"], cfg["kernel"], cfg["params_source"], [], errors=[text],
+                   figures={"input_error": text}).write(cfg["report"])
+            raise AssertionError(text)
+    reps = [int(r) for r in (cfg.get("reps") or ([n - 1] if n > 1 else []))]
+    batches: dict[int, int] = {}
+    batch_outputs: dict[int, np.ndarray] = {}
+    for r in reps:
+        if timeouts:
+            break
+        rest_in = Buffer(in_buf.addr + 8 * wi, 8 * wi * r, "in[1:]")
+        rest_out = Buffer(out_buf.addr + 8 * wo, 8 * wo * r, "out[1:]")
+        if r != reps[0]:    # a later batch must write its outputs anew
+            host.write_words(rest_out, np.full(wo * r, 0xDEADBEEFDEADBEEF, dtype=np.uint64))
         if hold:
             host.hold_writes(hold, until=fifos.all_full if fifos else None)
         try:
-            batch_cycles = await host.run_batch(rest_in, rest_out, n - 1,
-                                                budget + hold + (n - 1) * 2 * exp_cycles["initiation_interval"])
+            batches[r] = await host.run_batch(rest_in, rest_out, r,
+                                              budget + hold + r * 2 * exp_cycles["initiation_interval"])
         except KernelBusError as exc:
             bus_errors.append(str(exc))
         except KernelTimeout as exc:
             timeouts.append(str(exc))
+        batch_outputs[r] = host.read_words(rest_out, wo * r).reshape(r, wo)
+        progress_report.report(cfg.get("progress"), 1 + max(batch_outputs), n, host.now_cycles() * 10_000)
+    batch_cycles = batches.get(reps[-1]) if reps else None
     got = host.read_words(out_buf, wo * n).reshape(n, wo)
+    longest = max(batch_outputs) if batch_outputs else 0
+    if longest:
+        got[1:1 + longest] = batch_outputs[longest]
 
-    board = Scoreboard("kernel output", expected)
+    board = Scoreboard("kernel output", expected[:1 + longest])
     per_image = []
-    for k in range(n):
+    for k in range(1 + longest):      # the images run: 0 alone, 1..numReps in the batches
         ok = board.check(k, got[k])
         per_image.append(ImageResult(k, ok, int(classes[k]), None if labels is None else int(labels[k]),
                                      cycles=lat if k == 0 else None, error=board.mismatches.get(k)))
         if not ok:
             dut._log.error("%s", board.mismatches[k])
-    ii = (batch_cycles - lat) / (n - 2) if n > 2 and lat and batch_cycles else None
+    batch_errors = [f"batch of {r}: image {1 + k} differs from golden/"
+                    for r, out in batch_outputs.items() if r != longest
+                    for k in range(r) if not np.array_equal(out[k], expected[1 + k])]
+    r_last = reps[-1] if reps else 0
+    ii = (batch_cycles - lat) / (r_last - 1) if r_last > 1 and lat and batch_cycles else None
+    # The steady state past the pipeline's fill: between the two largest batches.
+    sizes = sorted(batches)
+    steady = ((batches[sizes[-1]] - batches[sizes[-2]]) / (sizes[-1] - sizes[-2])
+              if len(sizes) >= 2 else None)
     paper = cfg.get("paper_latency_cycles")
     analytic_ii = exp_cycles["initiation_interval"]
     violations = [str(v) for chk in (hostmem, control) for v in chk.violations]
@@ -130,7 +174,10 @@ async def run_images(dut):
     if bus_errors:
         errors.append(f"{len(bus_errors)} kernel run(s) saw memory error responses: {bus_errors[0]}")
     if board.mismatches:
-        errors.append(f"{len(board.mismatches)} of {n} image(s) differ from golden/: " + "; ".join(board.errors()))
+        errors.append(f"{len(board.mismatches)} of {1 + longest} image(s) differ from golden/: "
+                      + "; ".join(board.errors()))
+    if batch_errors:
+        errors.append(f"{len(batch_errors)} output(s) of smaller batches differ: {batch_errors[0]}")
     result = Result("kernel", cfg["network"], cfg["kernel"], cfg["params_source"], per_image,
                     checkpoints={board.name: board.summary()}, errors=errors, figures={
                         "first": first, "last": last,
@@ -139,15 +186,20 @@ async def run_images(dut):
                         "analytic_interval_cycles": analytic_ii,
                         "paper_latency_cycles": paper,
                         "latency_vs_paper": (lat - paper) / paper if paper and lat else None,
-                        "batch_images": n - 1 if n > 1 else 0,
+                        "batch_images": r_last,
                         "batch_cycles": batch_cycles,
                         "batch_interval_cycles": ii,
+                        "batches": [{"num_reps": r, "cycles": c,
+                                     "model_cycles": exp_cycles["sum"] + (r - 1) * analytic_ii}
+                                    for r, c in sorted(batches.items())],
+                        "steady_interval_cycles": steady,
                         "interval_vs_analytic": (ii - analytic_ii) / analytic_ii if ii else None,
                         "stall_seed": cfg.get("stall_seed"), "bus_errors": bus_errors,
                         "param_words_loaded": load.words if load else 0,
                         "param_load_cycles": load.cycles if load else 0,
                         "param_load_wall_s": load.wall_s if load else 0.0,
                         "param_words_per_s": load.words_per_s if load else None,
+                        "param_loader": (cfg.get("load") or {}).get("loader") if load else None,
                         "protocol_violations": violations,
                         "bus_stats": {"hostmem": hostmem.stats(), "control": control.stats()}}
                     | ({"fifos_filled": fifos.filled, "fifos_not_filled": fifos.not_filled} if fifos else {}))

@@ -58,6 +58,7 @@ async def run_system(dut):
     hosts: dict[str, PynqHost] = {}
     checkers = []
     buses: dict[str, tuple] = {}
+    watchdogs: dict = {}
     for board in job["boards"]:
         name, period_ps = board["name"], board["period_ps"]
         start_clock(dut, period_ps / 1000, f"{name}_ap_clk")   # the main loop's, or cocotb's
@@ -66,8 +67,12 @@ async def run_system(dut):
         control.requests_from(host.ctrl)
         checkers += [hostmem, control]
         buses[name] = (hostmem, control)
+        if board.get("export"):     # its host wrapper: loader idle; nothing inside is visible
+            getattr(dut, f"{name}_bnnsplit_load_start").value = 0
         wd = Watchdog.for_kernel(dut, board["info"], WATCHDOG_CYCLES, prefix=name,
-                                 buses=[hostmem, control], fail=False)
+                                 buses=[hostmem, control], fail=False,
+                                 **({"scope": dut} if board.get("export") else {}))
+        watchdogs[name] = wd
         wd.on_timeout = lambda d, h=host, lim=wd.limit: h.abort(f"no progress for {lim} cycles (watchdog)\n{d}")
     for h in hosts.values():
         await h.reset()
@@ -81,12 +86,18 @@ async def run_system(dut):
                                                      dut._log) for b in job["boards"]]
                  if functional_coverage.enabled() else [])
     # A board running a folder's export starts with empty memories: the host loads them first.
+    # Every export board's loader replays the writes at once (tb/hdl/axilite_loader.sv).
     param_loads = {}
-    for board in job["boards"]:
-        if board.get("export"):
-            stats = await load_job_parameters(dut._log, hosts[board["name"]], job["network"], job.get("params"),
-                                              job["seed"], board["first"], board["last"])
-            param_loads[board["name"]] = {"words": stats.words, "cycles": stats.cycles, "wall_s": stats.wall_s}
+    loading = {b["name"]: cocotb.start_soon(load_job_parameters(dut._log, hosts[b["name"]], job["network"],
+                                                               job.get("params"), job["seed"], b["first"],
+                                                               b["last"], dut=dut,
+                                                               progress_file=job.get("progress"),
+                                                               kick=watchdogs[b["name"]].kick))
+               for b in job["boards"] if b.get("export")}
+    for name, task in loading.items():
+        stats = await task
+        param_loads[name] = {"words": stats.words, "cycles": stats.cycles, "wall_s": stats.wall_s,
+                             "words_per_s": stats.words_per_s}
 
     # One scoreboard per checkpoint: the tensor entering each stage that does not start at
     # the input (what crossed a link, whichever replica got it), and the scores at the host.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
@@ -64,69 +65,163 @@ def count_words(network: Network, params: Params, first: int, last: int) -> int:
     return sum(1 for i in range(first, last + 1) for _ in layer_words(network, params, i))
 
 
-async def load_words(host: PynqHost, words: Iterable[tuple[int, int, int, int, int]], total: int,
-                     progress: Callable[[int, int], None] | None = None, timeout_cycles: int = 2000) -> LoadStats:
-    """Write every word through init mode; returns words, simulated cycles and wall time."""
-    ctrl = host.ctrl
+@dataclass(frozen=True)
+class Write:
+    """One AXI4-Lite register write of a parameter load; `start` marks a kernel start, after
+    which the host waits for the write's response and the interrupt."""
+
+    addr: int
+    data: int
+    start: bool = False
+    word: int = -1          # the parameter word it belongs to (-1: the closing doInit = 0)
+
+
+def init_writes(words: Iterable[tuple[int, int, int, int, int]]) -> Iterator[Write]:
+    """The register writes that load `words` through init mode, in BNN-PYNQ's order
+    (FoldedMVLoadLayerMem): per word only the registers that changed (doInit, targetLayer,
+    targetMem, targetInd, targetThresh, val lo/hi), then CTRL.ap_start; after the interrupt
+    an IP_ISR write acknowledges it (toggle on write); doInit = 0 at the end. Both loaders
+    replay exactly this list."""
     shadow: dict[str, int] = {}
+    n = -1
+    for n, (layer, mem, ind, thresh, val) in enumerate(words):
+        for name, value in (("doInit", 1), ("targetLayer", layer), ("targetMem", mem), ("targetInd", ind),
+                            ("targetThresh", thresh), ("val", val & 0xFFFFFFFF), ("val_hi", (val >> 32) & 0xFFFFFFFF)):
+            if shadow.get(name) != value:
+                shadow[name] = value
+                yield Write(REG[name], value & 0xFFFFFFFF, False, n)
+        yield Write(REG["CTRL"], AP_START, True, n)
+        yield Write(REG["IP_ISR"], _ISR_DONE, False, n)
+    yield Write(REG["doInit"], 0, False, -1)
+
+
+def write_list_file(writes: Iterable[Write], path: Path) -> int:
+    """The list as tb/hdl/axilite_loader.sv reads it (`ADDR DATA START` in hex, one write a
+    line); returns the number of lines."""
+    lines = [f"{w.addr:x} {w.data:x} {int(w.start)}" for w in writes]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return len(lines)
+
+
+async def load_words(host: PynqHost, writes: Iterable[Write], total: int,
+                     progress: Callable[[int, int], None] | None = None, timeout_cycles: int = 2000) -> LoadStats:
+    """The Python loader (V=1, and the reference the fast loader is tested against): the
+    writes through the host's cocotbext-axi AXI4-Lite master, queued without waiting for each
+    response; Python wakes twice per word (the start's response, the interrupt)."""
+    ctrl = host.ctrl
     t0, c0 = time.perf_counter(), host.now_cycles()
-
-    def put(name: str, value: int) -> None:
-        if shadow.get(name) != value:
-            ctrl.init_write(REG[name], int(value & 0xFFFFFFFF).to_bytes(4, "little"))
-            shadow[name] = value
-
     n = 0
     step = max(1, total // 100)
-    for layer, mem, ind, thresh, val in words:
-        put("doInit", 1)
-        put("targetLayer", layer)
-        put("targetMem", mem)
-        put("targetInd", ind)
-        put("targetThresh", thresh)
-        put("val", val & 0xFFFFFFFF)
-        put("val_hi", val >> 32)
-        started = ctrl.init_write(REG["CTRL"], AP_START.to_bytes(4, "little"))
-        await started.wait()
+    last = None
+    for w in writes:
+        last = ctrl.init_write(w.addr, int(w.data).to_bytes(4, "little"))
+        if not w.start:
+            continue
+        await last.wait()
         if not int(host.irq.value):
             await First(RisingEdge(host.irq), Timer(timeout_cycles * host.period_ns, "ns"))
             if not int(host.irq.value):
-                raise KernelTimeout(f"{host.name}: parameter word {n} (targetLayer {layer}, targetMem {mem}, "
-                                    f"targetInd {ind}, targetThresh {thresh}): no interrupt within "
+                raise KernelTimeout(f"{host.name}: parameter word {w.word}: no interrupt within "
                                     f"{timeout_cycles} cycles of ap_start: the kernel did not take it")
-        ctrl.init_write(REG["IP_ISR"], _ISR_DONE.to_bytes(4, "little"))
-        shadow.pop("IP_ISR", None)
         n += 1
         if progress is not None and (n % step == 0 or n == total):
             progress(n, total)
-    await host.write_reg("doInit", 0)
+    if last is not None:
+        await last.wait()
     return LoadStats(n, host.now_cycles() - c0, time.perf_counter() - t0)
+
+
+class LoaderError(AssertionError):
+    """The fast loader stopped: the message names the list line, the word and the reason."""
+
+
+async def load_fast(host: PynqHost, dut, writes: list[Write], total: int,
+                    progress: Callable[[int, int], None] | None = None, poll_cycles: int = 20000,
+                    kick: Callable[[], None] | None = None) -> LoadStats:
+    """The fast loader: the writes (already in the list file the simulation was started with,
+    see write_list_file) replayed by the wrapper's tb/hdl/axilite_loader.sv at bus speed.
+    Python wakes every `poll_cycles` for the progress only, and `kick`s the watchdog when
+    the load moved on (the host's own control bus is quiet meanwhile); a load that stops
+    moving is ended by the loader itself, naming the word (LoaderError)."""
+    from tb.jobs.export_wrapper import LOADER_ERRORS
+
+    def port(name: str):
+        return getattr(dut, f"{host.prefix}bnnsplit_load_{name}")
+
+    t0 = time.perf_counter()
+    await RisingEdge(host.clk)
+    port("start").value = 1
+    await RisingEdge(host.clk)
+    await RisingEdge(host.clk)
+    seen = -1
+    while not int(port("done").value):
+        # A timer, not ClockCycles: that would wake Python on every clock edge.
+        await First(RisingEdge(port("done")), Timer(poll_cycles * host.period_ns, "ns"))
+        now = int(port("writes").value)
+        if kick is not None and now != seen:
+            kick()
+        seen = now
+        if progress is not None:
+            progress(int(port("starts").value), total)
+    port("start").value = 0
+    err = int(port("error").value)
+    if err:
+        line = int(port("error_line").value)
+        w = writes[line - 1] if 0 < line <= len(writes) else None
+        what = f"list line {line}" + (f" (parameter word {w.word}, register 0x{w.addr:02x} = 0x{w.data:x})" if w else "")
+        raise LoaderError(f"{host.name}: parameter load stopped at {what}: "
+                          f"{LOADER_ERRORS.get(err, f'error {err}')}")
+    starts = int(port("starts").value)
+    if starts != total:
+        raise LoaderError(f"{host.name}: the parameter load answered {starts} of {total} kernel starts")
+    if progress is not None:
+        progress(starts, total)
+    return LoadStats(starts, int(port("cycles").value), time.perf_counter() - t0)
 
 
 async def load_layers(host: PynqHost, network: Network, params: Params, first: int, last: int,
                       progress: Callable[[int, int], None] | None = None) -> LoadStats:
     """Every parameter word of layers first..last."""
     total = count_words(network, params, first, last)
-    words = (w for i in range(first, last + 1) for w in layer_words(network, params, i))
-    return await load_words(host, words, total, progress)
+    return await load_words(host, layer_writes(network, params, first, last), total, progress)
 
 
-async def load_job_parameters(log, host: PynqHost, network: str, params_dir: str | None, seed: int,
-                              first: int, last: int) -> LoadStats:
-    """For a kernel whose memories start empty (a folder's export): every parameter word of
-    its layers, of the trained network in `params_dir` or the seeded synthetic one, with the
-    progress in the log."""
+def layer_writes(network: Network, params: Params, first: int, last: int) -> Iterator[Write]:
+    """The register writes that load every parameter word of layers first..last."""
+    return init_writes(w for i in range(first, last + 1) for w in layer_words(network, params, i))
+
+
+def job_writes(network: str, params_dir: str | None, seed: int, first: int, last: int) -> tuple[list[Write], int]:
+    """(writes, words) that load layers first..last of the job's parameters (the trained
+    network in `params_dir` or the seeded synthetic one)."""
     from tb.jobs.stimulus import job_params
 
     params = job_params(network, params_dir, seed)
     net = params.network
-    total = count_words(net, params, first, last)
-    log.info("%s: loading %d parameter words of layers %d-%d through doInit", host.name, total, first, last)
+    return list(layer_writes(net, params, first, last)), count_words(net, params, first, last)
+
+
+async def load_job_parameters(log, host: PynqHost, network: str, params_dir: str | None, seed: int,
+                              first: int, last: int, dut=None, progress_file: str | None = None,
+                              kick: Callable[[], None] | None = None) -> LoadStats:
+    """For a kernel whose memories start empty (a folder's export): every parameter word of
+    its layers through doInit. With `dut` (a toplevel made by tb/jobs/export_wrapper.py and
+    started with the list file) the fast loader replays them, else the Python loader; the
+    progress goes to `progress_file` (the terminal's progress bar, tb/jobs/progress.py)."""
+    from tb.jobs import progress as progress_report
+
+    writes, total = job_writes(network, params_dir, seed, first, last)
+    how = "fast loader" if dut is not None else "Python loader"
+    log.info("%s: loading %d parameter words of layers %d-%d through doInit (%s)", host.name, total, first,
+             last, how)
 
     def progress(done: int, total: int) -> None:
-        if done % max(1, total // 10) == 0 or done == total:
-            log.info("%s: parameters %d/%d words (%.0f%%)", host.name, done, total, 100 * done / total)
-    stats = await load_layers(host, net, params, first, last, progress)
-    log.info("%s: parameters loaded: %d words in %d cycles, %.1f s wall (%.0f words/s)",
-             host.name, stats.words, stats.cycles, stats.wall_s, stats.words_per_s)
+        progress_report.report(progress_file, done, total, 0, unit="parameter words")
+    if dut is not None:
+        stats = await load_fast(host, dut, writes, total, progress, kick=kick)
+    else:
+        stats = await load_words(host, writes, total, progress)
+    log.info("%s: parameters loaded (%s): %d words in %d cycles, %.1f s wall (%.0f words/s)",
+             host.name, how, stats.words, stats.cycles, stats.wall_s, stats.words_per_s)
     return stats

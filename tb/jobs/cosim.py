@@ -25,7 +25,8 @@ from hls_out import resources
 from hls_out.resources import fit_warnings, synthesized
 from hls_out.generate import kernel_for_range, render_system
 from netsim.config import ConfigError, TopologyConfig
-from tb.jobs import clocking, job_file, runner
+from tb.host.param_loader import job_writes, write_list_file
+from tb.jobs import clocking, export_wrapper, job_file, runner
 from tb.jobs.kernel_job import env_stall_seed
 from tb.jobs.progress import ProgressBar
 from tb.jobs.result import Result
@@ -126,14 +127,26 @@ def prepare(job: CosimJob) -> Path:
                        "last": info.last, "words_in": info.words_in, "words_out": info.words_out,
                        "info": info.data, "period_ps": int(round(10_000 * (1 + sign * job.ppm * 1e-6)))})
     slowest_ms = 5.0  # a generous bound on one kernel run of one image (part 1: ~3.5 ms)
-    (folder / "system.sv").write_text(render_system([(b["name"], b["kernel"], b["ports"]) if b["export"]
-                                                     else (b["name"], b["kernel"]) for b in boards]))
+    load: dict = {}
+    for b, (_, info) in zip(boards, pairs):
+        if not b["export"]:
+            continue
+        if info.top not in load:   # one list and one host wrapper per export: its boards share them
+            writes, words = job_writes(net.name, job.params, job.seed, info.first, info.last)
+            load[info.top] = {"words": words, "writes": write_list_file(writes, folder / "load" / f"{info.top}.writes"),
+                              "wrapper": str(export_wrapper.write(info.top, info.port_list, str(info.top_source),
+                                                                 info.sources[0].parent))}
+        b["wrapper"] = load[info.top]["wrapper"]
+    (folder / "system.sv").write_text(render_system(
+        [(b["name"], b["kernel"] + export_wrapper.SUFFIX, b["ports"], export_wrapper.LOADER_PORTS) if b["export"]
+         else (b["name"], b["kernel"]) for b in boards]))
     return job_file.write(folder / "job.json", asdict(job) | {
         "npz": str(npz), "summary": str(folder / "summary.json"), "trace": str(folder / "trace.json"),
         "progress": str(folder / "progress.json"),
         "pcap": str(folder / "link.pcap"), "topology": cfg.to_dict(), "boards": boards,
         "network": net.name, "last_layer": net.last,
         "timeout_ms": 50 + 4 * slowest_ms * job.images, "params_source": stim.source, "warnings": warnings,
+        "load": load,
     })
 
 
@@ -149,18 +162,13 @@ def run(job: CosimJob, show_progress: bool = False) -> Result:
     sources = rtl + _board_sources(spec, rtl) + [folder / "system.sv"]
     build_args: list[str] = []
     exports = any(b["export"] for b in spec["boards"])
-    if exports:
+    plusargs = [f"+bnnsplit_loader={folder / 'load'}"] if exports else []
+    if exports:      # each export with its host wrapper (the fast parameter loader)
         from tb.jobs import export_kernel
         build_args = list(export_kernel.BUILD_ARGS)
-        run_dir = runner.build_dir_for("bnnsplit_system", {}, "+".join(f"{b['name']}:{b['kernel']}"
-                                                                        for b in spec["boards"]))
-        run_dir.mkdir(parents=True, exist_ok=True)
-        for b in spec["boards"]:
-            for f in b["data_files"]:
-                dst = run_dir / Path(f).name
-                dst.unlink(missing_ok=True)
-                dst.symlink_to(Path(f).resolve())
-    plusargs = [f"+PARAMS_DIR={Stimulus.hex_dir(folder)}"]
+        wrappers = sorted({b["wrapper"] for b in spec["boards"] if b["export"]})
+        sources[-1:-1] = [*map(Path, wrappers), export_wrapper.LOADER_SV]
+    plusargs.append(f"+PARAMS_DIR={Stimulus.hex_dir(folder)}")
     if clocking.clock_mode() == "loop":     # every board's clock toggled by the main loop
         clocks = {f"{b['name']}_ap_clk": b["period_ps"] for b in spec["boards"]}
         build_args += clocking.loop_clock_args(*clocks)
@@ -176,8 +184,7 @@ def run(job: CosimJob, show_progress: bool = False) -> Result:
                 if quiet and show_progress else contextlib.nullcontext():
             runner.run("bnnsplit_system", sources, "tb.benches.tb_system", extra_env=job_file.env(path),
                        plusargs=plusargs, build_tag=tag, build_args=build_args,
-                       # An export's hierarchy is not described by a kernel.json: keep it all visible.
-                       public="all" if exports else "auto",
+                       public="auto",
                        waves_file=folder / "waves.fst" if runner.waves_enabled() else None, log_file=log)
     except AssertionError as exc:
         error = str(exc)

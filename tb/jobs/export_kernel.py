@@ -5,7 +5,10 @@ What a real export looks like, and what is done about it:
 - many Verilog files (100-200 for a CNV), the top named BlackBoxJam: every .v/.sv file under
   the folder is compiled, the top chosen by name (an error lists the modules found otherwise);
 - memories initialised with $readmemh from .dat files next to the sources, by paths relative
-  to the simulation's working folder: every .dat file is linked into that folder;
+  to the simulation's working folder: each path is rewritten to the file next to its own
+  source (two subfolders may hold .dat files of one name);
+- `#0` / `#1` delays in initial and always blocks (FSM initialisation): built with
+  --no-timing, so a delay is a statement with no delay, as in a cycle-based simulation;
 - lines of 100k+ characters: Verilator's preprocessor token limit is raised;
 - Vitis's simulation-only deadlock detector under `synthesis translate_off`: every
   translate_off ... translate_on region is blanked out (line numbers kept) in a copy of the
@@ -27,6 +30,7 @@ from pathlib import Path
 from golden import networks
 from golden.cycles import kernel_cycles, pipeline_latency
 from golden.errors import BnnInputError
+from tb.jobs import export_wrapper
 
 SOURCE_SUFFIXES = (".v", ".sv")
 DATA_SUFFIXES = (".dat",)
@@ -39,9 +43,17 @@ REQUIRED_PORTS = ["ap_clk", "ap_rst_n", "interrupt"] + [
                                    "WREADY", "WDATA", "WSTRB", "WLAST", "ARVALID", "ARREADY", "ARADDR",
                                    "ARLEN", "ARSIZE", "ARBURST", "RVALID", "RREADY", "RDATA", "RLAST",
                                    "RRESP", "BVALID", "BREADY", "BRESP")]
-# Options for machine-written RTL (on top of the runner's usual ones).
-BUILD_ARGS = ["--preproc-token-limit", "100000000", "-Wno-MULTIDRIVEN", "-Wno-PINMISSING",
-              "-Wno-IMPLICIT", "-Wno-TIMESCALEMOD"]
+# Verilator options for machine-written RTL (on top of the runner's usual ones), why each:
+#   --no-timing        HLS initialises FSMs with `#0 ap_CS_fsm = ...` in initial blocks and
+#                      some versions write `#1` in always blocks: delays are dropped, as a
+#                      cycle-based simulation of synthesizable RTL should (--timing would run
+#                      them through the coroutine scheduler for nothing);
+#   --preproc-token-limit  HLS writes lines of 100k+ characters (wide constant tables);
+#   -Wno-MULTIDRIVEN, -Wno-PINMISSING, -Wno-IMPLICIT (implicit nets), -Wno-TIMESCALEMOD
+#                      (`timescale in some files only), -Wno-STMTDLY (the dropped delays):
+#                      legal Verilog that HLS writes, reported by `make lint` rules only.
+BUILD_ARGS = ["--no-timing", "--preproc-token-limit", "100000000", "-Wno-MULTIDRIVEN", "-Wno-PINMISSING",
+              "-Wno-IMPLICIT", "-Wno-TIMESCALEMOD", "-Wno-STMTDLY"]
 
 _OFF = re.compile(r"(//|/\*)\s*(synthesis|synopsys|pragma)\s+translate_off")
 _ON = re.compile(r"(//|/\*)\s*(synthesis|synopsys|pragma)\s+translate_on")
@@ -65,28 +77,7 @@ def strip_translate_off(text: str) -> tuple[str, int]:
 
 def read_ports(text: str, module: str, where: str) -> dict[str, str]:
     """{port: direction} of `module` in a source text, ANSI or Verilog-1995 style."""
-    clean = re.sub(r"//[^\n]*|/\*.*?\*/", "", text, flags=re.S)
-    m = re.search(rf"\bmodule\s+{re.escape(module)}\b\s*(#\s*\(.*?\)\s*)?\((.*?)\)\s*;", clean, flags=re.S)
-    if not m:
-        raise BnnInputError(f"{where}: no port list of module {module}")
-    ports: dict[str, str] = {}
-    direction = ""
-    for piece in (p.strip() for p in m.group(2).split(",")):
-        if not piece:
-            continue
-        d = re.match(r"(input|output|inout)\b", piece)
-        if d:
-            direction = d.group(1)
-        name = re.search(r"([A-Za-z_][A-Za-z0-9_$]*)\s*(\[[^\]]*\]\s*)*$", piece)
-        if name:
-            ports[name.group(1)] = direction if (d or direction) else ""
-    if any(not v for v in ports.values()):     # Verilog-1995: directions declared in the body
-        body = clean[m.end():clean.find("endmodule", m.end())]
-        for dm in re.finditer(r"\b(input|output|inout)\b([^;]*);", body):
-            for nm in re.findall(r"([A-Za-z_][A-Za-z0-9_$]*)\s*(?:,|$)", re.sub(r"\[[^\]]*\]", "", dm.group(2))):
-                if nm in ports:
-                    ports[nm] = dm.group(1)
-    return ports
+    return {p.name: p.direction for p in export_wrapper.read_ports(where, module, text)}
 
 
 @dataclass
@@ -102,6 +93,8 @@ class ExportKernel:
     data_files: list[Path] = field(default_factory=list)
     ports: dict[str, str] = field(default_factory=dict)
     stripped_regions: int = 0
+    top_source: Path | None = None                           # the user's file defining the top
+    port_list: list = field(default_factory=list)            # export_wrapper.Port of each port
 
     @property
     def name(self) -> str:
@@ -140,28 +133,68 @@ class ExportKernel:
         return self.network.paper_kernel(self.first, self.last)
 
 
+_READMEM = re.compile(r'(\$readmem[hb]\s*\(\s*)"([^"]+)"')
+
+
+def resolve_memory_files(text: str, src: Path, folder: Path) -> tuple[str, list[Path]]:
+    """Point every `$readmemh("file", ...)` of a source at the file itself: HLS writes them
+    relative to the simulation's working folder, where the .dat files sit next to the
+    sources. Each is looked up next to its own source first (so two subfolders may hold .dat
+    files of one name), then at the top of the export; a missing one is an error naming
+    the source, the line and the file."""
+    used: list[Path] = []
+
+    def fix(m: re.Match, line_no: int) -> str:
+        name = m.group(2)
+        cands = [Path(name)] if Path(name).is_absolute() else [src.parent / name, folder / name]
+        hit = next((c.resolve() for c in cands if c.is_file()), None)
+        if hit is None:
+            raise BnnInputError(f"{src}:{line_no}: $readmem file {name!r} not found (looked in {src.parent}"
+                                f"{'' if src.parent == folder else f' and {folder}'}): an export needs "
+                                f"its .dat files next to its sources")
+        used.append(hit)
+        return f'{m.group(1)}"{hit}"'
+
+    if "$readmem" not in text:
+        return text, used
+    out = []
+    for k, line in enumerate(text.split("\n"), start=1):
+        out.append(_READMEM.sub(lambda m: fix(m, k), line) if "$readmem" in line else line)
+    return "\n".join(out), used
+
+
 def discover(folder: str | Path, top: str, network: str, first: int | None, last: int | None,
              work: Path) -> ExportKernel:
-    """Read an export folder; sanitised copies of its sources go to `work`/src."""
-    folder = Path(folder)
+    """Read an export folder; sanitised copies of its sources go to `work`/src. A copy starts
+    with a `line directive naming the original, so Verilator's messages point at the user's
+    own file and line."""
+    folder_text = str(folder)
+    if not folder_text.strip():
+        raise BnnInputError("KERNEL_DIR is empty: give the folder of your HLS export")
+    folder = Path(folder).resolve()
     if not folder.is_dir():
-        raise BnnInputError(f"KERNEL_DIR={folder}: not a folder")
+        raise BnnInputError(f"KERNEL_DIR={folder_text}: not a folder")
     net = networks.get(network)
     first = 0 if first is None else first
     last = net.last if last is None else last
     net.check_range(first, last)
     srcs = sorted(p for p in folder.rglob("*") if p.suffix in SOURCE_SUFFIXES and p.is_file())
     if not srcs:
-        raise BnnInputError(f"KERNEL_DIR={folder}: no Verilog or SystemVerilog (.v, .sv) files")
+        raise BnnInputError(f"KERNEL_DIR={folder_text}: no Verilog or SystemVerilog (.v, .sv) files: "
+                            f"not an HLS export (expected the verilog/ folder of an exported IP)")
     out_dir = work / "src"
     out_dir.mkdir(parents=True, exist_ok=True)
     k = ExportKernel(folder, top, net.name, first, last)
     modules: dict[str, Path] = {}
+    data: list[Path] = []
     for src in srcs:
         text, regions = strip_translate_off(src.read_text(errors="replace"))
+        text, used = resolve_memory_files(text, src, folder)
+        data += used
         k.stripped_regions += regions
         for m in re.finditer(r"^\s*module\s+([A-Za-z_][A-Za-z0-9_$]*)", text, flags=re.M):
             modules.setdefault(m.group(1), src)
+        text = f'`line 1 "{src}" 0\n' + text
         dst = out_dir / src.relative_to(folder)
         dst.parent.mkdir(parents=True, exist_ok=True)
         if not dst.exists() or dst.read_text(errors="replace") != text:
@@ -169,27 +202,46 @@ def discover(folder: str | Path, top: str, network: str, first: int | None, last
         k.sources.append(dst)
     if top not in modules:
         some = ", ".join(sorted(modules)[:12])
-        raise BnnInputError(f"KERNEL_DIR={folder}: no module named {top} (TOP=); modules found: {some}"
+        raise BnnInputError(f"KERNEL_DIR={folder_text}: no module named {top} (TOP=); modules found: {some}"
                             f"{' ...' if len(modules) > 12 else ''}")
-    k.ports = read_ports(modules[top].read_text(errors="replace"), top, str(modules[top]))
+    k.top_source = modules[top]
+    k.port_list = export_wrapper.read_ports(modules[top], top)
+    k.ports = {p.name: p.direction for p in k.port_list}
     missing = [p for p in REQUIRED_PORTS if p not in k.ports]
     if missing:
         raise BnnInputError(f"{modules[top]}: module {top} lacks the port(s) the host needs: "
                             f"{', '.join(missing[:8])}{' ...' if len(missing) > 8 else ''} (expected the "
                             f"port list of a Vivado HLS export of BlackBoxJam: ap_clk, ap_rst_n, interrupt, "
                             f"m_axi_hostmem_*, s_axi_control_*)")
-    k.data_files = sorted(p for p in folder.rglob("*") if p.suffix in DATA_SUFFIXES and p.is_file())
+    k.data_files = sorted(set(data))
     return k
 
 
-def link_data_files(k: ExportKernel, run_dir: Path) -> None:
-    """$readmemh paths are relative to the simulation's working folder: put every .dat there."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    for f in k.data_files:
-        dst = run_dir / f.name
-        if dst.is_symlink() or dst.exists():
-            dst.unlink()
-        os.symlink(f.resolve(), dst)
+class BuildError(BnnInputError):
+    """Verilator or the compiler rejected an export: the first error, on one line, at the
+    user's own file and line (the copies carry `line directives naming the originals)."""
+
+    def __init__(self, folder: str, message: str, log: Path | None = None):
+        first = next((ln.strip() for ln in message.splitlines() if ln.startswith("%Error") or ": error:" in ln),
+                     None)
+        if first is None:
+            first = next((ln.strip() for ln in message.splitlines() if ln.strip()), message.strip())
+        super().__init__(f"KERNEL_DIR={folder} does not build: {first}"
+                         + (f" (full log: {log})" if log is not None else ""))
+
+
+def build_setup(k: ExportKernel, where: Path) -> tuple[str, list[Path], list[str], str]:
+    """(toplevel, sources, Verilator options, build tag) of a simulation of export `k`: its
+    sources with the host wrapper <top>_host (tb/jobs/export_wrapper.py) and the loader
+    (tb/hdl/axilite_loader.sv), the loop clock on ap_clk, a build cached per export folder."""
+    import hashlib
+
+    from tb.jobs import clocking
+
+    wrapper = export_wrapper.write(k.top, k.port_list, str(k.top_source), where)
+    tag = "export:" + hashlib.sha1(str(k.folder).encode()).hexdigest()[:10]
+    return (k.top + export_wrapper.SUFFIX, [*k.sources, export_wrapper.LOADER_SV, wrapper],
+            BUILD_ARGS + clocking.loop_clock_args("ap_clk"), tag)
 
 
 def export_kernel(kernel_sv: Path, rtl: list[Path], dest: Path) -> Path:

@@ -61,6 +61,12 @@ class KernelJob:
     # only through the register map (doInit), as the PYNQ host does.
     kernel_dir: str | None = None
     top: str = "BlackBoxJam"
+    # How a folder's kernel gets its parameters: "fast" (the wrapper's SV loader replays the
+    # register writes at bus speed) or "python" (the host's AXI4-Lite master, for debugging).
+    loader: str = "fast"
+    # Batch sizes (numReps) to run after the single image, each over images 1..numReps
+    # (default: the rest of the images as one batch); the cycles of each are reported.
+    reps: list[int] = field(default_factory=list)
     network: str | None = None
     first: int | None = None
     last: int | None = None
@@ -98,6 +104,10 @@ def prepare(job: KernelJob) -> Path:
                             f"out per image; golden/ gives {w_in.shape[1]} and {w_out.shape[1]} for layers "
                             f"{info.first}-{info.last} of {info.network_name} (regenerate with `make hls`)")
     folder = job.folder
+    for r in job.reps:
+        if not 1 <= r <= job.images - 1:
+            raise BnnInputError(f"REPS={','.join(map(str, job.reps))}: a batch of {r} needs IMAGES={r + 1} "
+                                f"or more (image 0 runs alone first); IMAGES={job.images}")
     npz = stim.save(folder, [(info.first, info.last)])
     hexdir = stim.hex_dir(folder)
     init: dict[str, np.ndarray] = {}
@@ -116,6 +126,14 @@ def prepare(job: KernelJob) -> Path:
         apply_hex_patch(hexdir / patch["file"], patch)
     if init:
         np.savez(folder / "init.npz", **init)
+    load = None
+    if job.kernel_dir:      # the register writes of every parameter word, for the fast loader
+        from tb.host.param_loader import job_writes, write_list_file
+        if job.loader not in ("fast", "python"):
+            raise BnnInputError(f"loader {job.loader!r}: expected fast or python")
+        writes, words = job_writes(info.network_name, job.params, job.seed, info.first, info.last)
+        load = {"words": words, "writes": write_list_file(writes, folder / "load" / f"{info.top}.writes"),
+                "loader": job.loader}
     f = stim.params.folding
     paper = info.paper()
     return job_file.write(folder / "job.json", asdict(job) | {
@@ -127,7 +145,8 @@ def prepare(job: KernelJob) -> Path:
         "paper_latency_cycles": paper.latency_cycles if paper else None,
         "params_source": stim.source, "kernel": info.name,
         # A folder's kernel starts with empty memories: every word goes through doInit.
-        "init_all": bool(job.kernel_dir),
+        "init_all": bool(job.kernel_dir), "load": load,
+        "progress": str(folder / "progress.json"),
     })
 
 
@@ -174,8 +193,13 @@ def kernel_toplevel(kernel: str | Path, top_sv: str | Path | None = None, build_
     return top, sources + [wrapper], ["--timing"]
 
 
-def run(job: KernelJob) -> Result:
+def run(job: KernelJob, show_progress: bool = False) -> Result:
+    """Build and simulate the job's kernel; `show_progress` draws a progress bar on the
+    terminal meanwhile (parameter words of an export's load, then images)."""
+    import contextlib
     import time
+
+    from tb.jobs.progress import ProgressBar
 
     from tb.jobs import artifacts
     artifacts.record("kernel", job)
@@ -184,31 +208,35 @@ def run(job: KernelJob) -> Result:
     report.unlink(missing_ok=True)
     error = None
     log = job.folder / "sim.log"
+    public = "auto"
     if job.kernel_dir:
-        import hashlib
-
         from tb.jobs import export_kernel
         k = kernel_of(job)
-        tag = "export:" + hashlib.sha1(str(Path(job.kernel_dir).resolve()).encode()).hexdigest()[:10]
-        top, sources, build_args = k.top, k.sources, list(export_kernel.BUILD_ARGS)
-        plusargs: list[str] = []      # no preload: the memories start empty, as on the board
-        export_kernel.link_data_files(k, runner.build_dir_for(top, {}, tag))
+        # No preload: the memories start empty, as on the board; the host loads every word.
+        top, sources, build_args, tag = export_kernel.build_setup(k, job.folder / "src")
+        plusargs = [f"+bnnsplit_loader={job.folder / 'load'}"]
+        public = "ports"
     else:
         tag = _mutant_tag(job.kernel_sv)
         top, sources, build_args = kernel_toplevel(job.kernel, job.kernel_sv, tag)
         plusargs = [f"+PARAMS_DIR={Stimulus.hex_dir(job.folder)}"]
     t0 = time.perf_counter()
     try:
-        runner.build(top, sources, build_args=build_args, build_tag=tag,
+        runner.build(top, sources, build_args=build_args, build_tag=tag, public=public,
                      log_file=None if runner.verbose() else job.folder / "build.log")
     except RuntimeError as exc:
+        if job.kernel_dir:
+            raise export_kernel.BuildError(job.kernel_dir, str(exc), job.folder / "build.log") from None
         raise AssertionError(f"building kernel {top}: {exc}") from None
     t1 = time.perf_counter()
+    bar = (ProgressBar(job.folder / "progress.json", job.images, f"{top}") if show_progress and not runner.verbose()
+           else contextlib.nullcontext())
     try:
-        runner.run(top, sources, "tb.benches.tb_kernel", build_tag=tag, build_args=build_args,
-                   extra_env=job_file.env(path), plusargs=plusargs,
-                   waves_file=str(job.folder / "waves.fst") if runner.waves_enabled() else None,
-                   log_file=log)
+        with bar:
+            runner.run(top, sources, "tb.benches.tb_kernel", build_tag=tag, build_args=build_args,
+                       extra_env=job_file.env(path), plusargs=plusargs, public=public,
+                       waves_file=str(job.folder / "waves.fst") if runner.waves_enabled() else None,
+                       log_file=log)
     except AssertionError as exc:   # the report still says what went wrong, image by image
         error = exc
     t2 = time.perf_counter()
@@ -230,15 +258,40 @@ def print_report(r: Result) -> None:
         print(f"{im.image:>5} {cells[0]!s:>5} {cells[1]!s:>5} {'yes' if im.match else 'NO':>5} {cells[2]!s:>9}")
     f = r.figures
     paper = f.get("paper_latency_cycles")
+    if f.get("param_words_loaded"):
+        print(f"parameters: {f['param_words_loaded']} words through doInit ({f.get('param_loader')} loader) in "
+              f"{f['param_load_cycles']} cycles, {f['param_load_wall_s']:.1f} s ({f['param_words_per_s']:.0f} words/s)")
     if f.get("latency_cycles"):
         print(f"latency (1 image, start->done): {f['latency_cycles']} cycles = {f['latency_cycles'] / 100:.2f} us @100MHz"
               + (f"; paper Table I {paper} ({100 * f['latency_vs_paper']:+.1f}%)" if paper else ""))
-    if f.get("batch_interval_cycles"):
-        print(f"batch initiation interval: {f['batch_interval_cycles']:.0f} cycles; slowest layer "
-              f"{f['analytic_interval_cycles']} ({100 * f['interval_vs_analytic']:+.2f}%)")
+    for b in f.get("batches") or []:
+        if b["cycles"]:
+            print(f"batch of {b['num_reps']} (numReps = {b['num_reps']}): {b['cycles']} cycles; model "
+                  f"{b['model_cycles']} ({100 * (b['model_cycles'] - b['cycles']) / b['cycles']:+.2f}%)")
+    if f.get("steady_interval_cycles"):
+        sizes = [b["num_reps"] for b in f.get("batches") or []][-2:]
+        print(f"steady-state interval: {f['steady_interval_cycles']:.1f} cycles per image (past the pipeline's "
+              f"fill: between numReps = {sizes[0]} and {sizes[1]}); slowest layer {f['analytic_interval_cycles']}")
+    elif f.get("batch_interval_cycles"):
+        print(f"mean interval over the batch of {f['batch_images']} (includes the pipeline's fill; REPS=a,b "
+              f"measures the steady state): {f['batch_interval_cycles']:.0f} cycles; slowest layer "
+              f"{f['analytic_interval_cycles']}")
     print(f"mismatches: {r.mismatches}")
     if r.error:
         print(f"error: {r.error}")
+
+
+def _reps(text: str) -> list[int]:
+    """REPS=8,21,84: batch sizes, ascending."""
+    if not text.strip():
+        return []
+    try:
+        reps = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise BnnInputError(f"REPS={text!r}: expected batch sizes separated by commas, e.g. 8,21,84") from None
+    if any(r < 1 for r in reps):
+        raise BnnInputError(f"REPS={text!r}: every batch size (numReps) must be at least 1")
+    return sorted(set(reps))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -258,15 +311,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--first", type=int, help="with --kernel-dir: first layer it implements (default 0)")
     ap.add_argument("--last", type=int, help="with --kernel-dir: last layer (default the network's last)")
     ap.add_argument("--out", help="output folder (default build/<kernel>)")
+    ap.add_argument("--reps", default="", help="batch sizes (numReps) to run after the single image, "
+                    "e.g. 8,21,84 (default: the rest of the images as one batch)")
+    ap.add_argument("--loader", choices=("fast", "python"), default="fast",
+                    help="with --kernel-dir: how the parameters are loaded (python: the host's "
+                         "AXI4-Lite master, for debugging; same words, same cycles)")
     args = ap.parse_args(argv)
     try:
+        reps = _reps(args.reps)
         if args.kernel_dir:
             from golden import networks
             net = networks.get(args.network)
             params, cifar = source_paths(args, net.name)
             job = KernelJob(args.top, args.images, params, cifar, stall_seed=args.stall_seed,
                             kernel_dir=args.kernel_dir, top=args.top, network=net.name, first=args.first,
-                            last=args.last, out_dir=args.out or str(runner.BUILD / "sim-kernel"))
+                            last=args.last,
+                            # one folder per export: runs of two exports do not share files
+                            out_dir=args.out or str(runner.BUILD / "sim-kernel" / (Path(args.kernel_dir).resolve().name
+                                                                                   or "root")),
+                            loader=args.loader, reps=reps)
         else:
             if args.role:
                 from golden import networks
@@ -275,10 +338,13 @@ def main(argv: list[str] | None = None) -> int:
             args.kernel = args.kernel or _default_kernel()
             params, cifar = source_paths(args, kernels.load(args.kernel).network_name)
             job = KernelJob(args.kernel, args.images, params, cifar, init_layers=args.init_layer,
-                            stall_seed=args.stall_seed, out_dir=args.out)
-        r = run(job)
+                            stall_seed=args.stall_seed, out_dir=args.out, reps=reps)
+        r = run(job, show_progress=sys.stdout.isatty() or bool(job.kernel_dir))
     except BnnInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if r.figures.get("input_error"):
+        print(f"error: {r.figures['input_error']}", file=sys.stderr)
         return 2
     print_report(r)
     print(f"report: {job.folder / 'report.json'}, log: {job.folder / 'sim.log'}")

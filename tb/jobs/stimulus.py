@@ -28,7 +28,8 @@ from golden.words import kernel_words
 def add_source_args(ap) -> None:
     """The command-line options that choose parameters and images (kernel runs, co-sims)."""
     ap.add_argument("--params", help="folder of BNN-PYNQ .bin files (default: $BNNSPLIT_DATA, else synthetic)")
-    ap.add_argument("--cifar", help="CIFAR-10 file (default: $BNNSPLIT_DATA, else synthetic images)")
+    ap.add_argument("--cifar", help="CIFAR-10 file, or an MNIST IDX image file for the LFCs (default: "
+                    "$BNNSPLIT_DATA's test images, else synthetic images)")
     ap.add_argument("--synthetic", action="store_true", help="use the synthetic network and images")
 
 
@@ -37,8 +38,9 @@ def source_paths(args, network: str) -> tuple[str | None, str | None]:
     data of `network` under $BNNSPLIT_DATA, else None (synthetic)."""
     from golden import data
     params = args.params or (None if args.synthetic else data.params_dir(network))
-    cifar = args.cifar or (None if args.synthetic or networks.get(network).dataset != "CIFAR-10"
-                           else data.cifar_file())
+    dataset = networks.get(network).dataset
+    cifar = args.cifar or (None if args.synthetic else data.cifar_file() if dataset == "CIFAR-10"
+                           else data.mnist_three_file() if dataset == "MNIST" else None)
     return (str(params) if params else None), (str(cifar) if cifar else None)
 
 
@@ -83,7 +85,11 @@ class Stimulus:
         n = first + images
         if cifar:
             if net.dataset == "MNIST":
+                # The real MNIST images the data has (BNN-PYNQ's one digit), then seeded
+                # synthetic ones up to the count asked for.
                 imgs, labels = read_mnist(cifar, n), None
+                if len(imgs) < n:
+                    imgs = np.concatenate([imgs, network_images(net, n - len(imgs), seed=seed + 1)])
             else:
                 imgs, labels = read_cifar(cifar, n)
             if len(imgs) < n:
