@@ -13,6 +13,9 @@ ifeq ($(origin BNNSPLIT_DATA),undefined)
   endif
 endif
 
+# A make variable as one shell word, whatever it holds (no shell injection through variables).
+q = '$(subst ','\'',$(1))'
+
 IMAGES ?= 20
 JOBS ?= 2
 # Which network of the BNN-PYNQ family every target runs (golden/networks/).
@@ -35,10 +38,11 @@ venv: $(STAMP)
 # that board dies mid-run and its stage fails over; STAGE_DIR=STAGE=DIR [TOP=]: that stage's boards
 # run your own HLS export from DIR).
 BOARDS ?= 2
-TOPOLOGY_ARGS := $(if $(PLAN),--plan $(PLAN),--topology $(if $(filter 1,$(BOARDS)),full,split-$(BOARDS)))
-COSIM_ARGS := --network $(NETWORK) $(TOPOLOGY_ARGS) --images $(IMAGES) $(if $(LOSS),--loss $(LOSS)) \
-	$(if $(LATENCY_US),--latency-us $(LATENCY_US)) $(if $(PARAMS),--params $(PARAMS)) $(if $(BATCH),--batch $(BATCH)) \
-	$(if $(FAIL),--fail $(FAIL)) $(if $(STAGE_DIR),--stage-dir $(STAGE_DIR) --top $(TOP))
+TOPOLOGY_ARGS = $(if $(PLAN),--plan $(call q,$(PLAN)),--topology $(if $(filter 1,$(BOARDS)),full,split-$(call q,$(BOARDS))))
+COSIM_ARGS = --network $(call q,$(NETWORK)) $(TOPOLOGY_ARGS) --images $(call q,$(IMAGES)) $(if $(LOSS),--loss $(call q,$(LOSS))) \
+	$(if $(LATENCY_US),--latency-us $(call q,$(LATENCY_US))) $(if $(PARAMS),--params $(call q,$(PARAMS))) \
+	$(if $(BATCH),--batch $(call q,$(BATCH))) $(if $(FAIL),--fail $(call q,$(FAIL))) \
+	$(if $(STAGE_DIR),--stage-dir $(call q,$(STAGE_DIR)) --top $(call q,$(TOP)))
 sim: $(STAMP)
 	$(PY) -m tb.jobs.cosim $(COSIM_ARGS)
 
@@ -59,9 +63,6 @@ golden: $(STAMP)
 # One kernel under Verilator: per-image table and build/<kernel>/report.json.
 sim-full sim-part1 sim-part2: $(STAMP)
 	$(PY) -m tb.jobs.kernel_job --network $(NETWORK) --role $(subst sim-,,$@) --images $(IMAGES) $(if $(PARAMS),--params $(PARAMS))
-
-# A make variable as one shell word, whatever it holds (no shell injection through variables).
-q = '$(subst ','\'',$(1))'
 
 # Your own HLS export (or any BlackBoxJam RTL folder) under the same testbench:
 # make sim-kernel KERNEL_DIR=DIR [TOP=BlackBoxJam] NETWORK=NET [FIRST=L LAST=L] [IMAGES=N]

@@ -62,10 +62,15 @@ def test_clear_errors_for_a_wrong_folder(tmp_path):
 def test_discovery_of_an_export(tmp_path):
     folder = _export(tmp_path, 8, 8)
     (folder / "weights_L8.dat").write_text("0\n")
+    (folder / "unused.dat").write_text("0\n")
+    (folder / "rom.v").write_text('module rom;\nreg [63:0] m [0:0];\ninitial $readmemh("./weights_L8.dat", m);\nendmodule\n')
     k = discover(folder, "BlackBoxJam", "cnvW2A2", 8, 8, tmp_path / "work")
     assert k.role == "part2" and k.words_in == 16 and k.words_out == 16
-    assert [p.name for p in k.data_files] == ["weights_L8.dat"]
-    assert len(k.sources) == len(list(runner.RTL.glob("*.sv"))) + 1
+    assert k.data_files == [(folder / "weights_L8.dat").resolve()]     # the files the sources read
+    assert len(k.sources) == len(list(runner.RTL.glob("*.sv"))) + 2
+    copy = next(s for s in k.sources if s.name == "rom.v").read_text().split("\n")
+    assert copy[0] == f'`line 1 "{(folder / "rom.v").resolve()}" 0'        # messages name the original
+    assert f'$readmemh("{(folder / "weights_L8.dat").resolve()}", m)' in copy[3]
 
 
 def _check_exported(tmp_path, first, last, images):

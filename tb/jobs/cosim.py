@@ -84,6 +84,13 @@ def board_kernels(job: CosimJob, cfg: TopologyConfig) -> list[tuple[str, kernels
     """(board, kernel) pairs of the system: each board runs the kernel of its stage's layer
     range (a committed kernel of hls_out/, or one generated into build/kernels/)."""
     net = networks.get(job.network)
+    stages = cfg.stages
+    for key, folder in job.stage_dirs.items():
+        if not str(key).strip().isdigit() or int(key) >= len(stages):
+            raise BnnInputError(f"STAGE_DIR={key}={folder}: the plan has no stage {key} (stages 0-{len(stages) - 1}: "
+                                + ", ".join(f"{k}: layers {st.first}-{st.last}" for k, st in enumerate(stages)) + ")")
+        if not str(folder).strip():
+            raise BnnInputError(f"STAGE_DIR={key}=: no folder given (STAGE=DIR, DIR the folder of your HLS export)")
     pairs = []
     exports = {}
     for b in cfg.boards:

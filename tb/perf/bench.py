@@ -401,6 +401,39 @@ def bench_regress(images: int, params, cifar, one_worker: bool) -> dict:
     return r
 
 
+# ---------------------------------------------------------------------------- real HLS exports
+EXPORTS = {"lfcW1A1-vivado-hls-2016.3": "lfcW1A1", "cnvW1A1-vitis-hls-2023.2": "cnvW1A1"}
+
+
+def bench_exports(names: list[str]) -> dict:
+    """`make sim-kernel` on each real export of $BNNSPLIT_DATA/hls-exports (one image): build
+    time, the fast parameter load's words per wall second (`param_load_words_per_s`) and
+    simulated cycles per second, the single image's cycles."""
+    from golden import data
+
+    out: dict = {}
+    root = data.data_root()
+    for name in names:
+        folder = root / "hls-exports" / name if root else None
+        if folder is None or not folder.is_dir():
+            print(f"[export] {name}: not in $BNNSPLIT_DATA/hls-exports, skipped", flush=True)
+            continue
+        print(f"[export] {name}", flush=True)
+        run_dir = OUT / "exports" / name
+        cmd = [sys.executable, "-m", "tb.jobs.kernel_job", "--kernel-dir", str(folder), "--network", EXPORTS[name],
+               "--images", "1", "--out", str(run_dir)]
+        step = measured(cmd, OUT / "logs" / f"export-{name}.log")
+        rep = json.loads((run_dir / "report.json").read_text()) if (run_dir / "report.json").exists() else {}
+        wall = rep.get("param_load_wall_s") or 0
+        out[name] = {"network": EXPORTS[name], "bit_exact": rep.get("mismatches") == 0 and not rep.get("error"),
+                     "build_s": rep.get("build_s"), "param_words": rep.get("param_words_loaded"),
+                     "param_load_cycles": rep.get("param_load_cycles"), "param_load_wall_s": wall,
+                     "param_load_words_per_s": rep.get("param_words_per_s"),
+                     "param_load_cycles_per_s": rep.get("param_load_cycles", 0) / wall if wall else None,
+                     "latency_cycles": rep.get("latency_cycles"), "process_wall_s": step["wall_s"]}
+    return out
+
+
 # ---------------------------------------------------------------------------- report
 def _f(x, fmt="{:,.0f}") -> str:
     return "-" if x is None else fmt.format(x)
@@ -477,6 +510,14 @@ def print_table(res: dict) -> None:
               f"({two['img_per_wall_s']:.2f} img/s, {two['img_per_cpu_s']:.2f} img per CPU-second; target <= 480 s)"
               + (f"; 1 worker {g['runs']['1']['wall_s']:.0f} s: scaling {g['scaling']:.2f}x (target >= 1.8)"
                  if g.get("scaling") else ""))
+    if res.get("exports"):
+        print("\n(f) real HLS exports (make sim-kernel, one image): build, fast parameter load (target >= 20,000 "
+              "words/s for the CNV)")
+        for name, e in res["exports"].items():
+            print(f"    {name:<28} build {_f(e['build_s'], '{:.0f}')} s; {_f(e['param_words'])} words in "
+                  f"{_f(e['param_load_cycles'])} cycles, {_f(e['param_load_wall_s'], '{:.1f}')} s: "
+                  f"param_load_words_per_s {_f(e['param_load_words_per_s'])} ({_f(e['param_load_cycles_per_s'])} "
+                  f"cycles/s); one image {_f(e['latency_cycles'])} cycles; bit-exact {e['bit_exact']}")
     print(f"\nwritten: {res['written']}")
 
 
@@ -512,6 +553,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="images of the sharded regression (make regress) measured with 2 workers (0: skip)")
     ap.add_argument("--skip-regress-1worker", action="store_true",
                     help="skip the 1-worker regression run (no scaling figure; quicker)")
+    ap.add_argument("--exports", default=",".join(EXPORTS),
+                    help="real HLS exports of $BNNSPLIT_DATA/hls-exports to time (build, parameter load)")
+    ap.add_argument("--skip-exports", action="store_true")
     args = ap.parse_args(argv)
 
     from golden import data
@@ -538,6 +582,10 @@ def main(argv: list[str] | None = None) -> int:
         for topo in [t.strip() for t in args.cosim.split(",") if t.strip()]:
             res["cosim"][topo] = c = bench_cosim(topo, args.cosim_images, params, cifar)
             c |= cosim_vs_raw(topo, c, res["kernels"])
+    if not args.skip_exports:
+        res["exports"] = bench_exports([e.strip() for e in args.exports.split(",") if e.strip()])
+        cnv = res["exports"].get("cnvW1A1-vitis-hls-2023.2") or {}
+        res["param_load_words_per_s"] = cnv.get("param_load_words_per_s")
     if args.regress_images:
         res["regress"] = bench_regress(args.regress_images, params, cifar, not args.skip_regress_1worker)
         res["regress_wall_s"] = res["regress"]["runs"]["2"]["wall_s"]
