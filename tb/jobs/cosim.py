@@ -99,7 +99,7 @@ def board_kernels(job: CosimJob, cfg: TopologyConfig) -> list[tuple[str, kernels
                 from tb.jobs.export_kernel import discover
                 folder = {str(k): v for k, v in job.stage_dirs.items()}[str(b.stage)]
                 exports[b.stage] = discover(folder, job.top, net.name, b.first, b.last,
-                                            job.folder / f"export-stage{b.stage}")
+                                            job.folder / f"export-stage{b.stage}", label=f"STAGE_DIR={b.stage}")
             pairs.append((b.name, exports[b.stage]))
             continue
         info = kernels.load(kernel_for_range(net, b.first, b.last, runner.BUILD / "kernels"))

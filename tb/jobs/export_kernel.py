@@ -164,23 +164,23 @@ def resolve_memory_files(text: str, src: Path, folder: Path) -> tuple[str, list[
 
 
 def discover(folder: str | Path, top: str, network: str, first: int | None, last: int | None,
-             work: Path) -> ExportKernel:
+             work: Path, label: str = "KERNEL_DIR") -> ExportKernel:
     """Read an export folder; sanitised copies of its sources go to `work`/src. A copy starts
     with a `line directive naming the original, so Verilator's messages point at the user's
     own file and line."""
     folder_text = str(folder)
     if not folder_text.strip():
-        raise BnnInputError("KERNEL_DIR is empty: give the folder of your HLS export")
+        raise BnnInputError(f"{label} is empty: give the folder of your HLS export")
     folder = Path(folder).resolve()
     if not folder.is_dir():
-        raise BnnInputError(f"KERNEL_DIR={folder_text}: not a folder")
+        raise BnnInputError(f"{label}={folder_text}: not a folder")
     net = networks.get(network)
     first = 0 if first is None else first
     last = net.last if last is None else last
     net.check_range(first, last)
     srcs = sorted(p for p in folder.rglob("*") if p.suffix in SOURCE_SUFFIXES and p.is_file())
     if not srcs:
-        raise BnnInputError(f"KERNEL_DIR={folder_text}: no Verilog or SystemVerilog (.v, .sv) files: "
+        raise BnnInputError(f"{label}={folder_text}: no Verilog or SystemVerilog (.v, .sv) files: "
                             f"not an HLS export (expected the verilog/ folder of an exported IP)")
     out_dir = work / "src"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -202,7 +202,7 @@ def discover(folder: str | Path, top: str, network: str, first: int | None, last
         k.sources.append(dst)
     if top not in modules:
         some = ", ".join(sorted(modules)[:12])
-        raise BnnInputError(f"KERNEL_DIR={folder_text}: no module named {top} (TOP=); modules found: {some}"
+        raise BnnInputError(f"{label}={folder_text}: no module named {top} (TOP=); modules found: {some}"
                             f"{' ...' if len(modules) > 12 else ''}")
     k.top_source = modules[top]
     k.port_list = export_wrapper.read_ports(modules[top], top)
