@@ -14,7 +14,11 @@ ifeq ($(origin BNNSPLIT_DATA),undefined)
 endif
 
 # A make variable as one shell word, whatever it holds (no shell injection through variables).
-q = '$(subst ','\'',$(1))'
+# `$(call v,NAME)` is variable NAME as one single-quoted shell word, taken literally with
+# $(value): make expands nothing in it ($(...) stays text) and the shell sees one argument.
+# `$(call has,NAME)` is non-empty when NAME is set to something other than blanks.
+v = '$(subst ','\'',$(value $(1)))'
+has = $(strip $(value $(1)))
 
 IMAGES ?= 20
 JOBS ?= 2
@@ -38,42 +42,42 @@ venv: $(STAMP)
 # that board dies mid-run and its stage fails over; STAGE_DIR=STAGE=DIR [TOP=]: that stage's boards
 # run your own HLS export from DIR).
 BOARDS ?= 2
-TOPOLOGY_ARGS = $(if $(PLAN),--plan $(call q,$(PLAN)),--topology $(if $(filter 1,$(BOARDS)),full,split-$(call q,$(BOARDS))))
-COSIM_ARGS = --network $(call q,$(NETWORK)) $(TOPOLOGY_ARGS) --images $(call q,$(IMAGES)) $(if $(LOSS),--loss $(call q,$(LOSS))) \
-	$(if $(LATENCY_US),--latency-us $(call q,$(LATENCY_US))) $(if $(PARAMS),--params $(call q,$(PARAMS))) \
-	$(if $(BATCH),--batch $(call q,$(BATCH))) $(if $(FAIL),--fail $(call q,$(FAIL))) \
-	$(if $(STAGE_DIR),--stage-dir $(call q,$(STAGE_DIR)) --top $(call q,$(TOP)))
+TOPOLOGY_ARGS = $(if $(filter-out undefined,$(origin PLAN)),--plan $(call v,PLAN),--topology $(if $(filter 1,$(value BOARDS)),full,split-$(call v,BOARDS)))
+COSIM_ARGS = --network $(call v,NETWORK) $(TOPOLOGY_ARGS) --images $(call v,IMAGES) $(if $(call has,LOSS),--loss $(call v,LOSS)) \
+	$(if $(call has,LATENCY_US),--latency-us $(call v,LATENCY_US)) $(if $(call has,PARAMS),--params $(call v,PARAMS)) \
+	$(if $(call has,BATCH),--batch $(call v,BATCH)) $(if $(call has,FAIL),--fail $(call v,FAIL)) \
+	$(if $(call has,STAGE_DIR),--stage-dir $(call v,STAGE_DIR) --top $(call v,TOP))
 sim: $(STAMP)
 	$(PY) -m tb.jobs.cosim $(COSIM_ARGS)
 
 # Whole-test-set regression: IMAGES (default all 932) sharded on dask.distributed (a LocalCluster
 # of WORKERS processes, or DASK_SCHEDULER=tcp://host:port), BATCH images per kernel start (default
 # 16: the boards run at their pipelined interval); build/regress/{summary.json,junit.xml}.
-WORKERS ?= $(JOBS)
+WORKERS ?= 2
 regress: $(STAMP)
-	$(PY) -m tb.jobs.regress --network $(NETWORK) $(if $(PLAN),--plan $(PLAN),--boards $(BOARDS)) \
-		--images $(if $(filter command line,$(origin IMAGES)),$(IMAGES),932) --workers $(WORKERS) \
-		$(if $(PARAMS),--params $(PARAMS)) $(if $(BATCH),--batch $(BATCH))
+	$(PY) -m tb.jobs.regress --network $(call v,NETWORK) $(if $(filter-out undefined,$(origin PLAN)),--plan $(call v,PLAN),--boards $(call v,BOARDS)) \
+		--images $(if $(filter command line,$(origin IMAGES)),$(call v,IMAGES),932) --workers $(call v,WORKERS) \
+		$(if $(call has,PARAMS),--params $(call v,PARAMS)) $(if $(call has,BATCH),--batch $(call v,BATCH))
 
 # Golden classification only (no RTL).
 golden: $(STAMP)
-	$(PY) -m golden classify --network $(NETWORK) --limit $(IMAGES) $(if $(BNNSPLIT_DATA),--params $(BNNSPLIT_DATA)/bnn-pynq/$(NETWORK) \
-		$(if $(findstring cnv,$(NETWORK)),--cifar $(BNNSPLIT_DATA)/cifar10/test_batch_first932.bin))
+	$(PY) -m golden classify --network $(call v,NETWORK) --limit $(call v,IMAGES) $(if $(BNNSPLIT_DATA),--params "$$BNNSPLIT_DATA"/bnn-pynq/$(call v,NETWORK) \
+		$(if $(findstring cnv,$(value NETWORK)),--cifar "$$BNNSPLIT_DATA"/cifar10/test_batch_first932.bin))
 
 # One kernel under Verilator: per-image table and build/<kernel>/report.json.
 sim-full sim-part1 sim-part2: $(STAMP)
-	$(PY) -m tb.jobs.kernel_job --network $(NETWORK) --role $(subst sim-,,$@) --images $(IMAGES) $(if $(PARAMS),--params $(PARAMS))
+	$(PY) -m tb.jobs.kernel_job --network $(call v,NETWORK) --role $(subst sim-,,$@) --images $(call v,IMAGES) $(if $(call has,PARAMS),--params $(call v,PARAMS))
 
 # Your own HLS export (or any BlackBoxJam RTL folder) under the same testbench:
 # make sim-kernel KERNEL_DIR=DIR [TOP=BlackBoxJam] NETWORK=NET [FIRST=L LAST=L] [IMAGES=N]
 #   [REPS=8,21,84: batch sizes run after the single image] [LOADER=python: load the parameters
 #   through the host's AXI4-Lite master instead of the fast loader, for debugging]
 sim-kernel: $(STAMP)
-	@test -n $(call q,$(KERNEL_DIR)) || { echo "make sim-kernel needs KERNEL_DIR=<folder of the export>"; exit 2; }
-	$(PY) -m tb.jobs.kernel_job --kernel-dir $(call q,$(KERNEL_DIR)) --top $(call q,$(TOP)) --network $(call q,$(NETWORK)) \
-		$(if $(FIRST),--first $(call q,$(FIRST))) $(if $(LAST),--last $(call q,$(LAST))) --images $(call q,$(IMAGES)) \
-		$(if $(PARAMS),--params $(call q,$(PARAMS))) $(if $(REPS),--reps $(call q,$(REPS))) \
-		$(if $(LOADER),--loader $(call q,$(LOADER)))
+	@test -n $(call v,KERNEL_DIR) || { echo "error: make sim-kernel needs KERNEL_DIR=<folder of the export>" >&2; exit 2; }
+	$(PY) -m tb.jobs.kernel_job --kernel-dir $(call v,KERNEL_DIR) --top $(call v,TOP) --network $(call v,NETWORK) \
+		$(if $(call has,FIRST),--first $(call v,FIRST)) $(if $(call has,LAST),--last $(call v,LAST)) --images $(call v,IMAGES) \
+		$(if $(call has,PARAMS),--params $(call v,PARAMS)) $(if $(call has,REPS),--reps $(call v,REPS)) \
+		$(if $(call has,LOADER),--loader $(call v,LOADER))
 
 # Regenerate the committed kernels in hls_out/ (CI checks that this changes nothing).
 hls: $(STAMP)
@@ -94,14 +98,15 @@ test-slow: $(STAMP) fst-deps yosys-deps
 test-all: $(STAMP) fst-deps yosys-deps
 	$(PY) -m pytest -n $(JOBS) $(JUNIT)
 
-# Open-source synthesis (make resources and the synthesis tests): Debian's yosys, installed when missing.
+# System packages are never installed behind your back: these targets check and, when one is
+# missing, say the exact command (CI's .ci/run runs it, visibly).
+# Open-source synthesis (make resources and the synthesis tests) needs Yosys.
 yosys-deps:
-	@command -v yosys >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1; apt-get install -y -q yosys >/dev/null 2>&1) || \
-		{ echo "yosys is needed for synthesis (Debian: apt-get install yosys)"; exit 2; }
+	@command -v yosys >/dev/null 2>&1 || { echo "yosys is needed for synthesis: run 'apt-get install -y yosys' (Debian)"; exit 2; }
 
+# Waves as FST (and the waves of failing tests) need the LZ4 headers; without them waves are VCD.
 fst-deps:
-	@dpkg -s liblz4-dev >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1; apt-get install -y -q liblz4-dev >/dev/null 2>&1) || \
-		echo "note: liblz4-dev not installed; waves will be VCD"
+	@dpkg -s liblz4-dev >/dev/null 2>&1 || echo "note: liblz4-dev is not installed ('apt-get install -y liblz4-dev'); waves will be VCD"
 
 # Code coverage of the RTL over the regression (Verilator line/branch/toggle) and functional
 # coverage (cocotb-coverage: activation levels, AXI bursts and back-pressure, registers, FIFOs
@@ -115,7 +120,7 @@ coverage: $(STAMP)
 # installed from Debian when missing), next to the estimate, Vivado and Table I:
 # build/resources/resources.json. Cached by source digest.
 resources: $(STAMP) yosys-deps
-	$(PY) -m tb.jobs.resources --network $(NETWORK) $(if $(KERNELS),--kernels $(KERNELS)) $(if $(PARAMS),--params $(PARAMS))
+	$(PY) -m tb.jobs.resources --network $(call v,NETWORK) $(if $(call has,KERNELS),--kernels $(call v,KERNELS)) $(if $(call has,PARAMS),--params $(call v,PARAMS))
 
 bench: $(STAMP)
 	$(PY) -m tb.perf.bench $(BENCH_ARGS)

@@ -69,6 +69,9 @@ def cmd_classify(args) -> int:
     from golden.model import classify, predict_classes, split_activations
     from golden.words import tensor_words
 
+    # Outputs are checked before anything is read or computed.
+    scores_out = output_file(args.scores_out, "--scores-out", ".npy") if args.scores_out else None
+    split_out = output_file(args.split_out, "--split-out", ".npy") if args.split_out else None
     params = _load_params(args)
     net = params.network
     images, labels = _load_images(args, net)
@@ -87,53 +90,71 @@ def cmd_classify(args) -> int:
     if len(images) <= 10:
         print("predictions: " + " ".join(str(int(c)) for c in pred))
     print(f"images per second: {len(images) / dt:.1f}")
-    if args.scores_out:
-        np.save(args.scores_out, out.astype(np.int64))
-        print(f"{'scores' if net.output_format == 'scores' else 'output bits'}: {args.scores_out}")
-    if args.split_out:
+    if scores_out:
+        np.save(scores_out, out.astype(np.int64))
+        print(f"{'scores' if net.output_format == 'scores' else 'output bits'}: {scores_out}")
+    if split_out:
         split = split_activations(params, images)
-        np.save(args.split_out, tensor_words(net, net.natural_cut, split)
+        np.save(split_out, tensor_words(net, net.natural_cut, split)
                 .view(np.uint8).reshape(len(split), -1))
-        print(f"split tensor: {args.split_out}")
+        print(f"split tensor: {split_out}")
     return 0
 
 
-def cmd_run(args) -> int:
-    from golden.words import run_words
+def output_file(path: Path, flag: str, suffix: str | None = None) -> Path:
+    """Where an output goes, checked before any work: its folder exists, it is not a folder.
+    `suffix`: what np.save appends when the name lacks it."""
+    path = Path(path)
+    if suffix and path.suffix != suffix:
+        path = path.with_name(path.name + suffix)
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise BnnInputError(f"{flag} {path}: the folder {folder} {what}; create it first")
+    if path.is_dir():
+        raise BnnInputError(f"{flag} {path} is a folder; expected a file name in it")
+    return path
 
-    params = _load_params(args)
-    net = params.network
+
+def cmd_run(args) -> int:
+    from golden.words import check_words, load_words, run_words
+
+    net = _folding(args).network
     first = 0 if args.first is None else args.first
     last = net.last if args.last is None else args.last
     net.check_range(first, last)
-    try:
-        words_in = np.load(args.words_in, allow_pickle=False)
-    except FileNotFoundError:
-        raise BnnInputError(f"words file {args.words_in} not found") from None
-    except ValueError as exc:
-        raise BnnInputError(f"words file {args.words_in}: not a NumPy .npy array ({exc})") from None
-    words_out = run_words(params, words_in, first, last)
-    np.save(args.words_out, words_out.astype(np.uint64))
+    # Everything the user gave is checked before the network runs.
+    words_out_path = output_file(args.words_out, "--words-out", ".npy")
+    what = f"--words-in {args.words_in}"
+    words_in = check_words(net, first, last, load_words(args.words_in, "--words-in"), what)
+    params = _load_params(args)
+    words_out = run_words(params, words_in, first, last, what)
+    np.save(words_out_path, words_out.astype(np.uint64))
     print(f"{net.name} layers {first}-{last} ({params.source}): {len(words_in)} image(s), "
-          f"{words_in.shape[1]} words in -> {words_out.shape[1]} words out per image: {args.words_out}")
+          f"{words_in.shape[1]} words in -> {words_out.shape[1]} words out per image: {words_out_path}")
     return 0
 
 
 def cmd_splits(args) -> int:
-    from golden.splits import plot_splits, split_table
+    from golden.splits import check_plot_path, plot_splits, split_table
 
     net = _network(args)
+    plot = check_plot_path(args.plot, "--plot") if args.plot else None
     print(split_table(net))
-    if args.plot:
-        print(f"plot: {plot_splits(args.plot, net)}")
+    if plot:
+        print(f"plot: {plot_splits(plot, net)}")
     return 0
 
 
 def cmd_cycles(args) -> int:
-    from golden.cycles import cycles_table
+    from golden.cycles import check_clock_hz, cycles_table
 
+    clock_hz = None
+    if args.clock_mhz is not None:
+        mhz = check_clock_hz(args.clock_mhz, "--clock-mhz", "MHz")
+        clock_hz = check_clock_hz(mhz * 1e6, f"--clock-mhz {mhz:g} (in Hz)")
     folding = _folding(args)
-    print(cycles_table(folding, args.clock_mhz * 1e6 if args.clock_mhz else None))
+    print(cycles_table(folding, clock_hz))
     return 0
 
 

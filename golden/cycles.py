@@ -8,9 +8,19 @@ that nor more than the sum of all layers (no overlap at all).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+from golden.errors import BnnInputError
 from golden.network import Folding, layer
+
+
+def check_clock_hz(clock_hz, what: str = "clock_hz", unit: str = "Hz") -> float:
+    """A clock frequency: a finite number > 0 (in `unit`), or a clear error naming `what`."""
+    if isinstance(clock_hz, bool) or not isinstance(clock_hz, (int, float)) \
+            or not math.isfinite(clock_hz) or clock_hz <= 0:
+        raise BnnInputError(f"{what}: expected a finite clock frequency > 0 {unit}, got {clock_hz!r}")
+    return float(clock_hz)
 
 
 def layer_cycles(index: int, folding: Folding) -> int:
@@ -39,7 +49,7 @@ class KernelCycles:
         return max(self.per_layer, key=self.per_layer.__getitem__)
 
     def images_per_second(self, clock_hz: float) -> float:
-        return clock_hz / self.ii
+        return check_clock_hz(clock_hz) / self.ii
 
 
 def kernel_cycles(first: int, last: int, folding: Folding) -> KernelCycles:
@@ -49,7 +59,7 @@ def kernel_cycles(first: int, last: int, folding: Folding) -> KernelCycles:
 
 def cycles_table(folding: Folding, clock_hz: float | None = None) -> str:
     net = folding.network
-    clock_hz = clock_hz or net.clock_hz
+    clock_hz = net.clock_hz if clock_hz is None else check_clock_hz(clock_hz)
     rows = [f"{'layer':>5} {'kind':>4} {'SIMD':>4} {'PE':>3} {'SF':>5} {'NF':>4} {'OFM^2':>5} "
             f"{'cycles':>8} {'us@' + format(clock_hz / 1e6, 'g') + 'MHz':>11}"]
     for spec in folding.network:

@@ -206,17 +206,25 @@ class Folding:
 
     @classmethod
     def from_json(cls, obj: dict, network: "Network", source: str = "folding config") -> "Folding":
+        def whole(value, name):
+            # JSON integers only: 2.7 or true is a mistake, not 2 or 1
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{name} must be a whole number, got {value!r}")
+            return value
+
         try:
             entries = obj["layers"]
-            folds = [LayerFold(int(e["simd"]), int(e["pe"])) for e in entries]
-            order = [int(e.get("layer", i)) for i, e in enumerate(entries)]
-        except (KeyError, TypeError, ValueError) as exc:
+            if not isinstance(entries, list):
+                raise TypeError(f"'layers' is a {type(entries).__name__}, not a list")
+            folds = [LayerFold(whole(e["simd"], "simd"), whole(e["pe"], "pe")) for e in entries]
+            order = [whole(e.get("layer", i), "layer") for i, e in enumerate(entries)]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise BnnInputError(
                 f"{source}: expected {{'layers': [{{'layer': L, 'simd': S, 'pe': P}}, ...]}} ({exc!r})"
             ) from None
         if order != list(range(len(folds))):
             raise BnnInputError(f"{source}: layers must be listed in order 0..{len(folds) - 1}, got {order}")
-        named = obj.get("network", network.name)
+        named = obj.get("network", network.name) if isinstance(obj, dict) else network.name
         if named != network.name:
             raise BnnInputError(f"{source}: folding of network {named!r}, not of {network.name!r}")
         return cls(tuple(folds), network)
@@ -228,8 +236,12 @@ class Folding:
             obj = json.loads(path.read_text())
         except FileNotFoundError:
             raise BnnInputError(f"folding config {path} not found") from None
-        except json.JSONDecodeError as exc:
+        except IsADirectoryError:
+            raise BnnInputError(f"folding config {path} is a folder; expected a .json file") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise BnnInputError(f"folding config {path}: not valid JSON ({exc})") from None
+        except OSError as exc:
+            raise BnnInputError(f"folding config {path}: cannot be read ({exc.strerror or exc})") from None
         return cls.from_json(obj, network, str(path))
 
 

@@ -136,6 +136,8 @@ def check_thresholds(t: np.ndarray, what: str) -> None:
 def _read_words(path: Path, count: int, dtype: str, what: str) -> np.ndarray:
     if not path.exists():
         raise BnnInputError(f"parameter file {path} is missing ({what})")
+    if not path.is_file():
+        raise BnnInputError(f"parameter file {path} is not a file ({what})")
     size = path.stat().st_size
     if size != count * 8:
         raise BnnInputError(
@@ -171,6 +173,22 @@ def _threshold_size_hint(size: int, tmem: int, expected: int) -> str:
     return ""
 
 
+def _check_unused_bits(words: np.ndarray, used: int, names: list[str], simd: int, spec: LayerSpec) -> None:
+    """A weight word holds SIMD weights in its low SIMD x bits bits; BNN-PYNQ's files have the
+    rest 0. Bits set above them mean a file of another folding or network, not weights."""
+    if used >= 64:
+        return
+    high = words >> np.uint64(used)
+    bad = np.argwhere(high != 0)
+    if bad.size:
+        p, k = (int(v) for v in bad[0])
+        raise BnnInputError(
+            f"{names[p]}: word {k} is 0x{int(words[p, k]):016x}, with bits set above bit {used - 1}; "
+            f"layer {spec.index} holds SIMD={simd} x {spec.weight_bits}-bit weights per word (bits "
+            f"{used - 1}:0, the rest 0): weights of another folding or network? "
+            f"({len(bad)} such word(s) in the layer)")
+
+
 def load_layer(directory: Path, spec: LayerSpec, folding: Folding) -> LayerParams:
     i, simd, pe = spec.index, folding.simd(spec.index), folding.pe(spec.index)
     wmem, tmem = folding.wmem(i), folding.tmem(i)
@@ -180,6 +198,7 @@ def load_layer(directory: Path, spec: LayerSpec, folding: Folding) -> LayerParam
                     f"layer {i} weights, WMEM={wmem} for SIMD={simd} PE={pe}, "
                     f"{spec.weight_bits}-bit {spec.weight_kind} weights")
         for n in names])
+    _check_unused_bits(words, simd * spec.weight_bits, names, simd, spec)
     w = unfold_weights(words, spec.mh, spec.mw, simd, pe, names, bits=spec.weight_bits)
     t = None
     if spec.thresholds:

@@ -66,10 +66,33 @@ def split_table(network: Network) -> str:
     return "\n".join(rows)
 
 
-def plot_splits(path: str | Path, network: Network) -> Path:
+def check_plot_path(path: str | Path, what: str = "plot") -> Path:
+    """Where a plot goes, checked before any work: a file name with an image format matplotlib
+    writes (.png, .pdf, .svg, ...), in a folder that exists."""
     import matplotlib
 
     matplotlib.use("Agg")
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    path = Path(path)
+    formats = FigureCanvasBase.get_supported_filetypes()
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in formats:
+        raise BnnInputError(f"{what} {path}: {'no file extension' if not suffix else f'.{suffix} is no image format'}; "
+                            f"expected a file name ending in one of {', '.join('.' + f for f in sorted(formats))}")
+    folder = path.parent
+    if not folder.is_dir():
+        state = "is not a folder" if folder.exists() else "does not exist"
+        raise BnnInputError(f"{what} {path}: the folder {folder} {state}; create it first")
+    if path.is_dir():
+        raise BnnInputError(f"{what} {path} is a folder; expected a file name in it")
+    return path
+
+
+def plot_splits(path: str | Path, network: Network) -> Path:
+    """A bar chart of the bytes per image at every cut, written to `path` (its folder must
+    exist)."""
+    path = check_plot_path(path)
     import matplotlib.pyplot as plt
 
     cs = cuts(network)
@@ -86,8 +109,6 @@ def plot_splits(path: str | Path, network: Network) -> Path:
     ax.set_ylabel("bytes per image across the cut")
     ax.set_title(f"{network.title}: data per image at each possible cut (red: the natural cut, {natural})")
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path

@@ -17,6 +17,9 @@ itself: words in -> words out (`python -m golden run`).
 
 from __future__ import annotations
 
+import zipfile
+from pathlib import Path
+
 import numpy as np
 
 from golden.errors import BnnInputError
@@ -82,20 +85,73 @@ def kernel_words(params: Params, images: np.ndarray, first: int, last: int
     return words_in, tensor_words(network, last, out), out
 
 
-def run_words(params: Params, words_in: np.ndarray, first: int, last: int) -> np.ndarray:
-    """A kernel of layers first..last at its memory interface: the uint64 words it reads
-    (N, words per image) -> exactly the uint64 words it writes (N, words per image)."""
-    network = params.network
+def load_words(path: str | Path, what: str = "words file") -> np.ndarray:
+    """The array of a .npy file of words, or a clear error naming the file (missing, a folder,
+    empty, not a .npy array, a .npz archive, pickled objects)."""
+    path = Path(path)
+    if not path.exists():
+        raise BnnInputError(f"{what} {path} not found")
+    if path.is_dir():
+        raise BnnInputError(f"{what} {path} is a folder; expected a .npy file")
+    try:
+        loaded = np.load(path, allow_pickle=False)
+    except (ValueError, EOFError, OSError, UnicodeError, TypeError, MemoryError, zipfile.BadZipFile) as exc:
+        # what np.load raises on bytes that are no .npy array (or a header that announces more
+        # data than the file has)
+        reason = str(exc)[:200] or type(exc).__name__
+        raise BnnInputError(f"{what} {path}: not a NumPy .npy array ({reason})") from None
+    if not isinstance(loaded, np.ndarray):
+        close = getattr(loaded, "close", None)
+        if close is not None:
+            close()
+        raise BnnInputError(f"{what} {path}: a .npz archive; expected one .npy array "
+                            f"(np.save, not np.savez)")
+    return loaded
+
+
+def check_words(network: Network, first: int, last: int, words_in, what: str = "words") -> np.ndarray:
+    """The words a kernel of layers first..last reads, as uint64 (N, words per image), or a
+    clear error: not an array of unsigned integers (a signed array only if no value is
+    negative), not 2-D, no image, the wrong number of words per image."""
     network.check_range(first, last)
-    words_in = np.asarray(words_in)
+    try:
+        words_in = np.asarray(words_in)
+    except (ValueError, TypeError) as exc:
+        raise BnnInputError(f"{what}: not an array of words ({exc})") from None
     expected = network.words_per_image(first - 1)
-    if words_in.ndim != 2 or words_in.shape[1] != expected:
-        what = "input" if first == 0 else f"tensor after layer {first - 1}"
-        raise BnnInputError(
-            f"{network.name} layers {first}-{last}: expected words of shape (N, {expected}) "
-            f"(the {what}, {expected} 64-bit words per image), got {words_in.shape}")
+    kind = "the input" if first == 0 else f"the tensor after layer {first - 1}"
+    want = (f"{network.name} layers {first}-{last}: expected words of shape (N, {expected}) "
+            f"({kind}, {expected} 64-bit words per image, N >= 1 images)")
     if words_in.dtype.kind not in "ui":
-        raise BnnInputError(f"words must be integers (uint64), got dtype {words_in.dtype}")
-    x = words_tensor(network, first - 1, words_in.astype(np.uint64))
+        raise BnnInputError(f"{what}: dtype {words_in.dtype}; expected unsigned 64-bit words "
+                            f"(dtype uint64, or any integer dtype with no negative value)")
+    if words_in.ndim != 2 or words_in.shape[1] != expected:
+        hint = ""
+        if words_in.ndim == 2 and words_in.dtype.itemsize == 1 and words_in.shape[1] == 8 * expected:
+            hint = "; these look like the words' bytes: save arr.view('<u8')"
+        elif words_in.ndim == 1 and words_in.shape[0] == expected:
+            hint = "; one image is shape (1, W): save arr[None]"
+        raise BnnInputError(f"{what}: {want}, got shape {words_in.shape}{hint}")
+    if words_in.shape[0] == 0:
+        raise BnnInputError(f"{what}: no images in shape {words_in.shape}; {want}")
+    if words_in.dtype.kind == "i":
+        negative = np.argwhere(words_in < 0)
+        if negative.size:
+            r, c = (int(v) for v in negative[0])
+            raise BnnInputError(
+                f"{what}: dtype {words_in.dtype} holds {len(negative)} negative value(s), the first "
+                f"{int(words_in[r, c])} at image {r} word {c}; words are unsigned 64-bit values "
+                f"(dtype uint64, or a signed dtype with no negative value)")
+    return words_in.astype(np.uint64)
+
+
+def run_words(params: Params, words_in: np.ndarray, first: int, last: int,
+              what: str = "words") -> np.ndarray:
+    """A kernel of layers first..last at its memory interface: the uint64 words it reads
+    (N, words per image) -> exactly the uint64 words it writes (N, words per image).
+    `words_in`: unsigned integers (or signed ones, none negative), see :func:`check_words`."""
+    network = params.network
+    words = check_words(network, first, last, words_in, what)
+    x = words_tensor(network, first - 1, words)
     out = run_layers(params, x, first, last).output
     return tensor_words(network, last, out)

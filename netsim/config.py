@@ -19,6 +19,8 @@ clear :class:`ConfigError` messages.
 from __future__ import annotations
 
 import dataclasses
+import decimal
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
@@ -30,11 +32,12 @@ from .plan import Plan, PlanError, Stage
 from .simtime import parse_duration
 from .transport import TransportConfig, TransportConfigError
 
+from golden.errors import BnnInputError
 from golden.networks import DEFAULT_NETWORK
 
 
-class ConfigError(ValueError):
-    pass
+class ConfigError(BnnInputError):
+    """A configuration that cannot be (a BnnInputError, so a ValueError too)."""
 
 
 def _require(name: str, value: Any, kind: type | tuple[type, ...]) -> None:
@@ -118,7 +121,11 @@ class TopologyConfig:
             object.__setattr__(self, "kernels", default_timings(self._network()))
         if isinstance(self.fail, str):
             object.__setattr__(self, "fail", parse_failures(self.fail))
-        object.__setattr__(self, "fail", tuple(tuple(f) for f in self.fail))
+        try:
+            object.__setattr__(self, "fail", tuple(tuple(f) for f in self.fail))
+        except TypeError:
+            raise ConfigError(f"fail: expected 'STAGE:REPLICA@TIME_US,...' or (stage, replica, time_ps) "
+                              f"triples, got {self.fail!r}") from None
         if self.fail and not self.failover:
             object.__setattr__(self, "failover", True)
 
@@ -162,7 +169,9 @@ class TopologyConfig:
                 return Plan(self.network, (Stage(0, net.last, n),))
             return Plan.paper(self.network, n + 1)
         except PlanError as e:
-            raise ConfigError(f"plan: {e}") from None
+            # "plan '0-2x1,4-8x1': stage 1 ..." -> "plan: '0-2x1,4-8x1': stage 1 ..."
+            text = str(e)
+            raise ConfigError(f"plan: {text[5:] if text.startswith('plan ') else text}") from None
 
     @property
     def boards(self) -> list[Board]:
@@ -339,19 +348,60 @@ class TopologyConfig:
                                    **top).validate()
 
 
+_FAIL_WHERE = re.compile(r"^\s*([0-9]+)\s*:\s*([0-9]+)\s*$")
+# Standard decimal float syntax (Python's float() without nan/inf/underscores): 2000, 1.5,
+# .5, 5., 1e12, 2.5E-3; then an optional unit.
+_FAIL_TIME = re.compile(r"^\s*(\+?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*([A-Za-z]*)\s*$")
+_FAIL_UNITS = {"s": 10**12, "ms": 10**9, "us": 10**6, "ns": 10**3, "ps": 1}
+_FAIL_FORMAT = "expected STAGE:REPLICA@TIME_US, e.g. 0:1@2000, 0:1@1.5ms or 0:1@2e3"
+
+
+def _failure_time_ps(text: str, where: str) -> int:
+    """'2000', '1.5ms', '1e12' -> picoseconds (bare numbers are us), or a clear ConfigError."""
+    m = _FAIL_TIME.match(text)
+    if not m:
+        word = text.strip().lstrip("+-").lower()
+        if re.fullmatch(r"(nan|inf|infinity)[a-z]*", word):
+            raise ConfigError(f"{where}: time {text.strip()!r} is not a finite number; expected a time "
+                              f">= 0 in us (or with a unit: s, ms, us, ns, ps)")
+        if text.strip().startswith("-"):
+            raise ConfigError(f"{where}: time {text.strip()!r} is negative; a failure happens at a time "
+                              f">= 0 after the start")
+        raise ConfigError(f"{where}: time {text.strip()!r} is not a number; {_FAIL_FORMAT}")
+    number, unit = m.group(1), m.group(2) or "us"
+    if unit not in _FAIL_UNITS:
+        raise ConfigError(f"{where}: unknown time unit {unit!r}; expected s, ms, us (the default), ns or ps")
+    if not math.isfinite(float(number)):
+        raise ConfigError(f"{where}: time {number} {unit} is too large (beyond a finite float)")
+    # Decimal keeps the decimal literal exact and copes with any exponent (1e-400 is 0 ps).
+    with decimal.localcontext() as ctx:
+        ctx.prec = max(28, len(number) + 20)
+        ctx.Emin, ctx.Emax = decimal.MIN_EMIN, decimal.MAX_EMAX
+        scaled = decimal.Decimal(number).scaleb(len(str(_FAIL_UNITS[unit])) - 1)
+        return int(scaled.to_integral_value(rounding=decimal.ROUND_HALF_EVEN))
+
+
 def parse_failures(text: str) -> tuple:
-    """'STAGE:REPLICA@TIME[,...]' (TIME in us, or with a unit: 1.5ms) -> ((stage, replica, ps), ...)."""
+    """'STAGE:REPLICA@TIME[,...]' (TIME in us, or with a unit: 1.5ms; any standard float
+    syntax, finite and >= 0) -> ((stage, replica, ps), ...), or a ConfigError naming the
+    entry, the value and what was expected."""
+    text = str(text)
+    if not text.strip():
+        raise ConfigError(f"fail {text!r} is blank; {_FAIL_FORMAT}")
     out = []
-    for part in str(text).split(","):
-        m = re.match(r"^\s*(\d+)\s*:\s*(\d+)\s*@\s*([0-9.]+)\s*([a-z]*)\s*$", part)
-        if not m:
-            raise ConfigError(f"fail {part.strip()!r}: expected STAGE:REPLICA@TIME_US, e.g. 0:1@2000")
-        unit = m.group(4) or "us"
-        try:
-            at = parse_duration(m.group(3) + unit)
-        except ValueError as e:
-            raise ConfigError(f"fail {part.strip()!r}: {e}") from None
-        out.append((int(m.group(1)), int(m.group(2)), at))
+    parts = text.split(",")
+    for k, part in enumerate(parts):
+        where = f"fail {part.strip()!r}" if len(parts) == 1 else \
+            f"fail {text[:60]!r}{'...' if len(text) > 60 else ''}: entry {k} {part.strip()[:40]!r}"
+        head, at, when = part.partition("@")
+        m = _FAIL_WHERE.match(head)
+        if not at or not m:
+            raise ConfigError(f"{where}: {_FAIL_FORMAT}")
+        stage, replica = m.groups()
+        for name, digits in (("stage", stage), ("replica", replica)):
+            if len(digits.lstrip("0")) > 9:
+                raise ConfigError(f"{where}: {name} {digits[:20]}... is out of range; {_FAIL_FORMAT}")
+        out.append((int(stage), int(replica), _failure_time_ps(when, where)))
     return tuple(out)
 
 

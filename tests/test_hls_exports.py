@@ -167,3 +167,52 @@ def test_the_wrong_layers_for_a_folder_are_named(capsys, tmp_path, layer0_export
     line = _one_error_line(capsys, ["--kernel-dir", str(layer0_export), "--network", "cnvW2A2", "--first", "0",
                                     "--last", "1", "--images", "1", "--out", str(tmp_path / "run")])
     assert "is NETWORK= (or FIRST=/LAST=) right for this export?" in line
+
+
+def test_a_hung_export_is_ended_by_the_watchdog_with_what_each_bus_did(tmp_path, layer0_export):
+    """An export whose memory reads never start (ARVALID cut inside the top): the watchdog
+    ends the run and the report says what each bus of the export's ports was doing, although
+    nothing inside the export is visible to the testbench."""
+    folder = tmp_path / "fx"
+    shutil.copytree(layer0_export, folder)
+    top = folder / "BlackBoxJam.sv"
+    text = top.read_text()
+    assert ".m_axi_arvalid(m_axi_hostmem_ARVALID)" in text
+    end = text.rindex("endmodule")
+    top.write_text(text[:end].replace(".m_axi_arvalid(m_axi_hostmem_ARVALID)", ".m_axi_arvalid(fx_arvalid_cut)")
+                   + "    assign m_axi_hostmem_ARVALID = 1'b0;\n" + text[end:])
+    r = run(KernelJob("BlackBoxJam", 1, seed=3, kernel_dir=str(folder), network="cnvW2A2", first=0, last=0,
+                      out_dir=str(tmp_path / "run")))
+    assert r.error is not None and "(watchdog)" in r.error
+    assert "hostmem AR: valid=0" in r.error and "control AW:" in r.error
+    assert r["param_words_loaded"] == _words("cnvW2A2", 0, 0)      # the load itself went through
+
+
+@pytest.mark.slow
+def test_lfc_export_as_a_board_of_the_split_system(tmp_path):
+    """`make sim PLAN=0-3x1 STAGE_DIR=0=<lfc export> NETWORK=lfcW1A1`: bit-exact, the summary
+    carries the export's own cycles (1,838 per single-image run) and its parameter load."""
+    from tb.jobs.cosim import CosimJob, run as cosim_run
+
+    folder = hls_export(LFC)
+    s = cosim_run(CosimJob(images=3, network="lfcW1A1", plan="0-3x1", stage_dirs={0: str(folder)},
+                           params=str(folder.parent.parent / "bnn-pynq" / "lfcW1A1"), stall_seed=None,
+                           out_dir=str(tmp_path / "sim")))
+    assert s.error is None, s.error
+    assert s["mismatches"] == 0 and s["lost"] == 0 and s["images"] == 3
+    assert s["kernel_cycles"]["s0b0"] == [1838, 1838, 1838]
+    assert s["param_loads"]["s0b0"]["words"] == 73792
+
+
+def test_stage_dir_errors_name_the_stage(tmp_path):
+    from golden.errors import BnnInputError
+    from tb.jobs.cosim import CosimJob, prepare
+
+    with pytest.raises(BnnInputError, match=r"STAGE_DIR=7=.*: the plan has no stage 7 \(stages 0-1: 0: layers 0-5"):
+        prepare(CosimJob(images=1, plan="0-5x1,6-8x1", stage_dirs={7: str(tmp_path)}, out_dir=str(tmp_path / "s")))
+    with pytest.raises(BnnInputError, match="STAGE_DIR=1=: no folder given"):
+        prepare(CosimJob(images=1, plan="0-5x1,6-8x1", stage_dirs={1: ""}, out_dir=str(tmp_path / "s")))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(BnnInputError, match="STAGE_DIR=1=.*: no Verilog"):
+        prepare(CosimJob(images=1, plan="0-5x1,6-8x1", stage_dirs={1: str(tmp_path / "empty")},
+                         out_dir=str(tmp_path / "s")))

@@ -4,12 +4,16 @@ pytest part: stream/FIFO discovery of real generated kernels (names checked agai
 generated RTL), and the cocotb runs below on tb/units/hdl/wd_pipeline.sv, a small pipeline
 wired with the generator's names (s<k>_*, fifo_count_<tag>, ap_idle):
     s0 -> fifo_a (depth 4) -> s1 -> worker (20-cycle latency, `hang` input) -> s2 -> fifo_c (depth 2) -> s3
+(its `freeze` input ties one stage's output valid low while the stage keeps its words)
 cocotb part (this module is also the cocotb test module; its cocotb tests are named wd_*
 so pytest does not collect them): a healthy run with random stalls, long idle phases (held
 by ap_idle, by kick(), or shorter than the limit) is not interrupted; a sink that is never
 ready, a source that stops and a hung stage are each caught within limit + 3 polls of the
 last handshake (measured by an independent per-cycle monitor), never before the limit, with
-a diagnostic naming the blocked stage; a fail-fast run ends the test at once.
+a diagnostic naming the blocked stage; a fail-fast run ends the test at once. A stall
+injected at each of the three stages (its output valid tied low) makes the "likely blocker"
+line name exactly that stage, ahead of a bus-level hint, and the first of two frozen stages
+in data-flow order; the hint comes first only when no stage visibly holds data.
 """
 
 from __future__ import annotations
@@ -62,7 +66,9 @@ def test_kernel_discovery_matches_generated_rtl(kernel):
 
 @pytest.mark.parametrize("case", ["wd_healthy", "wd_sink_stuck", "wd_source_stops",
                                   "wd_worker_hang", "wd_generic_api",
-                                  "wd_fail_fast,wd_fail_fast_result"])
+                                  "wd_fail_fast,wd_fail_fast_result",
+                                  "wd_stall_fifo_a", "wd_stall_worker", "wd_stall_fifo_c",
+                                  "wd_stall_two_stages", "wd_stall_invisible"])
 def test_watchdog(case):
     run("wd_pipeline", PIPE_SOURCES, "tests.test_watchdog", testcase=case,
         extra_env=env_config(seed=8100))
@@ -95,6 +101,7 @@ if cocotb is not None:
             Clock(dut.ap_clk, 10, unit="ns").start()
             dut.ap_idle.value = 0
             dut.hang.value = 0
+            dut.freeze.value = 0
             self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s0"), dut.ap_clk,
                                           dut.ap_rst_n, reset_active_level=False, byte_lanes=1)
             self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "s3"), dut.ap_clk,
@@ -293,3 +300,112 @@ if cocotb is not None:
         assert wd.fired and "likely blocker: worker" in wd.diagnostic
         lat = b.cycle - b.last_hs
         assert wd.limit <= lat <= wd.limit + 3 * wd.poll + 2, lat
+
+    # ------------------------------------------------------------ injected stalls
+    # freeze[k] ties stage k's output valid low (and holds its output ready low), as a stage
+    # whose output stopped would: the stage keeps what it holds and offers nothing.
+    FREEZE_BIT = {"fifo_a": 0, "worker": 1, "fifo_c": 2}
+    # What the AXI checker of a kernel says when the memory writer waits for words that
+    # never come (the bus-level explanation the issue saw named instead of the stage).
+    BUS_HINT = "hostmem: write data incomplete (1 AW(s) waiting for W beats; test hint)"
+
+    def blocker_line(diag: str) -> str:
+        lines = [ln for ln in diag.splitlines() if ln.startswith("likely blocker: ")]
+        assert len(lines) == 1, diag
+        return lines[0][len("likely blocker: "):]
+
+    def blamed_stage(diag: str) -> str:
+        """The stage the likely-blocker line names (the text before its " [" evidence)."""
+        return blocker_line(diag).split(" [")[0]
+
+    async def stall_run(dut, freeze: list[str], words: int, first: list[str] | None = None):
+        """A healthy phase (12 words through the whole pipeline), then the stages in
+        `first` frozen and 2 more words sent (they settle in those stages), then the stages
+        in `freeze` frozen too and `words` words sent; waits for the watchdog (which has a
+        bus-level hint to offer) and returns the bench and the diagnostic."""
+        b = Bench(dut)
+        wd = kernel_watchdog(dut, b, hints=lambda: [BUS_HINT])
+        await b.start()
+        await b.send(range(12))
+        got: list[int] = []
+        for _ in range(200):
+            await ClockCycles(dut.ap_clk, 10)
+            got += b.received()
+            if len(got) == 12:
+                break
+        assert got == [w + 1 for w in range(12)]
+        mask = 0
+        if first:
+            for st in first:
+                mask |= 1 << FREEZE_BIT[st]
+            dut.freeze.value = mask
+            await b.send(range(100, 102))
+            await ClockCycles(dut.ap_clk, 100)
+        for st in freeze:
+            mask |= 1 << FREEZE_BIT[st]
+        dut.freeze.value = mask
+        await b.send(range(200, 200 + words))
+        await b.until_fired(wd, 3 * LIMIT + 400)
+        b.check_latency(wd)
+        assert b.received() == [], "a frozen pipeline delivered words"
+        d = wd.diagnostic
+        log.info("diagnostic:\n%s", d)
+        return b, d
+
+    @cocotb.test()
+    async def wd_stall_fifo_a(dut):
+        """fifo_a's output valid tied low, 3 words sent: it holds them (count 3/4) while its
+        input is idle (s0 valid=0). The blocker is fifo_a, named from its count, not the
+        bus-level hint, and not "the whole pipeline is empty" (every stream's valid is 0)."""
+        _, d = await stall_run(dut, ["fifo_a"], 3)
+        assert blamed_stage(d) == "fifo_a", d
+        assert blocker_line(d).startswith(
+            "fifo_a [holds data: fifo_a count=3/4; output s1 valid=0, last activity seen at cycle ")
+        assert BUS_HINT not in d
+        assert "fifo_a: holds data (fifo_a count=3/4), offers none on its output" in d
+        assert "worker: starved (input valid=0)" in d
+        assert re.search(r"s0 u_rd \(memory reader\) -> fifo_a: valid=0 ready=1;", d)
+
+    @cocotb.test()
+    async def wd_stall_worker(dut):
+        """The worker's output valid tied low, 4 words sent: it keeps one, fifo_a holds 3
+        and offers one (s1 valid=1 ready=0). fifo_a holds data too but its output offers a
+        word (backpressured), so the blocker is the worker, from its waiting input."""
+        _, d = await stall_run(dut, ["worker"], 4)
+        assert blamed_stage(d) == "worker", d
+        assert blocker_line(d).startswith(
+            "worker [holds data: s1 valid=1 ready=0; output s2 valid=0, last activity seen at cycle ")
+        assert BUS_HINT not in d
+        assert "fifo_a: backpressured" in d and "fifo_a: count=3/4" in d
+        assert "fifo_c: starved (input valid=0)" in d
+
+    @cocotb.test()
+    async def wd_stall_fifo_c(dut):
+        """fifo_c's output valid tied low, 2 words sent: both pass the worker and sit in
+        fifo_c (count 2/2, full) while every stream's valid is 0: fifo_c is named."""
+        _, d = await stall_run(dut, ["fifo_c"], 2)
+        assert blamed_stage(d) == "fifo_c", d
+        assert blocker_line(d).startswith(
+            "fifo_c [holds data: fifo_c count=2/2; output s3 valid=0, last activity seen at cycle ")
+        assert BUS_HINT not in d
+        assert "fifo_a: starved (input valid=0)" in d and "fifo_a: count=0/4 (empty)" in d
+        assert "u_wr (memory writer): starved (input valid=0)" in d
+
+    @cocotb.test()
+    async def wd_stall_two_stages(dut):
+        """fifo_c frozen first (2 words settle in it), then fifo_a too (3 words): both hold
+        data with a silent output; the first in data-flow order, fifo_a, is the likely
+        blocker and fifo_c follows as "also"."""
+        _, d = await stall_run(dut, ["fifo_a"], 3, first=["fifo_c"])
+        assert blamed_stage(d) == "fifo_a", d
+        assert "\n  also: fifo_c [holds data: fifo_c count=2/2; output s3 valid=0" in d
+        assert d.index("likely blocker: fifo_a") < d.index("also: fifo_c")
+        assert BUS_HINT not in d
+
+    @cocotb.test()
+    async def wd_stall_invisible(dut):
+        """The worker frozen with its single word inside (no FIFO count, no valid input):
+        no stage visibly holds data, so the bus-level hint is the likely blocker."""
+        _, d = await stall_run(dut, ["worker"], 1)
+        assert blocker_line(d) == BUS_HINT, d
+        assert "fifo_a: count=0/4 (empty)" in d and "fifo_c: count=0/2 (empty)" in d

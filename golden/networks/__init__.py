@@ -17,7 +17,7 @@ def get(name: str | Network | None = None) -> Network:
     if isinstance(name, Network):
         return name
     key = DEFAULT_NETWORK if name is None else name
-    if key not in NETWORKS:
+    if not isinstance(key, str) or key not in NETWORKS:
         raise BnnInputError(f"unknown network {name!r}; known networks: {', '.join(NETWORKS)}")
     return NETWORKS[key]
 

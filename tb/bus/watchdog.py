@@ -23,6 +23,15 @@ AssertionError) from its task, which in cocotb 2.x ends the test at once as a fa
 lists every stream (valid/ready, when it last moved), FIFO occupancies, bus channels, the
 state of every stage (backpressured, starved, holding its input) and the likely blocker.
 
+The likely blocker is found from stream evidence first, in data-flow order: the first stage
+whose input holds data (an input stream with VALID high and not taken, or its FIFO count
+> 0) while its output saw no activity since the last progress (no output stream offers a
+word: VALID low; a stage with no output stream, e.g. the memory writer, counts as silent).
+A stage whose output offers a word that is not taken is backpressured, not the blocker.
+Only when no stage is identified that way do the bus-level explanations (the AXI checkers'
+outstanding requests, the `hints`: "hostmem: write data incomplete", ...) come first; with
+a stage identified, the checkers' outstanding requests follow it as "also:" lines.
+
 Cost: no per-cycle Python at all. The watchdog wakes every ``poll_cycles`` (default
 limit/8) on a Timer and samples the watched signals at a clock edge. Progress since the
 previous poll is: a handshake at that edge, a change of any sampled VALID / READY level or
@@ -73,9 +82,12 @@ class Stream:
 
 @dataclass
 class Fifo:
+    """A FIFO's occupancy. `stage`: the stage it belongs to (default: the stage named like
+    the FIFO, as for_kernel's fifo_<tag>); a count > 0 means that stage holds data."""
     name: str
     count: Any
     depth: int | None = None
+    stage: str | None = None
 
 
 def _val(handle) -> int | None:
@@ -145,8 +157,9 @@ class Watchdog:
         poll_cycles: polling period (default limit/8).
         fail: raise WatchdogTimeout (ends the test); False: log and record only.
         on_timeout: called with the diagnostic before raising.
-        hints: callable returning blocker explanations used when no stage holds its input
-            (for_kernel: the memory reader / writer busy with an empty pipeline).
+        hints: callable returning blocker explanations used only when no stage holds data
+            with a silent output (for_kernel: the memory reader / writer busy with an empty
+            pipeline).
     """
 
     def __init__(self, dut, clock, limit_cycles: int, streams: Iterable = (),
@@ -397,11 +410,29 @@ class Watchdog:
                     order.append(st)
         return order
 
+    def _activity(self, i: int) -> str:
+        lm = self.last_moved[i]
+        return "no activity seen" if lm is None else f"last activity seen at cycle {lm}"
+
     def analyse(self, snap=None) -> tuple[list[str], list[str]]:
-        """(per-stage state lines, likely blockers) from a sample (default: now)."""
-        streams = (snap or self._sample())[0]
+        """(per-stage state lines, likely blockers) from a sample (default: now).
+
+        Blockers, most likely first: stream evidence in data-flow order, i.e. every stage
+        whose input holds data (an input stream with VALID=1 not taken, or its FIFO's count
+        > 0) while its output is silent (no output stream offers a word; no output stream
+        at all, for a sink), then the AXI checkers' outstanding requests. Only when no stage
+        is identified that way: the outstanding requests and the hints, else the source
+        when the whole pipeline is empty."""
+        snap = snap or self._sample()
+        streams, counts = snap[0], snap[2]
         state = {s.name: (v, r) for s, (v, r, _) in zip(self.streams, streams)}
+        index = {s.name: i for i, s in enumerate(self.streams)}
+        fifo_of: dict[str, list[tuple[Fifo, int]]] = {}
+        for f, cnt in zip(self.fifos, counts):
+            if cnt is not None and cnt > 0:
+                fifo_of.setdefault(f.stage or f.name, []).append((f, cnt))
         lines, held, order = [], [], self._stage_order()
+        stalled: list[tuple[str, str]] = []      # (stage, why), in data-flow order
         for st in order:
             ins = [s for s in self.streams if s.dst == st]
             outs = [s for s in self.streams if s.src == st]
@@ -413,6 +444,18 @@ class Watchdog:
                                 for s, (v, r) in zip(outs, ov))
             blocked = any(v and not r for v, r in ov)
             holding = any(v and not r for v, r in iv)
+            # Stream evidence for the likely blocker: data waiting at (or stored in) the
+            # stage, and not one word offered on its output.
+            waiting = [f"{s.name} valid=1 ready={_fmt(r)}"
+                       for s, (v, r) in zip(ins, iv) if v == 1 and r != 1]
+            stored = [f"{f.name} count={c}{f'/{f.depth}' if f.depth else ''}"
+                      for f, c in fifo_of.get(st, ())]
+            silent = all(v != 1 for v, _ in ov)
+            if (waiting or stored) and silent:
+                out_ev = ("; ".join(f"output {s.name} valid={_fmt(v)}, "
+                                    f"{self._activity(index[s.name])}"
+                                    for s, (v, _) in zip(outs, ov)) or "no output stream")
+                stalled.append((st, f"{st} [holds data: {', '.join(waiting + stored)}; {out_ev}]"))
             if blocked:
                 what = "backpressured (output valid, not taken downstream)"
             elif holding and outs:
@@ -421,6 +464,8 @@ class Watchdog:
             elif holding:
                 what = "not accepting its input (consumer stuck)"
                 held.append(st)
+            elif stored and silent:
+                what = f"holds data ({', '.join(stored)}), offers none on its output"
             elif ins and all(not v for v, _ in iv):
                 what = "starved (input valid=0)"
             elif not ins and outs and all(not v for v, _ in ov):
@@ -431,16 +476,21 @@ class Watchdog:
                                        f"out: {out_txt}" if out_txt else "") if t)
             lines.append(f"  {st}: {what} [{io}]")
         pending = [w for chk in self.checkers for w in chk.waiting()]
-        hints = self.hints() if self.hints is not None and not held else []
-        if held:
+        named = {st for st, _ in stalled}
+        if stalled:
+            blockers = [why for _, why in stalled] + [h for h in held if h not in named] + pending
+        elif held:
             blockers = held + pending
-        elif pending or hints:
-            blockers = pending + hints
-        elif streams and all(not v for v, _, _ in streams):
-            head = self.streams[0].src or f"the producer of {self.streams[0].name}"
-            blockers = [f"{head} (the whole pipeline is empty: the source stopped producing)"]
         else:
-            blockers = []
+            hints = self.hints() if self.hints is not None else []
+            if pending or hints:
+                blockers = pending + hints
+            elif (streams and all(not v for v, _, _ in streams)
+                  and not any(c for c in counts if c is not None)):
+                head = self.streams[0].src or f"the producer of {self.streams[0].name}"
+                blockers = [f"{head} (the whole pipeline is empty: the source stopped producing)"]
+            else:
+                blockers = []
         return lines, blockers
 
     def report(self, snap=None) -> str:
@@ -487,8 +537,8 @@ class Watchdog:
             out.append("likely blocker: " + blockers[0])
             out += [f"  also: {b}" for b in blockers[1:]]
         elif self.streams:
-            out.append("likely blocker: none identified (no stage holds its input and the "
-                       "pipeline is not empty)")
+            out.append("likely blocker: none identified (no stage holds data with a silent "
+                       "output, and the pipeline is not empty)")
         return "\n".join(out)
 
     def _timeout(self, c: int, quiet_since: int, snap) -> None:

@@ -26,7 +26,7 @@ from hls_out.resources import fit_warnings, synthesized
 from hls_out.generate import kernel_for_range, render_system
 from netsim.config import ConfigError, TopologyConfig
 from tb.host.param_loader import job_writes, write_list_file
-from tb.jobs import clocking, export_wrapper, job_file, runner
+from tb.jobs import clocking, export_wrapper, job_file, run_folder, runner
 from tb.jobs.kernel_job import env_stall_seed
 from tb.jobs.progress import ProgressBar
 from tb.jobs.result import Result
@@ -145,7 +145,7 @@ def prepare(job: CosimJob) -> Path:
                                                                  info.sources[0].parent))}
         b["wrapper"] = load[info.top]["wrapper"]
     (folder / "system.sv").write_text(render_system(
-        [(b["name"], b["kernel"] + export_wrapper.SUFFIX, b["ports"], export_wrapper.LOADER_PORTS) if b["export"]
+        [(b["name"], b["kernel"] + export_wrapper.SUFFIX, b["ports"], export_wrapper.HOST_PORTS) if b["export"]
          else (b["name"], b["kernel"]) for b in boards]))
     return job_file.write(folder / "job.json", asdict(job) | {
         "npz": str(npz), "summary": str(folder / "summary.json"), "trace": str(folder / "trace.json"),
@@ -289,6 +289,11 @@ def print_summary(s: Result) -> None:
         print(f"error: {s.error}")
 
 
+# What a co-simulation writes into its folder (an earlier run's are removed first).
+OUTPUTS = ("summary.json", "job.json", "trace.json", "progress.json", "link.pcap", "timeline.png", "sim.log",
+           "build.log", "stimulus.npz", "system.sv", "waves.fst", "waves.vcd")
+
+
 def _stage_dir(text: str) -> tuple[str, str]:
     stage, sep, folder = text.partition("=")
     if not sep or not stage.strip().isdigit():
@@ -317,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--network", default=networks.DEFAULT_NETWORK, help="network of the BNN-PYNQ family")
     args = ap.parse_args(argv)
     try:
+        if args.plan is not None and not args.plan.strip():
+            raise BnnInputError("PLAN is blank: give a partition plan such as 0-5x2,6-8x1, or leave PLAN out "
+                                "(BOARDS= picks the paper's systems)")
         net = networks.get(args.network)
         params, cifar = source_paths(args, net.name)
         job = CosimJob(args.topology, args.images, params, cifar, args.seed, args.batch, args.loss,
@@ -324,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
                        stage_dirs=dict(_stage_dir(s) for s in args.stage_dir), top=args.top)
         if args.stall_seed is not None:
             job.stall_seed = args.stall_seed
-        s = run(job, show_progress=True)
+        with run_folder.owned(job.folder, OUTPUTS, "summary.json", job.images):
+            s = run(job, show_progress=True)
     except BnnInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

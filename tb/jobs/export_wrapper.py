@@ -36,6 +36,8 @@ LOADER_PORTS = [("bnnsplit_load_start", "input", 1), ("bnnsplit_load_busy", "out
 # them: the clock edge of the CTRL write that sets ap_start (its W handshake) and the edge
 # where the top's ap_done rises (the interrupt's rise, when the top has no ap_done).
 TIMING_PORTS = [("bnnsplit_start_cycle", "output", 64), ("bnnsplit_done_cycle", "output", 64)]
+# Every port the wrapper adds to the export's own (a system brings them out per board).
+HOST_PORTS = LOADER_PORTS + TIMING_PORTS
 # What the loader's error codes mean (tb/hdl/axilite_loader.sv).
 LOADER_ERRORS = {1: "the list of writes could not be read", 2: "a write response other than OKAY",
                  3: "a write response with no write outstanding",

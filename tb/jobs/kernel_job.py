@@ -20,7 +20,7 @@ import numpy as np
 from golden.errors import BnnInputError
 from golden.params import write_layer_hex
 from hls_out import kernel as kernels
-from tb.jobs import clocking, job_file, runner
+from tb.jobs import clocking, job_file, run_folder, runner
 from tb.jobs.result import Result
 from tb.jobs.stimulus import Stimulus, add_source_args, source_paths
 
@@ -281,6 +281,11 @@ def print_report(r: Result) -> None:
         print(f"error: {r.error}")
 
 
+# What a kernel run writes into its folder (an earlier run's are removed first).
+OUTPUTS = ("report.json", "job.json", "sim.log", "build.log", "progress.json", "stimulus.npz", "init.npz",
+           "waves.fst", "waves.vcd")
+
+
 def _reps(text: str) -> list[int]:
     """REPS=8,21,84: batch sizes, ascending."""
     if not text.strip():
@@ -339,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
             params, cifar = source_paths(args, kernels.load(args.kernel).network_name)
             job = KernelJob(args.kernel, args.images, params, cifar, init_layers=args.init_layer,
                             stall_seed=args.stall_seed, out_dir=args.out, reps=reps)
-        r = run(job, show_progress=sys.stdout.isatty() or bool(job.kernel_dir))
+        with run_folder.owned(job.folder, OUTPUTS, "report.json", job.images):
+            r = run(job, show_progress=sys.stdout.isatty() or bool(job.kernel_dir))
     except BnnInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

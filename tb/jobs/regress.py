@@ -1,7 +1,8 @@
 """Whole-test-set regressions of a split design in RTL, sharded on dask.distributed.
 
     python -m tb.jobs.regress --images 932 [--network NET] [--plan P | --boards N]
-                              [--workers W] [--shard-images S] [--scheduler tcp://host:8786]
+                              [--workers W] [--shard-images S] [--scheduler tls://host:8786]
+                              [--allow-large]
 
 The images are cut into shards of consecutive images; each shard is one co-simulation
 (tb.jobs.cosim: every board's kernel RTL, the Ethernet link, scoreboards at every cut and at
@@ -17,6 +18,17 @@ The shards' results merge into build/regress/summary.json (images, mismatches, l
 duplicated, wall_s, workers, per shard its images, simulated cycles and img/s) and one JUnit
 XML file with a test case per image (build/regress/junit.xml); a failing image is reported
 with its id, the checkpoint and board where it went wrong and the first wrong word.
+
+Everything is checked here before anything goes to dask (a bad value is one line `error: ...`,
+exit status 2): the plan or --boards, --images, --batch, --workers, the data, and bounds of
+what this machine runs in reasonable time (at most MAX_BOARDS boards, MAX_REPLICAS replicas of a
+stage, MAX_IMAGES images, MAX_WORKERS_PER_CORE LocalCluster workers per core; --allow-large or
+BNNSPLIT_ALLOW_LARGE=1 lifts them). The scheduler address must be tcp://host:port or
+tls://host:port and must answer within CONNECT_TIMEOUT_S. tls:// connects with mutual TLS
+(dask.distributed.Security, require_encryption=True): $BNNSPLIT_DASK_TLS_CA (the CA that signed
+the cluster's certificates), $BNNSPLIT_DASK_TLS_CERT and $BNNSPLIT_DASK_TLS_KEY (this client's
+certificate and key), PEM files. tcp:// still works, with a warning: anyone who reaches such a
+scheduler can run code on its workers, and the shards and results travel in clear.
 """
 
 from __future__ import annotations
@@ -24,10 +36,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
+import ssl
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -42,6 +56,30 @@ OUT = runner.BUILD / "regress"
 # cnv_part1) instead of its single-image latency (326k), and a batch is small enough that
 # the next board's batch overlaps it.
 DEFAULT_BATCH = 16
+
+# What this machine (2 cores) runs in reasonable time; --allow-large (BNNSPLIT_ALLOW_LARGE=1 for
+# make) lifts these. Every board is one more kernel RTL in the single-threaded simulator of a
+# shard (two boards simulate about 200k cycles per second here), every replica of a stage one
+# more copy of that kernel; 932 images take about 6 minutes on 2 workers, so MAX_IMAGES (the
+# CIFAR-10 test set) is about an hour; a LocalCluster worker is one simulator process, and
+# more than MAX_WORKERS_PER_CORE of them per core only share the cores and multiply the memory.
+MAX_BOARDS = 8
+MAX_REPLICAS = 4
+MAX_IMAGES = 10000
+MAX_WORKERS_PER_CORE = 2
+ALLOW_LARGE_ENV = "BNNSPLIT_ALLOW_LARGE"
+
+# The scheduler: tcp://host:port or tls://host:port; it must answer within this many seconds
+# (dask retries the connection until then), so that a wrong or dead address ends the command
+# within 10 s: imports, checks and the client take another 3 s on this machine.
+SCHEDULER_ENV = "DASK_SCHEDULER"
+CONNECT_TIMEOUT_S = 5.0
+TLS_CA_ENV = "BNNSPLIT_DASK_TLS_CA"
+TLS_CERT_ENV = "BNNSPLIT_DASK_TLS_CERT"
+TLS_KEY_ENV = "BNNSPLIT_DASK_TLS_KEY"
+_TLS_ROLES = {TLS_CA_ENV: "the CA certificate that signed the cluster's certificates",
+              TLS_CERT_ENV: "this client's certificate", TLS_KEY_ENV: "its private key"}
+_EXPECTED_ADDRESS = "expected tcp://host:8786 or tls://host:8786"
 
 
 @dataclass
@@ -97,26 +135,137 @@ def shards_of(images: int, shard_images: int, **common) -> list[Shard]:
     return out
 
 
-def client_for(workers: int, scheduler: str | None):
-    """A dask client: the given scheduler, or a LocalCluster of `workers` single-threaded
-    worker processes (each co-simulation is one single-threaded simulator)."""
+def _one_line(text: object, limit: int = 300) -> str:
+    """An exception's message as one short line."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[:limit - 3] + "..."
+
+
+@dataclass(frozen=True)
+class SchedulerAddress:
+    """A dask scheduler's address, checked: tcp:// or tls://, a host, a port 1-65535.
+    `source` is what the user set (DASK_SCHEDULER or --scheduler), for the messages."""
+    scheme: str
+    host: str
+    port: int
+    source: str = SCHEDULER_ENV
+
+    @property
+    def address(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+    def __str__(self) -> str:
+        return self.address
+
+
+_ADDRESS = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?:\[(?P<v6>[^\]]*)\]|(?P<host>[^:/\[\]]*))"
+                      r"(?::(?P<port>[^/]*))?/?")
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
+
+
+def parse_scheduler(text: str, source: str = SCHEDULER_ENV) -> SchedulerAddress:
+    """`text` as a scheduler address, or BnnInputError (one line naming `source`, the value
+    and what was expected)."""
+    value = str(text).strip()
+
+    def bad(why: str) -> BnnInputError:
+        return BnnInputError(f"{source}={text!r}: {why}; {_EXPECTED_ADDRESS}")
+
+    m = _ADDRESS.fullmatch(value)
+    if not m:
+        raise bad("no scheme://" if "://" not in value else "not of the form scheme://host:port")
+    scheme = m["scheme"].lower()
+    if scheme not in ("tcp", "tls"):
+        raise bad(f"unsupported scheme {m['scheme']}://")
+    host = m["v6"] if m["v6"] is not None else m["host"]
+    if not host:
+        raise bad("no host")
+    if m["v6"] is not None:
+        import ipaddress
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise bad(f"[{host}] is not an IPv6 address") from None
+    elif not _HOST.match(host):
+        raise bad(f"{host!r} is not a host name or IP address")
+    if m["port"] is None or m["port"] == "":
+        raise bad("no port")
+    if not m["port"].isdigit() or not 1 <= int(m["port"]) <= 65535:
+        raise bad(f"port {m['port']!r} is not a number 1-65535")
+    return SchedulerAddress(scheme, host, int(m["port"]), source)
+
+
+def scheduler_security(addr: SchedulerAddress, environ=None):
+    """The dask Security of a tls:// address (mutual TLS, encryption required) from
+    $BNNSPLIT_DASK_TLS_CA/_CERT/_KEY, checked here: every variable set, every file there and a
+    PEM file that loads. None for tcp:// (unauthenticated and unencrypted)."""
+    if addr.scheme != "tls":
+        return None
+    environ = os.environ if environ is None else environ
+    missing = [v for v in _TLS_ROLES if not str(environ.get(v) or "").strip()]
+    if missing:
+        raise BnnInputError(f"{addr.source}={addr.address}: a tls:// scheduler needs "
+                            + ", ".join(f"{v} ({_TLS_ROLES[v]})" for v in missing) + " set to PEM files")
+    files = {v: str(environ[v]).strip() for v in _TLS_ROLES}
+    for v, f in files.items():
+        if not Path(f).is_file():
+            why = "is a folder" if Path(f).is_dir() else "no such file"
+            raise BnnInputError(f"{v}={f!r}: {why} ({_TLS_ROLES[v]}, for {addr.source}={addr.address})")
+        if not os.access(f, os.R_OK):
+            raise BnnInputError(f"{v}={f!r}: not readable ({_TLS_ROLES[v]}, for {addr.source}={addr.address})")
+    ca, cert, key = files[TLS_CA_ENV], files[TLS_CERT_ENV], files[TLS_KEY_ENV]
+    try:
+        ssl.create_default_context(cafile=ca)
+    except (ssl.SSLError, ValueError) as exc:
+        raise BnnInputError(f"{TLS_CA_ENV}={ca!r}: not a PEM CA certificate ({_one_line(exc)})") from None
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(cert, key)
+    except (ssl.SSLError, ValueError) as exc:
+        raise BnnInputError(f"{TLS_CERT_ENV}={cert!r}, {TLS_KEY_ENV}={key!r}: not a PEM certificate and its "
+                            f"private key ({_one_line(exc)})") from None
+    from distributed import Security
+    return Security(tls_ca_file=ca, tls_client_cert=cert, tls_client_key=key, require_encryption=True)
+
+
+def client_for(workers: int, scheduler: str | SchedulerAddress | None, timeout: float = CONNECT_TIMEOUT_S,
+               environ=None):
+    """A dask client: the given scheduler (tcp:// with a warning, tls:// with the
+    BNNSPLIT_DASK_TLS_* certificates; it must answer within `timeout` s, else one line
+    BnnInputError), or a LocalCluster of `workers` single-threaded worker processes (each
+    co-simulation is one single-threaded simulator)."""
     from distributed import Client, LocalCluster
 
     if scheduler:
-        return Client(scheduler), None
+        addr = scheduler if isinstance(scheduler, SchedulerAddress) else parse_scheduler(scheduler)
+        security = scheduler_security(addr, environ)
+        if security is None:
+            print(f"warning: {addr.source}={addr.address} is unauthenticated and unencrypted (anyone who can "
+                  f"reach it can run code on its workers; shards and results travel in clear): use tls:// "
+                  f"with {TLS_CA_ENV}, {TLS_CERT_ENV}, {TLS_KEY_ENV}", file=sys.stderr, flush=True)
+        try:
+            return Client(addr.address, timeout=timeout, security=security), None
+        except (OSError, TimeoutError) as exc:
+            raise BnnInputError(f"{addr.source}={addr.address}: could not connect to a dask scheduler within {timeout:g} s "
+                                f"({_one_line(exc)}); {_EXPECTED_ADDRESS} of a running `dask scheduler`"
+                                + (" whose certificates the CA in " + TLS_CA_ENV + " signed"
+                                   if security is not None else "")) from None
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                            silence_logs=40)
     return Client(cluster), cluster
 
 
-def regress(shards: list[Shard], workers: int, scheduler: str | None = None, retries: int = 2,
-            progress: bool = True) -> dict:
-    """Run every shard, merge what came back; shards that failed are reported by image."""
+def regress(shards: list[Shard], workers: int, scheduler: str | SchedulerAddress | None = None,
+            retries: int = 2, progress: bool = True, connect_timeout: float = CONNECT_TIMEOUT_S,
+            environ=None) -> dict:
+    """Run every shard, merge what came back; shards that failed are reported by image.
+    A scheduler that does not answer, or a bad address or TLS setup, is a BnnInputError
+    before any shard is sent."""
     from distributed import as_completed
 
     total = sum(s.images for s in shards)
     t0 = time.perf_counter()
-    client, cluster = client_for(workers, scheduler)
+    client, cluster = client_for(workers, scheduler, timeout=connect_timeout, environ=environ)
     done_images, outcomes = 0, []
     try:
         n_workers = len(client.scheduler_info()["workers"])
@@ -172,12 +321,14 @@ def merge(shards: list[Shard], outcomes: list[dict], wall_s: float, workers: int
                           "cpu_s": o["cpu_s"], "host": o["host"], "kernel_cycles": cycles,
                           "sim_img_s": r.get("throughput_img_s"), "wall_img_s": r["images"] / o["wall_s"]})
     n = sum(s.images for s in shards)
+    simulated = sum(p["images"] for p in per_shard if "error" not in p)   # failed shards ran no images
     return {"kind": "regression", "network": shards[0].network, "plan": shards[0].plan,
             "topology": shards[0].topology, "images": n, "mismatches": mismatches, "lost": lost,
             "duplicated": duplicated, "failed_shards": sum("error" in p for p in per_shard),
             "errors": errors, "error": errors[0] if errors else None,
-            "wall_s": wall_s, "workers": workers, "img_per_wall_s": n / wall_s if wall_s else None,
-            "img_per_cpu_s": n / cpu_s if cpu_s else None, "shards": per_shard, "per_image": per_image}
+            "wall_s": wall_s, "workers": workers, "simulated_images": simulated,
+            "img_per_wall_s": simulated / wall_s if wall_s else None,
+            "img_per_cpu_s": simulated / cpu_s if cpu_s else None, "shards": per_shard, "per_image": per_image}
 
 
 def write_junit(summary: dict, path: Path) -> Path:
@@ -202,46 +353,159 @@ def write_junit(summary: dict, path: Path) -> Path:
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m tb.jobs.regress", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+def _allow_large_env(environ=None) -> bool:
+    """$BNNSPLIT_ALLOW_LARGE: 1/yes/true lifts the bounds (for make), 0/no/false/unset does not."""
+    environ = os.environ if environ is None else environ
+    v = str(environ.get(ALLOW_LARGE_ENV, "")).strip().lower()
+    if v in ("", "0", "no", "false", "off"):
+        return False
+    if v in ("1", "yes", "true", "on"):
+        return True
+    raise BnnInputError(f"{ALLOW_LARGE_ENV}={environ.get(ALLOW_LARGE_ENV)!r}: expected 1 or 0")
+
+
+@dataclass
+class Job:
+    """A regression as asked for, checked on this host before anything goes to dask."""
+    network: str
+    topology: str
+    plan: str | None
+    images: int
+    batch: int
+    workers: int
+    shard_images: int
+    boards: int
+    replicas: int
+
+
+def check_job(*, network: str | None, plan: str | None, boards: int, images: int, batch: int, workers: int,
+              shard_images: int | None = None, retries: int = 0, params: str | None = None,
+              cifar: str | None = None, local: bool = True, allow_large: bool = False) -> Job:
+    """The regression's values checked here (BnnInputError: one line naming the option, the
+    value and what was expected), so that no bad job reaches the dask workers, where it
+    would fail once per shard and be retried. `local`: the shards run on a LocalCluster of
+    `workers` processes on this machine (else --workers only sizes the shards)."""
+    from netsim.config import ConfigError, TopologyConfig
+
+    net = networks.get(network)
+    lift = "pass --allow-large (make: BNNSPLIT_ALLOW_LARGE=1) to run it anyway"
+    for flag, v, least in (("--images", images, 1), ("--batch", batch, 1), ("--workers", workers, 1),
+                           ("--shard-images", shard_images, 1), ("--retries", retries, 0)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < least):
+            raise BnnInputError(f"{flag} {v}: expected a whole number >= {least}")
+    if plan is None:
+        if isinstance(boards, bool) or not isinstance(boards, int) or boards < 1:
+            raise BnnInputError(f"--boards {boards} (BOARDS={boards} with make): expected 1 (one full board) or B >= 2 "
+                                f"(B - 1 conv boards + one FC board)")
+        if boards > MAX_BOARDS and not allow_large:     # before the plan is built for so many boards
+            raise BnnInputError(f"--boards {boards}: more than the {MAX_BOARDS} boards this machine "
+                                f"co-simulates in reasonable time; {lift}")
+    topology = "full" if boards == 1 else f"split-{boards}"
+    what = f"--plan {plan!r}" if plan is not None else f"--boards {boards}"
+    try:
+        cfg = TopologyConfig.from_dict({"topology": topology, "plan": plan, "images": images, "batch": batch,
+                                        "network": net.name}).validate()
+        stages = cfg.stages
+    except ConfigError as exc:
+        raise BnnInputError(f"{what}: {_one_line(exc)}") from None
+    n_boards = sum(st.replicas for st in stages)
+    widest = max(stages, key=lambda st: st.replicas)
+    if not allow_large:
+        if n_boards > MAX_BOARDS:
+            raise BnnInputError(f"{what}: {n_boards} boards, more than the {MAX_BOARDS} this machine "
+                                f"co-simulates in reasonable time; {lift}")
+        if widest.replicas > MAX_REPLICAS:
+            raise BnnInputError(f"{what}: {widest.replicas} replicas of layers {widest.first}-{widest.last}, more "
+                                f"than the {MAX_REPLICAS} per stage this machine co-simulates in reasonable "
+                                f"time; {lift}")
+        if images > MAX_IMAGES:
+            raise BnnInputError(f"--images {images}: more than the {MAX_IMAGES} this machine runs in about an "
+                                f"hour; {lift}")
+        cores = os.cpu_count() or 1
+        if local and workers > MAX_WORKERS_PER_CORE * cores:
+            raise BnnInputError(f"--workers {workers}: more than {MAX_WORKERS_PER_CORE} LocalCluster worker "
+                                f"processes per core ({cores} core(s) here); {lift}")
+    if params:
+        if not Path(params).is_dir():
+            raise BnnInputError(f"--params {params}: no such folder (BNN-PYNQ's .bin files of {net.name})")
+        from tb.jobs.stimulus import job_params
+        job_params(net, params, 1)        # the files there, and their shapes
+    if cifar:
+        if not Path(cifar).is_file():
+            raise BnnInputError(f"--cifar {cifar}: no such file")
+        if net.dataset == "CIFAR-10":     # (the MNIST networks' images are padded with synthetic ones)
+            from golden.images import CIFAR_RECORD, read_cifar
+            read_cifar(cifar, 1)          # its size is whole records
+            held = Path(cifar).stat().st_size // CIFAR_RECORD
+            if images > held:
+                raise BnnInputError(f"--images {images}: {cifar} holds {held} images (expected --images <= "
+                                    f"{held}, or --synthetic)")
+    shard = shard_images or max(4, -(-images // (4 * workers)))
+    return Job(net.name, topology, plan, images, batch, workers, shard, n_boards, widest.replicas)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A bad option is one line too (`error: ...`, exit status 2), as every other bad value."""
+
+    def error(self, message: str):
+        print(f"error: {_one_line(message)} (python -m tb.jobs.regress --help)", file=sys.stderr)
+        sys.exit(2)
+
+
+def main(argv: list[str] | None = None, environ=None) -> int:
+    environ = os.environ if environ is None else environ
+    ap = _Parser(prog="python -m tb.jobs.regress", description=__doc__,
+                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--images", type=int, default=932)
     ap.add_argument("--network", default=networks.DEFAULT_NETWORK)
     ap.add_argument("--plan")
     ap.add_argument("--boards", type=int, default=2, help="the paper's shorthand when no --plan (default 2)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--shard-images", type=int, help="images per shard (default: images / (4 x workers), >= 4)")
-    ap.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER"),
-                    help="an existing dask scheduler (default $DASK_SCHEDULER; none: a LocalCluster)")
+    ap.add_argument("--scheduler", help=f"an existing dask scheduler, tcp://host:8786 or tls://host:8786 "
+                    f"(default ${SCHEDULER_ENV}; none: a LocalCluster); tls:// needs ${TLS_CA_ENV}, "
+                    f"${TLS_CERT_ENV}, ${TLS_KEY_ENV}")
     ap.add_argument("--batch", type=int, default=DEFAULT_BATCH,
                     help=f"numReps of each kernel start (default {DEFAULT_BATCH}: the boards run at their "
                          f"pipelined interval; 1: one image per start, latency-bound)")
     ap.add_argument("--retries", type=int, default=2)
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--allow-large", action="store_true",
+                    help=f"lift the bounds of this machine (boards {MAX_BOARDS}, replicas per stage "
+                         f"{MAX_REPLICAS}, images {MAX_IMAGES}, {MAX_WORKERS_PER_CORE} LocalCluster workers per "
+                         f"core; default ${ALLOW_LARGE_ENV}=1)")
     add_source_args(ap)
     args = ap.parse_args(argv)
     try:
+        source, text = ("--scheduler", args.scheduler) if args.scheduler is not None else \
+            (SCHEDULER_ENV, environ.get(SCHEDULER_ENV))
+        scheduler = parse_scheduler(text, source) if text and text.strip() else None
+        if scheduler is not None:
+            scheduler_security(scheduler, environ)      # the TLS files, before anything else
         net = networks.get(args.network)
-        if args.images < 1 or args.workers < 1:
-            raise BnnInputError("--images and --workers must be at least 1")
         params, cifar = source_paths(args, net.name)
-        shard_images = args.shard_images or max(4, -(-args.images // (4 * args.workers)))
-        topology = "full" if args.boards == 1 else f"split-{args.boards}"
-        shards = shards_of(args.images, shard_images, network=net.name, plan=args.plan, topology=topology,
-                           params=params, cifar=cifar, batch=args.batch, out_root=str(args.out))
+        job = check_job(network=net.name, plan=args.plan, boards=args.boards, images=args.images,
+                        batch=args.batch, workers=args.workers, shard_images=args.shard_images,
+                        retries=args.retries, params=params, cifar=cifar, local=scheduler is None,
+                        allow_large=args.allow_large or _allow_large_env(environ))
+        shards = shards_of(job.images, job.shard_images, network=job.network, plan=job.plan,
+                           topology=job.topology, params=params, cifar=cifar, batch=job.batch,
+                           out_root=str(args.out))
+        print(f"{job.images} images of {job.network} ({job.plan or job.topology}, {job.boards} boards) in "
+              f"{len(shards)} shards on {scheduler or f'a LocalCluster of {job.workers} worker(s)'}", flush=True)
+        summary = regress(shards, job.workers, scheduler, args.retries, environ=environ)
     except BnnInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"{args.images} images of {net.name} ({args.plan or topology}) in {len(shards)} shards on "
-          f"{args.scheduler or f'a LocalCluster of {args.workers} worker(s)'}", flush=True)
-    summary = regress(shards, args.workers, args.scheduler, args.retries)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
     junit = write_junit(summary, args.out / "junit.xml")
     print(f"images {summary['images']}, mismatches {summary['mismatches']}, lost {summary['lost']}, "
           f"duplicated {summary['duplicated']}, failed shards {summary['failed_shards']}")
     print(f"wall {summary['wall_s']:.1f} s on {summary['workers']} worker(s): {summary['img_per_wall_s']:.2f} img/s, "
-          f"{(summary['img_per_cpu_s'] or 0):.2f} img per CPU-second")
+          f"{(summary['img_per_cpu_s'] or 0):.2f} img per CPU-second"
+          + (f" (over the {summary['simulated_images']} images of the shards that ran)"
+             if summary["failed_shards"] else ""))
     for e in summary["errors"][:10]:
         print(f"error: {e}")
     print(f"written: {args.out / 'summary.json'}, {junit}")

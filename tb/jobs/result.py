@@ -67,7 +67,8 @@ class Result:
                "images": self.images, "mismatches": self.mismatches, "lost": len(self.lost),
                "lost_images": self.lost, "duplicated": self.duplicated, "error": self.error,
                "errors": self.errors, "checkpoints": self.checkpoints,
-               "per_image": [asdict(im) for im in self.per_image]}
+               "per_image": [asdict(im) for im in self.per_image],
+               "complete": True}     # an interrupted run's file says false (tb/jobs/run_folder.py)
         clash = set(out) & set(self.figures)
         if clash:
             raise ValueError(f"figures {sorted(clash)} clash with the result's own fields")
@@ -78,7 +79,7 @@ class Result:
         kind = d["kind"]
         name_key = "kernel" if kind == "kernel" else "topology"
         common = {"kind", "network", name_key, "params", "images", "mismatches", "lost", "lost_images",
-                  "duplicated", "error", "errors", "checkpoints", "per_image"}
+                  "duplicated", "error", "errors", "checkpoints", "per_image", "complete"}
         return cls(kind, d["network"], d[name_key], d["params"],
                    [ImageResult(**im) for im in d["per_image"]], list(d["lost_images"]),
                    d["duplicated"], dict(d["checkpoints"]), list(d["errors"]),
