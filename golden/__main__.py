@@ -105,6 +105,8 @@ def output_file(path: Path, flag: str, suffix: str | None = None) -> Path:
     """Where an output goes, checked before any work: its folder exists, it is not a folder.
     `suffix`: what np.save appends when the name lacks it."""
     path = Path(path)
+    if path.is_dir():
+        raise BnnInputError(f"{flag} {path} is a folder; expected a file name in it")
     if suffix and path.suffix != suffix:
         path = path.with_name(path.name + suffix)
     folder = path.parent

@@ -62,7 +62,8 @@ def clock_mode() -> str:
     if mode is None:
         return "cocotb" if os.environ.get("BNNSPLIT_HDL_CLOCK", "1") in ("", "0") else "loop"
     if mode not in CLOCK_MODES:
-        raise ValueError(f"{CLOCK_ENV} must be one of {', '.join(CLOCK_MODES)}, got {mode!r}")
+        from golden.errors import BnnInputError
+        raise BnnInputError(f"{CLOCK_ENV}={mode!r}: expected one of {', '.join(CLOCK_MODES)}")
     return mode
 
 

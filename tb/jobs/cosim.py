@@ -57,12 +57,36 @@ class CosimJob:
     # {stage: folder}; their parameters are loaded through doInit before the job starts.
     stage_dirs: dict = field(default_factory=dict)
     top: str = "BlackBoxJam"
+    allow_large: bool = False         # past MAX_BOARDS / MAX_IMAGES
 
     @property
     def folder(self) -> Path:
         return Path(self.out_dir) if self.out_dir else runner.BUILD / "sim"
 
-    def topology_config(self) -> TopologyConfig:
+    def check(self) -> None:
+        """The job's numbers, each finite and in range, with the make variable named."""
+        import math
+        for name, value, lo in (("LATENCY_US", self.latency_us, 0.0), ("LOSS", self.loss, 0.0), ("PPM", self.ppm, None)):
+            if value is None:
+                continue
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or (lo is not None and value < lo):
+                raise BnnInputError(f"{name}={value}: expected a finite number{f' >= {lo:g}' if lo is not None else ''}"
+                                    f"{' (microseconds of one-way cable delay)' if name == 'LATENCY_US' else ''}")
+        if not 0 <= self.loss < 1:
+            raise BnnInputError(f"LOSS={self.loss}: expected a frame loss probability in [0, 1)")
+        if abs(self.ppm) > 1000:
+            raise BnnInputError(f"PPM={self.ppm}: expected a clock offset within +-1000 ppm (crystals are +-50)")
+        if not 1 <= self.images <= MAX_IMAGES and not self.allow_large:
+            raise BnnInputError(f"IMAGES={self.images}: expected 1..{MAX_IMAGES} for one co-simulation "
+                                f"(use make regress for more, or --allow-large)")
+        boards = len(self.topology_config(checked=False).boards)
+        if boards > MAX_BOARDS and not self.allow_large:
+            raise BnnInputError(f"the system has {boards} boards; one co-simulation on this machine takes up to "
+                                f"{MAX_BOARDS} (each board is a kernel simulated every cycle); --allow-large lifts this")
+
+    def topology_config(self, checked: bool = True) -> TopologyConfig:
+        if checked:
+            self.check()
         link: dict = {}
         if self.loss or self.faults:
             link["faults"] = dict(self.faults or {"loss": self.loss})
@@ -78,6 +102,11 @@ class CosimJob:
             return TopologyConfig.from_dict(cfg).validate()
         except ConfigError as exc:
             raise BnnInputError(f"topology config: {exc}") from None
+
+
+# What one co-simulation on a 2-core machine can run in reasonable time (--allow-large lifts it).
+MAX_BOARDS = 16
+MAX_IMAGES = 10_000
 
 
 def board_kernels(job: CosimJob, cfg: TopologyConfig) -> list[tuple[str, kernels.KernelInfo]]:
@@ -320,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--stall-seed", type=int, help="random pauses on every AXI channel, with this seed")
     ap.add_argument("--network", default=networks.DEFAULT_NETWORK, help="network of the BNN-PYNQ family")
+    ap.add_argument("--allow-large", action="store_true",
+                    help=f"allow more than {MAX_BOARDS} boards or {MAX_IMAGES} images in one co-simulation")
     args = ap.parse_args(argv)
     try:
         if args.plan is not None and not args.plan.strip():
@@ -329,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
         params, cifar = source_paths(args, net.name)
         job = CosimJob(args.topology, args.images, params, cifar, args.seed, args.batch, args.loss,
                        args.latency_us, args.ppm, network=net.name, plan=args.plan, fail=args.fail,
-                       stage_dirs=dict(_stage_dir(s) for s in args.stage_dir), top=args.top)
+                       stage_dirs=dict(_stage_dir(s) for s in args.stage_dir), top=args.top,
+                       allow_large=args.allow_large)
         if args.stall_seed is not None:
             job.stall_seed = args.stall_seed
         with run_folder.owned(job.folder, OUTPUTS, "summary.json", job.images):

@@ -73,7 +73,8 @@ class KernelJob:
 
     @property
     def folder(self) -> Path:
-        return Path(self.out_dir) if self.out_dir else runner.BUILD / self.kernel
+        """build/<kernel name>: never beside the kernel's own files, whatever path names it."""
+        return Path(self.out_dir) if self.out_dir else runner.BUILD / (Path(str(self.kernel)).name or "kernel")
 
 
 def env_stall_seed() -> int | None:
@@ -323,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
                          "AXI4-Lite master, for debugging; same words, same cycles)")
     args = ap.parse_args(argv)
     try:
+        if not 1 <= args.images <= 100_000:
+            raise BnnInputError(f"IMAGES={args.images}: expected 1..100000 images for one kernel run")
         reps = _reps(args.reps)
         if args.kernel_dir:
             from golden import networks
@@ -336,12 +339,16 @@ def main(argv: list[str] | None = None) -> int:
                                                                                    or "root")),
                             loader=args.loader, reps=reps)
         else:
+            from golden import networks
             if args.role:
-                from golden import networks
                 from hls_out.generate import default_kernel
                 args.kernel = default_kernel(networks.get(args.network), args.role)
             args.kernel = args.kernel or _default_kernel()
-            params, cifar = source_paths(args, kernels.load(args.kernel).network_name)
+            info = kernels.load(args.kernel)
+            if args.network and networks.get(args.network).name != info.network_name:
+                raise BnnInputError(f"NETWORK={args.network}: kernel {args.kernel} implements layers "
+                                    f"{info.first}-{info.last} of {info.network_name} (its kernel.json)")
+            params, cifar = source_paths(args, info.network_name)
             job = KernelJob(args.kernel, args.images, params, cifar, init_layers=args.init_layer,
                             stall_seed=args.stall_seed, out_dir=args.out, reps=reps)
         with run_folder.owned(job.folder, OUTPUTS, "report.json", job.images):

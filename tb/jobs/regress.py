@@ -246,10 +246,10 @@ def client_for(workers: int, scheduler: str | SchedulerAddress | None, timeout: 
         try:
             return Client(addr.address, timeout=timeout, security=security), None
         except (OSError, TimeoutError) as exc:
-            raise BnnInputError(f"{addr.source}={addr.address}: could not connect to a dask scheduler within {timeout:g} s "
-                                f"({_one_line(exc)}); {_EXPECTED_ADDRESS} of a running `dask scheduler`"
-                                + (" whose certificates the CA in " + TLS_CA_ENV + " signed"
-                                   if security is not None else "")) from None
+            signed = f" whose certificate the CA in {TLS_CA_ENV} signed" if security is not None else ""
+            raise BnnInputError(f"{addr.source}={addr.address}: could not connect to a dask scheduler within "
+                                f"{timeout:g} s ({_one_line(exc)}); {_EXPECTED_ADDRESS} of a running "
+                                f"`dask scheduler`{signed}") from None
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                            silence_logs=40)
     return Client(cluster), cluster
