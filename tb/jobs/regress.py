@@ -95,6 +95,7 @@ class Shard:
     seed: int = 1
     batch: int = 1
     out_root: str = str(OUT)
+    allow_large: bool = False     # --allow-large: the co-simulation's own bounds are lifted too
     # Test hook: the first attempt of this shard kills its worker process (a dying worker).
     die_once_flag: str | None = None
     raise_error: bool = False
@@ -113,7 +114,7 @@ def run_shard(shard: Shard) -> dict:
     t0, c0 = time.perf_counter(), _cpu_s()
     job = CosimJob(topology=shard.topology, images=shard.images, params=shard.params, cifar=shard.cifar,
                    seed=shard.seed, batch=shard.batch, network=shard.network, plan=shard.plan,
-                   first_image=shard.first, stall_seed=None,
+                   first_image=shard.first, stall_seed=None, allow_large=shard.allow_large,
                    out_dir=str(Path(shard.out_root) / f"shard-{shard.index:04d}"))
     r = run(job)
     d = r.to_json()
@@ -484,13 +485,14 @@ def main(argv: list[str] | None = None, environ=None) -> int:
             scheduler_security(scheduler, environ)      # the TLS files, before anything else
         net = networks.get(args.network)
         params, cifar = source_paths(args, net.name)
+        allow_large = args.allow_large or _allow_large_env(environ)
         job = check_job(network=net.name, plan=args.plan, boards=args.boards, images=args.images,
                         batch=args.batch, workers=args.workers, shard_images=args.shard_images,
                         retries=args.retries, params=params, cifar=cifar, local=scheduler is None,
-                        allow_large=args.allow_large or _allow_large_env(environ))
+                        allow_large=allow_large)
         shards = shards_of(job.images, job.shard_images, network=job.network, plan=job.plan,
                            topology=job.topology, params=params, cifar=cifar, batch=job.batch,
-                           out_root=str(args.out))
+                           out_root=str(args.out), allow_large=allow_large)
         print(f"{job.images} images of {job.network} ({job.plan or job.topology}, {job.boards} boards) in "
               f"{len(shards)} shards on {scheduler or f'a LocalCluster of {job.workers} worker(s)'}", flush=True)
         summary = regress(shards, job.workers, scheduler, args.retries, environ=environ)
