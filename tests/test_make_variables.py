@@ -34,3 +34,20 @@ def test_a_blank_plan_is_an_error_not_the_default_system():
     proc = subprocess.run(["make", "-s", "-C", str(REPO), "sim", "PLAN= "], capture_output=True, text=True,
                           env=env, timeout=120)
     assert proc.returncode != 0 and "PLAN is blank" in proc.stderr, proc.stderr
+
+
+def test_cosim_command_line_reaches_the_job_by_name(monkeypatch, tmp_path):
+    """`python -m tb.jobs.cosim --ppm 200` once put 200.0 into `faults` (positional fields)."""
+    from tb.jobs import cosim
+
+    seen = {}
+
+    def fake_run(job, show_progress=False):
+        seen["job"] = job
+        raise cosim.BnnInputError("stop here")
+
+    monkeypatch.setattr(cosim, "run", fake_run)
+    monkeypatch.setattr(cosim.CosimJob, "folder", property(lambda self: tmp_path))
+    assert cosim.main(["--ppm", "200", "--latency-us", "3", "--loss", "0.01", "--images", "2", "--synthetic"]) == 2
+    job = seen["job"]
+    assert (job.ppm, job.latency_us, job.loss, job.faults, job.images) == (200.0, 3.0, 0.01, None, 2)

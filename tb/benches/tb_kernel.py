@@ -9,6 +9,7 @@ import gc
 
 import numpy as np
 import cocotb
+from cocotb.triggers import Timer
 
 from tb.bus.axi_checker import kernel_checkers
 from tb.bus.fifo_monitor import FifosSeenFull
@@ -99,7 +100,7 @@ async def run_images(dut):
     # 1..numReps (default: the rest as one batch): cycles per numReps, and the interval.
     bus_errors: list[str] = []
     timeouts: list[str] = []
-    progress_report.report(cfg.get("progress"), 0, n, 0)
+    progress_report.report(cfg.get("progress"), 0, 1 + sum(int(r) for r in (cfg.get("reps") or [n - 1])), 0)
     try:
         lat = await host.run_batch(in_buf, out_buf, 1, budget)
     except KernelBusError as exc:
@@ -108,7 +109,6 @@ async def run_images(dut):
     except KernelTimeout as exc:
         timeouts.append(str(exc))
         lat = None
-    progress_report.report(cfg.get("progress"), 1, n, host.now_cycles() * 10_000)
     if cfg.get("init_all") and lat is not None:
         # A folder's export: does it move the words per image the network says? (A wrong
         # NETWORK= or FIRST=/LAST= for the folder shows here, before any output is compared.)
@@ -123,6 +123,17 @@ async def run_images(dut):
     reps = [int(r) for r in (cfg.get("reps") or ([n - 1] if n > 1 else []))]
     batches: dict[int, int] = {}
     batch_outputs: dict[int, np.ndarray] = {}
+    runs_total = 1 + sum(reps)         # image runs of the whole job, for the progress bar
+    runs_done = 1
+
+    async def track(base: int, beats0: int) -> None:
+        """Progress inside a long batch: the output words written so far (no per-cycle wake-up)."""
+        while True:
+            await Timer(20_000 * host.period_ns, "ns")
+            written = hostmem.stats()["beats"]["write"] - beats0
+            progress_report.report(cfg.get("progress"), base + written // max(1, wo), runs_total,
+                                   host.now_cycles() * 10_000)
+
     for r in reps:
         if timeouts:
             break
@@ -132,6 +143,7 @@ async def run_images(dut):
             host.write_words(rest_out, np.full(wo * r, 0xDEADBEEFDEADBEEF, dtype=np.uint64))
         if hold:
             host.hold_writes(hold, until=fifos.all_full if fifos else None)
+        tracker = cocotb.start_soon(track(runs_done, hostmem.stats()["beats"]["write"]))
         try:
             batches[r] = await host.run_batch(rest_in, rest_out, r,
                                               budget + hold + r * 2 * exp_cycles["initiation_interval"])
@@ -139,8 +151,10 @@ async def run_images(dut):
             bus_errors.append(str(exc))
         except KernelTimeout as exc:
             timeouts.append(str(exc))
+        tracker.cancel()
         batch_outputs[r] = host.read_words(rest_out, wo * r).reshape(r, wo)
-        progress_report.report(cfg.get("progress"), 1 + max(batch_outputs), n, host.now_cycles() * 10_000)
+        runs_done += r
+        progress_report.report(cfg.get("progress"), runs_done, runs_total, host.now_cycles() * 10_000)
     batch_cycles = batches.get(reps[-1]) if reps else None
     got = host.read_words(out_buf, wo * n).reshape(n, wo)
     longest = max(batch_outputs) if batch_outputs else 0

@@ -358,8 +358,9 @@ def main(argv: list[str] | None = None) -> int:
                                 "(BOARDS= picks the paper's systems)")
         net = networks.get(args.network)
         params, cifar = source_paths(args, net.name)
-        job = CosimJob(args.topology, args.images, params, cifar, args.seed, args.batch, args.loss,
-                       args.latency_us, args.ppm, network=net.name, plan=args.plan, fail=args.fail,
+        job = CosimJob(topology=args.topology, images=args.images, params=params, cifar=cifar, seed=args.seed,
+                       batch=args.batch, loss=args.loss, latency_us=args.latency_us, ppm=args.ppm,
+                       network=net.name, plan=args.plan, fail=args.fail,
                        stage_dirs=dict(_stage_dir(s) for s in args.stage_dir), top=args.top,
                        allow_large=args.allow_large)
         if args.stall_seed is not None:
