@@ -32,6 +32,11 @@ def _folding(args):
     return Folding.load(args.folding, net) if args.folding else net.folding
 
 
+def _check_seed(args) -> None:
+    if args.seed < 0:
+        raise BnnInputError(f"--seed {args.seed}: expected a whole number >= 0")
+
+
 def _load_params(args):
     from golden.params import load_params
     from golden.synthetic import synthetic_params
@@ -69,7 +74,10 @@ def cmd_classify(args) -> int:
     from golden.model import classify, predict_classes, split_activations
     from golden.words import tensor_words
 
-    # Outputs are checked before anything is read or computed.
+    # Options and outputs are checked before anything is read or computed.
+    if args.limit is not None and args.limit < 1:
+        raise BnnInputError(f"--limit {args.limit}: expected a whole number of images >= 1")
+    _check_seed(args)
     scores_out = output_file(args.scores_out, "--scores-out", ".npy") if args.scores_out else None
     split_out = output_file(args.split_out, "--split-out", ".npy") if args.split_out else None
     params = _load_params(args)
@@ -126,6 +134,7 @@ def cmd_run(args) -> int:
     last = net.last if args.last is None else args.last
     net.check_range(first, last)
     # Everything the user gave is checked before the network runs.
+    _check_seed(args)
     words_out_path = output_file(args.words_out, "--words-out", ".npy")
     what = f"--words-in {args.words_in}"
     words_in = check_words(net, first, last, load_words(args.words_in, "--words-in"), what)

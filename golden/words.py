@@ -17,7 +17,6 @@ itself: words in -> words out (`python -m golden run`).
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -95,10 +94,11 @@ def load_words(path: str | Path, what: str = "words file") -> np.ndarray:
         raise BnnInputError(f"{what} {path} is a folder; expected a .npy file")
     try:
         loaded = np.load(path, allow_pickle=False)
-    except (ValueError, EOFError, OSError, UnicodeError, TypeError, MemoryError, zipfile.BadZipFile) as exc:
-        # what np.load raises on bytes that are no .npy array (or a header that announces more
-        # data than the file has)
-        reason = str(exc)[:200] or type(exc).__name__
+    except Exception as exc:   # noqa: BLE001
+        # np.load parses the user's bytes: on a corrupt file it raises ValueError, EOFError,
+        # OSError, MemoryError (a header announcing more data than the file has), but also
+        # SyntaxError or tokenize.TokenError (a mangled header), zipfile.BadZipFile, ...
+        reason = f"{type(exc).__name__}: {str(exc)[:200]}" if str(exc) else type(exc).__name__
         raise BnnInputError(f"{what} {path}: not a NumPy .npy array ({reason})") from None
     if not isinstance(loaded, np.ndarray):
         close = getattr(loaded, "close", None)

@@ -119,7 +119,7 @@ def known() -> list[str]:
 
 
 _REQUIRED = ("name", "top", "network", "first", "last", "role", "words_per_image")
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 
 
 def _whole(value) -> bool:
@@ -150,7 +150,7 @@ def check(data, source: str | Path = "kernel.json") -> dict:
     for key in ("name", "top"):
         if not isinstance(data[key], str) or not data[key].strip():
             raise bad(key, data[key], "a non-empty string")
-    if not _IDENTIFIER.match(data["top"]):
+    if not _IDENTIFIER.fullmatch(data["top"]):
         raise bad("top", data["top"], "the top module's name (a SystemVerilog identifier)")
     from golden import networks
     if not isinstance(data["network"], str) or data["network"] not in networks.NETWORKS:
