@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from golden.errors import BnnInputError
+from golden.paths import output_file
 
 
 def _network(args):
@@ -107,23 +108,6 @@ def cmd_classify(args) -> int:
                 .view(np.uint8).reshape(len(split), -1))
         print(f"split tensor: {split_out}")
     return 0
-
-
-def output_file(path: Path, flag: str, suffix: str | None = None) -> Path:
-    """Where an output goes, checked before any work: its folder exists, it is not a folder.
-    `suffix`: what np.save appends when the name lacks it."""
-    path = Path(path)
-    if path.is_dir():
-        raise BnnInputError(f"{flag} {path} is a folder; expected a file name in it")
-    if suffix and path.suffix != suffix:
-        path = path.with_name(path.name + suffix)
-    folder = path.parent
-    if not folder.is_dir():
-        what = "is not a folder" if folder.exists() else "does not exist"
-        raise BnnInputError(f"{flag} {path}: the folder {folder} {what}; create it first")
-    if path.is_dir():
-        raise BnnInputError(f"{flag} {path} is a folder; expected a file name in it")
-    return path
 
 
 def cmd_run(args) -> int:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from golden.errors import BnnInputError
+from golden.paths import output_file
 from golden.network import Network
 
 
@@ -80,13 +81,7 @@ def check_plot_path(path: str | Path, what: str = "plot") -> Path:
     if suffix not in formats:
         raise BnnInputError(f"{what} {path}: {'no file extension' if not suffix else f'.{suffix} is no image format'}; "
                             f"expected a file name ending in one of {', '.join('.' + f for f in sorted(formats))}")
-    folder = path.parent
-    if not folder.is_dir():
-        state = "is not a folder" if folder.exists() else "does not exist"
-        raise BnnInputError(f"{what} {path}: the folder {folder} {state}; create it first")
-    if path.is_dir():
-        raise BnnInputError(f"{what} {path} is a folder; expected a file name in it")
-    return path
+    return output_file(path, what)
 
 
 def plot_splits(path: str | Path, network: Network) -> Path:

@@ -144,16 +144,21 @@ def test_a_top_without_the_hosts_ports_is_refused(capsys):
     assert f"{top}: module BlackBoxJam lacks the port(s) the host needs: interrupt" in line
 
 
+def _with_output_tied_low(src: Path, dst: Path, connection: str, port: str) -> Path:
+    """A copy of a fixture export whose top drives `port` 0 instead of `connection`'s signal."""
+    shutil.copytree(src, dst)
+    top = dst / "BlackBoxJam.sv"
+    text = top.read_text()
+    assert f".{connection}({port})" in text
+    end = text.rindex("endmodule")
+    top.write_text(text[:end].replace(f".{connection}({port})", f".{connection}(fx_{port}_cut)")
+                   + f"    assign {port} = 1'b0;\n" + text[end:])
+    return dst
+
+
 def test_a_parameter_word_not_taken_is_named(capsys, tmp_path, layer0_export):
     """An export whose interrupt never rises: the loader stops at the first word's start."""
-    folder = tmp_path / "fx"
-    shutil.copytree(layer0_export, folder)
-    top = folder / "BlackBoxJam.sv"
-    text = top.read_text()
-    assert ".interrupt(interrupt)" in text
-    end = text.rindex("endmodule")
-    top.write_text(text[:end].replace(".interrupt(interrupt)", ".interrupt(fx_irq_cut)")
-                   + "    assign interrupt = 1'b0;\n" + text[end:])
+    folder = _with_output_tied_low(layer0_export, tmp_path / "fx", "interrupt", "interrupt")
     line = _one_error_line(capsys, ["--kernel-dir", str(folder), "--network", "cnvW2A2", "--first", "0",
                                     "--last", "0", "--images", "1", "--out", str(tmp_path / "run")])
     assert "parameter load stopped at list line" in line and "parameter word 0" in line
@@ -173,14 +178,7 @@ def test_a_hung_export_is_ended_by_the_watchdog_with_what_each_bus_did(tmp_path,
     """An export whose memory reads never start (ARVALID cut inside the top): the watchdog
     ends the run and the report says what each bus of the export's ports was doing, although
     nothing inside the export is visible to the testbench."""
-    folder = tmp_path / "fx"
-    shutil.copytree(layer0_export, folder)
-    top = folder / "BlackBoxJam.sv"
-    text = top.read_text()
-    assert ".m_axi_arvalid(m_axi_hostmem_ARVALID)" in text
-    end = text.rindex("endmodule")
-    top.write_text(text[:end].replace(".m_axi_arvalid(m_axi_hostmem_ARVALID)", ".m_axi_arvalid(fx_arvalid_cut)")
-                   + "    assign m_axi_hostmem_ARVALID = 1'b0;\n" + text[end:])
+    folder = _with_output_tied_low(layer0_export, tmp_path / "fx", "m_axi_arvalid", "m_axi_hostmem_ARVALID")
     r = run(KernelJob("BlackBoxJam", 1, seed=3, kernel_dir=str(folder), network="cnvW2A2", first=0, last=0,
                       out_dir=str(tmp_path / "run")))
     assert r.error is not None and "(watchdog)" in r.error

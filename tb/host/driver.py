@@ -271,9 +271,9 @@ class PynqHost:
                          simd: int, pe: int, weight_bits: int = 2) -> int:
         """Load one layer through AXI4-Lite init mode, as the PYNQ driver does; returns writes.
         targetThresh selects the threshold of a neuron (one per neuron for 1-bit activations)."""
-        from tb.host.param_loader import folded_words, load_words   # (it builds on this driver)
+        from tb.host.param_loader import folded_words, init_writes, load_words   # (it builds on this driver)
 
         words = list(folded_words(index, weights, thresholds, simd, pe, weight_bits))
-        stats = await load_words(self, words, len(words))
+        stats = await load_words(self, init_writes(words), len(words))
         self._shadow.clear()
         return stats.words
