@@ -1,10 +1,14 @@
-"""Where a command's output files go, checked before any work is done."""
+"""Where a command's output files go, checked before any work is done; by default, under the
+repository's build/ folder."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from golden.errors import BnnInputError
+
+REPO = Path(__file__).resolve().parents[1]
+BUILD = REPO / "build"      # every command's outputs by default (simulations, plans, reports)
 
 
 def output_file(path: Path, flag: str, suffix: str | None = None) -> Path:

@@ -1,62 +1,13 @@
-"""Where to cut the network: bytes per image that would cross the link at each cut."""
+"""Where to cut the network: bytes per image that would cross the link at each cut, as a
+table and a plot (the cuts themselves are the network's: golden.network.cuts)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from golden.errors import BnnInputError
 from golden.paths import output_file
-from golden.network import Network
-
-
-@dataclass(frozen=True)
-class Cut:
-    name: str        # "input", "after L1", "after L1 pool", ...
-    after_layer: int  # -1 for the input
-    shape: tuple[int, ...]
-    bits: int
-
-    @property
-    def bytes_per_image(self) -> int:
-        n = 1
-        for d in self.shape:
-            n *= d
-        return n * self.bits // 8
-
-
-def cuts(network: Network) -> list[Cut]:
-    first = network[0]
-    out = [Cut("input", -1, first.in_shape, first.in_bits)]
-    for spec in network:
-        shape = (spec.ofm_dim, spec.ofm_dim, spec.ofm_ch) if spec.kind == "conv" else (spec.ofm_ch,)
-        out.append(Cut(f"after L{spec.index}", spec.index, shape, spec.out_bits))
-        if spec.pool_after:
-            out.append(Cut(f"after L{spec.index} pool", spec.index, spec.out_shape, spec.out_bits))
-    return out
-
-
-def fewest_bytes_cuts(network: Network) -> list[int]:
-    """The layer boundaries (cut after layer L, L < last) with the fewest bytes per image."""
-    inner = {}
-    for c in cuts(network):
-        if 0 <= c.after_layer < network.last:
-            inner[c.after_layer] = c.bytes_per_image   # the last entry: after the pool
-    least = min(inner.values())
-    return [layer_index for layer_index, b in inner.items() if b == least]
-
-
-def cut_words(network: Network, after_layer: int) -> int:
-    """64-bit words per image of the tensor leaving `after_layer` (after its pool, if any);
-    -1 = the input."""
-    found = [c for c in cuts(network) if c.after_layer == after_layer]
-    if not found:
-        raise BnnInputError(f"{network.name} has no layer {after_layer}")
-    last_cut = found[-1]
-    if last_cut.bytes_per_image % 8:
-        raise BnnInputError(f"{network.name}: cut after layer {after_layer}: {last_cut.bytes_per_image} bytes "
-                            f"per image is not a whole number of 64-bit words")
-    return last_cut.bytes_per_image // 8
+from golden.network import Network, cuts
 
 
 def split_table(network: Network) -> str:

@@ -21,10 +21,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import re
+import subprocess
 import sys
+from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
+from golden.errors import BnnInputError
+
+from . import planner
 from .config import parse_failures, ConfigError, TopologyConfig
 from .faults import GilbertElliott
 from .kernel import PYNQ_CLOCK_HZ, KernelTiming
@@ -222,15 +228,35 @@ def axes_from_args(args: argparse.Namespace, allow_lists: bool) -> dict[str, lis
     return axes
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+# The testbench's module that runs `plan --verify` (co-simulation in RTL is tb/'s, the layer
+# above netsim, which netsim never imports; see _verify_in_rtl).
+PLAN_VERIFY_MODULE = "tb.jobs.plan_verify"
+
+
+def _verify_in_rtl(argv: Optional[Sequence[str]]) -> int:
+    """`plan --verify K`: the same command line run by the testbench (PLAN_VERIFY_MODULE),
+    which passes its RTL verifier to the planner, in a child process whose output and exit
+    status are this command's."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    env = dict(os.environ)
+    repo = str(Path(__file__).resolve().parents[1])       # where netsim (and tb) live
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH")) if p)
+    sys.stdout.flush()
+    return subprocess.call([sys.executable, "-m", PLAN_VERIFY_MODULE, *argv], env=env)
+
+
+def main(argv: Optional[Sequence[str]] = None, plan_verifier: Optional[Callable] = None) -> int:
+    """`python -m netsim ...`; `plan_verifier` co-simulates plans for `plan --verify`
+    (netsim.planner.Verifier; the testbench passes it, else the command is handed over to
+    the testbench)."""
     args = build_parser().parse_args(argv)
     if args.command == "plan":
-        from golden.errors import BnnInputError
-        from . import planner
+        if args.verify and plan_verifier is None:
+            return _verify_in_rtl(argv)
         try:
             if args.boards < 1:
                 raise ValueError(f"--boards must be at least 1, got {args.boards}")
-            return planner.main(args)
+            return planner.main(args, plan_verifier)
         except (BnnInputError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 1

@@ -30,20 +30,22 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from golden import networks
 from golden.cycles import kernel_cycles, pipeline_latency
+from golden.paths import BUILD
 from hls_out.resources import BoardSpec, board as board_spec, stage_resources, synthesized
 
 from .config import LinkConfig
 from .frames import ETH_HEADER_BYTES, FCS_BYTES, max_segment_payload, transport_overhead, wire_bytes
+from .messages import HEADER_BYTES
 from .plan import Plan, Stage
 
 
 def message_wire_bytes(payload: int, link: LinkConfig) -> int:
     """Bytes of line time one message of `payload` bytes (plus its 16-byte header) takes,
     segmented at the MSS, every frame with its headers, preamble, FCS and gap."""
-    from .messages import HEADER_BYTES
     total = payload + HEADER_BYTES
     mss = max_segment_payload(link.mtu, link.protocol)
     frames = math.ceil(total / mss)
@@ -309,40 +311,19 @@ def plot(preds: list[PlanPrediction], front: list[PlanPrediction], path: Path, t
     return path
 
 
-def verify(preds: list[PlanPrediction], k: int, images: int, batch: int, out_root: Path) -> list[dict]:
-    """Co-simulate the best k plans in RTL (the path of `make sim PLAN=`) and compare the
-    measured steady-state throughput with the prediction: the results after the first wave
-    (as many as the largest stage has replicas) over the time from that wave to the last
-    result at the host."""
-    from tb.jobs.cosim import CosimJob, run
-
-    out = []
-    for p in preds[:k]:
-        job = CosimJob(images=images, batch=batch, network=p.plan.network, plan=str(p.plan),
-                       out_dir=str(out_root / str(p.plan).replace(",", "_")))
-        r = run(job)
-        # Every image is submitted at time 0, so an image's latency is its completion time.
-        completed = sorted(im.latency_us for im in r.per_image if im.latency_us is not None)
-        # Replicas finish in waves: measure from the end of the first wave to the last result
-        # (give a multiple of every stage's replicas as `images`).
-        k = math.lcm(*(s.replicas for s in p.plan.stages))
-        measured = ((len(completed) - k) / ((completed[-1] - completed[k - 1]) / 1e6)
-                    if len(completed) > k and completed[-1] > completed[k - 1] else None)
-        err = (p.predicted_img_s - measured) / measured if measured else None
-        out.append({"plan": str(p.plan), "predicted_img_s": p.predicted_img_s, "measured_img_s": measured,
-                    "error": err, "mismatches": r.mismatches, "lost": len(r.lost), "summary": str(job.folder)})
-    return out
+# Co-simulates the best k plans in RTL: (predictions, k, images, batch, output folder) ->
+# one dict per plan (plan, predicted_img_s, measured_img_s, error, mismatches, lost, summary).
+# The testbench's (tb/jobs/plan_verify.py, the layer above), handed to main().
+Verifier = Callable[[list[PlanPrediction], int, int, int, Path], list[dict]]
 
 
-
-def main(args) -> int:
-    """`python -m netsim plan` (arguments from netsim.cli)."""
-    import sys
-
-    from tb.jobs import runner
-
+def main(args, verify: Verifier | None = None) -> int:
+    """`python -m netsim plan` (arguments from netsim.cli); `--verify K` needs `verify`."""
+    if args.verify and verify is None:
+        raise ValueError("--verify co-simulates plans in RTL: run it through the testbench "
+                         "(python -m tb.jobs.plan_verify plan ...)")
     planner = Planner(args.network, args.board, args.link_gbps, args.batch,
-                      calibration=measured_cycles(runner.BUILD) if args.calibrate else None,
+                      calibration=measured_cycles(BUILD) if args.calibrate else None,
                       synthesized=synthesized())
     preds = planner.rank(args.boards)
     front = pareto(preds)
@@ -374,7 +355,7 @@ def main(args) -> int:
         wave = math.lcm(*(s.replicas for p in preds[:args.verify] for s in p.plan.stages))
         images = args.verify_images or wave * max(3, math.ceil(12 / wave))
         print(f"\nverifying the best {args.verify} plan(s) in RTL, {images} images each ...", flush=True)
-        checks = verify(preds, args.verify, images, args.batch, runner.BUILD / "plan-verify")
+        checks = verify(preds, args.verify, images, args.batch, BUILD / "plan-verify")
         doc["verify"] = checks
         for c in checks:
             err = "-" if c["error"] is None else f"{100 * c['error']:+.1f}%"

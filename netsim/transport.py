@@ -38,16 +38,33 @@ from __future__ import annotations
 
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import Callable, Optional, Protocol
 
+from .events import Scheduler
 from .frames import FLAG_ACK, FLAG_PSH, Address, Segment, build_frame
 from .messages import Message, StreamDecoder
 from .simtime import format_duration
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .network import Node
-
 MOD = 1 << 32
+
+
+class HostCpu(Protocol):
+    """A node's software side: per-message work runs one item at a time, in order."""
+
+    def run(self, duration_ps: int, callback: Callable, *args) -> None: ...
+
+
+class Host(Protocol):
+    """What an :class:`Endpoint` needs of the node it lives on (a
+    :class:`netsim.network.Node`, which builds on this module): its scheduler, its CPU, the
+    next IP identification and a way to put a frame on its port."""
+
+    sched: Scheduler
+    cpu: HostCpu
+
+    def next_ip_id(self) -> int: ...
+
+    def transmit(self, frame: bytes, dst_mac: str) -> int: ...
 
 
 class TransportConfigError(ValueError):
@@ -129,7 +146,7 @@ class Endpoint:
     Set :attr:`on_message` to receive messages; call :meth:`send` to send one.
     """
 
-    def __init__(self, node: "Node", local: Address, remote: Address, protocol: str, mss: int,
+    def __init__(self, node: Host, local: Address, remote: Address, protocol: str, mss: int,
                  config: TransportConfig, name: str,
                  send_overhead_ps: int = 0, recv_overhead_ps: int = 0,
                  initial_rto_ps: Optional[int] = None):

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from golden.cycles import kernel_cycles, layer_cycles
-from golden.network import Folding, LayerFold
+from golden.network import Folding, LayerFold, cuts
 from golden.networks import get
 
 NET = get("cnvW2A2")
-from golden.splits import cuts, plot_splits
+from golden.splits import plot_splits
 
 # DESIGN.md: MVAU cycles per image of layers 0-8.
 DESIGN_CYCLES = [64800, 112896, 82944, 115200, 82944, 73728, 65536, 65536, 8192]

@@ -3,8 +3,10 @@ latency model against the RTL kernels' measured cycles, and its choices against 
 
 import dataclasses
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +18,7 @@ from netsim.plan import Plan
 from netsim.planner import Planner, message_wire_bytes, pareto
 
 NET = networks.get("cnvW2A2")
+REPO = Path(__file__).resolve().parent.parent
 
 # Single-image latency of the RTL kernels in cycles, measured by `make sim-full/-part1/-part2`
 # (README, timing fidelity table): HLS loop timing, and the decoupled what-if blocks.
@@ -106,3 +109,34 @@ def test_a_stage_that_does_not_fit_is_warned():
     warnings = resources.fit_warnings(NET, [(0, 5), (6, 8)], small)
     assert len(warnings) == 1 and "stage 0-5" in warnings[0] and "of 60 BRAM tiles" in warnings[0]
     assert resources.fit_warnings(NET, [(0, 5), (6, 8)], resources.BOARDS["pynq-z1"]) == []
+
+
+def test_verify_is_handed_to_the_testbench(tmp_path, monkeypatch, capsys):
+    # netsim does not import tb/: `plan --verify` runs the same command line through
+    # tb.jobs.plan_verify in a child process, which gives the planner its RTL verifier.
+    from netsim import cli, planner
+    from tb.jobs import plan_verify
+
+    calls = []
+    monkeypatch.setattr(cli.subprocess, "call", lambda cmd, env: calls.append((cmd, env)) or 7)
+    argv = ["plan", "--boards", "1", "--verify", "1", "--no-calibrate"]
+    assert cli.main(argv) == 7
+    (cmd, env), = calls
+    assert cmd == [sys.executable, "-m", "tb.jobs.plan_verify", *argv]
+    assert str(REPO) in env["PYTHONPATH"].split(os.pathsep)
+
+    seen = []
+
+    def fake_verify(preds, k, images, batch, out_root):
+        seen.append((str(preds[0].plan), k, images, batch, out_root.name))
+        return [{"plan": str(preds[0].plan), "predicted_img_s": preds[0].predicted_img_s, "measured_img_s": None,
+                 "error": None, "mismatches": 0, "lost": 0, "summary": str(tmp_path)}]
+
+    monkeypatch.setattr(plan_verify, "verify", fake_verify)
+    out = tmp_path / "plans.json"
+    assert plan_verify.main([*argv, "--verify-images", "2", "--json", str(out)]) == 0
+    assert seen == [("0-8x1", 1, 2, 1, "plan-verify")]
+    assert json.loads(out.read_text())["verify"][0]["plan"] == "0-8x1"
+    assert "verifying the best 1 plan(s) in RTL, 2 images each" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="tb.jobs.plan_verify"):
+        planner.main(cli.build_parser().parse_args(argv))

@@ -21,7 +21,7 @@ from tb.jobs import functional_coverage, job_file
 from tb.jobs.clocking import kernel_handle, start_clock
 from tb.jobs.result import ImageResult, Result
 from tb.jobs.stimulus import job_params, words_key
-from tb.host.param_loader import LoaderError, load_job_parameters
+from tb.host.param_loader import LoaderError, init_layer, load_job_parameters
 from tb.jobs import progress as progress_report
 
 # No stream or bus of a kernel is quiet this long while it runs (the slowest stage, layer 8,
@@ -68,7 +68,7 @@ async def run_images(dut):
     for i in cfg["init_layers"]:
         simd, pe, weight_bits = cfg["folding"][str(i)]
         t = init[f"init{i}_thresholds"] if f"init{i}_thresholds" in init else None
-        writes = await host.init_layer(i, init[f"init{i}_weights"], t, simd, pe, weight_bits)
+        writes = await init_layer(host, i, init[f"init{i}_weights"], t, simd, pe, weight_bits)
         dut._log.info("layer %d loaded through init mode: %d AXI4-Lite words", i, writes)
     load = None
     if cfg.get("init_all"):

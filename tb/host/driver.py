@@ -11,6 +11,7 @@ or through init mode (doInit = 1: one start per 64-bit word).
 from __future__ import annotations
 
 import os
+import random
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,10 +19,9 @@ import cocotb
 from cocotb.triggers import Event, First, RisingEdge, Timer
 from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster
 
-from golden.params import fold_thresholds, fold_weights
 from hls_out import interface
 from tb.bus import lean_streams
-from tb.bus.streams import quiet
+from tb.bus.streams import pause_gen, quiet
 from tb.bus.axi_ram import FaultyAxiRam
 
 # Register offsets by name, from the register table: "CTRL", "IP_ISR", an argument ("in",
@@ -134,9 +134,6 @@ class PynqHost:
         """Seeded random pauses on every AXI channel the host models: READY of AW/W/AR at the
         memory, VALID of its R/B responses, and every channel of the control master. Each
         channel draws from its own stream derived from `seed`, so a run is reproducible."""
-        from tb.bus.streams import pause_gen
-        import random
-
         channels = [self.mem.write_if.aw_channel, self.mem.write_if.w_channel, self.mem.write_if.b_channel,
                     self.mem.read_if.ar_channel, self.mem.read_if.r_channel,
                     self.ctrl.write_if.aw_channel, self.ctrl.write_if.w_channel, self.ctrl.write_if.b_channel,
@@ -267,13 +264,8 @@ class PynqHost:
                 self._shadow[name] = value
         await self.start_and_wait(1000, f"init write layer {target_layer} mem {mem} ind {ind}")
 
-    async def init_layer(self, index: int, weights: np.ndarray, thresholds: np.ndarray | None,
-                         simd: int, pe: int, weight_bits: int = 2) -> int:
-        """Load one layer through AXI4-Lite init mode, as the PYNQ driver does; returns writes.
-        targetThresh selects the threshold of a neuron (one per neuron for 1-bit activations)."""
-        from tb.host.param_loader import folded_words, init_writes, load_words   # (it builds on this driver)
-
-        words = list(folded_words(index, weights, thresholds, simd, pe, weight_bits))
-        stats = await load_words(self, init_writes(words), len(words))
+    def forget_init_registers(self) -> None:
+        """Forget the init-mode registers as last written, after writes that bypassed
+        :meth:`init_word` (a parameter load, tb/host/param_loader.py): the next init_word
+        writes every register again."""
         self._shadow.clear()
-        return stats.words

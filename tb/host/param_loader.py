@@ -23,6 +23,9 @@ from cocotb.triggers import First, RisingEdge, Timer
 from golden.network import Network
 from golden.params import Params, fold_thresholds, fold_weights
 from tb.host.driver import AP_START, REG, KernelTimeout, PynqHost
+from tb.jobs import progress as progress_report
+from tb.jobs.export_wrapper import LOADER_ERRORS
+from tb.jobs.stimulus import job_params
 
 _ISR_DONE = 1
 
@@ -144,8 +147,6 @@ async def load_fast(host: PynqHost, dut, writes: list[Write], total: int,
     Python wakes every `poll_cycles` for the progress only, and `kick`s the watchdog when
     the load moved on (the host's own control bus is quiet meanwhile); a load that stops
     moving is ended by the loader itself, naming the word (LoaderError)."""
-    from tb.jobs.export_wrapper import LOADER_ERRORS
-
     def port(name: str):
         return getattr(dut, f"{host.prefix}bnnsplit_load_{name}")
 
@@ -180,6 +181,17 @@ async def load_fast(host: PynqHost, dut, writes: list[Write], total: int,
     return LoadStats(starts, int(port("cycles").value), time.perf_counter() - t0)
 
 
+async def init_layer(host: PynqHost, index: int, weights: np.ndarray, thresholds: np.ndarray | None,
+                     simd: int, pe: int, weight_bits: int = 2) -> int:
+    """Load one layer given as arrays through AXI4-Lite init mode, as the PYNQ driver does;
+    returns the words written. targetThresh selects the threshold of a neuron (one per neuron
+    for 1-bit activations)."""
+    words = list(folded_words(index, weights, thresholds, simd, pe, weight_bits))
+    stats = await load_words(host, init_writes(words), len(words))
+    host.forget_init_registers()
+    return stats.words
+
+
 async def load_layers(host: PynqHost, network: Network, params: Params, first: int, last: int,
                       progress: Callable[[int, int], None] | None = None) -> LoadStats:
     """Every parameter word of layers first..last."""
@@ -195,8 +207,6 @@ def layer_writes(network: Network, params: Params, first: int, last: int) -> Ite
 def job_writes(network: str, params_dir: str | None, seed: int, first: int, last: int) -> tuple[list[Write], int]:
     """(writes, words) that load layers first..last of the job's parameters (the trained
     network in `params_dir` or the seeded synthetic one)."""
-    from tb.jobs.stimulus import job_params
-
     params = job_params(network, params_dir, seed)
     net = params.network
     return list(layer_writes(net, params, first, last)), count_words(net, params, first, last)
@@ -209,8 +219,6 @@ async def load_job_parameters(log, host: PynqHost, network: str, params_dir: str
     its layers through doInit. With `dut` (a toplevel made by tb/jobs/export_wrapper.py and
     started with the list file) the fast loader replays them, else the Python loader; the
     progress goes to `progress_file` (the terminal's progress bar, tb/jobs/progress.py)."""
-    from tb.jobs import progress as progress_report
-
     writes, total = job_writes(network, params_dir, seed, first, last)
     how = "fast loader" if dut is not None else "Python loader"
     log.info("%s: loading %d parameter words of layers %d-%d through doInit (%s)", host.name, total, first,

@@ -1,9 +1,9 @@
 """Artifacts of failing simulation tests (a pytest plugin, loaded by tests/conftest.py).
 
-Every kernel run and co-simulation a test starts is recorded (:func:`record`). When a test
-fails, each of them is run once more with waves on, into build/artifacts/<test id>/<k>/, which
-then holds the FST (or VCD), the simulator log, the report or summary, and for a system the
-pcap and timeline: what a CI server uploads for a failed run. $BNNSPLIT_ARTIFACTS moves the
+Every kernel run and co-simulation a test starts is recorded (tb/jobs/job_record.py). When a
+test fails, each of them is run once more with waves on, into build/artifacts/<test id>/<k>/,
+which then holds the FST (or VCD), the simulator log, the report or summary, and for a system
+the pcap and timeline: what a CI server uploads for a failed run. $BNNSPLIT_ARTIFACTS moves the
 folder; BNNSPLIT_ARTIFACTS=0 turns the re-runs off.
 """
 
@@ -17,14 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tb.jobs import runner
-
-_RECENT: list[tuple[str, object]] = []
-
-
-def record(kind: str, job) -> None:
-    """Called by tb.jobs.kernel_job.run / tb.jobs.cosim.run for every job they run."""
-    _RECENT.append((kind, dataclasses.replace(job)))
+from tb.jobs import job_record, runner
+from tb.jobs.job_record import Recorded
 
 
 def root() -> Path | None:
@@ -38,16 +32,14 @@ def _safe(nodeid: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid)[:150]
 
 
-def rerun_with_waves(kind: str, job, folder: Path) -> Path:
+def rerun_with_waves(recorded: Recorded, folder: Path) -> Path:
     """The same job again with WAVES=1 into `folder`; returns the folder."""
-    from tb.jobs import cosim, kernel_job
-
     folder.mkdir(parents=True, exist_ok=True)
-    job = dataclasses.replace(job, out_dir=str(folder))
+    job = dataclasses.replace(recorded.job, out_dir=str(folder))
     old = os.environ.get("WAVES")
     os.environ["WAVES"] = "1"
     try:
-        (kernel_job.run if kind == "kernel" else cosim.run)(job)
+        recorded.run(job)
     except Exception as exc:      # the artifact is what ran; its failure is the point
         (folder / "rerun-error.txt").write_text(f"{type(exc).__name__}: {exc}\n")
     finally:
@@ -64,7 +56,7 @@ def rerun_with_waves(kind: str, job, folder: Path) -> Path:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    _RECENT.clear()
+    job_record.clear()
     yield
 
 
@@ -73,10 +65,12 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     base = root()
-    if rep.when != "call" or not rep.failed or base is None or not _RECENT:
+    if rep.when != "call" or not rep.failed or base is None:
         return
-    jobs, _RECENT[:] = list(_RECENT), []
+    jobs = job_record.take()
+    if not jobs:
+        return
     dest = base / _safe(item.nodeid)
     shutil.rmtree(dest, ignore_errors=True)
-    kept = [str(rerun_with_waves(kind, job, dest / str(k))) for k, (kind, job) in enumerate(jobs)]
+    kept = [str(rerun_with_waves(recorded, dest / str(k))) for k, recorded in enumerate(jobs)]
     rep.sections.append(("artifacts", "re-run with waves: " + ", ".join(kept)))

@@ -40,6 +40,9 @@ import os
 import re
 from pathlib import Path
 
+from golden.errors import BnnInputError
+from tb.jobs.sv_ports import module_port_declarations
+
 CLOCK_ENV = "BNNSPLIT_CLOCK"
 CLOCK_MODES = ("loop", "hdl", "cocotb")
 LOOP_DEFINE = "BNNSPLIT_CLOCK"
@@ -62,7 +65,6 @@ def clock_mode() -> str:
     if mode is None:
         return "cocotb" if os.environ.get("BNNSPLIT_HDL_CLOCK", "1") in ("", "0") else "loop"
     if mode not in CLOCK_MODES:
-        from golden.errors import BnnInputError
         raise BnnInputError(f"{CLOCK_ENV}={mode!r}: expected one of {', '.join(CLOCK_MODES)}")
     return mode
 
@@ -95,9 +97,7 @@ def loop_clock_plusarg(periods: dict[str, int]) -> str:
 # ---------------------------------------------------------------------------- wrapper (build side)
 def _port_declarations(source: Path, module: str) -> list[tuple[str, str]]:
     """(name, declaration) of each ANSI port of `module` in `source`, in order
-    (tb/jobs/runner.py's module_port_declarations, which also makes public.vlt)."""
-    from tb.jobs.runner import module_port_declarations
-
+    (tb/jobs/sv_ports.py, the reader the runner's public.vlt uses too)."""
     decls = module_port_declarations(source, module)
     if not decls:
         raise ValueError(f"no ANSI port list of module {module} found in {source}")

@@ -26,7 +26,7 @@ from hls_out.resources import fit_warnings, synthesized
 from hls_out.generate import kernel_for_range, render_system
 from netsim.config import ConfigError, TopologyConfig
 from tb.host.param_loader import job_writes, write_list_file
-from tb.jobs import clocking, export_wrapper, job_file, run_folder, runner
+from tb.jobs import clocking, export_wrapper, job_file, job_record, run_folder, runner
 from tb.jobs.kernel_job import env_stall_seed
 from tb.jobs.progress import ProgressBar
 from tb.jobs.result import Result
@@ -189,8 +189,7 @@ def prepare(job: CosimJob) -> Path:
 def run(job: CosimJob, show_progress: bool = False) -> Result:
     """Co-simulate the job; the simulator's output goes to <folder>/sim.log (V=1: the
     terminal), `show_progress` draws a progress bar meanwhile."""
-    from tb.jobs import artifacts
-    artifacts.record("system", job)
+    job_record.record("system", job, run)
     path = prepare(job)
     spec = json.loads(path.read_text())
     folder = job.folder

@@ -20,7 +20,7 @@ import numpy as np
 from golden.errors import BnnInputError
 from golden.params import write_layer_hex
 from hls_out import kernel as kernels
-from tb.jobs import clocking, job_file, run_folder, runner
+from tb.jobs import clocking, job_file, job_record, run_folder, runner
 from tb.jobs.result import Result
 from tb.jobs.stimulus import Stimulus, add_source_args, source_paths
 
@@ -202,8 +202,7 @@ def run(job: KernelJob, show_progress: bool = False) -> Result:
 
     from tb.jobs.progress import ProgressBar
 
-    from tb.jobs import artifacts
-    artifacts.record("kernel", job)
+    job_record.record("kernel", job, run)
     path = prepare(job)
     report = job.folder / "report.json"
     report.unlink(missing_ok=True)

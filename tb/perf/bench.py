@@ -525,7 +525,9 @@ def _parse_images(spec: str | None) -> dict:
     out = dict(DEFAULT_IMAGES)
     for part in (spec or "").split(","):
         if part.strip():
-            k, v = part.split("=")
+            k, sep, v = part.partition("=")
+            if not sep or not k.strip() or not v.strip().isdigit() or int(v) < 1:
+                raise ValueError(f"--images {spec!r}: expected KERNEL=N,... with N >= 1, e.g. cnv_part2=20,cnv_part1=3")
             out[k.strip()] = int(v)
     return out
 
@@ -557,6 +559,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="real HLS exports of $BNNSPLIT_DATA/hls-exports to time (build, parameter load)")
     ap.add_argument("--skip-exports", action="store_true")
     args = ap.parse_args(argv)
+    try:        # before anything is measured
+        images = _parse_images(args.images)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     from golden import data
     params = None if args.synthetic else data.params_dir()
@@ -571,7 +578,6 @@ def main(argv: list[str] | None = None) -> int:
         out.unlink(missing_ok=True)
         _check(child("golden", {"out": str(out)}, OUT / "logs" / "golden.log"), "golden benchmark")
         res["golden"] = json.loads(out.read_text())
-    images = _parse_images(args.images)
     res["kernels"] = {}
     for k in [k.strip() for k in args.kernels.split(",") if k.strip()]:
         res["kernels"][k] = bench_kernel(k, images.get(k, 3), params, cifar, cold=not args.warm,
