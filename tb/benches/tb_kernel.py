@@ -54,6 +54,8 @@ async def run_images(dut):
         hold = 2 * (exp_cycles["sum"] + n * exp_cycles["initiation_interval"])
     watchdog = Watchdog.for_kernel(dut, cfg["info"], cfg.get("watchdog_cycles", WATCHDOG_CYCLES) + hold,
                                    scope=kernel_handle(dut), buses=[hostmem, control], fail=False,
+                                   # an export's host wrapper brings out its ap_idle
+                                   **({"idle": dut.bnnsplit_ap_idle} if hasattr(dut, "bnnsplit_ap_idle") else {}),
                                    on_timeout=lambda diag: host.abort(f"no progress for {watchdog.limit} cycles "
                                                                       f"(watchdog)\n{diag}"))
     await host.reset()

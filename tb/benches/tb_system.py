@@ -71,7 +71,9 @@ async def run_system(dut):
             getattr(dut, f"{name}_bnnsplit_load_start").value = 0
         wd = Watchdog.for_kernel(dut, board["info"], WATCHDOG_CYCLES, prefix=name,
                                  buses=[hostmem, control], fail=False,
-                                 **({"scope": dut} if board.get("export") else {}))
+                                 # an export: nothing inside is visible; its wrapper brings out ap_idle
+                                 **({"scope": dut, "idle": getattr(dut, f"{name}_bnnsplit_ap_idle")}
+                                    if board.get("export") else {}))
         watchdogs[name] = wd
         wd.on_timeout = lambda d, h=host, lim=wd.limit: h.abort(f"no progress for {lim} cycles (watchdog)\n{d}")
     for h in hosts.values():

@@ -277,7 +277,9 @@ class Watchdog:
                            "hostmem B responses, or for words that never came)")
             return out
 
-        idle = getattr(scope, "ap_idle", None) if hold_when_idle else None
+        idle = kw.pop("idle", None)       # a handle given by the bench (an export's wrapper port)
+        if idle is None and hold_when_idle:
+            idle = getattr(scope, "ap_idle", None)
         clock = getattr(dut, f"{pp}ap_clk")
         reset = getattr(dut, f"{pp}ap_rst_n", None)
         name = kw.pop("name", f"watchdog[{board or info.get('name', 'kernel')}]")

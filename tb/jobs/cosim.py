@@ -244,7 +244,10 @@ def _board_sources(spec: dict, rtl: list[Path]) -> list[Path]:
             if s in out:
                 continue
             if s.name in ours:
-                if s.read_text() == ours[s.name]:
+                text = s.read_text()
+                if text.startswith("`line 1 "):     # the copy's directive naming the user's file
+                    text = text.split("\n", 1)[1]
+                if text == ours[s.name]:
                     continue
                 raise BnnInputError(f"{s}: a file named like this project's rtl/{s.name} but different; "
                                     f"rename the export's module to simulate it next to this project's kernels")

@@ -35,7 +35,9 @@ LOADER_PORTS = [("bnnsplit_load_start", "input", 1), ("bnnsplit_load_busy", "out
 # Cycle stamps of the kernel's own start and done, as a testbench that sees inside measures
 # them: the clock edge of the CTRL write that sets ap_start (its W handshake) and the edge
 # where the top's ap_done rises (the interrupt's rise, when the top has no ap_done).
-TIMING_PORTS = [("bnnsplit_start_cycle", "output", 64), ("bnnsplit_done_cycle", "output", 64)]
+TIMING_PORTS = [("bnnsplit_start_cycle", "output", 64), ("bnnsplit_done_cycle", "output", 64),
+                # the top's ap_idle (0 when it has none), for the watchdog to hold while idle
+                ("bnnsplit_ap_idle", "output", 1)]
 # Every port the wrapper adds to the export's own (a system brings them out per board).
 HOST_PORTS = LOADER_PORTS + TIMING_PORTS
 # What the loader's error codes mean (tb/hdl/axilite_loader.sv).
@@ -180,7 +182,7 @@ def _decl(direction: str, width: int, name: str) -> str:
     return f"{direction} logic {f'[{width - 1}:0] ' if width > 1 else ''}{name}"
 
 
-def render(top: str, ports: list[Port], origin: str, has_ap_done: bool = True) -> str:
+def render(top: str, ports: list[Port], origin: str, has_ap_done: bool = True, has_ap_idle: bool = True) -> str:
     """SystemVerilog of <top>_host (see the module docstring)."""
     by = {p.name: p for p in ports}
     ctl = {s: by.get(f"{CONTROL}_{s}") for s in ("AWVALID", "AWREADY", "AWADDR", "WVALID", "WREADY", "WDATA",
@@ -230,6 +232,8 @@ def render(top: str, ports: list[Port], origin: str, has_ap_done: bool = True) -
     for p in ports:
         conns.append(f"        .{p.name}({'k_' if p.name in muxed_in or p.name in muxed_out else ''}{p.name})")
     done = "u_kernel.ap_done" if has_ap_done else "interrupt"
+    idle = "u_kernel.ap_idle" if has_ap_idle else "1'b0"
+    lines.append(f"    assign bnnsplit_ap_idle = {idle};")
     lines += ["    // Cycle stamps (TIMING_PORTS): edges counted from reset.",
               "    logic [63:0] cycle_count;",
               f"    logic [{addr_w - 1}:0] aw_held;",
@@ -265,8 +269,10 @@ def write(top: str, ports: list[Port], origin: str, folder: Path) -> Path:
         _, _, body = _module_text(body, top, origin)
     except BnnInputError:
         body = ""
-    has_ap_done = re.search(r"\b(?:reg|wire|logic)\s+ap_done\s*;", body) is not None
-    text = render(top, ports, origin, has_ap_done)
+    # `reg ap_done;` (HLS) or `logic ap_start, ap_done, ap_idle;` (a list)
+    has = {sig: re.search(rf"\b(?:reg|wire|logic)\b[^;]*\b{sig}\b[^;]*;", body) is not None
+           for sig in ("ap_done", "ap_idle")}
+    text = render(top, ports, origin, has["ap_done"], has["ap_idle"])
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
     return path
