@@ -159,7 +159,6 @@ def prepare(job: CosimJob) -> Path:
         boards.append({"name": name, "kernel": info.name, "role": info.role, "first": info.first,
                        "sources": [str(s) for s in info.sources] if export else [str(info.sv)],
                        "export": export, "ports": sorted(info.ports) if export else None,
-                       "data_files": [str(f) for f in info.data_files] if export else [],
                        "last": info.last, "words_in": info.words_in, "words_out": info.words_out,
                        "info": info.data, "period_ps": int(round(10_000 * (1 + sign * job.ppm * 1e-6)))})
     slowest_ms = 5.0  # a generous bound on one kernel run of one image (part 1: ~3.5 ms)

@@ -91,10 +91,14 @@ class ExportKernel:
     last: int
     sources: list[Path] = field(default_factory=list)       # sanitised copies
     data_files: list[Path] = field(default_factory=list)
-    ports: dict[str, str] = field(default_factory=dict)
     stripped_regions: int = 0
     top_source: Path | None = None                           # the user's file defining the top
     port_list: list = field(default_factory=list)            # export_wrapper.Port of each port
+
+    @property
+    def ports(self) -> dict[str, str]:
+        """{port: direction} of the top (from port_list)."""
+        return {p.name: p.direction for p in self.port_list}
 
     @property
     def name(self) -> str:
@@ -206,7 +210,6 @@ def discover(folder: str | Path, top: str, network: str, first: int | None, last
                             f"{' ...' if len(modules) > 12 else ''}")
     k.top_source = modules[top]
     k.port_list = export_wrapper.read_ports(modules[top], top)
-    k.ports = {p.name: p.direction for p in k.port_list}
     missing = [p for p in REQUIRED_PORTS if p not in k.ports]
     if missing:
         raise BnnInputError(f"{modules[top]}: module {top} lacks the port(s) the host needs: "
