@@ -1,9 +1,11 @@
 """Analytic cycle model of the folded dataflow kernels.
 
-An MVAU spends OFM_dim^2 x (K^2*IFM_ch / SIMD) x (OFM_ch / PE) cycles per image (one SIMD x PE
-step per cycle). A kernel made of layers first..last is a dataflow pipeline: its steady-state
-initiation interval over a batch is its slowest layer; a single image cannot take less than
-that nor more than the sum of all layers (no overlap at all).
+Each stage kind states its cycles per image (golden/stages: an MVAU spends
+OFM_dim^2 x (K^2*IFM_ch / SIMD) x (OFM_ch / PE), one SIMD x PE step per cycle; a window
+generator or pool one cycle per word it moves). A layer takes as long as its slowest stage.
+A kernel made of layers first..last is a dataflow pipeline: its steady-state initiation
+interval over a batch is its slowest layer; a single image cannot take less than that nor
+more than the sum of all layers (no overlap at all).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import math
 from dataclasses import dataclass
 
 from golden.errors import BnnInputError
-from golden.network import Folding, layer
+from golden.network import Folding
+from golden.platform import platform
+from golden.stages import layer_stages
 
 
 def check_clock_hz(clock_hz, what: str = "clock_hz", unit: str = "Hz") -> float:
@@ -24,8 +28,8 @@ def check_clock_hz(clock_hz, what: str = "clock_hz", unit: str = "Hz") -> float:
 
 
 def layer_cycles(index: int, folding: Folding) -> int:
-    spec = layer(index, folding.network)
-    return spec.ofm_dim ** 2 * folding.sf(index) * folding.nf(index)
+    """Cycles per image of a layer: its slowest stage (the MVAU, in every BNN-PYNQ layer)."""
+    return max(st.cycles() for st in layer_stages(folding, index))
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ def kernel_cycles(first: int, last: int, folding: Folding) -> KernelCycles:
 
 def cycles_table(folding: Folding, clock_hz: float | None = None) -> str:
     net = folding.network
-    clock_hz = net.clock_hz if clock_hz is None else check_clock_hz(clock_hz)
+    clock_hz = platform().clock_hz if clock_hz is None else check_clock_hz(clock_hz)
     rows = [f"{'layer':>5} {'kind':>4} {'SIMD':>4} {'PE':>3} {'SF':>5} {'NF':>4} {'OFM^2':>5} "
             f"{'cycles':>8} {'us@' + format(clock_hz / 1e6, 'g') + 'MHz':>11}"]
     for spec in folding.network:

@@ -21,7 +21,8 @@ from threadpoolctl import threadpool_limits
 from golden import layers as L
 from golden.errors import BnnInputError
 from golden.network import LayerSpec, Network, layer
-from golden.params import LayerParams, Params
+from golden.params import Params
+from golden.stages import MVAU, MaxPool, SlidingWindow, layer_stages
 
 
 def layer_name(spec: LayerSpec) -> str:
@@ -33,34 +34,23 @@ def input_shape(spec: LayerSpec) -> tuple[int, ...]:
     return spec.in_shape
 
 
-def accumulate(spec: LayerSpec, weights: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """The MVAU's accumulators (float32, exact integers) of a layer on its input tensor.
+def _unfolded(spec: LayerSpec) -> tuple[SlidingWindow | None, MVAU, MaxPool | None]:
+    """A layer's stage objects for execution alone (the result does not depend on folding)."""
+    swg = SlidingWindow(name=f"swg_L{spec.index}", spec=spec, simd=1) if spec.kind == "conv" else None
+    pool = MaxPool(name=f"pool_L{spec.index}", spec=spec, pe=1) if spec.pool_after else None
+    return swg, MVAU(name=f"mvau_L{spec.index}", spec=spec, simd=1, pe=1), pool
 
-    1-bit inputs are bits read as +-1; "ternary" and "binary" weights are already the values
-    they multiply with; an "xnor" layer counts equal bit pairs (popcount)."""
-    xs = L.signed_bits(x) if spec.in_bits == 1 else x
-    if spec.kind == "conv":
-        acc = L.conv(xs, weights, spec.kernel)
-    else:
-        acc = L.fc(xs.reshape(len(xs), -1), weights)
-    if spec.weight_kind == "xnor":
-        acc = L.xnor_popcount(acc, spec.mw)
-    return acc
+
+def accumulate(spec: LayerSpec, weights: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The MVAU's accumulators (float32, exact integers) of a layer on the tensor entering it
+    (through its sliding window for a conv layer)."""
+    swg, mvau, _ = _unfolded(spec)
+    return mvau.accumulate(weights, swg.execute(x) if swg else x)
 
 
 def activate(spec: LayerSpec, acc: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:
     """A layer's output from its accumulators: 16-bit scores, or the thresholded codes."""
-    if not spec.thresholds:
-        return L.wrap16(acc)  # scores: unsigned 16-bit wrap, read back as signed
-    if spec.in_bits == 8:     # pixel layer: ap_fixed<24,16> thresholds
-        return L.threshold_fixed(acc, thresholds, spec.act_offset)
-    return L.threshold_int16(acc, thresholds, max_abs=spec.mw, offset=spec.act_offset)
-
-
-def apply_layer(spec: LayerSpec, lp: LayerParams, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One MVAU layer (conv or fc) with its activation; returns (accumulators, output)."""
-    acc = accumulate(spec, lp.weights, x)
-    return acc, activate(spec, acc, lp.thresholds)
+    return _unfolded(spec)[1].activate(acc, thresholds)
 
 
 def apply_pool(spec: LayerSpec, x: np.ndarray) -> np.ndarray:
@@ -74,20 +64,13 @@ class Result:
     taps: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def _run_chunk(params: Params, specs: list[LayerSpec], x: np.ndarray,
+def _run_chunk(params: Params, stages: list, x: np.ndarray,
                taps: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    tapped: dict[str, np.ndarray] = {"input": x} if taps else {}
+    tapped: dict[str, np.ndarray] | None = {"input": x} if taps else None
     cur = x
-    for spec in specs:
-        acc, cur = apply_layer(spec, params[spec.index], cur)
-        if taps:
-            tapped[f"acc{spec.index}"] = acc.astype(np.int32)
-            tapped[layer_name(spec)] = cur
-        if spec.pool_after:
-            cur = apply_pool(spec, cur)
-            if taps:
-                tapped[f"pool{spec.index}"] = cur
-    return cur, tapped
+    for st in stages:
+        cur = st.execute(cur, params[st.layer], tapped)
+    return cur, tapped or {}
 
 
 def run(params: Params, x: np.ndarray, first: int = 0, last: int | None = None, taps: bool = False,
@@ -108,14 +91,16 @@ def run(params: Params, x: np.ndarray, first: int = 0, last: int | None = None, 
         raise BnnInputError(
             f"input to layer {first}: expected shape (N, {', '.join(map(str, shape))}), got {x.shape}")
     x = x.reshape(len(x), *shape)
+    # the stages that compute (window generators, MVAUs, pools) in order; the others only move words
+    stages = [st for spec in specs for st in layer_stages(params.folding, spec.index) if st.computes]
     starts = range(0, len(x), chunk)
     workers = workers or os.cpu_count() or 1
     with threadpool_limits(limits=1, user_api="blas"):
         if workers > 1 and len(starts) > 1:
             with ThreadPoolExecutor(workers) as pool:
-                parts = list(pool.map(lambda s: _run_chunk(params, specs, x[s:s + chunk], taps), starts))
+                parts = list(pool.map(lambda s: _run_chunk(params, stages, x[s:s + chunk], taps), starts))
         else:
-            parts = [_run_chunk(params, specs, x[s:s + chunk], taps) for s in starts]
+            parts = [_run_chunk(params, stages, x[s:s + chunk], taps) for s in starts]
     tapped = {k: np.concatenate([p[1][k] for p in parts]) for k in parts[0][1]} if taps else {}
     return Result(np.concatenate([p[0] for p in parts]), tapped)
 

@@ -22,10 +22,9 @@ import numpy as np
 
 from golden.errors import BnnInputError
 from golden.network import Folding, LayerSpec, Network, layer
+from golden.stages.mvau import check_thresholds, fold_thresholds, fold_weights, unfold_thresholds, unfold_weights
 
 _FILE_RE = re.compile(r"^(\d+)-(\d+)-(weights|thres)\.bin$")
-_CODE_TO_W = np.array([0, 1, 0, 0], dtype=np.int8)
-_CODE_TO_W[3] = -1
 
 
 @dataclass
@@ -49,86 +48,6 @@ class Params:
             layer(index, self.folding.network)  # raises for an unknown layer
             raise BnnInputError(f"parameters from {self.source} have no layer {index}")
         return self.layers[index]
-
-
-# ---------------------------------------------------------------- weights folding
-
-def _check_bits(bits: int) -> None:
-    if bits not in (1, 2):
-        raise BnnInputError(f"weights are 1 or 2 bits wide, not {bits}")
-
-
-def fold_weights(w: np.ndarray, simd: int, pe: int, bits: int = 2) -> np.ndarray:
-    """(MH, MW) weights -> uint64 words (PE, NF*SF), one row of words per PE file.
-    bits = 2: ternary values as 2-bit codes; bits = 1: +-1 values as bits (1 = +1)."""
-    _check_bits(bits)
-    w = np.asarray(w)
-    mh, mw = w.shape
-    nf, sf = mh // pe, mw // simd
-    if bits == 1:
-        bad = np.argwhere((w != 1) & (w != -1))
-        if bad.size:
-            r, c = (int(v) for v in bad[0])
-            raise BnnInputError(f"1-bit weights must be -1 or +1; row {r} column {c} is {int(w[r, c])}")
-        codes = (w > 0).astype(np.uint64)
-    else:
-        codes = (w.astype(np.int64) & 3).astype(np.uint64)        # two's complement 2-bit codes
-    codes = codes.reshape(nf, pe, sf, simd).transpose(1, 0, 2, 3)  # [pe][nf][sf][i]
-    shifts = (bits * np.arange(simd, dtype=np.uint64))
-    words = np.bitwise_or.reduce(codes << shifts, axis=3)
-    return words.reshape(pe, nf * sf)
-
-
-def unfold_weights(words: np.ndarray, mh: int, mw: int, simd: int, pe: int,
-                   names: list[str] | None = None, bits: int = 2) -> np.ndarray:
-    """uint64 words (PE, NF*SF) -> (MH, MW) int8 weights; 2-bit: rejects code 10 (-2) by file
-    and word; 1-bit: bit 1 -> +1, bit 0 -> -1."""
-    _check_bits(bits)
-    nf, sf = mh // pe, mw // simd
-    shifts = (bits * np.arange(simd, dtype=np.uint64))
-    codes = ((words.reshape(pe, nf, sf, 1) >> shifts) & np.uint64((1 << bits) - 1)).astype(np.int8)
-    if bits == 1:
-        return (2 * codes - 1).astype(np.int8).transpose(1, 0, 2, 3).reshape(mh, mw)
-    bad = np.argwhere(codes == 2)
-    if bad.size:
-        p, n, s, i = (int(v) for v in bad[0])
-        where = names[p] if names else f"PE {p}"
-        raise BnnInputError(
-            f"{where}: word {n * sf + s} bits {2 * i + 1}:{2 * i} hold weight code 10 (-2); "
-            f"a ternary weight must be 00 (0), 01 (+1) or 11 (-1) "
-            f"({len(bad)} such weight(s) in layer)")
-    return _CODE_TO_W[codes].transpose(1, 0, 2, 3).reshape(mh, mw)
-
-
-def _thresholds_2d(t: np.ndarray) -> np.ndarray:
-    t = np.asarray(t)
-    return t.reshape(len(t), -1)
-
-
-def fold_thresholds(t: np.ndarray, pe: int) -> np.ndarray:
-    """(MH, T) int64 -> (PE, NF, T): file of PE p holds rows nf*PE + p ((MH,) counts as T = 1)."""
-    t = _thresholds_2d(t)
-    mh, n = t.shape
-    return t.reshape(mh // pe, pe, n).transpose(1, 0, 2)
-
-
-def unfold_thresholds(per_pe: np.ndarray) -> np.ndarray:
-    """(PE, NF, T) -> (MH, T)."""
-    pe, nf, n = per_pe.shape
-    return per_pe.transpose(1, 0, 2).reshape(nf * pe, n)
-
-
-def check_thresholds(t: np.ndarray, what: str) -> None:
-    """Two thresholds per neuron must be ordered t0 < t1 (one threshold: nothing to check)."""
-    t = _thresholds_2d(t)
-    if t.shape[1] < 2:
-        return
-    bad = np.flatnonzero(t[:, 0] >= t[:, 1])
-    if bad.size:
-        r = int(bad[0])
-        raise BnnInputError(
-            f"{what}: row {r} has thresholds t0={int(t[r, 0])} >= t1={int(t[r, 1])}; "
-            f"expected t0 < t1 ({bad.size} such row(s))")
 
 
 # ---------------------------------------------------------------- file I/O

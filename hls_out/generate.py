@@ -36,7 +36,8 @@ from pathlib import Path
 from golden import networks
 from golden.cycles import kernel_cycles
 from golden.errors import BnnInputError
-from golden.network import Folding, LayerSpec, Network, layer
+from golden.network import Folding, Network, layer
+from golden.stages import MVAU, Chain, Stage, StreamFifo, kernel_chain
 from hls_out import interface
 # The ports and the register map are the BlackBoxJam interface (hls_out/interface.py);
 # re-exported here for the code that imports them from the generator.
@@ -44,9 +45,6 @@ from hls_out.interface import AXI_PORTS, CTL_PORTS, kernel_ports  # noqa: F401
 
 HERE = Path(__file__).resolve().parent
 MEM_W = 64
-# HLS timing: stages between the stream read and the stream write of one iteration of the
-# sliding-window generator's pipelined loop (rtl/sliding_window.sv HLS_LAG).
-SWG_HLS_LAG = 2
 
 
 def default_kernels(network: Network) -> dict[str, tuple[int, int]]:
@@ -81,36 +79,6 @@ def kernel_for_range(network: Network, first: int, last: int, out_root: Path) ->
     return out_root / name
 
 
-def inter_width(spec: LayerSpec, pe: int | None = None, network: Network | None = None) -> int:
-    """Word width of the stream leaving a layer (and its pool) in the HLS top (BNN-PYNQ's
-    top.cpp of each network):
-    - a conv layer: one bit per channel, whatever its activation bits (CNV inter1..inter8:
-      64, 64, 64, 128, 128, 128, 256, 256-bit words for W1A1, W1A2 and W2A2 alike);
-    - an fc layer after conv layers (CNV inter9, inter10): 64 bits;
-    - an fc layer of an all-fc network (LFC inter0..inter2, ap_uint<Lx_PE * (API + APF)>): the
-      MVAU's own words, PE x activation bits (needs `pe` and `network`);
-    - the last layer (scores, or an LFC's output bits: memOutStrm), or a layer without
-      thresholds: 64 bits."""
-    if not spec.thresholds or (network is not None and spec.index == network.last):
-        return MEM_W
-    if spec.kind == "conv":
-        return spec.ofm_ch
-    if network is not None and pe is not None and all(s.kind == "fc" for s in network):
-        return pe * spec.out_bits
-    return 64
-
-
-@dataclass
-class Stage:
-    name: str
-    module: str
-    params: dict[str, int]
-    in_w: int
-    out_w: int
-    layer: int | None = None
-    image_words: int | None = None    # a FIFO's words per image (how many images it can hold)
-
-
 @dataclass
 class KernelConfig:
     name: str
@@ -130,119 +98,42 @@ class KernelConfig:
         return self.fifo_depths.get(key, net.stream_depths.get(key, net.hls_default_depth))
 
 
-def plan(cfg: KernelConfig) -> list[Stage]:
+# The sequencer's signals in every generated top (rtl/kernel_ctrl.sv state_o as seq_state).
+CONTROL = {"state": "seq_state", "state_names": {"0": "IDLE", "1": "RUN", "2": "DONE"},
+           "status": ["ap_start", "ap_idle", "ap_done", "ap_ready", "interrupt"], "idle": "ap_idle"}
+
+
+def plan(cfg: KernelConfig) -> Chain:
     """The chain of stream stages from the memory reader to the memory writer."""
-    net, f = cfg.folding.network, cfg.folding
-    first, last = layer(cfg.first, net), layer(cfg.last, net)
     if cfg.first > cfg.last:
+        cfg.network.check_range(cfg.first, cfg.first)
         raise BnnInputError(f"kernel {cfg.name}: first layer {cfg.first} is after last layer {cfg.last}")
-    stages: list[Stage] = []
-    width = MEM_W
-    bits = net.words_per_image(cfg.first - 1) * MEM_W    # per image in the current stream
-
-    def convert(to_w: int, tag: str) -> None:
-        nonlocal width
-        if to_w != width:
-            if bits % width or bits % to_w:
-                raise BnnInputError(f"kernel {cfg.name}: {bits} bits per image do not make whole "
-                                    f"{width}- and {to_w}-bit words at {tag}")
-            # HLS: StreamingDataWidthConverter_Batch's loop (IMAGE_WORDS: where an image ends)
-            hls = {"HLS_TIMING": 1, "IMAGE_WORDS": bits // width} if cfg.hls_timing else {}
-            stages.append(Stage(f"dwc_{tag}", "width_converter", {"IN_W": width, "OUT_W": to_w} | hls,
-                                width, to_w))
-            width = to_w
-
-    def fifo(depth: int, tag: str, image_bits: int | None = None) -> None:
-        words = (bits if image_bits is None else image_bits) // width
-        stages.append(Stage(f"fifo_{tag}", "stream_fifo", {"WIDTH": width, "DEPTH": depth}, width, width,
-                            image_words=words))
-
-    if first.index == 0:
-        for w in net.input_widths:      # e.g. CNV: 64 -> 192 -> 24 (one RGB pixel per word)
-            convert(w, f"in{w}")
-        fifo(cfg.depth("pixels"), "pixels")
-    for i in range(cfg.first, cfg.last + 1):
-        spec = layer(i, net)
-        simd, pe = f.simd(i), f.pe(i)
-        bits = spec.mw // spec.kernel ** 2 * spec.ifm_dim ** 2 * spec.in_bits   # the tensor entering it
-        convert(simd * spec.in_bits, f"L{i}_in")
-        if spec.kind == "conv":
-            stages.append(Stage(f"swg_L{i}", "sliding_window",
-                                {"K": spec.kernel, "IFM_DIM": spec.ifm_dim, "IFM_CH": spec.ifm_ch,
-                                 "SIMD": simd, "BITS": spec.in_bits, "HLS_TIMING": int(cfg.hls_timing)}
-                                | ({"HLS_LAG": SWG_HLS_LAG} if cfg.hls_timing else {}),
-                                width, width, i))
-            # the window generator's output: every input vector of every output pixel
-            fifo(net.hls_default_depth, f"L{i}_swg", spec.ofm_dim ** 2 * spec.mw * spec.in_bits)
-        out_w = pe * spec.out_bits
-        stages.append(Stage(f"mvau_L{i}", "mvau", {
-            "MW": spec.mw, "MH": spec.mh, "SIMD": simd, "PE": pe, "IN_BITS": spec.in_bits,
-            "USE_THRESH": int(spec.thresholds), "THRESH_FIXED": int(spec.in_bits == 8),
-            # HLS holds pixel-layer thresholds as ap_fixed<24,16>, the others as ap_int<16>
-            "THRESH_BITS": 24 if spec.in_bits == 8 else 16, "LAYER": i,
-            "HLS_TIMING": int(cfg.hls_timing)} | _number_params(spec)
-            # HLS: input vectors per image, where the MVAU's pipeline drains (rtl/mvau.sv)
-            | ({"VECTORS": spec.ofm_dim ** 2} if cfg.hls_timing and spec.ofm_dim > 1 else {}),
-            width, out_w, i))
-        width = out_w
-        bits = spec.ofm_dim ** 2 * spec.mh * spec.out_bits
-        convert(inter_width(spec, pe, net), f"L{i}_out")
-        fifo(cfg.depth(f"L{i}"), f"L{i}")
-        if spec.pool_after:
-            act = spec.out_bits
-            if width % act or spec.ofm_ch % (width // act):
-                raise BnnInputError(f"kernel {cfg.name}: the pool after layer {i} gets {width}-bit words, "
-                                    f"not a whole number of {act}-bit channels dividing {spec.ofm_ch}")
-            stages.append(Stage(f"pool_L{i}", "maxpool", {
-                "IFM_DIM": spec.ofm_dim, "CH": spec.ofm_ch, "PE": width // act,
-                "HLS_TIMING": int(cfg.hls_timing)}
-                | ({"BITS": act} if act != 2 else {})
-                | ({"OR_POOL": 1} if spec.pool_kind == "or" else {}), width, width, i))
-            bits //= 4
-            fifo(cfg.depth(f"pool{i}"), f"pool{i}")
-    convert(MEM_W, "mem")
-    return stages
-
-
-def _number_params(spec: LayerSpec) -> dict[str, int]:
-    """The MVAU parameters of a layer's number formats that differ from rtl/mvau.sv's defaults
-    (ternary weights, two thresholds, -1 + [t0 < acc] + [t1 < acc] in 2 bits), so that a
-    CNV-W2A2 layer's instance lists exactly what it always did."""
-    out: dict[str, int] = {}
-    if spec.weight_bits != 2:
-        out["WEIGHT_BITS"] = spec.weight_bits
-    if spec.weight_kind == "xnor":
-        out["XNOR"] = 1
-    if spec.thresholds:
-        for key, value, default in (("NUM_THRESH", spec.num_thresholds, 2),
-                                    ("ACT_OFFSET", spec.act_offset, -1),
-                                    ("ACT_BITS", spec.act_bits, 2)):
-            if value != default:
-                out[key] = value
-    return out
+    return kernel_chain(cfg.folding, cfg.first, cfg.last, depths=cfg.fifo_depths, hls_timing=cfg.hls_timing,
+                        word_bits=MEM_W, label=cfg.name)
 
 
 def _stream_decl(k: int, w: int) -> str:
     return f"    logic [{w - 1}:0] s{k}_tdata;\n    logic s{k}_tvalid, s{k}_tready;\n"
 
 
-def _inst(st: Stage, k_in: int, k_out: int) -> str:
+def _inst(st: Stage) -> str:
     params = ", ".join(f".{p}({v})" for p, v in st.params.items())
     extra = ""
-    if st.module == "stream_fifo":
-        extra = f",\n        .count(fifo_count_{st.name[5:]})"
-    if st.module == "mvau":
+    if isinstance(st, StreamFifo):
+        extra = f",\n        .count({st.count_signal})"
+    if isinstance(st, MVAU):
         i = st.layer
         extra = (f",\n        .cfg_we(cfg_we && cfg_layer[31:1] == 31'd{i}), .cfg_thresh(cfg_layer[0]),"
                  f"\n        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)")
-    return (f"    {st.module} #({params}) u_{st.name} (\n"
+    a, b = st.in_stream, st.out_stream
+    return (f"    {st.module} #({params}) {st.instance} (\n"
             f"        .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),\n"
-            f"        .s_axis_tdata(s{k_in}_tdata), .s_axis_tvalid(s{k_in}_tvalid), .s_axis_tready(s{k_in}_tready),\n"
-            f"        .m_axis_tdata(s{k_out}_tdata), .m_axis_tvalid(s{k_out}_tvalid), .m_axis_tready(s{k_out}_tready)"
+            f"        .s_axis_tdata({a}_tdata), .s_axis_tvalid({a}_tvalid), .s_axis_tready({a}_tready),\n"
+            f"        .m_axis_tdata({b}_tdata), .m_axis_tvalid({b}_tvalid), .m_axis_tready({b}_tready)"
             f"{extra}\n    );\n")
 
 
-def render_sv(cfg: KernelConfig, stages: list[Stage], in_words: int, out_words: int, source: str) -> str:
+def render_sv(cfg: KernelConfig, chain: Chain, in_words: int, out_words: int, source: str) -> str:
     lines = [
         f"// Generated by hls_out/generate.py from {source}: do not edit.",
         f"// Kernel {cfg.name}: layers {cfg.first}-{cfg.last} of {cfg.network.title}, {in_words} words in and "
@@ -300,13 +191,10 @@ def render_sv(cfg: KernelConfig, stages: list[Stage], in_words: int, out_words: 
         "",
         "    // datapath streams s0 (from memory) .. sN (to memory)",
     ]
-    widths = [MEM_W] + [st.out_w for st in stages]
-    for k, w in enumerate(widths):
+    for k, w in enumerate(chain.stream_widths()):
         body.append(_stream_decl(k, w).rstrip("\n"))
-    for st in stages:
-        if st.module == "stream_fifo":
-            depth = st.params["DEPTH"]
-            body.append(f"    logic [$clog2({depth} + 1)-1:0] fifo_count_{st.name[5:]};")
+    for st in chain.fifos:
+        body.append(f"    logic [$clog2({st.depth} + 1)-1:0] {st.count_signal};")
     body += [
         "    logic arlock1, awlock1;",
         "    assign m_axi_hostmem_ARLOCK = {1'b0, arlock1};   // HLS exports a 2-bit (AXI3-style) lock",
@@ -325,9 +213,9 @@ def render_sv(cfg: KernelConfig, stages: list[Stage], in_words: int, out_words: 
         "        .m_axis_tdata(s0_tdata), .m_axis_tvalid(s0_tvalid), .m_axis_tready(s0_tready)",
         "    );",
     ]
-    for k, st in enumerate(stages):
-        body.append(_inst(st, k, k + 1).rstrip("\n"))
-    n = len(stages)
+    for st in chain.inner:
+        body.append(_inst(st).rstrip("\n"))
+    n = len(chain) - 2
     body += [
         "    axi_s2mm u_wr (",
         "        .ap_clk(ap_clk), .ap_rst_n(ap_rst_n), .start(wr_start), .addr(wr_addr), .words(wr_words),",
@@ -379,9 +267,12 @@ def render_system(boards: list[tuple], name: str = "bnnsplit_system") -> str:
     ]) + "\n"
 
 
-def describe(cfg: KernelConfig, stages: list[Stage], in_words: int, out_words: int) -> dict:
+def describe(cfg: KernelConfig, chain: Chain, in_words: int, out_words: int) -> dict:
     kc = kernel_cycles(cfg.first, cfg.last, cfg.folding)
     net = cfg.folding.network
+    targets: dict[int, str] = {}
+    for st in chain:
+        targets |= st.init_targets()
     return {
         "generator": "hls_out/generate.py",
         "name": cfg.name,
@@ -391,25 +282,19 @@ def describe(cfg: KernelConfig, stages: list[Stage], in_words: int, out_words: i
         "last": cfg.last,
         "role": net.role(cfg.first, cfg.last),
         "block_timing": "hls" if cfg.hls_timing else "decoupled",
-        "layers": [{"index": i, "kind": layer(i, net).kind, "simd": cfg.folding.simd(i),
-                    "pe": cfg.folding.pe(i), "wmem": cfg.folding.wmem(i),
-                    "tmem": cfg.folding.tmem(i) if layer(i, net).thresholds else 0,
-                    "pool_after": layer(i, net).pool_after}
-                   for i in range(cfg.first, cfg.last + 1)],
+        "layers": [{"index": m.layer, "kind": m.spec.kind, "simd": m.simd, "pe": m.pe, "wmem": m.wmem,
+                    "tmem": m.tmem, "pool_after": m.spec.pool_after} for m in chain.mvaus],
         "interfaces": {
             "m_axi_hostmem": {"protocol": "AXI4", "data_width": 64, "addr_width": 64},
             "s_axi_control": {"protocol": "AXI4-Lite", "data_width": 32, "addr_width": 7},
             "interrupt": {"active": "high"},
         },
         "register_map": interface.register_map(),
-        "init_target_layers": {str(2 * i): f"weights of layer {i}" for i in range(cfg.first, cfg.last + 1)}
-        | {str(2 * i + 1): f"thresholds of layer {i}" for i in range(cfg.first, cfg.last + 1)
-           if layer(i, net).thresholds},
+        "init_target_layers": {str(k): v for k, v in sorted(targets.items())},
         "words_per_image": {"in": in_words, "out": out_words},
-        "stages": [{"name": s.name, "module": s.module, "params": s.params, "in_width": s.in_w,
-                    "out_width": s.out_w} | ({"image_words": s.image_words} if s.image_words else {})
-                   for s in stages],
-        "fifo_depths": {s.name[5:]: s.params["DEPTH"] for s in stages if s.module == "stream_fifo"},
+        "stages": [st.to_json() for st in chain],
+        "control": CONTROL,
+        "fifo_depths": {f.tag: f.depth for f in chain.fifos},
         "expected_cycles": {"per_layer": {str(k): v for k, v in kc.per_layer.items()},
                             "sum": kc.total, "initiation_interval": kc.ii, "bottleneck_layer": kc.bottleneck},
     }
@@ -418,13 +303,13 @@ def describe(cfg: KernelConfig, stages: list[Stage], in_words: int, out_words: i
 def generate(cfg: KernelConfig, out_root: Path = HERE, source: str = "the default folding") -> dict[Path, str]:
     """Return {path: text} of the kernel's files (not written)."""
     net = cfg.folding.network
-    stages = plan(cfg)
+    chain = plan(cfg)
     in_words = net.words_per_image(cfg.first - 1)
     out_words = net.words_per_image(cfg.last)
     folder = out_root / cfg.name
     return {
-        folder / f"{cfg.name}.sv": render_sv(cfg, stages, in_words, out_words, source),
-        folder / "kernel.json": json.dumps(describe(cfg, stages, in_words, out_words), indent=2) + "\n",
+        folder / f"{cfg.name}.sv": render_sv(cfg, chain, in_words, out_words, source),
+        folder / "kernel.json": json.dumps(describe(cfg, chain, in_words, out_words), indent=2) + "\n",
     }
 
 

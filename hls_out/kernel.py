@@ -75,6 +75,37 @@ class KernelInfo:
     def fifos(self) -> list["FifoPorts"]:
         return fifos(self.data)
 
+    @property
+    def stage_entries(self) -> list[dict]:
+        """kernel.json's stages, from the memory reader to the memory writer."""
+        return list(self.data.get("stages", []))
+
+    @property
+    def control(self) -> dict:
+        """The sequencer's signals (state, its names, status, idle)."""
+        return dict(self.data.get("control", {}))
+
+    @cached_property
+    def chain(self):
+        """The kernel's stage objects (golden/stages), rebuilt from its network, layer range,
+        folding, FIFO depths and block timing; they must describe exactly the stages
+        kernel.json lists."""
+        from golden.network import Folding
+        from golden.stages import kernel_chain
+        net = self.network
+        by_layer = {e["index"]: e for e in self.data.get("layers", [])}
+        folds = [(by_layer[s.index]["simd"], by_layer[s.index]["pe"]) if s.index in by_layer
+                 else net.default_folding[s.index] for s in net]
+        folding = Folding.from_json({"layers": [{"simd": a, "pe": b} for a, b in folds]}, net, str(self.folder))
+        depths = {e["name"].removeprefix("fifo_"): e["params"]["DEPTH"] for e in self.stage_entries
+                  if e["module"] == "stream_fifo"}
+        chain = kernel_chain(folding, self.first, self.last, depths=depths,
+                             hls_timing=self.data.get("block_timing", "hls") == "hls", label=self.name)
+        if [st.to_json() for st in chain] != self.stage_entries:
+            raise BnnInputError(f"{self.folder / 'kernel.json'}: its stages are not the ones its network, layers "
+                                f"and folding make; regenerate it (make hls)")
+        return chain
+
 
 @dataclass(frozen=True)
 class FifoPorts:
@@ -90,13 +121,18 @@ class FifoPorts:
 
 
 def fifos(data: dict) -> list[FifoPorts]:
-    """The FIFOs of a kernel described by `data` (its kernel.json), in stream order."""
+    """The FIFOs of a kernel described by `data` (its kernel.json), in stream order, with the
+    signals its stage entries name."""
     out = []
-    for k, st in enumerate(data.get("stages", [])):
-        if st["module"] == "stream_fifo":
-            tag = st["name"].removeprefix("fifo_")
-            out.append(FifoPorts(st["name"], int(st["params"]["DEPTH"]), st.get("image_words"),
-                                 f"s{k}_tready", f"s{k + 1}_tvalid", f"fifo_count_{tag}"))
+    for st in data.get("stages", []):
+        if st["module"] != "stream_fifo":
+            continue
+        sig = st.get("signals")
+        if not isinstance(sig, dict) or not {"in_ready", "out_valid", "count"} <= set(sig):
+            raise BnnInputError(f"kernel {data.get('name')}: stage {st['name']} of kernel.json names no signals "
+                                f"(in_ready, out_valid, count); regenerate it (make hls)")
+        out.append(FifoPorts(st["name"], int(st["params"]["DEPTH"]), st.get("image_words"),
+                             sig["in_ready"], sig["out_valid"], sig["count"]))
     return out
 
 

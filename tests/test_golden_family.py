@@ -18,8 +18,8 @@ from golden.errors import BnnInputError
 from golden.model import accumulate, activate, apply_pool, classify, network_input, predict_classes, run
 from golden.network import LayerSpec, cuts, fewest_bytes_cuts
 from golden.networks import NETWORKS, get
-from golden.params import (fold_thresholds, fold_weights, load_params, save_params, unfold_thresholds,
-                           unfold_weights)
+from golden.params import load_params, save_params
+from golden.stages.mvau import fold_thresholds, fold_weights, unfold_thresholds, unfold_weights
 from golden.words import kernel_words, run_words, tensor_words, words_tensor
 
 FAMILY = ["cnvW2A2", "cnvW1A1", "cnvW1A2", "lfcW1A1", "lfcW1A2"]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from golden import images as I
-from golden.params import fold_weights, unfold_weights, fold_thresholds, unfold_thresholds
+from golden.stages.mvau import fold_thresholds, fold_weights, unfold_thresholds, unfold_weights
 from golden.streams import pack_words, unpack_words, window_stream, activation_stream
 from golden.networks import get
 from golden.words import tensor_words, words_tensor

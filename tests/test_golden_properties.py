@@ -7,7 +7,7 @@ from hypothesis.extra.numpy import arrays
 
 from golden import images as I
 from golden.errors import BnnInputError
-from golden.params import fold_thresholds, fold_weights, unfold_thresholds, unfold_weights
+from golden.stages.mvau import fold_thresholds, fold_weights, unfold_thresholds, unfold_weights
 
 ternary = st.sampled_from([-1, 0, 1])
 

@@ -93,11 +93,11 @@ def test_lfc_input_goes_straight_into_layer0():
 
     for name in ("lfcW1A1", "lfcW1A2"):
         net = networks.get(name)
-        stages = plan(KernelConfig("k", 0, net.last, net.folding))
-        assert [s.module for s in stages[:2]] == ["stream_fifo", "mvau"]
-        assert stages[1].in_w == 64 and stages[1].params["SIMD"] == 64 and stages[1].params["IN_BITS"] == 1
+        stages = plan(KernelConfig("k", 0, net.last, net.folding)).stages
+        assert [s.module for s in stages[:3]] == ["axi_mm2s", "stream_fifo", "mvau"]
+        assert stages[2].in_width == 64 and stages[2].params["SIMD"] == 64 and stages[2].params["IN_BITS"] == 1
         assert net.words_per_image(-1) == 13 and net.words_per_image(net.last) == 1
-        assert stages[-1].out_w == 64
+        assert stages[-2].out_width == 64 and stages[-1].module == "axi_s2mm"
 
 
 def test_number_formats_reach_the_mvau():

@@ -68,7 +68,7 @@ BUILD_KEYS = ("MW", "MH", "SIMD", "PE", "IN_BITS", "USE_THRESH", "ACC_BITS", "TH
 def family(net_name, index, images=2, rows=None):
     """Layer `index` of another network of the family with its BNN-PYNQ folding and number
     formats (the MVAU parameters the generator gives it, hls_out/generate.py)."""
-    from hls_out.generate import _number_params
+    from golden.stages.mvau import number_params as _number_params
     net = get(net_name)
     s, f = net[index], net.folding
     cfg = {"MW": s.mw, "MH": s.mh, "SIMD": f.simd(index), "PE": f.pe(index), "IN_BITS": s.in_bits,

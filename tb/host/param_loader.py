@@ -21,7 +21,9 @@ import numpy as np
 from cocotb.triggers import First, RisingEdge, Timer
 
 from golden.network import Network
-from golden.params import Params, fold_thresholds, fold_weights
+from golden.params import Params
+from golden.stages import layer_stages
+from golden.stages.mvau import folded_words
 from tb.host.driver import AP_START, REG, KernelTimeout, PynqHost
 from tb.jobs import progress as progress_report
 from tb.jobs.export_wrapper import LOADER_ERRORS
@@ -43,25 +45,10 @@ class LoadStats:
 
 def layer_words(network: Network, params: Params, index: int) -> Iterator[tuple[int, int, int, int, int]]:
     """(targetLayer, targetMem, targetInd, targetThresh, val) of every word of a layer, in the
-    order BNN-PYNQ's host loads them: weights PE by PE, then thresholds."""
-    f, lp = params.folding, params[index]
-    return folded_words(index, lp.weights, lp.thresholds, f.simd(index), f.pe(index),
-                        network.layer(index).weight_bits)
-
-
-def folded_words(index: int, weights: np.ndarray, thresholds: np.ndarray | None, simd: int, pe: int,
-                 weight_bits: int = 2) -> Iterator[tuple[int, int, int, int, int]]:
-    """The init-mode words of one layer given as arrays (see layer_words)."""
-    words = fold_weights(weights, simd, pe, weight_bits)
-    for p in range(pe):
-        for i, w in enumerate(words[p]):
-            yield 2 * index, p, i, 0, int(w)
-    if thresholds is not None:
-        per_pe = fold_thresholds(np.asarray(thresholds, dtype=np.int64), pe)
-        for p in range(per_pe.shape[0]):
-            for nf in range(per_pe.shape[1]):
-                for t in range(per_pe.shape[2]):
-                    yield 2 * index + 1, p, nf, t, int(per_pe[p, nf, t]) & (2**64 - 1)
+    order BNN-PYNQ's host loads them: each of its stages' words (the MVAU's weights PE by PE,
+    then its thresholds)."""
+    for st in layer_stages(params.folding, index):
+        yield from st.init_words(params[index])
 
 
 def count_words(network: Network, params: Params, first: int, last: int) -> int:

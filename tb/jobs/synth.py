@@ -79,7 +79,7 @@ def write_memories(kernel: KernelInfo, params, directory: Path) -> list[Path]:
     <layer>-<pe>-weights.mem, one SIMD x weight-bit word per line, and <layer>-<pe>-thres.mem,
     one word per neuron fold holding its thresholds side by side (threshold k in bits
     k*THRESH_BITS +: THRESH_BITS, each the low THRESH_BITS of the int64)."""
-    from golden.params import fold_thresholds, fold_weights
+    from golden.stages.mvau import fold_thresholds, fold_weights
     directory.mkdir(parents=True, exist_ok=True)
     folding = params.folding
     written = []

@@ -22,7 +22,8 @@ import cocotb
 from cocotb.triggers import RisingEdge
 
 from golden import layers as L
-from golden.params import fold_thresholds, fold_weights, write_layer_hex
+from golden.params import write_layer_hex
+from golden.stages.mvau import fold_thresholds, fold_weights
 from golden.streams import activation_stream, pack_words, window_stream
 from tb.bus.streams import config, random_pause
 from tb.units.stream_tb import StreamTB

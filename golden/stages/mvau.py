@@ -1,0 +1,257 @@
+"""The matrix-vector-activation unit (rtl/mvau.sv, finn-hlslib's
+Matrix_Vector_Activate_Batch): a conv or fc layer's weights times its input vectors, SIMD
+columns x PE rows per cycle, then the thresholds. It holds WMEM = MW*MH/(SIMD*PE) weight words
+and TMEM = MH/PE threshold sets per PE, in the word format of BNN-PYNQ's `.bin` files:
+
+- weights: word `nf*SF + sf` of PE p holds row `nf*PE + p`, columns `sf*SIMD + i`, LSB first;
+  2-bit ternary codes (00 = 0, 01 = +1, 11 = -1; 10 never occurs and is rejected) or 1-bit
+  weights (bit 1 = +1, 0 = -1, the word's low SIMD bits);
+- thresholds: TMEM x T int64 values per PE, `[nf][i]` for row `nf*PE + p`.
+The host loads them through doInit (BNN-PYNQ's FoldedMVLoadLayerMem): targetLayer 2L for the
+weights of layer L, 2L+1 for its thresholds, targetMem the PE, targetInd the word or neuron
+fold, targetThresh the threshold of the neuron.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from golden import layers as L
+from golden.errors import BnnInputError
+from golden.network import LayerSpec
+from golden.stages import cost
+from golden.stages.base import Stage, StageCost
+
+_CODE_TO_W = np.array([0, 1, 0, 0], dtype=np.int8)
+_CODE_TO_W[3] = -1
+
+
+@dataclass(frozen=True, kw_only=True)
+class MVAU(Stage):
+    kind = "mvau"
+    module = "mvau"
+
+    spec: LayerSpec
+    simd: int
+    pe: int
+    hls_timing: bool = True   # the next vector is read only in the first neuron fold
+
+    # ---------------------------------------------------------------- shape and folding
+    @property
+    def sf(self) -> int:
+        """Synapse folds: cycles to consume one input vector."""
+        return self.spec.mw // self.simd
+
+    @property
+    def nf(self) -> int:
+        """Neuron folds: passes over the input vector."""
+        return self.spec.mh // self.pe
+
+    @property
+    def wmem(self) -> int:
+        return self.sf * self.nf
+
+    @property
+    def tmem(self) -> int:
+        return self.nf if self.spec.thresholds else 0
+
+    @property
+    def in_width(self) -> int:
+        return self.simd * self.spec.in_bits
+
+    @property
+    def out_width(self) -> int:
+        return self.pe * self.spec.out_bits
+
+    @property
+    def params(self) -> dict[str, int]:
+        s = self.spec
+        return {"MW": s.mw, "MH": s.mh, "SIMD": self.simd, "PE": self.pe, "IN_BITS": s.in_bits,
+                "USE_THRESH": int(s.thresholds), "THRESH_FIXED": int(s.in_bits == 8),
+                # HLS holds pixel-layer thresholds as ap_fixed<24,16>, the others as ap_int<16>
+                "THRESH_BITS": 24 if s.in_bits == 8 else 16, "LAYER": s.index,
+                "HLS_TIMING": int(self.hls_timing)} | number_params(s) \
+            | ({"VECTORS": s.ofm_dim ** 2} if self.hls_timing and s.ofm_dim > 1 else {})
+        # VECTORS: input vectors per image, where the MVAU's pipeline drains (rtl/mvau.sv)
+
+    # ---------------------------------------------------------------- timing
+    def words_per_image(self) -> tuple[int, int]:
+        vectors = self.spec.ofm_dim ** 2
+        return vectors * self.sf, vectors * self.nf
+
+    def cycles(self) -> int:
+        """OFM_dim^2 x SF x NF: one SIMD x PE step per cycle."""
+        return self.spec.ofm_dim ** 2 * self.sf * self.nf
+
+    # ---------------------------------------------------------------- cost
+    def resources(self) -> StageCost:
+        s = self.spec
+        ramb18, lutram = cost.memory(self.wmem, self.simd * s.weight_bits, self.pe)
+        levels = (2 ** s.out_bits - 1) if s.thresholds else 0
+        # thresholds: TMEM x (2^A - 1) accumulator-wide values per PE, completely partitioned
+        lutram += self.pe * self.tmem * levels * cost.ACC_BITS
+        wa = s.weight_bits + s.in_bits
+        mult = self.simd * (2 * math.ceil(wa / 6) - 1) * wa
+        adder = wa * (2 * self.simd - 1)
+        comparators = levels * cost.ACC_BITS
+        lut = round(300 + 1.1 * self.pe * (mult + adder + cost.ACC_BITS + comparators))
+        return StageCost(ramb18=ramb18, lut=lut, lutram_bits=lutram)
+
+    # ---------------------------------------------------------------- golden
+    def accumulate(self, weights: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """The accumulators (float32, exact integers) of its input vectors (N, ..., MW): 1-bit
+        inputs are bits read as +-1; "ternary" and "binary" weights are already the values
+        they multiply with; an "xnor" layer counts equal bit pairs (popcount)."""
+        s = self.spec
+        xs = L.signed_bits(x) if s.in_bits == 1 else x
+        if s.kind == "fc":
+            xs = xs.reshape(len(xs), -1)
+        acc = L.matvec(xs, weights)
+        return L.xnor_popcount(acc, s.mw) if s.weight_kind == "xnor" else acc
+
+    def activate(self, acc: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:
+        """The output from the accumulators: 16-bit scores, or the thresholded codes."""
+        s = self.spec
+        if not s.thresholds:
+            return L.wrap16(acc)  # scores: unsigned 16-bit wrap, read back as signed
+        if s.in_bits == 8:        # pixel layer: ap_fixed<24,16> thresholds
+            return L.threshold_fixed(acc, thresholds, s.act_offset)
+        return L.threshold_int16(acc, thresholds, max_abs=s.mw, offset=s.act_offset)
+
+    def execute(self, x: np.ndarray, layer_params=None, taps: dict | None = None) -> np.ndarray:
+        acc = self.accumulate(layer_params.weights, x)
+        out = self.activate(acc, layer_params.thresholds)
+        if taps is not None:
+            taps[f"acc{self.spec.index}"] = acc.astype(np.int32)
+            taps[f"{self.spec.kind}{self.spec.index}"] = out
+        return out
+
+    # ---------------------------------------------------------------- parameters
+    def init_targets(self) -> dict[int, str]:
+        i = self.spec.index
+        return {2 * i: f"weights of layer {i}"} | ({2 * i + 1: f"thresholds of layer {i}"}
+                                                   if self.spec.thresholds else {})
+
+    def init_words(self, layer_params):
+        return iter(folded_words(self.spec.index, layer_params.weights, layer_params.thresholds,
+                                 self.simd, self.pe, self.spec.weight_bits))
+
+
+def number_params(spec: LayerSpec) -> dict[str, int]:
+    """The MVAU parameters of a layer's number formats that differ from rtl/mvau.sv's defaults
+    (ternary weights, two thresholds, -1 + [t0 < acc] + [t1 < acc] in 2 bits), so that a
+    CNV-W2A2 layer's instance lists exactly what it always did."""
+    out: dict[str, int] = {}
+    if spec.weight_bits != 2:
+        out["WEIGHT_BITS"] = spec.weight_bits
+    if spec.weight_kind == "xnor":
+        out["XNOR"] = 1
+    if spec.thresholds:
+        for key, value, default in (("NUM_THRESH", spec.num_thresholds, 2),
+                                    ("ACT_OFFSET", spec.act_offset, -1),
+                                    ("ACT_BITS", spec.act_bits, 2)):
+            if value != default:
+                out[key] = value
+    return out
+
+
+def folded_words(index: int, weights: np.ndarray, thresholds: np.ndarray | None, simd: int, pe: int,
+                 weight_bits: int = 2):
+    """(targetLayer, targetMem, targetInd, targetThresh, val) of every init-mode word of a
+    layer given as arrays, in the order BNN-PYNQ's host loads them: weights PE by PE, then
+    thresholds."""
+    words = fold_weights(weights, simd, pe, weight_bits)
+    for p in range(pe):
+        for i, w in enumerate(words[p]):
+            yield 2 * index, p, i, 0, int(w)
+    if thresholds is not None:
+        per_pe = fold_thresholds(np.asarray(thresholds, dtype=np.int64), pe)
+        for p in range(per_pe.shape[0]):
+            for nf in range(per_pe.shape[1]):
+                for t in range(per_pe.shape[2]):
+                    yield 2 * index + 1, p, nf, t, int(per_pe[p, nf, t]) & (2**64 - 1)
+
+
+# ---------------------------------------------------------------- the word format
+
+def _check_bits(bits: int) -> None:
+    if bits not in (1, 2):
+        raise BnnInputError(f"weights are 1 or 2 bits wide, not {bits}")
+
+
+def fold_weights(w: np.ndarray, simd: int, pe: int, bits: int = 2) -> np.ndarray:
+    """(MH, MW) weights -> uint64 words (PE, NF*SF), one row of words per PE file.
+    bits = 2: ternary values as 2-bit codes; bits = 1: +-1 values as bits (1 = +1)."""
+    _check_bits(bits)
+    w = np.asarray(w)
+    mh, mw = w.shape
+    nf, sf = mh // pe, mw // simd
+    if bits == 1:
+        bad = np.argwhere((w != 1) & (w != -1))
+        if bad.size:
+            r, c = (int(v) for v in bad[0])
+            raise BnnInputError(f"1-bit weights must be -1 or +1; row {r} column {c} is {int(w[r, c])}")
+        codes = (w > 0).astype(np.uint64)
+    else:
+        codes = (w.astype(np.int64) & 3).astype(np.uint64)        # two's complement 2-bit codes
+    codes = codes.reshape(nf, pe, sf, simd).transpose(1, 0, 2, 3)  # [pe][nf][sf][i]
+    shifts = (bits * np.arange(simd, dtype=np.uint64))
+    words = np.bitwise_or.reduce(codes << shifts, axis=3)
+    return words.reshape(pe, nf * sf)
+
+
+def unfold_weights(words: np.ndarray, mh: int, mw: int, simd: int, pe: int,
+                   names: list[str] | None = None, bits: int = 2) -> np.ndarray:
+    """uint64 words (PE, NF*SF) -> (MH, MW) int8 weights; 2-bit: rejects code 10 (-2) by file
+    and word; 1-bit: bit 1 -> +1, bit 0 -> -1."""
+    _check_bits(bits)
+    nf, sf = mh // pe, mw // simd
+    shifts = (bits * np.arange(simd, dtype=np.uint64))
+    codes = ((words.reshape(pe, nf, sf, 1) >> shifts) & np.uint64((1 << bits) - 1)).astype(np.int8)
+    if bits == 1:
+        return (2 * codes - 1).astype(np.int8).transpose(1, 0, 2, 3).reshape(mh, mw)
+    bad = np.argwhere(codes == 2)
+    if bad.size:
+        p, n, s, i = (int(v) for v in bad[0])
+        where = names[p] if names else f"PE {p}"
+        raise BnnInputError(
+            f"{where}: word {n * sf + s} bits {2 * i + 1}:{2 * i} hold weight code 10 (-2); "
+            f"a ternary weight must be 00 (0), 01 (+1) or 11 (-1) "
+            f"({len(bad)} such weight(s) in layer)")
+    return _CODE_TO_W[codes].transpose(1, 0, 2, 3).reshape(mh, mw)
+
+
+def _thresholds_2d(t: np.ndarray) -> np.ndarray:
+    t = np.asarray(t)
+    return t.reshape(len(t), -1)
+
+
+def fold_thresholds(t: np.ndarray, pe: int) -> np.ndarray:
+    """(MH, T) int64 -> (PE, NF, T): file of PE p holds rows nf*PE + p ((MH,) counts as T = 1)."""
+    t = _thresholds_2d(t)
+    mh, n = t.shape
+    return t.reshape(mh // pe, pe, n).transpose(1, 0, 2)
+
+
+def unfold_thresholds(per_pe: np.ndarray) -> np.ndarray:
+    """(PE, NF, T) -> (MH, T)."""
+    pe, nf, n = per_pe.shape
+    return per_pe.transpose(1, 0, 2).reshape(nf * pe, n)
+
+
+def check_thresholds(t: np.ndarray, what: str) -> None:
+    """Two thresholds per neuron must be ordered t0 < t1 (one threshold: nothing to check)."""
+    t = _thresholds_2d(t)
+    if t.shape[1] < 2:
+        return
+    bad = np.flatnonzero(t[:, 0] >= t[:, 1])
+    if bad.size:
+        r = int(bad[0])
+        raise BnnInputError(
+            f"{what}: row {r} has thresholds t0={int(t[r, 0])} >= t1={int(t[r, 1])}; "
+            f"expected t0 < t1 ({bad.size} such row(s))")
+
+
