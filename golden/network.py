@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Mapping
 
 from golden.errors import BnnInputError
+from golden.platform import PLATFORMS
 
 
 # How a layer multiplies its weights with its inputs (finn-hlslib's interpretation of the
@@ -263,7 +264,8 @@ class PaperKernel:
 
     @property
     def latency_cycles(self) -> int:
-        return round(self.exec_us * 100)
+        """The measured time in cycles of the clock the paper ran its PYNQ-Z1 kernels at."""
+        return round(self.exec_us * (PLATFORMS["pynq-z1"].clock_hz / 1e6))
 
 
 @dataclass(frozen=True)
@@ -299,7 +301,6 @@ class Network:
     # (e.g. 64 -> 192 -> 24: one 24-bit word per RGB pixel).
     input_widths: tuple[int, ...] = ()
     hls_default_depth: int = 2
-    clock_hz: float = 100e6       # PYNQ-Z1 kernels
     paper_kernels: tuple[PaperKernel, ...] = field(default=())   # Table I, where published
     vivado_full: VivadoUtilisation | None = None   # the full kernel after Vivado implementation
     description: str = ""

@@ -15,7 +15,8 @@ Everything that needs the register map is derived from the table below:
   - tb/units/tb_axilite_ctrl.py builds its reference model from the table;
   - every hls_out/<kernel>/kernel.json carries `register_map()`.
 
-`python -m hls_out.generate` writes the generated files (`generated_files`) and `--check`
+The Platform (golden/platform.py) names this top (`hls_top`) and gives the memory word width
+of m_axi_hostmem. `python -m hls_out.generate` writes the generated files (`generated_files`) and `--check`
 fails when one is stale. To add a register: add it to REGISTERS, implement it in
 rtl/axilite_ctrl.sv, run `make hls`; the register testbench fails until table and RTL agree.
 """
@@ -26,19 +27,24 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from golden.platform import platform
+
 REPO = Path(__file__).resolve().parents[1]
 SV_TARGET = REPO / "rtl" / "axilite_ctrl.sv"
 C_HEADER = REPO / "tb" / "perf" / "blackboxjam_regs.h"
 
 # ---------------------------------------------------------------------------- ports
+# m_axi_hostmem moves one memory word per beat (the platform's, golden/platform.py).
+MEM_W = platform().mem_word_bits
+
 # Ports of the HLS export: (name, direction, width) on m_axi_hostmem and s_axi_control.
 AXI_PORTS = [("AWVALID", "o", 1), ("AWREADY", "i", 1), ("AWADDR", "o", 64), ("AWID", "o", 1), ("AWLEN", "o", 8),
        ("AWSIZE", "o", 3), ("AWBURST", "o", 2), ("AWLOCK", "o", 2), ("AWCACHE", "o", 4), ("AWPROT", "o", 3),
-       ("AWQOS", "o", 4), ("AWREGION", "o", 4), ("WVALID", "o", 1), ("WREADY", "i", 1), ("WDATA", "o", 64),
-       ("WSTRB", "o", 8), ("WLAST", "o", 1), ("ARVALID", "o", 1), ("ARREADY", "i", 1), ("ARADDR", "o", 64),
+       ("AWQOS", "o", 4), ("AWREGION", "o", 4), ("WVALID", "o", 1), ("WREADY", "i", 1), ("WDATA", "o", MEM_W),
+       ("WSTRB", "o", MEM_W // 8), ("WLAST", "o", 1), ("ARVALID", "o", 1), ("ARREADY", "i", 1), ("ARADDR", "o", 64),
        ("ARID", "o", 1), ("ARLEN", "o", 8), ("ARSIZE", "o", 3), ("ARBURST", "o", 2), ("ARLOCK", "o", 2),
        ("ARCACHE", "o", 4), ("ARPROT", "o", 3), ("ARQOS", "o", 4), ("ARREGION", "o", 4), ("RVALID", "i", 1),
-       ("RREADY", "o", 1), ("RDATA", "i", 64), ("RLAST", "i", 1), ("RID", "i", 1), ("RRESP", "i", 2),
+       ("RREADY", "o", 1), ("RDATA", "i", MEM_W), ("RLAST", "i", 1), ("RID", "i", 1), ("RRESP", "i", 2),
        ("BVALID", "i", 1), ("BREADY", "o", 1), ("BRESP", "i", 2), ("BID", "i", 1)]
 
 # s_axi_control: 7 address bits (32 words), 32-bit data; registers are decoded on the word

@@ -34,6 +34,7 @@ from .transport import TransportConfig, TransportConfigError
 
 from golden.errors import BnnInputError
 from golden.networks import DEFAULT_NETWORK
+from golden.platform import platform
 
 
 class ConfigError(BnnInputError):
@@ -47,18 +48,19 @@ def _require(name: str, value: Any, kind: type | tuple[type, ...]) -> None:
         raise ConfigError(f"{name} must be {names}, got {value!r}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LinkConfig:
     """Every cable in the system (host and boards all at the same Ethernet speed)."""
 
-    rate_bps: float = 1e9  # Gigabit Ethernet (PYNQ-Z1's port)
+    rate_bps: float = field(default_factory=lambda: platform().link_bps)  # the board's Ethernet port
     mtu: int = DEFAULT_MTU
     protocol: str = "tcp"  # "tcp" or "udp" (UDP + 12-byte reliability shim)
     propagation_ps: int = 25_000  # ~5 m of cable at ~2e8 m/s
     switch: bool = True  # one store-and-forward switch; False = a direct cable per pair
     switch_latency_ps: int = 1_000_000  # 1 us forwarding latency beyond receiving the frame
-    host_send_overhead_ps: int = 10_000_000  # 10 us software cost per message sent
-    host_recv_overhead_ps: int = 10_000_000  # 10 us per message received
+    # The host software's cost per message sent / received (the platform's: 10 us each on PYNQ-Z1).
+    host_send_overhead_ps: int = field(default_factory=lambda: platform().host_send_overhead_ps)
+    host_recv_overhead_ps: int = field(default_factory=lambda: platform().host_recv_overhead_ps)
     faults: FaultConfig = field(default_factory=FaultConfig)
 
     def validate(self) -> None:
@@ -96,7 +98,7 @@ class Board:
 _TOPOLOGY = re.compile(r"^(full|split)(?:-(-?\d+))?$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TopologyConfig:
     topology: str = "split"
     replicas: Optional[int] = None  # None: from the name ("split-3") or 1

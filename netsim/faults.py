@@ -60,7 +60,7 @@ class GilbertElliott:
             _check_prob(f"burst.{name}", getattr(self, name))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FaultConfig:
     """Fault probabilities are per frame; times are integer picoseconds.
 

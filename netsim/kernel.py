@@ -7,7 +7,8 @@ image needs to flow through the whole pipeline, ``interval`` the steady-state in
 interval set by the slowest layer. Results are read back when the batch is done (``ap_done``).
 
 The cycle counts come from the caller: analytic ones (the defaults below) or ones measured on
-the RTL in Verilator. Defaults, at the PYNQ-Z1's 100 MHz:
+the RTL in Verilator. Defaults, at the clock of the board (golden/platform.py; the PYNQ-Z1's
+100 MHz unless another platform's clock is given):
 
 * latency = the paper's single-image execution times (Table I, in the network's module under
   golden/networks/), e.g. cnvW2A2's part 1 3480.23 us -> 348023 cycles;
@@ -19,13 +20,13 @@ The server never looks at clock edges: it schedules the end of each batch.
 from __future__ import annotations
 
 from collections import Counter, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
+
+from golden.platform import platform
 
 from .events import Scheduler
 from .simtime import cycles_to_ps
-
-PYNQ_CLOCK_HZ = 100_000_000
 
 
 class KernelConfigError(ValueError):
@@ -36,7 +37,7 @@ class KernelConfigError(ValueError):
 class KernelTiming:
     latency_cycles: int
     interval_cycles: int
-    clock_hz: float = PYNQ_CLOCK_HZ
+    clock_hz: float = field(default_factory=lambda: platform().clock_hz)
     invoke_overhead_ps: int = 0  # driver cost per kernel start (register writes, buffer sync)
 
     def validate(self, name: str = "kernel") -> None:
@@ -56,26 +57,28 @@ class KernelTiming:
         return self.invoke_overhead_ps + cycles_to_ps(cycles, self.clock_hz)
 
 
-def default_timings(network=None) -> dict[str, KernelTiming]:
+def default_timings(network=None, clock_hz: float | None = None) -> dict[str, KernelTiming]:
     """Timing of each kernel role (full, part1, part2) of a network's natural split: the
     paper's measured single-image latency (Table I) where the paper has the kernel, else the
     analytic sum of the layers' cycles (an upper bound: no overlap between layers); the
-    interval is always the slowest layer's cycles (golden.cycles)."""
+    interval is always the slowest layer's cycles (golden.cycles). At `clock_hz` (default:
+    the default platform's clock)."""
     from golden import networks
 
     net = networks.get(network)
-    return {role: stage_timing(net, first, last) for role, (first, last) in net.natural_ranges().items()}
+    return {role: stage_timing(net, first, last, clock_hz) for role, (first, last) in net.natural_ranges().items()}
 
 
-def stage_timing(net, first: int, last: int) -> KernelTiming:
+def stage_timing(net, first: int, last: int, clock_hz: float | None = None) -> KernelTiming:
     """Default timing of a kernel of layers first..last of `net` (a Network): Table I's
-    latency where the paper measured that kernel, else the analytic sum of its layers."""
+    latency where the paper measured that kernel, else the analytic sum of its layers; at
+    `clock_hz` (default: the default platform's clock)."""
     from golden.cycles import kernel_cycles
 
     cycles = kernel_cycles(first, last, net.folding)
     paper = net.paper_kernel(first, last)
     latency = paper.latency_cycles if paper else cycles.total
-    return KernelTiming(latency, cycles.ii, net.clock_hz)
+    return KernelTiming(latency, cycles.ii, platform().clock_hz if clock_hz is None else clock_hz)
 
 
 DEFAULT_KERNELS: dict[str, KernelTiming] = default_timings()

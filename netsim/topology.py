@@ -50,7 +50,7 @@ def synthetic_image(image_id: int, size: int, seed: int = 0) -> bytes:
 
 # ---- results ---------------------------------------------------------------------------
 
-@dataclass
+@dataclass(kw_only=True)
 class RunResult:
     config: TopologyConfig
     submitted_ps: list[int]

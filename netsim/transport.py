@@ -71,7 +71,7 @@ class TransportConfigError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TransportConfig:
     rto_ps: int = 1_000_000_000  # 1 ms initial RTO: far above a LAN round trip, below a kernel run
     rto_min_ps: int = 200_000_000  # 200 us floor (Linux uses 200 ms; this is a quiet LAN)

@@ -37,7 +37,7 @@ def test_failing_kernel_test_leaves_waves_log_and_report(tmp_path):
         from tb.jobs.kernel_job import KernelJob, run
 
         def test_mutated_weight_is_caught():
-            job = KernelJob("cnv_part2", 1, seed=3, out_dir={str(tmp_path / 'run')!r},
+            job = KernelJob(kernel="cnv_part2", images=1, seed=3, out_dir={str(tmp_path / 'run')!r},
                             param_patches=[{patch!r}])
             assert run(job).ok
     """))

@@ -355,6 +355,7 @@ def test_plan_verify_flags_reach_the_cosim_jobs(monkeypatch, tmp_path, capsys):
     (["run", "--jitter", "fast"], "fast"),
     (["sweep", "--images", "2", "--rate", "fast"], "cannot parse rate"),
     (["plan", "--boards", "0"], "--boards must be at least 1"),
+    (["plan", "--board", "zedboard"], "unknown board 'zedboard'; known boards: pynq-z1"),
 ])
 def test_netsim_bad_values(argv, fragment, capsys):
     """netsim's own convention: `error: ...` and exit status 1 (tests/test_netsim_cli.py,
@@ -402,8 +403,9 @@ def cosim_jobs(monkeypatch, tmp_path):
 @pytest.mark.parametrize("flags,fields", [
     ([], {"topology": "split", "images": 20, "ppm": 0.0, "faults": None, "latency_us": None, "loss": 0.0,
           "batch": 1, "seed": 1, "plan": None, "fail": None, "stage_dirs": {}, "top": "BlackBoxJam",
-          "allow_large": False, "network": "cnvW2A2"}),
+          "allow_large": False, "network": "cnvW2A2", "board": "pynq-z1"}),
     (["--ppm", "200"], {"ppm": 200.0, "faults": None, "loss": 0.0, "latency_us": None}),
+    (["--board", "pynq-z1"], {"board": "pynq-z1"}),
     (["--ppm", "-50"], {"ppm": -50.0, "faults": None}),
     (["--latency-us", "3"], {"latency_us": 3.0, "faults": None}),
     (["--loss", "0.05"], {"loss": 0.05, "faults": None}),
@@ -443,6 +445,7 @@ def test_cosim_flag_reaches_the_job(flags, fields, cosim_jobs, data_root, capsys
     (["--ppm", "1e9"], "PPM=1000000000.0: expected a clock offset within +-1000 ppm"),
     (["--latency-us", "nan"], "LATENCY_US=nan: expected a finite number"),
     (["--topology", "split-20"], "--allow-large lifts this"),
+    (["--board", "zedboard"], "unknown board 'zedboard'; known boards: pynq-z1"),
 ])
 def test_cosim_bad_values(flags, fragment, cosim_jobs, capsys):
     cosim, jobs = cosim_jobs
@@ -464,7 +467,7 @@ def kernel_jobs(monkeypatch, tmp_path):
         return SimpleNamespace(ok=True, figures={})
 
     monkeypatch.setattr(kernel_job, "run", fake_run)
-    monkeypatch.setattr(kernel_job, "print_report", lambda r: print("report"))
+    monkeypatch.setattr(kernel_job, "print_report", lambda r, board: print("report"))
     monkeypatch.setattr(kernel_job.KernelJob, "folder", property(lambda self: tmp_path / "k"))
     return kernel_job, jobs
 
@@ -483,6 +486,7 @@ def kernel_jobs(monkeypatch, tmp_path):
     (["--reps", "21,8,8"], {"reps": [8, 21]}),
     (["--params", "P", "--cifar", "C"], {"params": "P", "cifar": "C"}),
     (["--synthetic"], {"params": None, "cifar": None}),
+    (["--board", "pynq-z1"], {"board": "pynq-z1"}),
 ])
 def test_kernel_job_flag_reaches_the_job(flags, fields, kernel_jobs, data_root, capsys):
     kernel_job, jobs = kernel_jobs
@@ -519,6 +523,7 @@ def test_kernel_job_export_folder_flags(kernel_jobs, data_root, tmp_path, capsys
     (["--reps", "8,x"], "REPS='8,x': expected batch sizes separated by commas"),
     (["--images", "0"], "IMAGES=0: expected 1..100000"),
     (["--kernel", "cnv_part2", "--network", LFC], "NETWORK=lfcW1A1: kernel cnv_part2 implements layers 6-8"),
+    (["--board", "zedboard"], "unknown board 'zedboard'; known boards: pynq-z1"),
 ])
 def test_kernel_job_bad_values(flags, fragment, kernel_jobs, capsys):
     kernel_job, jobs = kernel_jobs

@@ -65,10 +65,10 @@ def test_start_clock_and_kernel_handle_on_a_wrapper():
     kernel = SimpleNamespace(s0_tvalid=0)
     dut = SimpleNamespace(_name="cnv_part2_tb", ap_clk=object(), AP_CLK_PERIOD_PS=_Param(10000),
                           u_kernel=kernel)
-    assert clocking.start_clock(dut, 10) is None            # the HDL runs the clock
+    assert clocking.start_clock(dut, 10000) is None            # the HDL runs the clock
     assert clocking.hdl_clock_period_ps(dut) == 10000
     with pytest.raises(ValueError, match="10000 ps"):
-        clocking.start_clock(dut, 8)
+        clocking.start_clock(dut, 8000)
     assert clocking.kernel_handle(dut) is kernel
     bare = SimpleNamespace(_name="cnv_part2", ap_clk=object())
     assert clocking.hdl_clock_period_ps(bare) is None and clocking.kernel_handle(bare) is bare
@@ -102,9 +102,9 @@ def test_loop_clock_options_and_plusarg(monkeypatch):
     monkeypatch.setattr(cocotb, "plusargs", {"bnnsplit_loop_clock": "ap_clk:10000"}, raising=False)
     bare = SimpleNamespace(_name="cnv_part2", ap_clk=object())
     assert clocking.loop_clock_period_ps() == 10000 and clocking.loop_clock_period_ps("clk") is None
-    assert clocking.start_clock(bare, 10) is None
+    assert clocking.start_clock(bare, 10000) is None
     with pytest.raises(ValueError, match="10000 ps"):
-        clocking.start_clock(bare, 8)
+        clocking.start_clock(bare, 8000)
     two = clocking.loop_clock_plusarg({"conv0_ap_clk": 9999, "fc_ap_clk": 10001})
     monkeypatch.setattr(cocotb, "plusargs", {"bnnsplit_loop_clock": two.split("=", 1)[1]}, raising=False)
     assert (clocking.loop_clock_period_ps("conv0_ap_clk"), clocking.loop_clock_period_ps("fc_ap_clk"),
@@ -124,7 +124,7 @@ def test_every_clock_gives_the_same_cycles(tmp_path, monkeypatch):
         top, _, args = kernel_toplevel("lfc_w1a1_part2")
         assert (top == "lfc_w1a1_part2_tb") == (mode == "hdl")
         assert (clocking.loop_clock_ports(args) == ["ap_clk"]) == (mode == "loop")
-        r = run(KernelJob("lfc_w1a1_part2", 3, seed=2, out_dir=str(tmp_path / mode)))
+        r = run(KernelJob(kernel="lfc_w1a1_part2", images=3, seed=2, out_dir=str(tmp_path / mode)))
         assert r.mismatches == 0 and r.error is None, (mode, r.error)
         cycles[mode] = (r.figures["latency_cycles"], r.figures["batch_cycles"])
     assert len(set(cycles.values())) == 1, cycles

@@ -28,7 +28,7 @@ def check(summary, images: int) -> None:
 
 @pytest.mark.parametrize("topology,images", [("split", 3), ("split-3", 4)])
 def test_split_with_loss(topology, images, tmp_path):
-    job = CosimJob(topology, images, seed=2, loss=0.05, out_dir=str(tmp_path))
+    job = CosimJob(topology=topology, images=images, seed=2, loss=0.05, out_dir=str(tmp_path))
     s = run(job)
     check(s, images)
     assert (tmp_path / "link.pcap").stat().st_size > 24
@@ -44,7 +44,7 @@ def test_split_with_loss(topology, images, tmp_path):
 
 @pytest.mark.data
 def test_split_trained(params_dir, cifar_file, tmp_path):
-    job = CosimJob("split", 3, str(params_dir), str(cifar_file), out_dir=str(tmp_path))
+    job = CosimJob(topology="split", images=3, params=str(params_dir), cifar=str(cifar_file), out_dir=str(tmp_path))
     s = run(job)
     check(s, 3)
     # The first three CIFAR-10 test images are classified correctly by the trained network.
@@ -55,28 +55,29 @@ def test_split_trained(params_dir, cifar_file, tmp_path):
 @pytest.mark.data
 @pytest.mark.parametrize("topology", ["split", "split-3"])
 def test_twenty_images_trained(topology, params_dir, cifar_file, tmp_path):
-    job = CosimJob(topology, 20, str(params_dir), str(cifar_file), loss=0.05, out_dir=str(tmp_path))
+    job = CosimJob(topology=topology, images=20, params=str(params_dir), cifar=str(cifar_file), loss=0.05,
+                   out_dir=str(tmp_path))
     check(run(job), 20)
 
 
 @pytest.mark.slow
 def test_split_under_axi_stalls(tmp_path):
     """Random pauses on every AXI channel of both boards, and 5% frame loss."""
-    s = run(CosimJob("split", 2, seed=4, loss=0.05, stall_seed=12, out_dir=str(tmp_path)))
+    s = run(CosimJob(topology="split", images=2, seed=4, loss=0.05, stall_seed=12, out_dir=str(tmp_path)))
     check(s, 2)
 
 
 def test_link_faults(tmp_path):
     """Corruption (caught by the FCS), duplication, reordering and a 500 us outage at once."""
     faults = {"corrupt": 0.05, "duplicate": 0.05, "reorder": 0.05, "down": [["100us", "600us"]]}
-    s = run(CosimJob("split", 3, seed=3, faults=faults, out_dir=str(tmp_path)))
+    s = run(CosimJob(topology="split", images=3, seed=3, faults=faults, out_dir=str(tmp_path)))
     check(s, 3)
     assert s["retransmissions"] > 0
 
 
 def test_permanent_link_failure_is_reported(tmp_path):
     """A link that never comes back ends the run with a clear error, not a hang."""
-    job = CosimJob("split", 2, seed=3, faults={"down": [["0us", None]]},
+    job = CosimJob(topology="split", images=2, seed=3, faults={"down": [["0us", None]]},
                    transport={"rto_ps": "200us", "rto_min_ps": "100us", "max_retries": 2},
                    out_dir=str(tmp_path))
     s = run(job)
@@ -147,7 +148,8 @@ def test_each_board_on_its_own_clock(tmp_path):
     time may differ by), so it lasts 200 ppm longer on conv0 and shorter on fc."""
     trace, cycles = {}, {}
     for ppm in (0, 200):
-        s = run(CosimJob("split", 2, seed=4, ppm=ppm, stall_seed=None, out_dir=str(tmp_path / str(ppm))))
+        s = run(CosimJob(topology="split", images=2, seed=4, ppm=ppm, stall_seed=None,
+                         out_dir=str(tmp_path / str(ppm))))
         check(s, 2)
         cycles[ppm] = s["kernel_cycles"]
         trace[ppm] = json.loads((tmp_path / str(ppm) / "trace.json").read_text())["boards"]

@@ -75,7 +75,7 @@ def test_discovery_of_an_export(tmp_path):
 
 def _check_exported(tmp_path, first, last, images):
     folder = _export(tmp_path, first, last)
-    job = KernelJob("BlackBoxJam", images, seed=5, kernel_dir=str(folder), network="cnvW2A2", first=first,
+    job = KernelJob(kernel="BlackBoxJam", images=images, seed=5, kernel_dir=str(folder), network="cnvW2A2", first=first,
                     last=last, out_dir=str(tmp_path / "run"))
     r = run(job)
     assert r.error is None, r.error

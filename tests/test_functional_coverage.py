@@ -83,7 +83,7 @@ def test_the_synthetic_network_outputs_exactly_the_levels_of_the_bins(network):
 
 
 def test_register_bus_and_fault_bins_come_from_their_tables():
-    from tb.bus.axi_checker import AXI4_CHANNELS, AXIL_CHANNELS
+    from tb.bus.axi_signals import AXI4_CHANNELS, AXIL_CHANNELS
 
     static = fc.static_points()
     names = [r.name for r in interface.REGISTERS]
@@ -101,17 +101,21 @@ def test_register_bus_and_fault_bins_come_from_their_tables():
 @pytest.mark.parametrize("name", ["cnv_part1", "cnv_part2", "lfc_w1a2_full"])
 def test_fifo_points_are_the_kernels_stream_fifos_and_their_ports(name):
     """One point per stream_fifo instance of the generated top, and the ports the coverage
-    watches (stage k reads s<k>, writes s<k+1>) are the ones the instance is wired to."""
+    watches (the signals its kernel.json stage names: tb/benches/kernel_probe.py) are the ones
+    the instance is wired to."""
+    from tb.benches.kernel_probe import kernel_fifos
+
     info = kernels.load(name)
     sv = info.sv.read_text()
     points = fc.fifo_points(info.data)
     assert len(points) == len(re.findall(r"\bstream_fifo\s*#", sv)) > 0
-    for k, st in enumerate(info.data["stages"]):
-        if f"fifo.{name}.{st['name']}" not in points:
-            continue
-        inst = re.search(rf"\bu_{st['name']}\s*\((.*?)\);", sv, re.S).group(1)
-        assert f".s_axis_tready(s{k}_tready)" in inst and f".m_axis_tvalid(s{k + 1}_tvalid)" in inst
-        assert f".count(fifo_count_{st['name'].removeprefix('fifo_')})" in inst
+    scope = SimpleNamespace(**{n: n for n in re.findall(r"\b\w+\b", sv)})   # handle = its name
+    watched = kernel_fifos(scope, info.data)
+    assert [f"fifo.{name}.{f.name}" for f in watched] == list(points)
+    for f in watched:
+        inst = re.search(rf"\bu_{f.name}\s*\((.*?)\);", sv, re.S).group(1)
+        assert f".s_axis_tready({f.in_ready})" in inst and f".m_axis_tvalid({f.out_valid})" in inst
+        assert f".count({f.count})" in inst
 
 
 # ----------------------------------------------------------------------------- sampling

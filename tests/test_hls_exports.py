@@ -34,7 +34,7 @@ def test_lfc_export_runs_bit_exactly_with_the_measured_cycles(tmp_path):
     """Vivado HLS 2016.3's lfcW1A1, on BNN-PYNQ's MNIST digit 3 then synthetic images: the
     README's figures are 1,838 cycles for one image, 6,675 for numReps = 8, interval 691."""
     folder = hls_export(LFC)
-    r = run(KernelJob("BlackBoxJam", 9, kernel_dir=str(folder), network="lfcW1A1", reps=[1, 8],
+    r = run(KernelJob(kernel="BlackBoxJam", images=9, kernel_dir=str(folder), network="lfcW1A1", reps=[1, 8],
                       params=str(folder.parent.parent / "bnn-pynq" / "lfcW1A1"),
                       cifar=str(folder.parent.parent / "bnn-pynq" / "images" / "3.image-idx3-ubyte"),
                       out_dir=str(tmp_path / "run")))
@@ -54,9 +54,9 @@ def test_cnv_export_runs_bit_exactly_with_the_measured_cycles(tmp_path):
     cycles (README); a batch of 2 and one of 4 are bit-exact too."""
     folder = hls_export(CNV)
     data = folder.parent.parent
-    r = run(KernelJob("BlackBoxJam", 5, kernel_dir=str(folder), network="cnvW1A1", reps=[2, 4],
-                      params=str(data / "bnn-pynq" / "cnvW1A1"), cifar=str(data / "cifar10" / "test_batch_first932.bin"),
-                      out_dir=str(tmp_path / "run")))
+    r = run(KernelJob(kernel="BlackBoxJam", images=5, kernel_dir=str(folder), network="cnvW1A1", reps=[2, 4],
+                      params=str(data / "bnn-pynq" / "cnvW1A1"),
+                      cifar=str(data / "cifar10" / "test_batch_first932.bin"), out_dir=str(tmp_path / "run")))
     assert r.error is None, r.error
     assert r.mismatches == 0 and r["images"] == 5
     assert r["latency_cycles"] == 157801
@@ -68,8 +68,8 @@ def test_fixture_export_with_every_hls_construct_runs_bit_exactly(tmp_path):
     front end parses, a 100k-character line, .dat files of one name in two subfolders
     (the fixture's top stops the run if a ROM read the other's file), sources in a subfolder."""
     folder = make_fixture_export(tmp_path / "fx")
-    r = run(KernelJob("BlackBoxJam", 3, seed=5, kernel_dir=str(folder), network="cnvW2A2", first=8, last=8,
-                      out_dir=str(tmp_path / "run")))
+    r = run(KernelJob(kernel="BlackBoxJam", images=3, seed=5, kernel_dir=str(folder), network="cnvW2A2",
+                      first=8, last=8, out_dir=str(tmp_path / "run")))
     assert r.error is None, r.error
     assert r.mismatches == 0 and r["images"] == 3
     assert r["param_words_loaded"] == _words("cnvW2A2", 8, 8)
@@ -89,8 +89,9 @@ def test_fast_and_python_loaders_take_the_same_cycles(tmp_path, layer0_export):
     folder = layer0_export
     results = {}
     for loader in ("fast", "python"):
-        results[loader] = r = run(KernelJob("BlackBoxJam", 2, seed=3, kernel_dir=str(folder), network="cnvW2A2",
-                                            first=0, last=0, loader=loader, out_dir=str(tmp_path / loader)))
+        results[loader] = r = run(KernelJob(kernel="BlackBoxJam", images=2, seed=3, kernel_dir=str(folder),
+                                            network="cnvW2A2", first=0, last=0, loader=loader,
+                                            out_dir=str(tmp_path / loader)))
         assert r.error is None, f"{loader}: {r.error}"
         assert r.mismatches == 0 and r["param_loader"] == loader
     assert results["fast"]["param_words_loaded"] == results["python"]["param_words_loaded"] == _words("cnvW2A2", 0, 0)
@@ -179,8 +180,8 @@ def test_a_hung_export_is_ended_by_the_watchdog_with_what_each_bus_did(tmp_path,
     ends the run and the report says what each bus of the export's ports was doing, although
     nothing inside the export is visible to the testbench."""
     folder = _with_output_tied_low(layer0_export, tmp_path / "fx", "m_axi_arvalid", "m_axi_hostmem_ARVALID")
-    r = run(KernelJob("BlackBoxJam", 1, seed=3, kernel_dir=str(folder), network="cnvW2A2", first=0, last=0,
-                      out_dir=str(tmp_path / "run")))
+    r = run(KernelJob(kernel="BlackBoxJam", images=1, seed=3, kernel_dir=str(folder), network="cnvW2A2",
+                      first=0, last=0, out_dir=str(tmp_path / "run")))
     assert r.error is not None and "(watchdog)" in r.error
     assert "hostmem AR: valid=0" in r.error and "control AW:" in r.error
     assert r["param_words_loaded"] == _words("cnvW2A2", 0, 0)      # the load itself went through

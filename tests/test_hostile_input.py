@@ -210,7 +210,7 @@ def test_netsim_cli_blank_plan(capsys):
 
 def test_cosim_job_blank_plan():
     from tb.jobs.cosim import CosimJob
-    job = CosimJob("split", 2, None, None, 1, 1, 0.0, None, 0.0, plan=" ")
+    job = CosimJob(topology="split", images=2, plan=" ")
     with pytest.raises(BnnInputError, match="plan: ' ' is blank"):
         job.topology_config()
 

@@ -36,14 +36,15 @@ def check(report: Result, images: int, interval_tolerance: float | None = 0.02, 
 
 @pytest.mark.parametrize("kernel,images", [("cnv_part2", 4), ("cnv_part1", 3), ("cnv_full", 3)])
 def test_kernel_synthetic(kernel, images, tmp_path):
-    job = KernelJob(kernel, images, seed=3, out_dir=str(tmp_path / kernel))
+    job = KernelJob(kernel=kernel, images=images, seed=3, out_dir=str(tmp_path / kernel))
     check(run(job), images)
 
 
 @pytest.mark.data
 @pytest.mark.parametrize("kernel,images", [("cnv_part2", 4), ("cnv_part1", 3), ("cnv_full", 3)])
 def test_kernel_trained(kernel, images, params_dir, cifar_file, tmp_path):
-    job = KernelJob(kernel, images, str(params_dir), str(cifar_file), out_dir=str(tmp_path / kernel))
+    job = KernelJob(kernel=kernel, images=images, params=str(params_dir), cifar=str(cifar_file),
+                    out_dir=str(tmp_path / kernel))
     report = run(job)
     check(report, images)
     assert all(im.predicted is not None and im.label is not None for im in report.per_image)
@@ -52,7 +53,7 @@ def test_kernel_trained(kernel, images, params_dir, cifar_file, tmp_path):
 def test_init_mode_matches_preload(tmp_path):
     """Layer 0 loaded word by word through AXI4-Lite (doInit = 1) over a zeroed preload of a
     different network: the results must be those of the intended network."""
-    job = KernelJob("cnv_part1", 2, seed=4, init_layers=[0], out_dir=str(tmp_path / "init"))
+    job = KernelJob(kernel="cnv_part1", images=2, seed=4, init_layers=[0], out_dir=str(tmp_path / "init"))
     check(run(job), 2)
 
 
@@ -61,8 +62,8 @@ def test_kernel_under_axi_stalls(kernel, images, tmp_path):
     """Random pauses on every AXI channel (seed printed): still bit-exact; the slowdown in
     simulated cycles is reported."""
     seed = 11
-    calm = run(KernelJob(kernel, images, seed=9, stall_seed=None, out_dir=str(tmp_path / "calm")))
-    stalled = run(KernelJob(kernel, images, seed=9, stall_seed=seed, out_dir=str(tmp_path / "stalled")))
+    calm = run(KernelJob(kernel=kernel, images=images, seed=9, stall_seed=None, out_dir=str(tmp_path / "calm")))
+    stalled = run(KernelJob(kernel=kernel, images=images, seed=9, stall_seed=seed, out_dir=str(tmp_path / "stalled")))
     check(calm, images)
     check(stalled, images)
     assert stalled["stall_seed"] == seed
@@ -77,7 +78,7 @@ def test_kernel_under_axi_stalls(kernel, images, tmp_path):
 def test_bus_error_is_reported(buffer, resp, tmp_path):
     """An error response from memory on one image's buffer is reported with the board,
     buffer and image: never a hang, never a silent wrong result."""
-    job = KernelJob("cnv_part2", 4, seed=6, out_dir=str(tmp_path),
+    job = KernelJob(kernel="cnv_part2", images=4, seed=6, out_dir=str(tmp_path),
                     bus_errors=[{"buffer": buffer, "image": 2, "resp": resp}])
     report = run(job)
     assert report.error, "the run must fail"
@@ -91,7 +92,7 @@ def test_full_length_bursts(tmp_path):
     """A batch long enough for AXI4's longest bursts both ways (40 images of lfc_w1a2_part1:
     13 words in and 32 out per image): the memory reader and writer issue 256-beat bursts
     (no 4 KiB crossing, the checker's rules) and every image is still bit-exact."""
-    report = run(KernelJob("lfc_w1a2_part1", 40, seed=8, out_dir=str(tmp_path)))
+    report = run(KernelJob(kernel="lfc_w1a2_part1", images=40, seed=8, out_dir=str(tmp_path)))
     check(report, 40, interval_tolerance=None)
     beats = report.figures["bus_stats"]["hostmem"]["burst_beats"]
     assert "256" in beats["read"] and "256" in beats["write"], beats
@@ -100,7 +101,7 @@ def test_full_length_bursts(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("kernel", ["cnv_part2", "cnv_part1", "cnv_full"])
 def test_kernel_synthetic_long(kernel, tmp_path):
-    job = KernelJob(kernel, 12, seed=5, out_dir=str(tmp_path / kernel))
+    job = KernelJob(kernel=kernel, images=12, seed=5, out_dir=str(tmp_path / kernel))
     check(run(job), 12)
 
 
@@ -109,7 +110,7 @@ def test_register_programming_errors(tmp_path):
     by the driver with the register named; the RTL itself survives numReps = 0."""
     from tb.jobs import job_file, kernel_job, runner
 
-    job = KernelJob("cnv_part2", 2, seed=7, out_dir=str(tmp_path))
+    job = KernelJob(kernel="cnv_part2", images=2, seed=7, out_dir=str(tmp_path))
     cfg = kernel_job.prepare(job)
     top, sources, build_args = kernel_job.kernel_toplevel("cnv_part2")
     runner.run(top, sources, "tb.benches.tb_kernel_misuse", build_args=build_args,
@@ -162,7 +163,8 @@ def test_family_kernel(network, role, tmp_path):
     net = networks.get(network)
     kernel = default_kernel(net, role)
     params, images = family_sources(network)
-    report = run(KernelJob(kernel, 3, params, images, seed=12, out_dir=str(tmp_path / kernel)))
+    report = run(KernelJob(kernel=kernel, images=3, params=params, cifar=images, seed=12,
+                           out_dir=str(tmp_path / kernel)))
     is_cnv = any(s.kind == "conv" for s in net)
     check(report, 3, interval_tolerance=0.02 if is_cnv else None)
     t = report.figures
@@ -176,7 +178,7 @@ def test_family_kernel(network, role, tmp_path):
 def test_family_init_mode_one_threshold(tmp_path):
     """CNV-W1A1 layer 0 (1-bit weights, one threshold per neuron) loaded word by word through
     init mode over a decoy preload: targetThresh = 0 is the only threshold of a neuron."""
-    job = KernelJob("cnv_w1a1_part1", 2, seed=4, init_layers=[0], out_dir=str(tmp_path / "init"))
+    job = KernelJob(kernel="cnv_w1a1_part1", images=2, seed=4, init_layers=[0], out_dir=str(tmp_path / "init"))
     check(run(job), 2)
 
 
@@ -200,7 +202,7 @@ def test_every_fifo_fills_and_nothing_is_lost(kernel, tmp_path):
         kernel = str(kernel_for_range(networks.get("cnvW2A2"), first, last, BUILD / "kernels"))
     info = kernels.load(kernel)
     n = kernels.images_to_fill(info.data)
-    report = run(KernelJob(kernel, n, seed=5, fill_fifos=True, out_dir=str(tmp_path / info.name)))
+    report = run(KernelJob(kernel=kernel, images=n, seed=5, fill_fifos=True, out_dir=str(tmp_path / info.name)))
     check(report, n, interval_tolerance=None, kernel=kernel)
     t = report.figures
     assert t["fifos_not_filled"] == [], f"{info.name}: never full with {n} images: {t['fifos_not_filled']}"
@@ -232,7 +234,7 @@ def test_output_held_back_loses_nothing(tmp_path):
     saw the write data wait for WREADY. (Under `make coverage` this also fills FIFOs.)"""
     kernel = "cnv_w1a1_part2"
     hold = 2 * kernels.load(kernel).expected_cycles["sum"]
-    report = run(KernelJob(kernel, 3, seed=2, hold_writes=hold, out_dir=str(tmp_path / kernel)))
+    report = run(KernelJob(kernel=kernel, images=3, seed=2, hold_writes=hold, out_dir=str(tmp_path / kernel)))
     check(report, 3, interval_tolerance=None)
     t = report.figures
     assert t["batch_cycles"] >= hold

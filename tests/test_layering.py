@@ -203,3 +203,17 @@ def test_cycle_finder_reports_a_circle():
     graph = {"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 1}, "d": {"a": 1}}
     assert _cycles(graph) == [["a", "b", "c", "a"]]
     assert _cycles({"a": {"b": 1}, "b": {}}) == []
+
+
+def test_tb_bus_imports_only_tb_bus():
+    # tb/bus runs inside the simulator and knows no DUT: what a kernel's internals are called
+    # reaches it as handles from tb/benches/kernel_probe.py, never by an import
+    outside = [
+        f"{module} -> {target} ({MODULES[module].relative_to(REPO)}:{line})"
+        for module, arrows in sorted(GRAPH.items())
+        if module == "tb.bus" or module.startswith("tb.bus.")
+        for target, line in sorted(arrows.items())
+        if not (target == "tb.bus" or target.startswith("tb.bus."))
+    ]
+    assert "tb.bus.watchdog" in GRAPH and "tb.bus.axi_checker_base" in GRAPH["tb.bus.watchdog"]
+    assert not outside, "tb.bus imports from outside tb/bus:\n  " + "\n  ".join(outside)

@@ -46,7 +46,7 @@ def test_weight_bit_flip_is_caught(golden_taps, tmp_path):
     assert not np.array_equal(scores_with(params, codes, 8, LayerParams(flipped, None)), ref.output)
     code_xor = 0b10 if w8[row, col] != 0 else 0b01          # 01 <-> 11, or 00 -> 01
     patch = {"file": f"8-{row % 4}-weights.hex", "line": (row // 4) * 512 + col, "xor": code_xor}
-    report = run(KernelJob("cnv_part2", IMAGES, seed=SEED, param_patches=[patch], out_dir=str(tmp_path)))
+    report = run(KernelJob(kernel="cnv_part2", images=IMAGES, seed=SEED, param_patches=[patch], out_dir=str(tmp_path)))
     assert report.error and report.mismatches >= 1
     assert "differ from golden/" in report.error
     assert not report.per_image[0].match
@@ -66,7 +66,7 @@ def test_threshold_off_by_one_is_caught(golden_taps, tmp_path):
     else:
         pytest.fail("no off-by-one threshold changes the scores: choose another seed")
     patch = {"file": f"7-{n % 2}-thres.hex", "line": int(n // 2) * 2 + int(k), "add": 1}
-    report = run(KernelJob("cnv_part2", IMAGES, seed=SEED, param_patches=[patch], out_dir=str(tmp_path)))
+    report = run(KernelJob(kernel="cnv_part2", images=IMAGES, seed=SEED, param_patches=[patch], out_dir=str(tmp_path)))
     assert report.error and report.mismatches >= 1
     assert not report.per_image[int(img)].match
 
@@ -91,7 +91,8 @@ def _mutate_fifo(tmp_path, how: str):
 def test_fifo_ignoring_ready_is_caught(tmp_path):
     """A FIFO whose output handshake is broken repeats words downstream: wrong scores."""
     mutant = _mutate_fifo(tmp_path, "ready_ignored")
-    report = run(KernelJob("cnv_part2", 1, seed=SEED, kernel_sv=str(mutant), out_dir=str(tmp_path / "run")))
+    report = run(KernelJob(kernel="cnv_part2", images=1, seed=SEED, kernel_sv=str(mutant),
+                           out_dir=str(tmp_path / "run")))
     assert report.error and "differ from golden/" in report.error, report.error
 
 
@@ -99,7 +100,8 @@ def test_stuck_fifo_deadlock_is_caught(tmp_path):
     """A FIFO that never presents data deadlocks the kernel: the run must end with a
     diagnostic naming what stalled, not hang."""
     mutant = _mutate_fifo(tmp_path, "valid_stuck")
-    report = run(KernelJob("cnv_part2", 1, seed=SEED, kernel_sv=str(mutant), out_dir=str(tmp_path / "run")))
+    report = run(KernelJob(kernel="cnv_part2", images=1, seed=SEED, kernel_sv=str(mutant),
+                           out_dir=str(tmp_path / "run")))
     assert report.error
     # The watchdog names where the data stopped: layer 8's MVAU never gets input.
     assert "no progress" in report.error and "mvau_L8: starved" in report.error, report.error
@@ -134,7 +136,8 @@ def test_w1a1_weight_bit_flip_is_caught(w1a1_taps, tmp_path):
     pe, sf, simd = f.pe(8), f.sf(8), f.simd(8)
     patch = {"file": f"8-{row % pe}-weights.hex", "line": (row // pe) * sf + col // simd,
              "xor": 1 << (col % simd)}                            # bit i = column sf*SIMD + i
-    report = run(KernelJob("cnv_w1a1_part2", IMAGES, seed=SEED, param_patches=[patch], out_dir=str(tmp_path)))
+    report = run(KernelJob(kernel="cnv_w1a1_part2", images=IMAGES, seed=SEED, param_patches=[patch],
+                           out_dir=str(tmp_path)))
     assert report.error and report.mismatches == IMAGES            # every image's score moves
     assert "differ from golden/" in report.error
 
@@ -151,6 +154,7 @@ def test_w1a1_threshold_off_by_one_is_caught(w1a1_taps, tmp_path):
     assert not np.array_equal(scores_with(params, x, 7, LayerParams(params[7].weights, t2)), ref.output)
     pe, nthr = f.pe(7), params[7].thresholds.shape[1]
     patch = {"file": f"7-{n % pe}-thres.hex", "line": (n // pe) * nthr + k, "add": 1}
-    report = run(KernelJob("cnv_w1a1_part2", IMAGES, seed=SEED, param_patches=[patch], out_dir=str(tmp_path)))
+    report = run(KernelJob(kernel="cnv_w1a1_part2", images=IMAGES, seed=SEED, param_patches=[patch],
+                           out_dir=str(tmp_path)))
     assert report.error and report.mismatches >= 1
     assert not report.per_image[img].match

@@ -29,7 +29,7 @@ def test_sharded_regression_equals_one_process(tmp_path):
 
 
 def test_a_shard_that_raises_is_reported(tmp_path):
-    shards = [Shard(0, 0, 2, **_common(tmp_path), raise_error=True)]
+    shards = [Shard(index=0, first=0, images=2, **_common(tmp_path), raise_error=True)]
     merged = regress(shards, workers=1, retries=0, progress=False)
     assert merged["failed_shards"] == 1
     assert "images 0..1" in merged["errors"][0] and "raised on purpose" in merged["errors"][0]
@@ -39,7 +39,7 @@ def test_a_shard_that_raises_is_reported(tmp_path):
 
 def test_a_dead_worker_s_shard_is_rerun_once(tmp_path):
     flag = tmp_path / "died"
-    shards = [Shard(0, 0, 2, **_common(tmp_path), die_once_flag=str(flag))]
+    shards = [Shard(index=0, first=0, images=2, **_common(tmp_path), die_once_flag=str(flag))]
     merged = regress(shards, workers=1, retries=2, progress=False)
     assert flag.exists(), "the first attempt killed its worker"
     assert not merged["errors"] and merged["images"] == 2

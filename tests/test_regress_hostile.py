@@ -200,8 +200,8 @@ def test_a_regression_over_tls(tmp_path, capsys):
                       security=sec, dashboard_address=None, silence_logs=40) as cluster:
         address = cluster.scheduler_address
         assert address.startswith("tls://127.0.0.1:")
-        shards = [rg.Shard(0, 0, 2, network="cnvW2A2", plan=None, topology="split-2", params=None, cifar=None,
-                           out_root=str(tmp_path / "shards"), raise_error=True)]
+        shards = [rg.Shard(index=0, first=0, images=2, network="cnvW2A2", plan=None, topology="split-2", params=None,
+                           cifar=None, out_root=str(tmp_path / "shards"), raise_error=True)]
         merged = rg.regress(shards, 1, rg.parse_scheduler(address), retries=0, progress=False,
                             connect_timeout=5, environ=pki)
         assert merged["workers"] == 1 and merged["failed_shards"] == 1

@@ -1,8 +1,9 @@
-"""tb/bus/watchdog.py.
+"""tb/bus/watchdog.py, attached to kernels by tb/benches/kernel_probe.py.
 
-pytest part: stream/FIFO discovery of real generated kernels (names checked against the
-generated RTL), and the cocotb runs below on tb/units/hdl/wd_pipeline.sv, a small pipeline
-wired with the generator's names (s<k>_*, fifo_count_<tag>, ap_idle):
+pytest part: stream/FIFO discovery of real generated kernels from the signals their
+kernel.json names (checked against the generated RTL), and the cocotb runs below on
+tb/units/hdl/wd_pipeline.sv, a small pipeline wired with the generator's names (s<k>_*,
+fifo_count_<tag>, ap_idle) and described by a kernel.json-like INFO:
     s0 -> fifo_a (depth 4) -> s1 -> worker (20-cycle latency, `hang` input) -> s2 -> fifo_c (depth 2) -> s3
 (its `freeze` input ties one stage's output valid low while the stage keeps its words)
 cocotb part (this module is also the cocotb test module; its cocotb tests are named wd_*
@@ -30,38 +31,97 @@ from tb.bus.streams import env_config
 PIPE_SOURCES = rtl_sources("stream_fifo") + [REPO / "tb" / "units" / "hdl" / "wd_worker.sv",
                                              REPO / "tb" / "units" / "hdl" / "wd_pipeline.sv"]
 LIMIT = 400
+
+
+def _ports(side: str, k: int) -> dict:
+    return {f"{side}_{what}": f"s{k}_t{what}" for what in ("valid", "ready", "data")}
+
+
+# As kernel.json describes a generated kernel: the stages from the memory reader to the
+# memory writer, each naming its signals, and the sequencer's ("control").
 INFO = {"name": "wd_pipeline", "stages": [
-    {"name": "fifo_a", "module": "stream_fifo", "params": {"WIDTH": 16, "DEPTH": 4}},
-    {"name": "worker", "module": "wd_worker", "params": {"LATENCY": 20}},
-    {"name": "fifo_c", "module": "stream_fifo", "params": {"WIDTH": 16, "DEPTH": 2}},
-]}
+    {"kind": "memory_reader", "name": "rd", "module": "axi_mm2s", "instance": "u_rd", "params": {},
+     "signals": _ports("out", 0)},
+    {"kind": "stream_fifo", "name": "fifo_a", "module": "stream_fifo", "instance": "u_fifo_a",
+     "params": {"WIDTH": 16, "DEPTH": 4}, "signals": _ports("in", 0) | _ports("out", 1) | {"count": "fifo_count_a"}},
+    {"kind": "worker", "name": "worker", "module": "wd_worker", "instance": "u_worker",
+     "params": {"LATENCY": 20}, "signals": _ports("in", 1) | _ports("out", 2)},
+    {"kind": "stream_fifo", "name": "fifo_c", "module": "stream_fifo", "instance": "u_fifo_c",
+     "params": {"WIDTH": 16, "DEPTH": 2}, "signals": _ports("in", 2) | _ports("out", 3) | {"count": "fifo_count_c"}},
+    {"kind": "memory_writer", "name": "wr", "module": "axi_s2mm", "instance": "u_wr", "params": {},
+     "signals": _ports("in", 3)},
+], "control": {"state": "seq_state", "state_names": {"0": "IDLE", "1": "RUN", "2": "DONE"},
+               "status": ["ap_start", "ap_idle", "ap_done", "ap_ready", "interrupt"], "idle": "ap_idle"}}
 
 
 # ============================================================================ pytest side
-@pytest.mark.parametrize("kernel", ["cnv_part1", "cnv_part2", "cnv_full"])
-def test_kernel_discovery_matches_generated_rtl(kernel):
-    """kernel_streams finds exactly the stream and FIFO-count wires the generated top
-    declares, with the stage names of kernel.json on either side."""
-    from tb.bus.watchdog import _load_info, kernel_streams
-    info = _load_info(kernel)
-    sv = (REPO / "hls_out" / kernel / f"{kernel}.sv").read_text()
-    declared = set(re.findall(r"\b(s\d+_t(?:valid|ready|data)|fifo_count_\w+)\b", sv))
-
+def _scope_of(names: set[str]):
+    """A stand-in for a cocotb scope holding `names` (each handle is "<name>")."""
     class Scope(SimpleNamespace):
         def __getattr__(self, name):
-            if name in declared:
+            if name in names:
                 return f"<{name}>"
             raise AttributeError(name)
+    return Scope()
 
-    streams, fifos = kernel_streams(Scope(), info)
-    stages = [s["name"] for s in info["stages"]]
-    assert [s.name for s in streams] == [f"s{k}" for k in range(len(stages) + 1)]
+
+@pytest.mark.parametrize("kernel", ["cnv_part1", "cnv_part2", "cnv_full", "lfc_w1a1_full"])
+def test_kernel_discovery_matches_generated_rtl(kernel):
+    """Every signal kernel.json names exists in the generated top, and kernel_streams /
+    kernel_fifos / kernel_status find exactly the stream and FIFO-count wires it declares,
+    with the stage names of kernel.json on either side."""
+    from tb.benches.kernel_probe import kernel_data, kernel_fifos, kernel_status, kernel_streams
+    info = kernel_data(kernel)
+    sv = (REPO / "hls_out" / kernel / f"{kernel}.sv").read_text()
+    identifiers = set(re.findall(r"\b\w+\b", sv))
+    named = {v for st in info["stages"] for v in st["signals"].values()}
+    named |= {info["control"]["state"], info["control"]["idle"], *info["control"]["status"]}
+    assert named <= identifiers, f"kernel.json names signals {kernel}.sv lacks: {sorted(named - identifiers)}"
+    declared = set(re.findall(r"\b(s\d+_t(?:valid|ready|data)|fifo_count_\w+)\b", sv))
+
+    streams, fifos = kernel_streams(_scope_of(identifiers), info)
+    stages = info["stages"]
+    inner = [s["name"] for s in stages[1:-1]]
+    assert (stages[0]["kind"], stages[-1]["kind"]) == ("memory_reader", "memory_writer")
+    assert [s.name for s in streams] == [f"s{k}" for k in range(len(inner) + 1)]
+    assert {f"{s.name}_t{w}" for s in streams for w in ("valid", "ready", "data")} == {
+        d for d in declared if d.startswith("s")}
     assert all(s.valid == f"<{s.name}_tvalid>" and s.ready == f"<{s.name}_tready>"
                and s.data == f"<{s.name}_tdata>" for s in streams)
-    assert streams[0].src.startswith("u_rd") and streams[-1].dst.startswith("u_wr")
-    assert [s.dst for s in streams[:-1]] == stages == [s.src for s in streams[1:]]
+    assert streams[0].src == "u_rd (memory reader)" and streams[-1].dst == "u_wr (memory writer)"
+    assert [s.dst for s in streams[:-1]] == inner == [s.src for s in streams[1:]]
     assert {f.name[5:]: f.depth for f in fifos} == info["fifo_depths"]
-    assert {f"fifo_count_{f.name[5:]}" for f in fifos} == {d for d in declared if d.startswith("fifo_count_")}
+    assert {f.count for f in fifos} == {f"<{d}>" for d in declared if d.startswith("fifo_count_")}
+    fifo_ports = kernel_fifos(_scope_of(identifiers), info)
+    assert [(f.name, f.count) for f in fifo_ports] == [(f.name, f.count) for f in fifos]
+    for f in fifo_ports:       # a FIFO's input READY and output VALID are those of its streams
+        assert f.in_ready in {s.ready for s in streams if s.dst == f.name}
+        assert f.out_valid in {s.valid for s in streams if s.src == f.name}
+    status = kernel_status(_scope_of(identifiers), info)
+    assert {"seq_state", "ap_idle", "ap_done", "rd_busy", "rd_error", "wr_busy", "wr_error",
+            "interrupt"} <= set(status)
+
+
+def test_kernel_json_without_signals_is_refused():
+    """A kernel.json written before its stages named their signals: a clear error saying
+    how to fix it; an export's info (no stages) has no streams and no FIFOs."""
+    from golden.errors import BnnInputError
+    from tb.benches.kernel_probe import kernel_fifos, kernel_streams
+    old = {"name": "old", "stages": [{"name": "fifo_a", "module": "stream_fifo", "params": {"DEPTH": 4}}]}
+    with pytest.raises(BnnInputError, match=r"fifo_a.*regenerate it \(make hls\)"):
+        kernel_streams(_scope_of(set()), old)
+    with pytest.raises(BnnInputError, match="make hls"):
+        kernel_fifos(_scope_of(set()), old)
+    assert kernel_streams(_scope_of({"s0_tvalid"}), {"name": "export", "stages": []}) == ([], [])
+
+
+def test_interfaces_of_a_kernel_and_of_an_export():
+    """The AXI ports a checker and the watchdog attach to: kernel.json's "interfaces", and
+    for an export's info (which has none) BlackBoxJam's from hls_out/interface.py."""
+    from tb.benches.kernel_probe import interfaces, kernel_data
+    want = {"m_axi_hostmem": "AXI4", "s_axi_control": "AXI4-Lite"}
+    assert interfaces(kernel_data("cnv_part2")) == want
+    assert interfaces({"name": "export", "stages": []}) == want
 
 
 @pytest.mark.parametrize("case", ["wd_healthy", "wd_sink_stuck", "wd_source_stops",
@@ -86,8 +146,10 @@ except ImportError:     # pragma: no cover
 if cocotb is not None:
     import logging
 
-    from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
+    from cocotbext.axi import AxiStreamBus, AxiStreamFrame
 
+    from tb.benches.kernel_probe import kernel_watchdog as probe_watchdog
+    from tb.bus.lean_streams import LeanAxiStreamSink, LeanAxiStreamSource
     from tb.bus.streams import make_rng, pause_gen, quiet, reset
     from tb.bus.watchdog import Stream, Watchdog, WatchdogTimeout
 
@@ -102,10 +164,10 @@ if cocotb is not None:
             dut.ap_idle.value = 0
             dut.hang.value = 0
             dut.freeze.value = 0
-            self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s0"), dut.ap_clk,
+            self.source = LeanAxiStreamSource(AxiStreamBus.from_prefix(dut, "s0"), dut.ap_clk,
+                                              dut.ap_rst_n, reset_active_level=False, byte_lanes=1)
+            self.sink = LeanAxiStreamSink(AxiStreamBus.from_prefix(dut, "s3"), dut.ap_clk,
                                           dut.ap_rst_n, reset_active_level=False, byte_lanes=1)
-            self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "s3"), dut.ap_clk,
-                                      dut.ap_rst_n, reset_active_level=False, byte_lanes=1)
             quiet(self.source, self.sink)
             self.cycle = 0
             self.last_hs = 0
@@ -156,8 +218,7 @@ if cocotb is not None:
             return lat
 
     def kernel_watchdog(dut, bench, **kw):
-        return Watchdog.for_kernel(dut, INFO, LIMIT, fail=False,
-                                   on_timeout=bench.on_timeout, **kw)
+        return probe_watchdog(dut, INFO, LIMIT, fail=False, on_timeout=bench.on_timeout, **kw)
 
     @cocotb.test()
     async def wd_healthy(dut):
@@ -284,7 +345,7 @@ if cocotb is not None:
     async def wd_fail_fast(dut):
         """fail=True (default): the watchdog's task raises and ends the test right away."""
         b = Bench(dut)
-        wd = Watchdog.for_kernel(dut, INFO, LIMIT)
+        wd = probe_watchdog(dut, INFO, LIMIT)
         _FF.update(bench=b, wd=wd)
         await b.start()
         await b.send(range(20))

@@ -3,7 +3,7 @@ one. Adding a network = adding its module here and to NETWORKS."""
 
 from __future__ import annotations
 
-from golden.errors import BnnInputError
+from golden.errors import known
 from golden.network import Network
 from golden.networks import cnv_w1a1, cnv_w1a2, cnv_w2a2, lfc_w1a1, lfc_w1a2
 
@@ -14,12 +14,7 @@ DEFAULT_NETWORK = "cnvW2A2"
 
 def get(name: str | Network | None = None) -> Network:
     """The network called `name` (BNN-PYNQ's spelling, e.g. "cnvW2A2"; None = the default)."""
-    if isinstance(name, Network):
-        return name
-    key = DEFAULT_NETWORK if name is None else name
-    if not isinstance(key, str) or key not in NETWORKS:
-        raise BnnInputError(f"unknown network {name!r}; known networks: {', '.join(NETWORKS)}")
-    return NETWORKS[key]
+    return name if isinstance(name, Network) else known(NETWORKS, name, DEFAULT_NETWORK, "network")
 
 
 def default() -> Network:

@@ -11,11 +11,9 @@ import numpy as np
 import cocotb
 from cocotb.triggers import Timer
 
-from tb.bus.axi_checker import kernel_checkers
+from tb.benches.kernel_probe import kernel_checkers, kernel_fifos, kernel_watchdog
 from tb.bus.fifo_monitor import FifosSeenFull
-from hls_out.kernel import fifos as kernel_fifos
 from tb.bus.scoreboard import Scoreboard
-from tb.bus.watchdog import Watchdog
 from tb.host.driver import Buffer, KernelBusError, KernelTimeout, PynqHost
 from tb.jobs import functional_coverage, job_file
 from tb.jobs.clocking import kernel_handle, start_clock
@@ -31,65 +29,65 @@ WATCHDOG_CYCLES = 50_000
 
 @cocotb.test()
 async def run_images(dut):
-    cfg = job_file.read()
-    arrays = np.load(cfg["npz"])
-    first, last = cfg["first"], cfg["last"]
+    cfg = job_file.read(job_file.KernelJobSpec)
+    arrays = np.load(cfg.npz)
+    first, last = cfg.first, cfg.last
     in_words, expected = arrays[words_key("in", first, last)], arrays[words_key("out", first, last)]
     classes = arrays["classes"]
     labels = arrays["labels"] if "labels" in arrays else None
     n, wi, wo = len(in_words), in_words.shape[1], expected.shape[1]
-    exp_cycles = cfg["info"]["expected_cycles"]
+    exp_cycles = cfg.info["expected_cycles"]
 
-    start_clock(dut, 10)         # generated in HDL by the kernel's wrapper (tb/jobs/clocking.py)
+    start_clock(dut, cfg.period_ps)     # the main loop's or the HDL wrapper's (tb/jobs/clocking.py)
     if hasattr(dut, "bnnsplit_load_start"):     # an export's host wrapper: its loader idle
         dut.bnnsplit_load_start.value = 0
-    host = PynqHost(dut)
+    host = PynqHost(dut, clock_period_ns=cfg.period_ps / 1000)
     # Passive AXI4 / AXI4-Lite protocol checkers on both ports, and a watchdog over every
     # stream of the kernel: a stall ends the run with a diagnostic of what each stage was doing.
     hostmem, control = kernel_checkers(dut, fail_fast=False)
     control.requests_from(host.ctrl)     # the host's own requests: no simulator callback while idle
-    hold = int(cfg.get("hold_writes") or 0)    # cycles the output is held back in the batch
-    fill = bool(cfg.get("fill_fifos"))          # ... until every FIFO has been seen full
+    hold = cfg.hold_writes      # cycles the output is held back in the batch
+    fill = cfg.fill_fifos       # ... until every FIFO has been seen full
     if fill and not hold:
         hold = 2 * (exp_cycles["sum"] + n * exp_cycles["initiation_interval"])
-    watchdog = Watchdog.for_kernel(dut, cfg["info"], cfg.get("watchdog_cycles", WATCHDOG_CYCLES) + hold,
-                                   scope=kernel_handle(dut), buses=[hostmem, control], fail=False,
-                                   # an export's host wrapper brings out its ap_idle
-                                   **({"idle": dut.bnnsplit_ap_idle} if hasattr(dut, "bnnsplit_ap_idle") else {}),
-                                   on_timeout=lambda diag: host.abort(f"no progress for {watchdog.limit} cycles "
-                                                                      f"(watchdog)\n{diag}"))
+    watchdog = kernel_watchdog(dut, cfg.info, WATCHDOG_CYCLES + hold,
+                               scope=kernel_handle(dut), buses=[hostmem, control], fail=False,
+                               # an export's host wrapper brings out its ap_idle
+                               **({"idle": dut.bnnsplit_ap_idle} if hasattr(dut, "bnnsplit_ap_idle") else {}),
+                               on_timeout=lambda diag: host.abort(f"no progress for {watchdog.limit} cycles "
+                                                                  f"(watchdog)\n{diag}"))
     await host.reset()
     # `make coverage`: the kernel's FIFOs, buses and registers (tb/jobs/functional_coverage.py).
-    coverage = (functional_coverage.KernelCoverage(kernel_handle(dut), cfg["info"], hostmem, control, dut._log)
+    coverage = (functional_coverage.KernelCoverage(kernel_handle(dut), cfg.info, hostmem, control, dut._log)
                 if functional_coverage.enabled() else None)
-    fifos = FifosSeenFull(kernel_handle(dut), kernel_fifos(cfg["info"])) if fill else None
-    if cfg.get("stall_seed") is not None:
-        host.set_stalls(cfg["stall_seed"])
-        dut._log.info("random pauses on every AXI channel, seed %d", cfg["stall_seed"])
-    init = np.load(cfg["init_npz"]) if cfg.get("init_npz") else {}
-    for i in cfg["init_layers"]:
-        simd, pe, weight_bits = cfg["folding"][str(i)]
+    fifos = FifosSeenFull(kernel_fifos(kernel_handle(dut), cfg.info, dut._log)) if fill else None
+    if cfg.stall_seed is not None:
+        host.set_stalls(cfg.stall_seed)
+        dut._log.info("random pauses on every AXI channel, seed %d", cfg.stall_seed)
+    init = np.load(cfg.init_npz) if cfg.init_npz else {}
+    for il in cfg.init_layers:
+        i = il.layer
         t = init[f"init{i}_thresholds"] if f"init{i}_thresholds" in init else None
-        writes = await init_layer(host, i, init[f"init{i}_weights"], t, simd, pe, weight_bits)
+        writes = await init_layer(host, i, init[f"init{i}_weights"], t, il.simd, il.pe, il.weight_bits)
         dut._log.info("layer %d loaded through init mode: %d AXI4-Lite words", i, writes)
     load = None
-    if cfg.get("init_all"):
+    if cfg.init_all:
         try:
-            load = await load_job_parameters(dut._log, host, cfg["network"], cfg.get("params"), cfg["seed"],
-                                             cfg["first"], cfg["last"],
-                                             dut=dut if (cfg.get("load") or {}).get("loader") == "fast" else None,
-                                             progress_file=cfg.get("progress"), kick=watchdog.kick)
+            load = await load_job_parameters(dut._log, host, cfg.network, cfg.params, cfg.seed,
+                                             cfg.first, cfg.last,
+                                             dut=dut if cfg.loader == "fast" else None,
+                                             progress_file=cfg.progress, kick=watchdog.kick)
         except (LoaderError, KernelTimeout) as exc:
-            Result("kernel", cfg["network"], cfg["kernel"], cfg["params_source"], [],
-                   errors=[str(exc)], figures={"input_error": str(exc)}).write(cfg["report"])
+            Result(kind="kernel", network=cfg.network, name=cfg.kernel, params=cfg.params_source,
+                   errors=[str(exc)], figures={"input_error": str(exc)}).write(cfg.report)
             raise
 
     in_buf = host.alloc(8 * wi * n, "in", item_bytes=8 * wi)
     out_buf = host.alloc(8 * wo * n, "out", item_bytes=8 * wo)
-    for e in cfg.get("bus_errors", []):     # injected error responses: {buffer, image, resp}
-        buf, size = (in_buf, 8 * wi) if e["buffer"] == "in" else (out_buf, 8 * wo)
-        lo = buf.addr + e["image"] * size
-        host.mem.add_error_range(lo, lo + size, "read" if e["buffer"] == "in" else "write", e["resp"])
+    for e in cfg.bus_errors:     # injected error responses
+        buf, size = (in_buf, 8 * wi) if e.buffer == "in" else (out_buf, 8 * wo)
+        lo = buf.addr + e.image * size
+        host.mem.add_error_range(lo, lo + size, "read" if e.buffer == "in" else "write", e.resp)
     host.write_words(in_buf, in_words)
     host.write_words(out_buf, np.full(wo * n, 0xDEADBEEFDEADBEEF, dtype=np.uint64))  # stale-data canary
     budget = 3 * exp_cycles["sum"] + 20000
@@ -102,7 +100,7 @@ async def run_images(dut):
     # 1..numReps (default: the rest as one batch): cycles per numReps, and the interval.
     bus_errors: list[str] = []
     timeouts: list[str] = []
-    progress_report.report(cfg.get("progress"), 0, 1 + sum(int(r) for r in (cfg.get("reps") or [n - 1])), 0)
+    progress_report.report(cfg.progress, 0, 1 + sum(cfg.reps or [n - 1]), 0)
     try:
         lat = await host.run_batch(in_buf, out_buf, 1, budget)
     except KernelBusError as exc:
@@ -111,18 +109,18 @@ async def run_images(dut):
     except KernelTimeout as exc:
         timeouts.append(str(exc))
         lat = None
-    if cfg.get("init_all") and lat is not None:
+    if cfg.init_all and lat is not None:
         # A folder's export: does it move the words per image the network says? (A wrong
         # NETWORK= or FIRST=/LAST= for the folder shows here, before any output is compared.)
         beats = hostmem.stats()["beats"]
         if (beats["read"], beats["write"]) != (wi, wo):
-            text = (f"the export in {cfg['info'].get('export_folder')} read {beats['read']} and wrote "
-                    f"{beats['write']} 64-bit words for one image; layers {first}-{last} of {cfg['network']} "
+            text = (f"the export in {cfg.info.get('export_folder')} read {beats['read']} and wrote "
+                    f"{beats['write']} 64-bit words for one image; layers {first}-{last} of {cfg.network} "
                     f"read {wi} and write {wo}: is NETWORK= (or FIRST=/LAST=) right for this export?")
-            Result("kernel", cfg["network"], cfg["kernel"], cfg["params_source"], [], errors=[text],
-                   figures={"input_error": text}).write(cfg["report"])
+            Result(kind="kernel", network=cfg.network, name=cfg.kernel, params=cfg.params_source, errors=[text],
+                   figures={"input_error": text}).write(cfg.report)
             raise AssertionError(text)
-    reps = [int(r) for r in (cfg.get("reps") or ([n - 1] if n > 1 else []))]
+    reps = list(cfg.reps or ([n - 1] if n > 1 else []))
     batches: dict[int, int] = {}
     batch_outputs: dict[int, np.ndarray] = {}
     runs_total = 1 + sum(reps)         # image runs of the whole job, for the progress bar
@@ -133,8 +131,8 @@ async def run_images(dut):
         while True:
             await Timer(20_000 * host.period_ns, "ns")
             written = hostmem.stats()["beats"]["write"] - beats0
-            progress_report.report(cfg.get("progress"), base + written // max(1, wo), runs_total,
-                                   host.now_cycles() * 10_000)
+            progress_report.report(cfg.progress, base + written // max(1, wo), runs_total,
+                                   host.now_cycles() * cfg.period_ps)
 
     for r in reps:
         if timeouts:
@@ -156,7 +154,7 @@ async def run_images(dut):
         tracker.cancel()
         batch_outputs[r] = host.read_words(rest_out, wo * r).reshape(r, wo)
         runs_done += r
-        progress_report.report(cfg.get("progress"), runs_done, runs_total, host.now_cycles() * 10_000)
+        progress_report.report(cfg.progress, runs_done, runs_total, host.now_cycles() * cfg.period_ps)
     batch_cycles = batches.get(reps[-1]) if reps else None
     got = host.read_words(out_buf, wo * n).reshape(n, wo)
     longest = max(batch_outputs) if batch_outputs else 0
@@ -180,7 +178,7 @@ async def run_images(dut):
     sizes = sorted(batches)
     steady = ((batches[sizes[-1]] - batches[sizes[-2]]) / (sizes[-1] - sizes[-2])
               if len(sizes) >= 2 else None)
-    paper = cfg.get("paper_latency_cycles")
+    paper = cfg.paper_latency_cycles
     analytic_ii = exp_cycles["initiation_interval"]
     violations = [str(v) for chk in (hostmem, control) for v in chk.violations]
     errors = []
@@ -194,7 +192,8 @@ async def run_images(dut):
                       + "; ".join(board.errors()))
     if batch_errors:
         errors.append(f"{len(batch_errors)} output(s) of smaller batches differ: {batch_errors[0]}")
-    result = Result("kernel", cfg["network"], cfg["kernel"], cfg["params_source"], per_image,
+    result = Result(kind="kernel", network=cfg.network, name=cfg.kernel, params=cfg.params_source,
+                    per_image=per_image,
                     checkpoints={board.name: board.summary()}, errors=errors, figures={
                         "first": first, "last": last,
                         "latency_cycles": lat,
@@ -210,22 +209,22 @@ async def run_images(dut):
                                     for r, c in sorted(batches.items())],
                         "steady_interval_cycles": steady,
                         "interval_vs_analytic": (ii - analytic_ii) / analytic_ii if ii else None,
-                        "stall_seed": cfg.get("stall_seed"), "bus_errors": bus_errors,
+                        "stall_seed": cfg.stall_seed, "bus_errors": bus_errors,
                         "param_words_loaded": load.words if load else 0,
                         "param_load_cycles": load.cycles if load else 0,
                         "param_load_wall_s": load.wall_s if load else 0.0,
                         "param_words_per_s": load.words_per_s if load else None,
-                        "param_loader": (cfg.get("load") or {}).get("loader") if load else None,
+                        "param_loader": cfg.loader if load else None,
                         "protocol_violations": violations,
                         "bus_stats": {"hostmem": hostmem.stats(), "control": control.stats()}}
                     | ({"fifos_filled": fifos.filled, "fifos_not_filled": fifos.not_filled} if fifos else {}))
-    result.write(cfg["report"])
+    result.write(cfg.report)
     if coverage is not None:
         coverage.finish()
         right = [im.image for im in per_image if im.match]
-        functional_coverage.sample_activations(job_params(cfg["network"], cfg.get("params"), cfg["seed"]),
+        functional_coverage.sample_activations(job_params(cfg.network, cfg.params, cfg.seed),
                                                first, last, in_words[right], got[right])
-        functional_coverage.export(cfg["kernel"])
+        functional_coverage.export(cfg.kernel)
     for e in bus_errors:
         dut._log.error("%s", e)
     assert result.error is None, result.error

@@ -17,12 +17,12 @@ CANARY = 0xDEADBEEFDEADBEEF
 
 
 async def setup(dut):
-    cfg = job_file.read()
-    npz = np.load(cfg["npz"])
-    arrays = {"in_words": npz[words_key("in", cfg["first"], cfg["last"])],
-              "expected": npz[words_key("out", cfg["first"], cfg["last"])]}
-    start_clock(dut, 10)
-    host = PynqHost(dut)
+    cfg = job_file.read(job_file.KernelJobSpec)
+    npz = np.load(cfg.npz)
+    arrays = {"in_words": npz[words_key("in", cfg.first, cfg.last)],
+              "expected": npz[words_key("out", cfg.first, cfg.last)]}
+    start_clock(dut, cfg.period_ps)
+    host = PynqHost(dut, clock_period_ns=cfg.period_ps / 1000)
     await host.reset()
     wi, wo = arrays["in_words"].shape[1], arrays["expected"].shape[1]
     inb = host.alloc(8 * wi * 2, "in", item_bytes=8 * wi)

@@ -19,9 +19,8 @@ from netsim.config import TopologyConfig
 from netsim.pcap import PcapRecorder
 from netsim.topology import BnnSystem
 from tb.benches.tb_kernel import WATCHDOG_CYCLES
-from tb.bus.axi_checker import kernel_checkers
+from tb.benches.kernel_probe import kernel_checkers, kernel_watchdog
 from tb.bus.scoreboard import Scoreboard
-from tb.bus.watchdog import Watchdog
 from tb.host.cocotb_scheduler import CocotbScheduler
 from tb.host.driver import PynqHost
 from tb.host.rtl_board import RtlBoard
@@ -35,14 +34,14 @@ from tb.jobs.stimulus import job_params, words_key
 
 @cocotb.test()
 async def run_system(dut):
-    job = job_file.read()
-    arrays = np.load(job["npz"])
-    last = job["last_layer"]
-    boards_by_name = {b["name"]: b for b in job["boards"]}
+    job = job_file.read(job_file.SystemJobSpec)
+    arrays = np.load(job.npz)
+    last = job.last_layer
+    boards_by_name = {b.name: b for b in job.boards}
     images = arrays[words_key("in", 0, last)]
     scores = arrays[words_key("out", 0, last)]
     n_images = len(images)
-    config = TopologyConfig.from_dict(job["topology"])
+    config = TopologyConfig.from_dict(job.topology)
     failures: list[str] = []
     finished = Event()
 
@@ -59,43 +58,42 @@ async def run_system(dut):
     checkers = []
     buses: dict[str, tuple] = {}
     watchdogs: dict = {}
-    for board in job["boards"]:
-        name, period_ps = board["name"], board["period_ps"]
-        start_clock(dut, period_ps / 1000, f"{name}_ap_clk")   # the main loop's, or cocotb's
+    for board in job.boards:
+        name, period_ps = board.name, board.period_ps
+        start_clock(dut, period_ps, f"{name}_ap_clk")   # the main loop's, or cocotb's
         host = hosts[name] = PynqHost(dut, prefix=f"{name}_", clock_period_ns=period_ps / 1000)
         hostmem, control = kernel_checkers(dut, name, fail_fast=False)
         control.requests_from(host.ctrl)
         checkers += [hostmem, control]
         buses[name] = (hostmem, control)
-        if board.get("export"):     # its host wrapper: loader idle; nothing inside is visible
+        if board.export:     # its host wrapper: loader idle; nothing inside is visible
             getattr(dut, f"{name}_bnnsplit_load_start").value = 0
-        wd = Watchdog.for_kernel(dut, board["info"], WATCHDOG_CYCLES, prefix=name,
-                                 buses=[hostmem, control], fail=False,
-                                 # an export: nothing inside is visible; its wrapper brings out ap_idle
-                                 **({"scope": dut, "idle": getattr(dut, f"{name}_bnnsplit_ap_idle")}
-                                    if board.get("export") else {}))
+        wd = kernel_watchdog(dut, board.info, WATCHDOG_CYCLES, prefix=name,
+                             buses=[hostmem, control], fail=False,
+                             # an export: nothing inside is visible; its wrapper brings out ap_idle
+                             **({"scope": dut, "idle": getattr(dut, f"{name}_bnnsplit_ap_idle")}
+                                if board.export else {}))
         watchdogs[name] = wd
         wd.on_timeout = lambda d, h=host, lim=wd.limit: h.abort(f"no progress for {lim} cycles (watchdog)\n{d}")
     for h in hosts.values():
         await h.reset()
-        if job.get("stall_seed") is not None:
-            h.set_stalls(job["stall_seed"])
-    if job.get("stall_seed") is not None:
-        dut._log.info("random pauses on every AXI channel of every board, seed %d", job["stall_seed"])
+        if job.stall_seed is not None:
+            h.set_stalls(job.stall_seed)
+    if job.stall_seed is not None:
+        dut._log.info("random pauses on every AXI channel of every board, seed %d", job.stall_seed)
     # `make coverage`: every board's FIFOs, buses and registers, the link's faults
     # (tb/jobs/functional_coverage.py).
-    coverages = ([functional_coverage.KernelCoverage(getattr(dut, f"u_{b['name']}"), b["info"], *buses[b["name"]],
-                                                     dut._log) for b in job["boards"]]
+    coverages = ([functional_coverage.KernelCoverage(getattr(dut, f"u_{b.name}"), b.info, *buses[b.name],
+                                                     dut._log) for b in job.boards]
                  if functional_coverage.enabled() else [])
     # A board running a folder's export starts with empty memories: the host loads them first.
     # Every export board's loader replays the writes at once (tb/hdl/axilite_loader.sv).
     param_loads = {}
-    loading = {b["name"]: cocotb.start_soon(load_job_parameters(dut._log, hosts[b["name"]], job["network"],
-                                                               job.get("params"), job["seed"], b["first"],
-                                                               b["last"], dut=dut,
-                                                               progress_file=job.get("progress"),
-                                                               kick=watchdogs[b["name"]].kick))
-               for b in job["boards"] if b.get("export")}
+    loading = {b.name: cocotb.start_soon(load_job_parameters(dut._log, hosts[b.name], job.network,
+                                                             job.params, job.seed, b.first, b.last, dut=dut,
+                                                             progress_file=job.progress,
+                                                             kick=watchdogs[b.name].kick))
+               for b in job.boards if b.export}
     for name, task in loading.items():
         stats = await task
         param_loads[name] = {"words": stats.words, "cycles": stats.cycles, "wall_s": stats.wall_s,
@@ -118,7 +116,7 @@ async def run_system(dut):
         b = boards_by_name[name]
         board_in = boards_in.get(name)
         check = (lambda k, payload, sb=board_in, n=name: sb.check(k, payload, where=n)) if board_in else None
-        rtl = RtlBoard(sched, name, hosts[name], config.batch, expected, b["words_in"], b["words_out"],
+        rtl = RtlBoard(sched, name, hosts[name], config.batch, expected, b.words_in, b.words_out,
                        on_done, check, on_failure=on_error_text)
         boards[name] = rtl
         return rtl
@@ -128,15 +126,15 @@ async def run_system(dut):
         out = arrays[words_key("out", first, last)]
         return lambda k, payload: out[k].tobytes()
 
-    ranges = {(b["first"], b["last"]) for b in job["boards"]}
-    recorder = PcapRecorder(job["pcap"], keep=True)
+    ranges = {(b.first, b.last) for b in job.boards}
+    recorder = PcapRecorder(job.pcap, keep=True)
     system = BnnSystem(config, sched, [im.tobytes() for im in images],
                        {f"{a}-{b}": golden_out(a, b) for a, b in ranges}, recorder.record, factory)
 
     def completed(image_id: int) -> None:
         at_host.check(image_id, system.scores[image_id])
         progress["done"] += 1
-        progress_report(job.get("progress"), progress["done"], n_images, sched.now())
+        progress_report(job.progress, progress["done"], n_images, sched.now())
         dut._log.info("image %d back at the host at %.1f us (%d/%d)", image_id, sched.now() / 1e6,
                       progress["done"], n_images)
         if system.done:
@@ -150,12 +148,12 @@ async def run_system(dut):
     system.on_lost = given_up
     gc.freeze()          # the setup's objects live to the end: kept out of the collector's walks
     system.start()
-    limit_ps = int(job["timeout_ms"] * 1e9)
+    limit_ps = int(job.timeout_ms * 1e9)
     await First(finished.wait(), Timer(limit_ps, "ps"))
     recorder.close()
 
     lost = [k for k, t in enumerate(system.completed) if t is None]
-    lost_where = {k: system.lost.get(k, f"not back within {job['timeout_ms']} ms") for k in lost}
+    lost_where = {k: system.lost.get(k, f"not back within {job.timeout_ms} ms") for k in lost}
     violations = [str(v) for chk in checkers for v in chk.violations]
     errors = list(failures)
     if violations:
@@ -166,8 +164,9 @@ async def run_system(dut):
     if lost and not failures:
         first = lost[0]
         errors.append(f"{len(lost)} image(s) lost: {lost[:10]}; image {first}: {lost_where[first]}")
-    figures: dict = {"boards": [{k: b[k] for k in ("name", "kernel", "role", "first", "last")} for b in job["boards"]],
-                     "protocol_violations": violations, "warnings": job.get("warnings", []),
+    figures: dict = {"boards": [{"name": b.name, "kernel": b.kernel, "role": b.role, "first": b.first, "last": b.last}
+                                for b in job.boards],
+                     "protocol_violations": violations, "warnings": list(job.warnings),
                      "param_loads": param_loads,
                      "timed_out": not failures and any(k not in system.lost for k in lost),
                      "lost_where": {str(k): v for k, v in lost_where.items()},
@@ -222,22 +221,23 @@ async def run_system(dut):
         per_image.append(ImageResult(k, k not in lost and not wrong, int(classes[k]),
                                      None if labels is None else int(labels[k]), latency_us=latency[k],
                                      error=wrong[0] if wrong else ("lost" if k in lost else None)))
-    result = Result("system", job["network"], config.label, job["params_source"], per_image, lost,
+    result = Result(kind="system", network=job.network, name=config.label, params=job.params_source,
+                    per_image=per_image, lost=lost,
                     duplicated=len(at_host.duplicated),
                     checkpoints={sb.name: sb.summary() for sb in boards_checks}, errors=errors, figures=figures)
-    result.write(job["summary"])
+    result.write(job.summary)
     if coverages:
         for c in coverages:
             c.finish()
         right = [im.image for im in per_image if im.match]
         if right:
             scores_rtl = np.stack([np.frombuffer(system.scores[k], dtype="<u8") for k in right])
-            functional_coverage.sample_activations(job_params(job["network"], job.get("params"), job["seed"]),
+            functional_coverage.sample_activations(job_params(job.network, job.params, job.seed),
                                                    0, last, images[right], scores_rtl)
         functional_coverage.export("system")
     trace = {"boards": {name: {"intervals": b.intervals, "cycles": b.cycles} for name, b in boards.items()},
              "frames_log": [(f.time_ps, f.wire, len(f.frame), f.corrupted, f.dropped) for f in recorder.frames]}
-    with open(job["trace"], "w") as fh:
+    with open(job.trace, "w") as fh:
         json.dump(trace, fh)
     assert result.error is None, f"the system failed: {result.error}"
 

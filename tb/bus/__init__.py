@@ -1,9 +1,5 @@
-"""Code that runs inside the simulator and knows no DUT: AXI protocol checkers, the stream
-watchdog, the fault-injecting AXI memory, stream handshake monitors and pause generators.
-
-Importing the package makes cocotbext-axi's channel endpoints share the checkers' simulator
-callbacks (tb/bus/lean_streams.py): every testbench of this project imports it."""
-
-from tb.bus import lean_streams as _lean_streams
-
-_lean_streams.install()
+"""Code that runs inside the simulator and knows no DUT: AXI4 / AXI4-Lite protocol checkers,
+the stream watchdog, the fault-injecting AXI memory, scoreboards, stream and FIFO monitors,
+pause generators, and cocotbext-axi bus models with fewer simulator callbacks
+(tb/bus/lean_streams.py). A testbench instantiates what it uses; importing the package does
+nothing else. Its modules import only each other (and cocotb, cocotbext-axi)."""

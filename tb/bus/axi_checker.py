@@ -1,25 +1,19 @@
-"""Passive AXI4 / AXI4-Lite protocol checkers for cocotb 2.x testbenches.
+"""Passive AXI4 protocol checker for cocotb 2.x testbenches.
 
-Attach one to any AXI interface of a DUT (master or slave side, the rules are the same)::
+Attach one to any AXI4 interface of a DUT (master or slave side, the rules are the same)::
 
     chk = AxiChecker(dut, "m_axi_hostmem", dut.ap_clk, dut.ap_rst_n)
     ...                       # run the test
     chk.check()               # optional: raise if anything was recorded (fail_fast=False)
     dut._log.info(chk.summary())
 
-or both buses of a generated kernel (board prefix "conv0" in a multi-board wrapper)::
+Signals are found as ``<prefix>_<NAME>`` with any capitalisation (tb/bus/axi_signals.py);
+ID, LOCK (1 or 2 bits), CACHE, PROT, QOS, REGION, USER, STRB and RESP are optional, and a
+bus may be read-only or write-only.
 
-    hostmem, control = kernel_checkers(dut)          # or kernel_checkers(dut, "conv0")
+Rules checked (each violation names the bus, channel, rule and clock cycle), besides the
+VALID / payload rules of every channel (tb/bus/axi_checker_base.py):
 
-Signals are found as ``<prefix>_<NAME>`` with any capitalisation (``m_axi_hostmem_AWVALID``
-and ``m_axi_awvalid`` both work); ID, LOCK (1 or 2 bits), CACHE, PROT, QOS, REGION, USER,
-STRB and RESP are optional, and a bus may be read-only or write-only.
-
-Rules checked (each violation names the bus, channel, rule and clock cycle):
-
-* ``valid-dropped``: a VALID, once high, stays high until READY (AW, W, B, AR, R);
-* ``payload-changed``: the payload is stable while VALID is high and READY low;
-* ``x-valid``: VALID is never X/Z once reset is released;
 * ``burst-type``: AxBURST is INCR (configurable), ``burst-length``: AxLEN + 1 <= 256 for
   INCR (16 for FIXED / WRAP, WRAP lengths 2/4/8/16), ``size``: AxSIZE = log2(data bytes)
   unless configured otherwise, ``4k-boundary``: an INCR burst never crosses 4 KiB;
@@ -28,481 +22,28 @@ Rules checked (each violation names the bus, channel, rule and clock cycle):
 * ``b-without-aw``: a B response only for an accepted AW whose W beats are all accepted
   (in order per BID), asserted after the last of those handshakes;
 * ``r-without-ar``: R data only for an accepted AR (in order per RID), ``rlast``: RLAST on
-  exactly the last beat of each read burst;
-* AXI4-Lite (:class:`AxiLiteChecker`): the VALID/payload rules, and every B (R) matched to
-  an earlier AW + W (AR) handshake pair.
+  exactly the last beat of each read burst.
 
-Besides the rules, a checker counts what it saw (for reports and functional coverage):
-per channel the handshakes and the cycles VALID waited for READY (:meth:`stats`), per
-direction the burst lengths in beats (:attr:`AxiChecker.burst_beats`) and, on AXI4-Lite,
-the addresses read and written (:attr:`AxiLiteChecker.accesses`), all at handshakes.
-
-Violations are recorded in :attr:`AxiChecker.violations`. With ``fail_fast=True`` (the
-default) the first one also raises :class:`AxiProtocolError` (an AssertionError) from the
-checker's own task: in cocotb 2.x an exception in a task started with
-:func:`cocotb.start_soon` ends the running test at once as a failure with that message
-(tests/test_axi_checker.py checks this). With ``fail_fast=False`` call :meth:`check` at the
-end of the test.
-
-Cost: each channel task sleeps on a value change of its VALID while the channel is idle
-and wakes on clock edges only while a transfer is pending (VALID high), so an idle bus runs
-no Python per cycle. What remains is the simulator's own cost of the pending value-change
-callbacks: Verilator compares every registered callback's signal after each evaluation, so
-each one costs some tens of ns per simulated cycle (measured on cnv_part2, 408k cycles: the
-hostmem + control checkers, 11 callbacks, add about 10% CPU; with
-``watch_idle_responses=False``, which watches B / R only while a response may legally come,
-7 callbacks and about 7%). Checkers on one reset share a single callback for it. Request
-channels driven by the testbench's own master (:meth:`_CheckerBase.requests_from`) need no
-callback at all: they sleep on the master's own "something to send" event.
-
-The cycle number in messages is derived from simulation time, not counted per cycle: rising
-clock edges since reset was released (or since the checker started, if reset was already
-inactive then), the first edge after the release being cycle 1.
+Besides the rules, the checker counts per direction the bursts, beats, bytes, error
+responses, the peak of outstanding bursts and the burst lengths in beats
+(:attr:`AxiChecker.burst_beats`), all at handshakes (for reports and functional coverage).
 """
 
 from __future__ import annotations
 
-import logging
 from collections import Counter, deque
-from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Iterable
 
-import cocotb
-from cocotb.simtime import get_sim_time
-from cocotb.task import current_task
-from cocotb.triggers import Event, First, RisingEdge
+from tb.bus.axi_checker_base import AxiCheckerBase, AxiProtocolError, Violation
+from tb.bus.axi_signals import AXI4_CHANNELS
+from tb.bus.values import to_int
 
-__all__ = ["AxiChecker", "AxiLiteChecker", "AxiProtocolError", "Violation", "find_signal",
-           "bus_channels", "kernel_checkers"]
+__all__ = ["AxiChecker", "AxiProtocolError", "Violation", "BURST_NAMES"]
 
 BURST_NAMES = {0: "FIXED", 1: "INCR", 2: "WRAP", 3: "reserved"}
-MAX_RECORDED = 1000
 
 
-class AxiProtocolError(AssertionError):
-    """An AXI protocol violation (raised by a checker with fail_fast=True)."""
-
-
-@dataclass(frozen=True)
-class Violation:
-    cycle: int | None       # rising clock edges since reset release (None: clock unknown)
-    channel: str            # "AW", "W", "B", "AR", "R"
-    rule: str               # short rule id, e.g. "4k-boundary"
-    message: str            # full text: "<bus> <channel>: <what> (cycle <n>)"
-
-    def __str__(self) -> str:
-        return self.message
-
-
-# ----------------------------------------------------------------------------- signals
-def find_signal(scope, prefix: str, name: str, required: bool = True):
-    """Handle of ``<prefix>_<name>`` in `scope`, matching the name case-insensitively
-    (tries upper and lower case first, then scans the scope's children once)."""
-    base = f"{prefix}_" if prefix else ""
-    for cand in (base + name.upper(), base + name.lower(), base + name,
-                 prefix + name.upper() if prefix else None):
-        if cand is None:
-            continue
-        try:
-            return getattr(scope, cand)
-        except AttributeError:
-            pass
-    want = (base + name).lower()
-    cache = getattr(scope, "_axi_checker_names", None)
-    if cache is None:
-        cache = {}
-        try:
-            for child in scope:
-                cache[child._name.lower()] = child
-        except (TypeError, AttributeError):
-            pass
-        try:
-            scope._axi_checker_names = cache
-        except AttributeError:
-            pass
-    if want in cache:
-        return cache[want]
-    if required:
-        raise AttributeError(f"{getattr(scope, '_name', scope)} has no signal {base + name} "
-                             f"(any capitalisation)")
-    return None
-
-
-# Per channel: (VALID-READY prefix, payload fields: (name, required)).
-AXI4_CHANNELS = {
-    "AW": [("ADDR", True), ("LEN", True), ("SIZE", False), ("BURST", False), ("ID", False),
-           ("LOCK", False), ("CACHE", False), ("PROT", False), ("QOS", False),
-           ("REGION", False), ("USER", False)],
-    "W": [("DATA", True), ("STRB", False), ("LAST", True), ("USER", False)],
-    "B": [("RESP", False), ("ID", False), ("USER", False)],
-    "AR": [("ADDR", True), ("LEN", True), ("SIZE", False), ("BURST", False), ("ID", False),
-           ("LOCK", False), ("CACHE", False), ("PROT", False), ("QOS", False),
-           ("REGION", False), ("USER", False)],
-    "R": [("DATA", True), ("RESP", False), ("LAST", True), ("ID", False), ("USER", False)],
-}
-AXIL_CHANNELS = {
-    "AW": [("ADDR", True), ("PROT", False)],
-    "W": [("DATA", True), ("STRB", False)],
-    "B": [("RESP", False)],
-    "AR": [("ADDR", True), ("PROT", False)],
-    "R": [("DATA", True), ("RESP", False)],
-}
-
-
-def bus_channels(scope, prefix: str) -> dict[str, tuple]:
-    """{channel: (valid, ready)} for the AW/W/B/AR/R channels present under `prefix`
-    (a read-only bus has no AW/W/B and so on). Used by the watchdog."""
-    out = {}
-    for ch in ("AW", "W", "B", "AR", "R"):
-        v = find_signal(scope, prefix, ch + "VALID", required=False)
-        r = find_signal(scope, prefix, ch + "READY", required=False)
-        if v is not None and r is not None:
-            out[ch] = (v, r)
-    return out
-
-
-def _to_int(value) -> int | None:
-    try:
-        return int(value)
-    except ValueError:
-        return None
-
-
-class _ResetWatch:
-    """One value-change callback per reset signal, shared by every checker on it (under
-    Verilator each registered callback costs a little on every time step)."""
-
-    _by_signal: dict = {}
-
-    def __init__(self, signal):
-        self.signal = signal
-        self.subscribers: list = []
-        self.task = cocotb.start_soon(self._run())
-
-    @classmethod
-    def subscribe(cls, signal, checker) -> None:
-        w = cls._by_signal.get(id(signal))
-        if w is None or w.signal is not signal or w.task.done():   # new test: tasks are gone
-            w = cls._by_signal[id(signal)] = cls(signal)
-        w.subscribers.append(checker)
-
-    @classmethod
-    def unsubscribe(cls, signal, checker) -> None:
-        w = cls._by_signal.get(id(signal))
-        if w is not None and checker in w.subscribers:
-            w.subscribers.remove(checker)
-            if not w.subscribers and not w.task.done():
-                w.task.cancel()
-
-    async def _run(self) -> None:
-        while True:
-            await self.signal.value_change
-            for chk in list(self.subscribers):
-                chk._reset_changed()
-
-
-class _Channel:
-    __slots__ = ("name", "valid", "ready", "fields", "field_names", "handshakes",
-                 "wait_cycles", "edges", "offer", "handshake", "task", "expected", "wake", "source")
-
-    def __init__(self, name: str, valid, ready, fields: dict):
-        self.name = name
-        self.valid = valid
-        self.ready = ready
-        self.fields = list(fields.values())
-        self.field_names = list(fields.keys())
-        self.handshakes = 0
-        self.wait_cycles = 0       # clock edges with VALID high and READY low
-        self.edges = 0             # clock edges this channel's task looked at (its cost)
-        self.offer: Callable[[int], None] | None = None
-        self.handshake: Callable[[int], None] | None = None
-        self.task = None
-        # Response channels (B, R) with watch_idle_responses=False: `expected()` says
-        # whether a response may come; while it cannot, the channel sleeps on `wake` (set
-        # by request handshakes) instead of on a simulator callback.
-        self.expected: Callable[[], bool] | None = None
-        self.wake: Event | None = None
-        # A channel whose VALID a testbench model drives (requests_from): the model's event
-        # that is set while it has something to send; VALID cannot rise while it is clear.
-        self.source: Event | None = None
-
-
-# ----------------------------------------------------------------------------- base
-class _CheckerBase:
-    LITE = False
-
-    def __init__(self, dut, prefix: str, clock, reset=None, name: str | None = None, *,
-                 reset_active_level: bool | None = None, fail_fast: bool = True,
-                 watch_idle_responses: bool = True, period_steps: int | None = None,
-                 log: logging.Logger | None = None):
-        self.dut = dut
-        self.prefix = prefix
-        self.clock = clock
-        self.reset = reset
-        if name is None:
-            name = prefix
-            for head in ("m_axi_", "s_axi_", "m_axil_", "s_axil_"):
-                if name.lower().startswith(head) and len(name) > len(head):
-                    name = name[len(head):]
-                    break
-            if "_m_axi_" in name or "_s_axi_" in name:   # board prefix: conv0_m_axi_hostmem
-                board, _, rest = name.partition("_m_axi_") if "_m_axi_" in name else name.partition("_s_axi_")
-                name = f"{board}.{rest}"
-        self.name = name
-        if reset_active_level is None and reset is not None:
-            rname = reset._name.lower()
-            reset_active_level = not (rname.endswith("_n") or rname.endswith("n") and
-                                      ("rstn" in rname or "resetn" in rname))
-        self.reset_active_level = bool(reset_active_level)
-        self.fail_fast = fail_fast
-        self.watch_idle_responses = watch_idle_responses
-        self.log = log or logging.getLogger(f"cocotb.axi_checker.{self.name}")
-        self.violations: list[Violation] = []
-        self.violation_count = 0
-        self._period = period_steps
-        self._t_release: int | None = None
-        self._edge = RisingEdge(clock)
-        self.channels: dict[str, _Channel] = {}
-        spec = AXIL_CHANNELS if self.LITE else AXI4_CHANNELS
-        for ch, fields in spec.items():
-            v = find_signal(dut, prefix, ch + "VALID", required=False)
-            r = find_signal(dut, prefix, ch + "READY", required=False)
-            if v is None and r is None:
-                continue
-            if v is None or r is None:
-                raise AttributeError(f"{prefix}: {ch}VALID and {ch}READY must both exist")
-            found = {}
-            for f, req in fields:
-                h = find_signal(dut, prefix, ch + f, required=req)
-                if h is not None:
-                    found[f] = h
-            self.channels[ch] = _Channel(ch, v, r, found)
-        write = [c in self.channels for c in ("AW", "W", "B")]
-        read = [c in self.channels for c in ("AR", "R")]
-        if any(write) and not all(write):
-            raise AttributeError(f"{prefix}: partial write channels {[c for c in ('AW', 'W', 'B') if c in self.channels]}")
-        if any(read) and not all(read):
-            raise AttributeError(f"{prefix}: partial read channels")
-        if not self.channels:
-            raise AttributeError(f"{prefix}: no AXI channel found")
-        self._install_hooks()
-        if not watch_idle_responses:
-            for ch in ("B", "R"):
-                if ch in self.channels and self.channels[ch].expected is not None:
-                    self.channels[ch].wake = Event()
-        self._clear_state()
-        self._running = False
-        self._period_task = None if period_steps else cocotb.start_soon(self._measure_period())
-        if reset is not None:
-            _ResetWatch.subscribe(reset, self)
-        if not self._in_reset():
-            self._released()
-
-    # ------------------------------------------------------------------ public
-    @property
-    def ok(self) -> bool:
-        return self.violation_count == 0
-
-    def check(self) -> None:
-        """Raise AxiProtocolError listing the recorded violations, if any."""
-        if self.violation_count:
-            shown = "\n".join(str(v) for v in self.violations[:20])
-            more = self.violation_count - min(20, len(self.violations))
-            raise AxiProtocolError(f"{self.name}: {self.violation_count} AXI protocol "
-                                   f"violation(s):\n{shown}" + (f"\n... and {more} more" if more else ""))
-
-    def stop(self) -> None:
-        """Stop checking (cancels the checker's tasks)."""
-        if self.reset is not None:
-            _ResetWatch.unsubscribe(self.reset, self)
-        self._halt()
-        if self._period_task is not None and not self._period_task.done():
-            self._period_task.cancel()
-
-    def requests_from(self, master) -> None:
-        """Say that the testbench's own cocotbext-axi master (AxiLiteMaster / AxiMaster)
-        drives the request channels (AW, W, AR): while idle, each of them then sleeps on its
-        master channel's `active_event` (set while the master has something to send, the
-        only time VALID can rise) instead of a simulator callback on VALID. Everything is
-        still checked; an idle control bus just costs the simulator nothing."""
-        sides = {"AW": getattr(master, "write_if", None), "W": getattr(master, "write_if", None),
-                 "AR": getattr(master, "read_if", None)}
-        for ch, side in sides.items():
-            model = getattr(side, f"{ch.lower()}_channel", None)
-            if ch in self.channels and model is not None:
-                self.channels[ch].source = model.active_event
-
-    def cycle(self) -> int | None:
-        """Rising clock edges since reset release at the current simulation time (the first
-        edge after the release is 1); None before the clock period is known."""
-        if self._period is None or self._t_release is None:
-            return None
-        dt = get_sim_time("step") - self._t_release
-        return max(0, -(-dt // self._period))
-
-    def stats(self) -> dict:
-        """Counters per channel (handshakes, cycles VALID waited for READY) and totals."""
-        out = {ch: {"handshakes": c.handshakes, "wait_cycles": c.wait_cycles, "edges": c.edges}
-               for ch, c in self.channels.items()}
-        out["violations"] = self.violation_count
-        return out
-
-    def waiting(self) -> list[str]:
-        """Accepted requests whose response has not started (for a watchdog diagnostic)."""
-        return []
-
-    def summary(self) -> str:
-        parts = [f"{ch} {c.handshakes}" + (f" (waited {c.wait_cycles})" if c.wait_cycles else "")
-                 for ch, c in self.channels.items()]
-        return (f"{self.name}: handshakes {', '.join(parts)}; "
-                f"{self.violation_count} violation(s)")
-
-    # ------------------------------------------------------------------ violations
-    def _violation(self, ch: str, rule: str, what: str, cycle: int | None = None) -> None:
-        if cycle is None:
-            cycle = self.cycle()
-        where = f"cycle {cycle}" if cycle is not None else f"t={get_sim_time('ns')} ns"
-        v = Violation(cycle, ch, rule, f"{self.name} {ch}: {what} ({where})")
-        self.violation_count += 1
-        if len(self.violations) < MAX_RECORDED:
-            self.violations.append(v)
-        self.log.error("AXI protocol violation [%s]: %s", rule, v.message)
-        if self.fail_fast:
-            raise AxiProtocolError(v.message)
-
-    # ------------------------------------------------------------------ tasks
-    def _in_reset(self) -> bool:
-        if self.reset is None:
-            return False
-        val = _to_int(self.reset.value)
-        return val is None or bool(val) == self.reset_active_level
-
-    async def _measure_period(self) -> None:
-        await self._edge
-        t1 = get_sim_time("step")
-        await self._edge
-        self._period = get_sim_time("step") - t1
-
-    def _released(self) -> None:
-        self._t_release = get_sim_time("step")
-        self._clear_state()
-        for ch in self.channels.values():
-            ch.task = cocotb.start_soon(self._watch(ch))
-        self._running = True
-
-    def _halt(self) -> None:
-        me = current_task() if self._running else None
-        for ch in self.channels.values():
-            if ch.task is not None and ch.task is not me and not ch.task.done():
-                ch.task.cancel()
-            ch.task = None
-        self._running = False
-
-    def _reset_changed(self) -> None:
-        if self._in_reset():
-            if self._running:
-                self._halt()
-                self._clear_state()
-        elif not self._running:
-            self._released()
-
-    def _wake(self, ch: str) -> None:
-        c = self.channels.get(ch)
-        if c is not None and c.wake is not None:
-            c.wake.set()
-
-    def _snapshot(self, ch: _Channel) -> tuple:
-        return tuple(f.value for f in ch.fields)
-
-    def _changed(self, ch: _Channel, before: tuple, after: tuple) -> str:
-        diffs = []
-        for name, a, b in zip(ch.field_names, before, after):
-            if a != b:
-                ia, ib = _to_int(a), _to_int(b)
-                sa = f"0x{ia:x}" if ia is not None else str(a)
-                sb = f"0x{ib:x}" if ib is not None else str(b)
-                diffs.append(f"{ch.name}{name} {sa} -> {sb}")
-        return ", ".join(diffs)
-
-    async def _watch(self, ch: _Channel) -> None:
-        """One channel: sleep on VALID while idle, follow it per clock edge while high."""
-        valid, ready, edge = ch.valid, ch.ready, self._edge
-        offer, handshake = ch.offer, ch.handshake
-        await edge              # the first edge after reset release (cycle 1)
-        while True:
-            waiting = None      # (payload, cycles waited) while VALID waits for READY
-            while True:
-                ch.edges += 1
-                v = _to_int(valid.value)
-                if v is None:
-                    self._violation(ch.name, "x-valid",
-                                    f"{ch.name}VALID is {valid.value} after reset")
-                    v = 0
-                if not v:
-                    if waiting is not None:
-                        self._violation(ch.name, "valid-dropped",
-                                        f"{ch.name}VALID dropped before {ch.name}READY "
-                                        f"(waited {waiting[1]} cycle(s))")
-                    break
-                cyc = None
-                if waiting is None:
-                    cyc = self.cycle()
-                    if offer is not None:
-                        offer(cyc)
-                else:
-                    now = self._snapshot(ch)
-                    if now != waiting[0]:
-                        self._violation(ch.name, "payload-changed",
-                                        f"payload changed while {ch.name}VALID waited for "
-                                        f"{ch.name}READY: {self._changed(ch, waiting[0], now)}")
-                if _to_int(ready.value):
-                    ch.handshakes += 1
-                    if handshake is not None:
-                        handshake(self.cycle() if cyc is None else cyc)
-                    waiting = None
-                else:
-                    ch.wait_cycles += 1
-                    waiting = (self._snapshot(ch), 1 if waiting is None else waiting[1] + 1)
-                    # Back-pressure: until VALID, READY or the payload changes, every edge
-                    # looks like this one, so sleep on their changes instead of sampling each
-                    # edge (a kernel can hold READY low for a whole batch), then look again
-                    # at the first edge after the change; the edges slept through are waits.
-                    at = self.cycle()
-                    if at is not None:
-                        await First(valid.value_change, ready.value_change,
-                                    *(f.value_change for f in ch.fields))
-                        await edge
-                        slept = max(0, (self.cycle() or at) - at - 1)
-                        ch.wait_cycles += slept
-                        waiting = (waiting[0], waiting[1] + slept)
-                        continue
-                await edge
-            # VALID was low at this edge: sleep until it changes (0 -> 1, or to X/Z), then
-            # look at it on the next edge.
-            if ch.source is not None:         # driven by the testbench's own master
-                if not ch.source.is_set():
-                    await ch.source.wait()    # it has something to send
-                await edge
-                continue
-            if ch.wake is not None and not ch.expected():
-                ch.wake.clear()
-                await ch.wake.wait()          # a request was accepted
-                if _to_int(valid.value) != 0:
-                    await edge
-                    continue
-            await valid.value_change
-            await edge
-
-    # subclasses
-    def _install_hooks(self) -> None:
-        raise NotImplementedError
-
-    def _clear_state(self) -> None:
-        raise NotImplementedError
-
-
-# ----------------------------------------------------------------------------- AXI4
-class AxiChecker(_CheckerBase):
+class AxiChecker(AxiCheckerBase):
     """Passive AXI4 protocol checker for the interface ``<prefix>_*`` of `dut`.
 
     Args:
@@ -528,6 +69,8 @@ class AxiChecker(_CheckerBase):
         period_steps: clock period in simulator steps (default: measured).
         log: logger (default ``cocotb.axi_checker.<name>``).
     """
+
+    CHANNELS = AXI4_CHANNELS
 
     def __init__(self, dut, prefix: str, clock, reset=None, name: str | None = None, *,
                  size: int | str | None = None, bursts: Iterable[int] = (1,),
@@ -587,14 +130,14 @@ class AxiChecker(_CheckerBase):
         h = fields.get(name)
         if h is None:
             return default
-        v = _to_int(h.value)
+        v = to_int(h.value)
         return default if v is None else v
 
     # ------------------------------------------------------------------ requests
     def _request_offer(self, ch: str, f: dict, cyc: int | None) -> None:
         """Attribute rules of an AW / AR request, checked when it is first offered."""
-        addr = _to_int(f["ADDR"].value)
-        alen = _to_int(f["LEN"].value)
+        addr = to_int(f["ADDR"].value)
+        alen = to_int(f["LEN"].value)
         if addr is None or alen is None:
             self._violation(ch, "x-payload", f"{ch}ADDR/{ch}LEN is X/Z while {ch}VALID", cyc)
             return
@@ -788,110 +331,3 @@ class AxiChecker(_CheckerBase):
                 f"{self.bursts['write']} write bursts / {self.beats['write']} beats, peak "
                 f"outstanding {self.peak_outstanding['read']} read / "
                 f"{self.peak_outstanding['write']} write; {self.violation_count} violation(s)")
-
-
-# ----------------------------------------------------------------------------- AXI4-Lite
-class AxiLiteChecker(_CheckerBase):
-    """Passive AXI4-Lite protocol checker (same arguments as :class:`AxiChecker`, without
-    the burst options): VALID/payload rules on all five channels, and every B (R)
-    response matched to an earlier accepted AW + W pair (AR)."""
-
-    LITE = True
-
-    def __init__(self, dut, prefix: str, clock, reset=None, name: str | None = None, **kw):
-        super().__init__(dut, prefix, clock, reset, name, **kw)
-        self.writes = 0
-        self.reads = 0
-        self.error_responses = {"write": 0, "read": 0}
-
-    def _install_hooks(self) -> None:
-        c = self.channels
-        # addresses accepted per direction (AW / AR handshakes), with their counts
-        self.accesses: dict[str, Counter] = {"write": Counter(), "read": Counter()}
-        if "AW" in c:
-            c["AW"].handshake = lambda cyc: (self._accessed("write", "AW"), self._aw_q.append(cyc),
-                                             self._pair())
-            c["W"].handshake = lambda cyc: self._w_q.append(cyc) or self._pair()
-            c["B"].offer = lambda cyc: self._resp_offer("B", self._b_wait, cyc)
-            c["B"].handshake = lambda cyc: self._resp_done("B", self._b_wait, cyc)
-            c["B"].expected = lambda: bool(self._b_wait or self._aw_q or self._w_q)
-        if "AR" in c:
-            c["AR"].handshake = lambda cyc: (self._accessed("read", "AR"), self._r_wait.append(cyc),
-                                             self._wake("R"))
-            c["R"].expected = lambda: bool(self._r_wait)
-            c["R"].offer = lambda cyc: self._resp_offer("R", self._r_wait, cyc)
-            c["R"].handshake = lambda cyc: self._resp_done("R", self._r_wait, cyc)
-
-    def _clear_state(self) -> None:
-        self._aw_q: deque = deque()
-        self._w_q: deque = deque()
-        self._b_wait: deque = deque()
-        self._r_wait: deque = deque()
-
-    def _accessed(self, kind: str, ch: str) -> None:
-        c = self.channels[ch]
-        addr = _to_int(c.fields[c.field_names.index("ADDR")].value)
-        if addr is not None:
-            self.accesses[kind][addr] += 1
-
-    def _pair(self) -> None:
-        self._wake("B")
-        while self._aw_q and self._w_q:
-            self._b_wait.append(max(self._aw_q.popleft(), self._w_q.popleft()))
-
-    def _resp_offer(self, ch: str, q: deque, cyc: int) -> None:
-        if not q or q[0] >= cyc:
-            if ch == "B":
-                why = (f"AW accepted {len(self._aw_q)}, W accepted {len(self._w_q)} unpaired"
-                       if (self._aw_q or self._w_q) else "no write outstanding")
-                if q:
-                    why = f"the write completes only at cycle {q[0]}"
-                self._violation("B", "b-without-aw", f"write response without an accepted "
-                                f"AW and W: {why}", cyc)
-            else:
-                why = f"the AR is accepted only at cycle {q[0]}" if q else "no read outstanding"
-                self._violation("R", "r-without-ar", f"read data without an accepted AR: {why}",
-                                cyc)
-
-    def _resp_done(self, ch: str, q: deque, cyc: int) -> None:
-        if q and q[0] < cyc:
-            q.popleft()
-        if ch == "B":
-            self.writes += 1
-        else:
-            self.reads += 1
-        resp = self.channels[ch].field_names
-        if "RESP" in resp:
-            h = self.channels[ch].fields[resp.index("RESP")]
-            if _to_int(h.value):
-                self.error_responses["write" if ch == "B" else "read"] += 1
-
-    def waiting(self) -> list[str]:
-        out = []
-        if self._b_wait:
-            out.append(f"{self.name}: {len(self._b_wait)} write(s) awaiting a B response")
-        if self._aw_q or self._w_q:
-            out.append(f"{self.name}: unpaired AW {len(self._aw_q)} / W {len(self._w_q)}")
-        if self._r_wait:
-            out.append(f"{self.name}: {len(self._r_wait)} read(s) awaiting R data")
-        return out
-
-    def summary(self) -> str:
-        return (f"{self.name}: {self.writes} writes, {self.reads} reads (AXI4-Lite); "
-                f"{self.violation_count} violation(s)")
-
-
-def kernel_checkers(dut, prefix: str = "", **kw) -> tuple[AxiChecker, AxiLiteChecker]:
-    """AxiChecker on m_axi_hostmem and AxiLiteChecker on s_axi_control of a kernel top
-    (ap_clk / ap_rst_n); `prefix` is the board prefix in a multi-board wrapper ("conv0"
-    for conv0_m_axi_hostmem_*, ...). Keyword arguments go to both checkers."""
-    board = prefix.rstrip("_")
-    pp = f"{board}_" if board else ""
-    clk, rst = getattr(dut, f"{pp}ap_clk"), getattr(dut, f"{pp}ap_rst_n")
-    # B and R are watched only while a response may legally come: no simulator callback on
-    # them while the kernel computes (hostmem's come from the testbench's RAM, and the
-    # control master's sinks do the same, tb/bus/lean_streams.py); a response nobody asked
-    # for is still reported, at the next accepted request.
-    kw = {"watch_idle_responses": False} | kw
-    return (AxiChecker(dut, f"{pp}m_axi_hostmem", clk, rst, b_after_last_w=True, **kw),
-            AxiLiteChecker(dut, f"{pp}s_axi_control", clk, rst, **kw))

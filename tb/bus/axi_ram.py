@@ -5,10 +5,11 @@ port (tb/host/driver.py) and behind the burst reader / writer of the stream libr
 :class:`FaultyAxiRam` takes a full :class:`cocotbext.axi.AxiBus` (read and write sides share
 one memory, as cocotbext-axi's ``AxiRam``), an ``AxiReadBus`` (read only, like
 ``AxiRamRead``) or an ``AxiWriteBus`` (write only, like ``AxiRamWrite``). Its sides are
-cocotbext-axi's own ``AxiRamRead`` / ``AxiRamWrite`` models (``read_if``, ``write_if``: their
-``ar_channel`` ... ``b_channel`` take pause generators); on top of them it answers SLVERR or
-DECERR for accesses inside chosen address ranges and records every error response it
-returns in :attr:`FaultyAxiRam.errors`.
+cocotbext-axi's ``AxiRamRead`` / ``AxiRamWrite`` models on lean channel endpoints
+(tb/bus/lean_streams.py: ``read_if``, ``write_if``; their ``ar_channel`` ... ``b_channel``
+take pause generators); on top of them it answers SLVERR or DECERR for accesses inside
+chosen address ranges and records every error response it returns in
+:attr:`FaultyAxiRam.errors`.
 
 How: cocotbext-axi answers SLVERR for a beat whose ``_read`` raises (for a write, for the
 whole burst once any beat's ``_write`` raises); the wrapper raises for addresses in an error
@@ -22,9 +23,10 @@ import logging
 from dataclasses import dataclass
 
 from cocotb.simtime import get_sim_time
-from cocotbext.axi import AxiRamRead, AxiRamWrite
 from cocotbext.axi.constants import AxiResp
 from cocotbext.axi.memory import Memory
+
+from tb.bus.lean_streams import LeanAxiRamRead, LeanAxiRamWrite
 
 __all__ = ["BusError", "FaultyAxiRam"]
 
@@ -52,9 +54,9 @@ class FaultyAxiRam(Memory):
         write = getattr(bus, "write", bus if hasattr(bus, "aw") else None)
         if read is None and write is None:
             raise TypeError(f"FaultyAxiRam needs an AxiBus, AxiReadBus or AxiWriteBus, got {bus!r}")
-        self.read_if = (AxiRamRead(read, clock, reset, reset_active_level, mem=self.mem)
+        self.read_if = (LeanAxiRamRead(read, clock, reset, reset_active_level, mem=self.mem)
                         if read is not None else None)
-        self.write_if = (AxiRamWrite(write, clock, reset, reset_active_level, mem=self.mem)
+        self.write_if = (LeanAxiRamWrite(write, clock, reset, reset_active_level, mem=self.mem)
                          if write is not None else None)
         self.log = logging.getLogger("cocotb.tb.axi_ram")
         self.error_ranges: list[tuple[int, int, str, str]] = []   # (lo, hi, access, resp)

@@ -19,16 +19,27 @@ signal; once its event has been seen the task ends and its simulator callback is
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
 
 import cocotb
-from cocotb.triggers import FallingEdge
+from cocotb.triggers import Event, FallingEdge
 
-from tb.bus.axi_checker import _to_int
+from tb.bus.values import to_int
 
-__all__ = ["FifoMonitor", "FifosSeenFull", "FIFO_EVENTS"]
+__all__ = ["FifoMonitor", "FifoSignals", "FifosSeenFull", "FIFO_EVENTS"]
 
 FIFO_EVENTS = ("full", "empty")
+
+
+@dataclass(frozen=True)
+class FifoSignals:
+    """The handles that show one FIFO: the READY of its input (low = full), the VALID of
+    its output, its occupancy (words held; None if it has no such signal)."""
+    name: str
+    in_ready: Any
+    out_valid: Any
+    count: Any | None = None
 
 
 class FifoMonitor:
@@ -73,31 +84,26 @@ class FifoMonitor:
         self.on_event(self.name, event)
 
     async def _full(self) -> None:
-        if _to_int(self.in_ready.value) != 0:
+        if to_int(self.in_ready.value) != 0:
             await FallingEdge(self.in_ready)
         self._seen("full")
 
     async def _empty(self) -> None:
         while True:
             await FallingEdge(self.out_valid)
-            if self.count is None or _to_int(self.count.value) == 0:
+            if self.count is None or to_int(self.count.value) == 0:
                 self._seen("empty")
                 return
 
 
 class FifosSeenFull:
-    """Which of several FIFOs have been seen full since now (start it out of reset):
-    `all_full` is set once every one has; `filled` / `not_filled` list them by name. `fifos`:
-    objects with the FIFO's `name` and the names, under `scope`, of its input READY
-    (`in_ready`), output VALID (`out_valid`) and occupancy (`count`, may be missing), as
-    hls_out.kernel.fifos() gives them for a generated kernel."""
+    """Which of several FIFOs (:class:`FifoSignals`) have been seen full since now (start it
+    out of reset): `all_full` is set once every one has; `filled` / `not_filled` list them
+    by name."""
 
-    def __init__(self, scope, fifos):
-        from cocotb.triggers import Event
-
+    def __init__(self, fifos: Iterable[FifoSignals]):
         self.all_full = Event()
-        self.monitors = [FifoMonitor(f.name, getattr(scope, f.in_ready), getattr(scope, f.out_valid),
-                                     getattr(scope, f.count, None), self._full, events=("full",))
+        self.monitors = [FifoMonitor(f.name, f.in_ready, f.out_valid, f.count, self._full, events=("full",))
                          for f in fifos]
         self._full()
 

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import cocotb
 from cocotb.triggers import Event, First, RisingEdge, Timer
-from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster
+from cocotbext.axi import AxiBus, AxiLiteBus
 
+from golden.platform import platform
 from hls_out import interface
-from tb.bus import lean_streams
+from tb.bus.lean_streams import QuietAxiLiteMaster
 from tb.bus.streams import pause_gen, quiet
 from tb.bus.axi_ram import FaultyAxiRam
 
@@ -98,7 +99,8 @@ class PynqHost:
     """The host side of one board. `prefix` selects the board's ports in a multi-board
     wrapper (e.g. "conv0_" for conv0_ap_clk, conv0_m_axi_hostmem_*, ...)."""
 
-    def __init__(self, dut, mem_size: int = 1 << 24, clock_period_ns: float = 10.0, prefix: str = ""):
+    def __init__(self, dut, mem_size: int = 1 << 24, clock_period_ns: float | None = None, prefix: str = ""):
+        """`clock_period_ns`: the board's clock (default: the default platform's, golden/platform.py)."""
         self.dut = dut
         self.name = prefix.rstrip("_") or "board"
         self.prefix = prefix
@@ -106,13 +108,13 @@ class PynqHost:
         # counted from the CTRL write's W handshake to the edge where ap_done rose.
         self._stamps = ((getattr(dut, f"{prefix}bnnsplit_start_cycle"), getattr(dut, f"{prefix}bnnsplit_done_cycle"))
                         if hasattr(dut, f"{prefix}bnnsplit_start_cycle") else None)
-        self.period_ns = clock_period_ns
+        self.period_ns = platform().period_ps / 1000 if clock_period_ns is None else clock_period_ns
         self.clk = getattr(dut, f"{prefix}ap_clk")
         self.rst_n = getattr(dut, f"{prefix}ap_rst_n")
         self.irq = getattr(dut, f"{prefix}interrupt")
-        self.ctrl = AxiLiteMaster(AxiLiteBus.from_prefix(dut, f"{prefix}s_axi_control"), self.clk,
-                                  self.rst_n, reset_active_level=False)
-        lean_streams.quiet_responses(self.ctrl)    # no callback on BVALID / RVALID while idle
+        # no simulator callback on BVALID / RVALID while no request is in flight
+        self.ctrl = QuietAxiLiteMaster(AxiLiteBus.from_prefix(dut, f"{prefix}s_axi_control"), self.clk,
+                                       self.rst_n, reset_active_level=False)
         if os.environ.get("V", "0") in ("", "0"):  # per-transaction INFO logs only with V=1
             quiet(self.ctrl.write_if, self.ctrl.read_if)
         self.mem = FaultyAxiRam(hostmem_bus(dut, f"{prefix}m_axi_hostmem"), self.clk, self.rst_n,

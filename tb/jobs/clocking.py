@@ -5,9 +5,10 @@ cocotb then runs the timed callback, the value callbacks and an extra evaluation
 So a kernel simulation's toplevel is a generated wrapper, ``<kernel>_tb``
 (:func:`render_clock_wrapper`, written into the build folder by tb/jobs/kernel_job.py): every
 port of the kernel except ``ap_clk``, which becomes an output driven by an HDL clock whose
-period is the parameter ``AP_CLK_PERIOD_PS`` (default 10000 = 100 MHz), the kernel
-instantiated as ``u_kernel``, and the kernel's outputs reaching the ports 1 ps late so that
-the testbench still samples pre-edge values at a clock edge (see render_clock_wrapper).
+period is the parameter ``AP_CLK_PERIOD_PS`` (default: the default platform's period,
+golden/platform.py: 10000 ps = 100 MHz), the kernel instantiated as ``u_kernel``, and the
+kernel's outputs reaching the ports 1 ps late so that the testbench still samples pre-edge
+values at a clock edge (see render_clock_wrapper).
 It needs Verilator's ``--timing`` (tb/jobs/toolchain.py sets the compiler flag that needs).
 Measured with `python -m tb.perf.bench --skip-golden --skip-cosim --warm`, cocotb / C++ raw
 cycles per second, before -> after: cnv_part2 0.14 -> 0.18 (517k -> 707k c/s), cnv_part1
@@ -20,7 +21,9 @@ every half period, then runs the value-change callbacks before evaluating the de
 testbench sees pre-edge values at a RisingEdge exactly as with cocotb's Clock, with no VPI
 write, no timer, no Python, no --timing scheduler and no delayed outputs. The runner passes
 the period as the plusarg ``+bnnsplit_loop_clock=<port>:<period ps>`` (:data:`LOOP_PLUSARG`),
-which both the main loop and :func:`start_clock` read. A co-simulation's toplevel has one
+which both the main loop and :func:`start_clock` read (the job's board's period; without the
+plusarg the main loop falls back to ``-DBNNSPLIT_CLOCK_PERIOD_PS``, the default platform's
+period, which :func:`loop_clock_args` compiles in). A co-simulation's toplevel has one
 clock port per board, each with its own period (the boards' ppm offsets): the main loop
 toggles them all, ``+bnnsplit_loop_clock=conv0_ap_clk:10000,fc_ap_clk:10001``.
 `BNNSPLIT_CLOCK` picks the mode of kernel and system simulations: ``loop`` (default), ``hdl``
@@ -41,15 +44,17 @@ import re
 from pathlib import Path
 
 from golden.errors import BnnInputError
+from golden.platform import platform
 from tb.jobs.sv_ports import module_port_declarations
 
 CLOCK_ENV = "BNNSPLIT_CLOCK"
 CLOCK_MODES = ("loop", "hdl", "cocotb")
 LOOP_DEFINE = "BNNSPLIT_CLOCK"
+LOOP_PERIOD_DEFINE = "BNNSPLIT_CLOCK_PERIOD_PS"
 LOOP_PLUSARG = "bnnsplit_loop_clock"
 WRAPPER_SUFFIX = "_tb"
 KERNEL_INSTANCE = "u_kernel"
-DEFAULT_PERIOD_PS = 10_000
+DEFAULT_PERIOD_PS = platform().period_ps      # the default platform's clock (golden/platform.py)
 
 
 def period_param(clock: str) -> str:
@@ -72,12 +77,13 @@ def clock_mode() -> str:
 # ---------------------------------------------------------------------------- loop clock (build side)
 def loop_clock_args(*ports: str) -> list[str]:
     """Verilator options that make the main loop toggle inputs `ports` of the toplevel (one
-    kernel's ap_clk, or every board's clock of a co-simulation)."""
+    kernel's ap_clk, or every board's clock of a co-simulation), with the default platform's
+    period where the run's plusarg gives none."""
     ports = ports or ("ap_clk",)
     for port in ports:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", port):
             raise ValueError(f"not a port name: {port!r}")
-    return ["-CFLAGS", f"-D{LOOP_DEFINE}={','.join(ports)}"]
+    return ["-CFLAGS", f"-D{LOOP_DEFINE}={','.join(ports)}", "-CFLAGS", f"-D{LOOP_PERIOD_DEFINE}={DEFAULT_PERIOD_PS}"]
 
 
 def loop_clock_ports(build_args) -> list[str]:
@@ -117,9 +123,9 @@ def _internal_type(decl: str, name: str) -> str:
 def render_clock_wrapper(module: str, source: Path, clocks: dict[str, int] | None = None,
                          name: str | None = None) -> str:
     """SystemVerilog of `<module>_tb`: the ports of `module` (read from `source`) except the
-    clock inputs in `clocks` ({port: default period in ps}; default ap_clk at 100 MHz),
-    which become outputs driven by HDL clocks with parameters <PORT>_PERIOD_PS; `module`
-    instantiated as u_kernel.
+    clock inputs in `clocks` ({port: default period in ps}; default ap_clk at the default
+    platform's clock), which become outputs driven by HDL clocks with parameters
+    <PORT>_PERIOD_PS; `module` instantiated as u_kernel.
 
     The clock is high for the first half period from time 0, as cocotb's Clock (start_high)
     was: rising edges at 0, P, 2P, ... The kernel's outputs reach the wrapper's ports
@@ -234,19 +240,20 @@ def hdl_clock_period_ps(dut, clock: str = "ap_clk") -> int | None:
     return None if p is None else int(p.value)
 
 
-def start_clock(dut, period_ns: float = 10, clock: str = "ap_clk"):
-    """Start clock `clock` of a kernel or system testbench: nothing to start when the main
-    loop or the toplevel generates it (its period must be `period_ns`), else cocotb's Clock on
-    dut.<clock>. Returns the cocotb Task of the Clock, or None."""
-    period_ps = loop_clock_period_ps(clock) or hdl_clock_period_ps(dut, clock)
-    if period_ps is not None:
-        if round(period_ns * 1000) != period_ps:
-            raise ValueError(f"{dut._name}.{clock} is generated with a period of {period_ps} ps, "
-                             f"the testbench asks for {period_ns} ns")
+def start_clock(dut, period_ps: int, clock: str = "ap_clk"):
+    """Start clock `clock` of a kernel or system testbench with a period of `period_ps` (the
+    job's board's): nothing to start when the main loop or the toplevel generates it (its
+    period must be the same), else cocotb's Clock on dut.<clock>. Returns the cocotb Task of
+    the Clock, or None."""
+    generated = loop_clock_period_ps(clock) or hdl_clock_period_ps(dut, clock)
+    if generated is not None:
+        if generated != period_ps:
+            raise ValueError(f"{dut._name}.{clock} is generated with a period of {generated} ps, "
+                             f"the testbench asks for {period_ps} ps")
         return None
     from cocotb.clock import Clock
 
-    return Clock(getattr(dut, clock), round(period_ns * 1000), unit="ps").start()
+    return Clock(getattr(dut, clock), period_ps, unit="ps").start()
 
 
 def kernel_handle(dut):

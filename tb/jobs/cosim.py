@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from golden import networks
 from golden.errors import BnnInputError
+from golden.platform import DEFAULT_PLATFORM, PLATFORMS, platform
 from hls_out import kernel as kernels
-from hls_out import resources
 from hls_out.resources import fit_warnings, synthesized
 from hls_out.generate import kernel_for_range, render_system
 from netsim.config import ConfigError, TopologyConfig
+from netsim.kernel import stage_timing
 from tb.host.param_loader import job_writes, write_list_file
 from tb.jobs import clocking, export_wrapper, job_file, job_record, run_folder, runner
 from tb.jobs.kernel_job import env_stall_seed
@@ -33,7 +35,7 @@ from tb.jobs.result import Result
 from tb.jobs.stimulus import Stimulus, add_source_args, source_paths
 
 
-@dataclass
+@dataclass(kw_only=True)
 class CosimJob:
     topology: str = "split"
     images: int = 20
@@ -46,17 +48,18 @@ class CosimJob:
     faults: dict | None = None        # any netsim FaultConfig fields (overrides `loss`)
     transport: dict | None = None     # netsim TransportConfig fields (e.g. rto_ps, max_retries)
     stall_seed: int | None = field(default_factory=lambda: env_stall_seed())   # AXI pauses
-    ppm: float = 0.0                  # board clocks alternate +ppm / -ppm around 100 MHz
+    ppm: float = 0.0                  # board clocks alternate +ppm / -ppm around the platform's
     out_dir: str | None = None
     network: str = networks.DEFAULT_NETWORK
     plan: str | None = None           # stages FIRST-LASTxREPLICAS,...; overrides `topology`
     fail: str | None = None           # STAGE:REPLICA@TIME_US[,...]: that board dies then
-    board: str = "pynq-z1"            # the boards' FPGA, for the fit check of every stage
+    # The boards' platform (golden/platform.py): their clock, and the fit check of every stage.
+    board: str = DEFAULT_PLATFORM
     first_image: int = 0              # the job's images are first_image.. of the data set
     # Boards of a stage given by a folder (a user's HLS export, tb/jobs/export_kernel.py):
     # {stage: folder}; their parameters are loaded through doInit before the job starts.
     stage_dirs: dict = field(default_factory=dict)
-    top: str = "BlackBoxJam"
+    top: str = field(default_factory=lambda: platform().hls_top)
     allow_large: bool = False         # past MAX_BOARDS / MAX_IMAGES
 
     @property
@@ -87,7 +90,9 @@ class CosimJob:
     def topology_config(self, checked: bool = True) -> TopologyConfig:
         if checked:
             self.check()
-        link: dict = {}
+        board = platform(self.board)      # the boards' Ethernet port and their hosts' software
+        link: dict = {"rate_bps": board.link_bps, "host_send_overhead_ps": board.host_send_overhead_ps,
+                      "host_recv_overhead_ps": board.host_recv_overhead_ps}
         if self.loss or self.faults:
             link["faults"] = dict(self.faults or {"loss": self.loss})
         if self.latency_us is not None:
@@ -99,7 +104,12 @@ class CosimJob:
         if self.transport:
             cfg["transport"] = dict(self.transport)
         try:
-            return TopologyConfig.from_dict(cfg).validate()
+            config = TopologyConfig.from_dict(cfg)
+            # The timed model's kernels (failover timeouts) at the boards' clock.
+            net, clock_hz = networks.get(self.network), board.clock_hz
+            timings = dict(config.kernels) | {f"{s.first}-{s.last}": stage_timing(net, s.first, s.last, clock_hz)
+                                              for s in config.stages}
+            return dataclasses.replace(config, kernels=timings).validate()
         except ConfigError as exc:
             raise BnnInputError(f"topology config: {exc}") from None
 
@@ -143,7 +153,7 @@ def prepare(job: CosimJob) -> Path:
     cfg = job.topology_config()
     # A stage that does not fit its board is still simulated, but never silently.
     warnings = fit_warnings(networks.get(job.network), [(s.first, s.last) for s in cfg.stages],
-                            resources.board(job.board), synthesized())
+                            platform(job.board), synthesized())
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     pairs = board_kernels(job, cfg)
@@ -152,37 +162,33 @@ def prepare(job: CosimJob) -> Path:
     folder = job.folder
     ranges = sorted({(k.first, k.last) for _, k in pairs}) + [(0, net.last)]
     npz = stim.save(folder, sorted(set(ranges)))
+    period_ps = platform(job.board).period_ps
+    wrappers: dict[str, str] = {}
     boards = []
     for i, (name, info) in enumerate(pairs):
         sign = 1 if i % 2 == 0 else -1
         export = not isinstance(info, kernels.KernelInfo)
-        boards.append({"name": name, "kernel": info.name, "role": info.role, "first": info.first,
-                       "sources": [str(s) for s in info.sources] if export else [str(info.sv)],
-                       "export": export, "ports": sorted(info.ports) if export else None,
-                       "last": info.last, "words_in": info.words_in, "words_out": info.words_out,
-                       "info": info.data, "period_ps": int(round(10_000 * (1 + sign * job.ppm * 1e-6)))})
+        if export and info.top not in wrappers:   # one list and one host wrapper per export: its boards share them
+            writes, _ = job_writes(net.name, job.params, job.seed, info.first, info.last)
+            write_list_file(writes, folder / "load" / f"{info.top}.writes")
+            wrappers[info.top] = str(export_wrapper.write(info.top, info.port_list, str(info.top_source),
+                                                          info.sources[0].parent))
+        boards.append(job_file.BoardEntry(
+            name=name, kernel=info.name, role=info.role, first=info.first, last=info.last,
+            sources=tuple(str(s) for s in info.sources) if export else (str(info.sv),),
+            export=export, ports=tuple(sorted(info.ports)) if export else None,
+            wrapper=wrappers[info.top] if export else None, words_in=info.words_in, words_out=info.words_out,
+            info=info.data, period_ps=int(round(period_ps * (1 + sign * job.ppm * 1e-6)))))
     slowest_ms = 5.0  # a generous bound on one kernel run of one image (part 1: ~3.5 ms)
-    load: dict = {}
-    for b, (_, info) in zip(boards, pairs):
-        if not b["export"]:
-            continue
-        if info.top not in load:   # one list and one host wrapper per export: its boards share them
-            writes, words = job_writes(net.name, job.params, job.seed, info.first, info.last)
-            load[info.top] = {"words": words, "writes": write_list_file(writes, folder / "load" / f"{info.top}.writes"),
-                              "wrapper": str(export_wrapper.write(info.top, info.port_list, str(info.top_source),
-                                                                 info.sources[0].parent))}
-        b["wrapper"] = load[info.top]["wrapper"]
     (folder / "system.sv").write_text(render_system(
-        [(b["name"], b["kernel"] + export_wrapper.SUFFIX, b["ports"], export_wrapper.HOST_PORTS) if b["export"]
-         else (b["name"], b["kernel"]) for b in boards]))
-    return job_file.write(folder / "job.json", asdict(job) | {
-        "npz": str(npz), "summary": str(folder / "summary.json"), "trace": str(folder / "trace.json"),
-        "progress": str(folder / "progress.json"),
-        "pcap": str(folder / "link.pcap"), "topology": cfg.to_dict(), "boards": boards,
-        "network": net.name, "last_layer": net.last,
-        "timeout_ms": 50 + 4 * slowest_ms * job.images, "params_source": stim.source, "warnings": warnings,
-        "load": load,
-    })
+        [(b.name, b.kernel + export_wrapper.SUFFIX, list(b.ports), export_wrapper.HOST_PORTS) if b.export
+         else (b.name, b.kernel) for b in boards]))
+    return job_file.write(folder / "job.json", job_file.SystemJobSpec(
+        network=net.name, last_layer=net.last, board=job.board, boards=tuple(boards), topology=cfg.to_dict(),
+        npz=str(npz), summary=str(folder / "summary.json"), trace=str(folder / "trace.json"),
+        progress=str(folder / "progress.json"), pcap=str(folder / "link.pcap"),
+        params=job.params, params_source=stim.source, seed=job.seed, stall_seed=job.stall_seed,
+        timeout_ms=50 + 4 * slowest_ms * job.images, warnings=tuple(warnings)))
 
 
 def run(job: CosimJob, show_progress: bool = False) -> Result:
@@ -190,31 +196,31 @@ def run(job: CosimJob, show_progress: bool = False) -> Result:
     terminal), `show_progress` draws a progress bar meanwhile."""
     job_record.record("system", job, run)
     path = prepare(job)
-    spec = json.loads(path.read_text())
+    spec = job_file.load(path, job_file.SystemJobSpec)
     folder = job.folder
     rtl = sorted(runner.RTL.glob("*.sv"))
     sources = rtl + _board_sources(spec, rtl) + [folder / "system.sv"]
     build_args: list[str] = []
-    exports = any(b["export"] for b in spec["boards"])
+    exports = any(b.export for b in spec.boards)
     plusargs = [f"+bnnsplit_loader={folder / 'load'}"] if exports else []
     if exports:      # each export with its host wrapper (the fast parameter loader)
         from tb.jobs import export_kernel
         build_args = list(export_kernel.BUILD_ARGS)
-        wrappers = sorted({b["wrapper"] for b in spec["boards"] if b["export"]})
+        wrappers = sorted({b.wrapper for b in spec.boards if b.export})
         sources[-1:-1] = [*map(Path, wrappers), export_wrapper.LOADER_SV]
     plusargs.append(f"+PARAMS_DIR={Stimulus.hex_dir(folder)}")
     if clocking.clock_mode() == "loop":     # every board's clock toggled by the main loop
-        clocks = {f"{b['name']}_ap_clk": b["period_ps"] for b in spec["boards"]}
+        clocks = {f"{b.name}_ap_clk": b.period_ps for b in spec.boards}
         build_args += clocking.loop_clock_args(*clocks)
         plusargs.append(clocking.loop_clock_plusarg(clocks))
-    summary = Path(spec["summary"])
+    summary = Path(spec.summary)
     summary.unlink(missing_ok=True)
-    tag = "+".join(f"{b['name']}:{b['kernel']}" for b in spec["boards"])
+    tag = "+".join(f"{b.name}:{b.kernel}" for b in spec.boards)
     error = None
     log = folder / "sim.log"
     quiet = not runner.verbose()
     try:
-        with ProgressBar(Path(spec["progress"]), job.images, f"{spec['topology']['plan'] or job.topology}") \
+        with ProgressBar(Path(spec.progress), job.images, f"{spec.topology['plan'] or job.topology}") \
                 if quiet and show_progress else contextlib.nullcontext():
             runner.run("bnnsplit_system", sources, "tb.benches.tb_system", extra_env=job_file.env(path),
                        plusargs=plusargs, build_tag=tag, build_args=build_args,
@@ -228,18 +234,18 @@ def run(job: CosimJob, show_progress: bool = False) -> Result:
     if error is not None and not result.errors:
         result.errors.append(error)
         result.write(summary)
-    plot_timeline(spec, json.loads(Path(spec["trace"]).read_text()), folder / "timeline.png")
+    plot_timeline(spec, json.loads(Path(spec.trace).read_text()), folder / "timeline.png")
     return result
 
 
-def _board_sources(spec: dict, rtl: list[Path]) -> list[Path]:
+def _board_sources(spec: job_file.SystemJobSpec, rtl: list[Path]) -> list[Path]:
     """Every board's kernel sources, once each; an export's copy of a module this project's
     rtl/ already has (our own kernels exported to a folder) is left out when identical, and is
     an error otherwise (two different modules of one name cannot share a simulation)."""
     ours = {p.name: p.read_text() for p in rtl}
     out: list[Path] = []
-    for b in spec["boards"]:
-        for s in map(Path, b["sources"]):
+    for b in spec.boards:
+        for s in map(Path, b.sources):
             if s in out:
                 continue
             if s.name in ours:
@@ -254,13 +260,13 @@ def _board_sources(spec: dict, rtl: list[Path]) -> list[Path]:
     return out
 
 
-def plot_timeline(spec: dict, trace: dict, path: Path) -> None:
+def plot_timeline(spec: job_file.SystemJobSpec, trace: dict, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    boards = [b["name"] for b in spec["boards"]]
+    boards = [b.name for b in spec.boards]
     wires = sorted({f[1] for f in trace["frames_log"]})
     fig, ax = plt.subplots(figsize=(11, 1 + 0.45 * (len(boards) + len(wires))))
     rows = boards + wires
@@ -277,7 +283,7 @@ def plot_timeline(spec: dict, trace: dict, path: Path) -> None:
             ax.plot(bad, [r] * len(bad), "x", color="tab:red", markersize=6)
     ax.set_yticks(range(len(rows)), rows)
     ax.set_xlabel("simulation time (us)")
-    ax.set_title(f"{spec['topology']['topology']}: kernel runs (blue, image ids) and frames on each cable "
+    ax.set_title(f"{spec.topology['topology']}: kernel runs (blue, image ids) and frames on each cable "
                  f"(green; red = lost/corrupted)")
     ax.invert_yaxis()
     fig.tight_layout()
@@ -338,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plan", help="partition plan FIRST-LASTxREPLICAS,... (overrides --topology)")
     ap.add_argument("--stage-dir", action="append", default=[], metavar="STAGE=DIR",
                     help="the boards of this stage run the kernel in DIR (your own HLS export)")
-    ap.add_argument("--top", default="BlackBoxJam", help="with --stage-dir: the export's top module")
+    ap.add_argument("--top", default=platform().hls_top, help="with --stage-dir: the export's top module")
     ap.add_argument("--fail", help="STAGE:REPLICA@TIME_US[,...]: that board's kernel stops answering and its "
                     "link goes dark then (failover)")
     ap.add_argument("--images", type=int, default=20)
@@ -350,6 +356,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--stall-seed", type=int, help="random pauses on every AXI channel, with this seed")
     ap.add_argument("--network", default=networks.DEFAULT_NETWORK, help="network of the BNN-PYNQ family")
+    ap.add_argument("--board", default=DEFAULT_PLATFORM,
+                    help=f"the boards' platform (golden/platform.py: {', '.join(PLATFORMS)}): their clock and the "
+                         f"fit check")
     ap.add_argument("--allow-large", action="store_true",
                     help=f"allow more than {MAX_BOARDS} boards or {MAX_IMAGES} images in one co-simulation")
     args = ap.parse_args(argv)
@@ -363,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
                        batch=args.batch, loss=args.loss, latency_us=args.latency_us, ppm=args.ppm,
                        network=net.name, plan=args.plan, fail=args.fail,
                        stage_dirs=dict(_stage_dir(s) for s in args.stage_dir), top=args.top,
-                       allow_large=args.allow_large)
+                       allow_large=args.allow_large, board=platform(args.board).name)
         if args.stall_seed is not None:
             job.stall_seed = args.stall_seed
         with run_folder.owned(job.folder, OUTPUTS, "summary.json", job.images):

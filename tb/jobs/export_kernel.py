@@ -80,7 +80,7 @@ def read_ports(text: str, module: str, where: str) -> dict[str, str]:
     return {p.name: p.direction for p in export_wrapper.read_ports(where, module, text)}
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ExportKernel:
     """A kernel from a folder: what it is (network, layer range) and what it is built from."""
 
@@ -188,7 +188,7 @@ def discover(folder: str | Path, top: str, network: str, first: int | None, last
                             f"not an HLS export (expected the verilog/ folder of an exported IP)")
     out_dir = work / "src"
     out_dir.mkdir(parents=True, exist_ok=True)
-    k = ExportKernel(folder, top, net.name, first, last)
+    k = ExportKernel(folder=folder, top=top, network_name=net.name, first=first, last=last)
     modules: dict[str, Path] = {}
     data: list[Path] = []
     for src in srcs:

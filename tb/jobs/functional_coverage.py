@@ -108,7 +108,7 @@ def _fault_bins() -> list[str]:
 def static_points() -> dict[str, list[str]]:
     """The points whose bins do not depend on what runs: buses, registers, fault kinds."""
     from hls_out import interface
-    from tb.bus.axi_checker import AXI4_CHANNELS, AXIL_CHANNELS
+    from tb.bus.axi_signals import AXI4_CHANNELS, AXIL_CHANNELS
 
     regs = [r.name for r in interface.REGISTERS]
     return {"axi.hostmem.ar_beats": _burst_bins(), "axi.hostmem.aw_beats": _burst_bins(),
@@ -226,14 +226,14 @@ class KernelCoverage:
     its buses through its AXI checkers; :meth:`finish` samples what they counted.
 
     Args:
-        scope: the kernel instance (its s<k>_tvalid / s<k>_tready / fifo_count_<tag> signals).
+        scope: the kernel instance (holding the FIFO signals its kernel.json's stages name).
         info: its kernel.json as a dict.
         hostmem, control: the AxiChecker on m_axi_hostmem and AxiLiteChecker on s_axi_control.
         log: where missing FIFO signals are reported (a real HLS export has none).
     """
 
     def __init__(self, scope, info: dict, hostmem, control, log=None):
-        from hls_out.kernel import fifos as kernel_fifos
+        from tb.benches.kernel_probe import kernel_fifos
         from tb.bus.fifo_monitor import FifoMonitor
 
         install()
@@ -241,19 +241,12 @@ class KernelCoverage:
         self.hostmem, self.control = hostmem, control
         self.fifos: list = []
         declared = fifo_points(info)
-        missing = []
-        for f in kernel_fifos(info):
+        for f in kernel_fifos(scope, info, log):     # a FIFO whose ports are not found is logged
             point = f"fifo.{self.kernel}.{f.name}"
             if point not in declared:
                 continue
-            sigs = [getattr(scope, n, None) for n in (f.in_ready, f.out_valid, f.count)]
-            if sigs[0] is None or sigs[1] is None:
-                missing.append(f.name)
-                continue
             declare(point, declared[point])
-            self.fifos.append(FifoMonitor(point, *sigs, on_event=self._fifo_event))
-        if missing and log is not None:
-            log.warning("functional coverage: FIFO ports not found (not covered): %s", ", ".join(missing))
+            self.fifos.append(FifoMonitor(point, f.in_ready, f.out_valid, f.count, on_event=self._fifo_event))
 
     @staticmethod
     def _fifo_event(point: str, event: str) -> None:

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from golden.errors import BnnInputError
+from golden.networks import DEFAULT_NETWORK
 from golden.params import write_layer_hex
+from golden.platform import DEFAULT_PLATFORM, PLATFORMS, platform
 from hls_out import kernel as kernels
 from tb.jobs import clocking, job_file, job_record, run_folder, runner
 from tb.jobs.result import Result
@@ -31,7 +33,7 @@ def _default_kernel() -> str:
     return default_kernel(networks.default(), "part2")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class KernelJob:
     kernel: str = field(default_factory=_default_kernel)
     images: int = 3
@@ -60,7 +62,7 @@ class KernelJob:
     # its top module, the network and layer range it implements; its parameters are loaded
     # only through the register map (doInit), as the PYNQ host does.
     kernel_dir: str | None = None
-    top: str = "BlackBoxJam"
+    top: str = field(default_factory=lambda: platform().hls_top)
     # How a folder's kernel gets its parameters: "fast" (the wrapper's SV loader replays the
     # register writes at bus speed) or "python" (the host's AXI4-Lite master, for debugging).
     loader: str = "fast"
@@ -70,6 +72,8 @@ class KernelJob:
     network: str | None = None
     first: int | None = None
     last: int | None = None
+    # The board (golden/platform.py): the kernel's clock in the simulation.
+    board: str = DEFAULT_PLATFORM
 
     @property
     def folder(self) -> Path:
@@ -92,7 +96,7 @@ def kernel_of(job: KernelJob):
     """The job's kernel: a generated one (hls_out/kernel.py) or a folder's (export_kernel.py)."""
     if job.kernel_dir:
         from tb.jobs.export_kernel import discover
-        return discover(job.kernel_dir, job.top, job.network or "cnvW2A2", job.first, job.last, job.folder)
+        return discover(job.kernel_dir, job.top, job.network or DEFAULT_NETWORK, job.first, job.last, job.folder)
     return kernels.load(job.kernel)
 
 
@@ -127,28 +131,32 @@ def prepare(job: KernelJob) -> Path:
         apply_hex_patch(hexdir / patch["file"], patch)
     if init:
         np.savez(folder / "init.npz", **init)
-    load = None
     if job.kernel_dir:      # the register writes of every parameter word, for the fast loader
         from tb.host.param_loader import job_writes, write_list_file
         if job.loader not in ("fast", "python"):
             raise BnnInputError(f"loader {job.loader!r}: expected fast or python")
-        writes, words = job_writes(info.network_name, job.params, job.seed, info.first, info.last)
-        load = {"words": words, "writes": write_list_file(writes, folder / "load" / f"{info.top}.writes"),
-                "loader": job.loader}
+        writes, _ = job_writes(info.network_name, job.params, job.seed, info.first, info.last)
+        write_list_file(writes, folder / "load" / f"{info.top}.writes")
     f = stim.params.folding
     paper = info.paper()
-    return job_file.write(folder / "job.json", asdict(job) | {
-        "npz": str(npz), "init_npz": str(folder / "init.npz") if init else None,
-        "report": str(folder / "report.json"), "network": info.network_name,
-        "first": info.first, "last": info.last, "info": info.data,
-        "folding": {str(i): [f.simd(i), f.pe(i), info.network.layer(i).weight_bits]
-                    for i in range(info.first, info.last + 1)},
-        "paper_latency_cycles": paper.latency_cycles if paper else None,
-        "params_source": stim.source, "kernel": info.name,
+    try:
+        bus_errors = tuple(job_file.InjectedBusError(**e) for e in job.bus_errors)
+    except TypeError:
+        raise BnnInputError(f"bus_errors {job.bus_errors!r}: expected entries {{buffer, image, resp}}") from None
+    return job_file.write(folder / "job.json", job_file.KernelJobSpec(
+        kernel=info.name, network=info.network_name, first=info.first, last=info.last, info=info.data,
+        board=job.board, period_ps=platform(job.board).period_ps,
+        npz=str(npz), init_npz=str(folder / "init.npz") if init else None,
+        report=str(folder / "report.json"), progress=str(folder / "progress.json"),
+        params=job.params, params_source=stim.source, seed=job.seed, stall_seed=job.stall_seed,
+        hold_writes=job.hold_writes, fill_fifos=job.fill_fifos,
+        init_layers=tuple(job_file.InitLayer(layer=i, simd=f.simd(i), pe=f.pe(i),
+                                             weight_bits=info.network.layer(i).weight_bits)
+                          for i in job.init_layers),
+        bus_errors=bus_errors, reps=tuple(job.reps),
         # A folder's kernel starts with empty memories: every word goes through doInit.
-        "init_all": bool(job.kernel_dir), "load": load,
-        "progress": str(folder / "progress.json"),
-    })
+        init_all=bool(job.kernel_dir), loader=job.loader if job.kernel_dir else None,
+        paper_latency_cycles=paper.latency_cycles if paper else None))
 
 
 def apply_hex_patch(path: Path, patch: dict) -> None:
@@ -176,12 +184,13 @@ def kernel_sources(kernel: str | Path, top_sv: str | Path | None = None) -> list
 
 
 def kernel_toplevel(kernel: str | Path, top_sv: str | Path | None = None, build_tag: str = "",
-                    clock: str | None = None) -> tuple[str, list[Path], list[str]]:
+                    clock: str | None = None, period_ps: int | None = None) -> tuple[str, list[Path], list[str]]:
     """(toplevel, sources, Verilator build options) of a simulation of `kernel` (from
     `top_sv` if given), clocked as `clock` says (default: clocking.clock_mode()): "loop", the
-    kernel itself with ap_clk toggled by the simulation's main loop; "hdl", the clock wrapper
-    <kernel>_tb generated into its build folder and built with --timing; "cocotb", the kernel
-    itself under cocotb's Clock (tb/jobs/clocking.py)."""
+    kernel itself with ap_clk toggled by the simulation's main loop (its period: the run's
+    plusarg, clocking.loop_clock_plusarg); "hdl", the clock wrapper <kernel>_tb with a period of
+    `period_ps` (default: the default platform's) generated into its build folder and built
+    with --timing; "cocotb", the kernel itself under cocotb's Clock (tb/jobs/clocking.py)."""
     sources = kernel_sources(kernel, top_sv)
     module = kernels.load(kernel).top     # `kernel` may be a generated kernel's folder
     clock = clock or clocking.clock_mode()
@@ -190,7 +199,8 @@ def kernel_toplevel(kernel: str | Path, top_sv: str | Path | None = None, build_
     if clock == "cocotb":
         return module, sources, []
     top = module + clocking.WRAPPER_SUFFIX
-    wrapper = clocking.write_clock_wrapper(module, sources[-1], runner.build_dir_for(top, {}, build_tag))
+    wrapper = clocking.write_clock_wrapper(module, sources[-1], runner.build_dir_for(top, {}, build_tag),
+                                           {"ap_clk": period_ps or clocking.DEFAULT_PERIOD_PS})
     return top, sources + [wrapper], ["--timing"]
 
 
@@ -209,6 +219,7 @@ def run(job: KernelJob, show_progress: bool = False) -> Result:
     error = None
     log = job.folder / "sim.log"
     public = "auto"
+    period_ps = platform(job.board).period_ps
     if job.kernel_dir:
         from tb.jobs import export_kernel
         k = kernel_of(job)
@@ -218,8 +229,11 @@ def run(job: KernelJob, show_progress: bool = False) -> Result:
         public = "ports"
     else:
         tag = _mutant_tag(job.kernel_sv)
-        top, sources, build_args = kernel_toplevel(job.kernel, job.kernel_sv, tag)
+        top, sources, build_args = kernel_toplevel(job.kernel, job.kernel_sv, tag, period_ps=period_ps)
         plusargs = [f"+PARAMS_DIR={Stimulus.hex_dir(job.folder)}"]
+    loop_ports = clocking.loop_clock_ports(build_args)
+    if loop_ports:          # the main loop's clock, at the board's period
+        plusargs.append(clocking.loop_clock_plusarg(dict.fromkeys(loop_ports, period_ps)))
     t0 = time.perf_counter()
     try:
         runner.build(top, sources, build_args=build_args, build_tag=tag, public=public,
@@ -250,7 +264,9 @@ def run(job: KernelJob, show_progress: bool = False) -> Result:
     return result
 
 
-def print_report(r: Result) -> None:
+def print_report(r: Result, board: str = DEFAULT_PLATFORM) -> None:
+    """The run's table and figures; times at the clock of `board` (golden/platform.py)."""
+    mhz = platform(board).clock_hz / 1e6
     print(f"kernel {r.name} of {r.network} ({r.params}), {r.images} image(s)")
     print(f"{'image':>5} {'class':>5} {'label':>5} {'match':>5} {'cycles':>9}")
     for im in r.per_image:
@@ -262,7 +278,8 @@ def print_report(r: Result) -> None:
         print(f"parameters: {f['param_words_loaded']} words through doInit ({f.get('param_loader')} loader) in "
               f"{f['param_load_cycles']} cycles, {f['param_load_wall_s']:.1f} s ({f['param_words_per_s']:.0f} words/s)")
     if f.get("latency_cycles"):
-        print(f"latency (1 image, start->done): {f['latency_cycles']} cycles = {f['latency_cycles'] / 100:.2f} us @100MHz"
+        print(f"latency (1 image, start->done): {f['latency_cycles']} cycles = {f['latency_cycles'] / mhz:.2f} us "
+              f"@{mhz:g}MHz"
               + (f"; paper Table I {paper} ({100 * f['latency_vs_paper']:+.1f}%)" if paper else ""))
     for b in f.get("batches") or []:
         if b["cycles"]:
@@ -312,7 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--init-layer", type=int, action="append", default=[],
                     help="load this layer through AXI4-Lite init mode instead of preload")
     ap.add_argument("--kernel-dir", help="a folder with a BlackBoxJam RTL export (your own HLS export)")
-    ap.add_argument("--top", default="BlackBoxJam", help="its top module (default BlackBoxJam)")
+    ap.add_argument("--top", default=platform().hls_top, help=f"its top module (default {platform().hls_top})")
+    ap.add_argument("--board", default=DEFAULT_PLATFORM,
+                    help=f"the board (golden/platform.py: {', '.join(PLATFORMS)}): the kernel's clock")
     ap.add_argument("--first", type=int, help="with --kernel-dir: first layer it implements (default 0)")
     ap.add_argument("--last", type=int, help="with --kernel-dir: last layer (default the network's last)")
     ap.add_argument("--out", help="output folder (default build/<kernel>)")
@@ -330,7 +349,8 @@ def main(argv: list[str] | None = None) -> int:
             from golden import networks
             net = networks.get(args.network)
             params, cifar = source_paths(args, net.name)
-            job = KernelJob(args.top, args.images, params, cifar, stall_seed=args.stall_seed,
+            job = KernelJob(kernel=args.top, images=args.images, params=params, cifar=cifar,
+                            stall_seed=args.stall_seed, board=platform(args.board).name,
                             kernel_dir=args.kernel_dir, top=args.top, network=net.name, first=args.first,
                             last=args.last,
                             # one folder per export: runs of two exports do not share files
@@ -348,8 +368,9 @@ def main(argv: list[str] | None = None) -> int:
                 raise BnnInputError(f"NETWORK={args.network}: kernel {args.kernel} implements layers "
                                     f"{info.first}-{info.last} of {info.network_name} (its kernel.json)")
             params, cifar = source_paths(args, info.network_name)
-            job = KernelJob(args.kernel, args.images, params, cifar, init_layers=args.init_layer,
-                            stall_seed=args.stall_seed, out_dir=args.out, reps=reps)
+            job = KernelJob(kernel=args.kernel, images=args.images, params=params, cifar=cifar,
+                            init_layers=args.init_layer, stall_seed=args.stall_seed, out_dir=args.out, reps=reps,
+                            board=platform(args.board).name)
         with run_folder.owned(job.folder, OUTPUTS, "report.json", job.images):
             r = run(job, show_progress=sys.stdout.isatty() or bool(job.kernel_dir))
     except BnnInputError as exc:
@@ -358,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     if r.figures.get("input_error"):
         print(f"error: {r.figures['input_error']}", file=sys.stderr)
         return 2
-    print_report(r)
+    print_report(r, job.board)
     print(f"report: {job.folder / 'report.json'}, log: {job.folder / 'sim.log'}")
     return 0 if r.ok else 1
 

@@ -16,20 +16,22 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
+from golden.platform import DEFAULT_PLATFORM
 from netsim import cli
 from netsim.planner import PlanPrediction
 from tb.jobs import cosim
 
 
-def verify(preds: list[PlanPrediction], k: int, images: int, batch: int, out_root: Path) -> list[dict]:
-    """Co-simulate the best k plans in RTL (the path of `make sim PLAN=`) and compare the
-    measured steady-state throughput with the prediction: the results after the first wave
-    (as many as the largest stage has replicas) over the time from that wave to the last
-    result at the host."""
+def verify(preds: list[PlanPrediction], k: int, images: int, batch: int, out_root: Path,
+           board: str = DEFAULT_PLATFORM) -> list[dict]:
+    """Co-simulate the best k plans in RTL (the path of `make sim PLAN=`) on the planner's
+    `board` (golden/platform.py) and compare the measured steady-state throughput with the
+    prediction: the results after the first wave (as many as the largest stage has replicas)
+    over the time from that wave to the last result at the host."""
     out = []
     for p in preds[:k]:
         job = cosim.CosimJob(images=images, batch=batch, network=p.plan.network, plan=str(p.plan),
-                             out_dir=str(out_root / str(p.plan).replace(",", "_")))
+                             board=board, out_dir=str(out_root / str(p.plan).replace(",", "_")))
         r = cosim.run(job)
         # Every image is submitted at time 0, so an image's latency is its completion time.
         completed = sorted(im.latency_us for im in r.per_image if im.latency_us is not None)

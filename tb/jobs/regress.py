@@ -82,7 +82,7 @@ _TLS_ROLES = {TLS_CA_ENV: "the CA certificate that signed the cluster's certific
 _EXPECTED_ADDRESS = "expected tcp://host:8786 or tls://host:8786"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Shard:
     index: int
     first: int
@@ -131,7 +131,7 @@ def _cpu_s() -> float:
 def shards_of(images: int, shard_images: int, **common) -> list[Shard]:
     out, k = [], 0
     for first in range(0, images, shard_images):
-        out.append(Shard(k, first, min(shard_images, images - first), **common))
+        out.append(Shard(index=k, first=first, images=min(shard_images, images - first), **common))
         k += 1
     return out
 
@@ -365,7 +365,7 @@ def _allow_large_env(environ=None) -> bool:
     raise BnnInputError(f"{ALLOW_LARGE_ENV}={environ.get(ALLOW_LARGE_ENV)!r}: expected 1 or 0")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Job:
     """A regression as asked for, checked on this host before anything goes to dask."""
     network: str
@@ -442,7 +442,8 @@ def check_job(*, network: str | None, plan: str | None, boards: int, images: int
                 raise BnnInputError(f"--images {images}: {cifar} holds {held} images (expected --images <= "
                                     f"{held}, or --synthetic)")
     shard = shard_images or max(4, -(-images // (4 * workers)))
-    return Job(net.name, topology, plan, images, batch, workers, shard, n_boards, widest.replicas)
+    return Job(network=net.name, topology=topology, plan=plan, images=images, batch=batch, workers=workers,
+               shard_images=shard, boards=n_boards, replicas=widest.replicas)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -27,7 +27,7 @@ class ImageResult:
 
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Result:
     kind: str                        # "kernel" or "system"
     network: str
@@ -80,10 +80,10 @@ class Result:
         name_key = "kernel" if kind == "kernel" else "topology"
         common = {"kind", "network", name_key, "params", "images", "mismatches", "lost", "lost_images",
                   "duplicated", "error", "errors", "checkpoints", "per_image", "complete"}
-        return cls(kind, d["network"], d[name_key], d["params"],
-                   [ImageResult(**im) for im in d["per_image"]], list(d["lost_images"]),
-                   d["duplicated"], dict(d["checkpoints"]), list(d["errors"]),
-                   {k: v for k, v in d.items() if k not in common})
+        return cls(kind=kind, network=d["network"], name=d[name_key], params=d["params"],
+                   per_image=[ImageResult(**im) for im in d["per_image"]], lost=list(d["lost_images"]),
+                   duplicated=d["duplicated"], checkpoints=dict(d["checkpoints"]), errors=list(d["errors"]),
+                   figures={k: v for k, v in d.items() if k not in common})
 
     def write(self, path: str | Path) -> Path:
         path = Path(path)

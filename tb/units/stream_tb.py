@@ -25,13 +25,15 @@ from typing import Callable, Sequence
 
 from cocotb.clock import Clock
 from cocotb.triggers import RisingEdge, SimTimeoutError, with_timeout
-from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSink, AxiStreamSource
+from cocotbext.axi import AxiStreamBus, AxiStreamFrame
 
+from golden.platform import platform
 from tb.bus.axi_checker import AxiChecker
 from tb.bus.axi_ram import FaultyAxiRam
+from tb.bus.lean_streams import LeanAxiStreamSink, LeanAxiStreamSource
 from tb.bus.streams import HandshakeMonitor, Inserter, quiet, reset
 
-CLOCK_NS = 10
+PERIOD_PS = platform().period_ps       # the default platform's clock (golden/platform.py)
 
 
 class StreamTB:
@@ -42,15 +44,15 @@ class StreamTB:
         self.dut = dut
         self.log = logging.getLogger("cocotb.tb")
         self.clk, self.rst_n = dut.ap_clk, dut.ap_rst_n
-        Clock(self.clk, CLOCK_NS, unit="ns").start()
+        Clock(self.clk, PERIOD_PS, unit="ps").start()
         self.source = self.sink = self.inp = self.out = None
         if source:
-            self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, source), self.clk,
-                                          self.rst_n, reset_active_level=False, byte_lanes=1)
+            self.source = LeanAxiStreamSource(AxiStreamBus.from_prefix(dut, source), self.clk,
+                                              self.rst_n, reset_active_level=False, byte_lanes=1)
             self.inp = self._monitor(source)
         if sink:
-            self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, sink), self.clk,
-                                      self.rst_n, reset_active_level=False, byte_lanes=1)
+            self.sink = LeanAxiStreamSink(AxiStreamBus.from_prefix(dut, sink), self.clk,
+                                          self.rst_n, reset_active_level=False, byte_lanes=1)
             self.out = self._monitor(sink)
         quiet(self.source, self.sink)
         self.received: list[int] = []     # words the sink model took, see drain()
@@ -130,7 +132,7 @@ class StreamTB:
         in which an extra (spurious) word would show; returns every word seen there."""
         limit = timeout_cycles or 10_000 + 50 * n     # a stalled DUT fails, never hangs
         try:
-            await with_timeout(self.out.wait(n), limit * CLOCK_NS, "ns")
+            await with_timeout(self.out.wait(n), limit * PERIOD_PS, "ps")
         except SimTimeoutError:
             raise AssertionError(f"{self.out.name}: {len(self.out.transfers)} of {n} words after "
                                  f"{limit} cycles") from None

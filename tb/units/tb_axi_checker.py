@@ -24,9 +24,11 @@ from cocotb.clock import Clock
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, RisingEdge
 
-from tb.bus.axi_checker import AxiChecker, AxiLiteChecker, AxiProtocolError
+from tb.bus.axi_checker import AxiChecker, AxiProtocolError
+from tb.bus.axil_checker import AxiLiteChecker
+from tb.bus.lean_streams import LeanSink
 from tb.bus.streams import config, make_rng, random_pause, reset
-from tb.units.stream_tb import axi_cases
+from tb.units.stream_tb import PERIOD_PS, axi_cases
 
 log = logging.getLogger("cocotb.tb")
 
@@ -44,12 +46,17 @@ def _watched(chk) -> list[str]:
     """The VALID / READY signals of the checker's bus that have a simulator callback
     registered now: an edge or value-change trigger something awaits (cocotb 2.1 keeps one
     trigger object per signal and kind; it is registered with the simulator while its
-    `_callbacks` are not empty)."""
+    `_callbacks` are not empty). That attribute is cocotb's private record: if a cocotb
+    release renames it, this fails instead of finding nothing."""
     out = []
     for ch in chk.channels.values():
         for sig in (ch.valid, ch.ready):
             for kind in ("value_change", "rising_edge", "falling_edge"):
-                if getattr(getattr(sig, kind), "_callbacks", None):
+                trigger = getattr(sig, kind)
+                assert hasattr(trigger, "_callbacks"), (
+                    f"cocotb {cocotb.__version__}: {type(trigger).__name__} has no `_callbacks`, the "
+                    f"record of its waiting tasks this check reads; update _watched() for this cocotb")
+                if trigger._callbacks:
                     out.append(f"{sig._name}.{kind}")
     return out
 
@@ -62,6 +69,7 @@ async def test_mm2s_clean(dut):
     tb = ReaderTB(dut, watch_idle_responses=not config().get("lazy"))
     chk = tb.checker                  # the AxiChecker every reader test runs under
     assert chk.name == "m_axi" and set(chk.channels) == {"AR", "R"}
+    assert isinstance(tb.ram.read_if.ar_channel, LeanSink)     # the RAM's lean endpoints
     data_rng = make_rng("data")
     todo = axi_cases()
     for addr, words in todo:
@@ -94,6 +102,7 @@ async def test_s2mm_clean(dut):
     tb = WriterTB(dut, watch_idle_responses=not lazy, **({"b_after_last_w": True} if lazy else {}))
     chk = tb.checker                  # the AxiChecker every writer test runs under
     assert set(chk.channels) == {"AW", "W", "B"} and chk.max_outstanding == tb.max_outstanding
+    assert isinstance(tb.ram.write_if.aw_channel, LeanSink) and isinstance(tb.ram.write_if.w_channel, LeanSink)
     rng = make_rng("data")
     todo = axi_cases()
     tb.set_idle_generator(random_pause("idle"))
@@ -119,26 +128,28 @@ async def test_s2mm_clean(dut):
 
 @cocotb.test()
 async def test_axilite_clean(dut):
-    """axilite_ctrl (lower-case port names) under AxiLiteMaster with random pauses on all
-    five channels: no violation, one B per write and one R per read."""
-    from cocotbext.axi import AxiLiteBus, AxiLiteMaster
+    """axilite_ctrl (lower-case port names) under an AxiLiteMaster (lazy: the host's
+    QuietAxiLiteMaster) with random pauses on all five channels: no violation, one B per
+    write and one R per read."""
+    from cocotbext.axi import AxiLiteBus
+    from tb.bus.lean_streams import GatedSink, LeanAxiLiteMaster, QuietAxiLiteMaster
     from tb.bus.streams import pause_gen, quiet
-    Clock(dut.ap_clk, 10, unit="ns").start()
+    Clock(dut.ap_clk, PERIOD_PS, unit="ps").start()
     for sig in ("ap_done", "ap_idle", "ap_ready"):
         getattr(dut, sig).value = 1 if sig == "ap_idle" else 0
-    master = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axi_control"), dut.ap_clk,
-                           dut.ap_rst_n, reset_active_level=False)
+    lazy = bool(config().get("lazy"))
+    master = (QuietAxiLiteMaster if lazy else LeanAxiLiteMaster)(
+        AxiLiteBus.from_prefix(dut, "s_axi_control"), dut.ap_clk, dut.ap_rst_n, reset_active_level=False)
+    for sink in (master.write_if.b_channel, master.read_if.r_channel):
+        assert isinstance(sink, LeanSink) and isinstance(sink, GatedSink) == lazy, type(sink)
     quiet(master, master.write_if, master.read_if)
     rng = make_rng("lite")
     for ch in (master.write_if.aw_channel, master.write_if.w_channel, master.write_if.b_channel,
                master.read_if.ar_channel, master.read_if.r_channel):
         ch.set_pause_generator(pause_gen(rng, 0.3))
-    lazy = bool(config().get("lazy"))
     chk = AxiLiteChecker(dut, "s_axi_control", dut.ap_clk, dut.ap_rst_n, watch_idle_responses=not lazy)
     if lazy:      # as the kernel testbenches run the host's control bus
-        from tb.bus import lean_streams
         chk.requests_from(master)
-        lean_streams.quiet_responses(master)
     assert chk.name == "control"
     await reset(dut.ap_clk, dut.ap_rst_n)
     for i in range(40):
@@ -332,7 +343,7 @@ ALL_CASES = {**CASES, **LITE_CASES}
 
 async def _bad_master_run(dut, case: str, fail_fast: bool = False, lazy: bool = False):
     bug, slave_cfg, addr, alen, channel, rule, pattern, when = ALL_CASES[case]
-    Clock(dut.ap_clk, 10, unit="ns").start()
+    Clock(dut.ap_clk, PERIOD_PS, unit="ps").start()
     dut.start.value = 0
     dut.bug.value = 0
     dut.addr.value = 0

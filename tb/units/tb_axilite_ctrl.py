@@ -16,10 +16,12 @@ import logging
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
-from cocotbext.axi import AxiLiteBus, AxiLiteMaster
+from cocotbext.axi import AxiLiteBus
 
+from golden.platform import platform
 from hls_out import interface as bbj
-from tb.bus.axi_checker import AxiLiteChecker
+from tb.bus.axil_checker import AxiLiteChecker
+from tb.bus.lean_streams import LeanAxiLiteMaster
 from tb.bus.streams import HandshakeMonitor, make_rng, pause_gen, quiet, reset
 from tb.jobs import functional_coverage
 
@@ -77,9 +79,9 @@ class TB:
     def __init__(self, dut, stalls: bool):
         self.dut = dut
         self.log = logging.getLogger("cocotb.tb")
-        Clock(dut.ap_clk, 10, unit="ns").start()
-        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axi_control"), dut.ap_clk,
-                                  dut.ap_rst_n, reset_active_level=False)
+        Clock(dut.ap_clk, platform().period_ps, unit="ps").start()
+        self.axil = LeanAxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axi_control"), dut.ap_clk,
+                                      dut.ap_rst_n, reset_active_level=False)
         wr, rd = self.axil.write_if, self.axil.read_if
         quiet(self.axil, wr, rd)
         if stalls:
