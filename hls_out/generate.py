@@ -37,14 +37,20 @@ from golden import networks
 from golden.cycles import kernel_cycles
 from golden.errors import BnnInputError
 from golden.network import Folding, Network, layer
+from golden.paths import BUILD
 from golden.stages import MVAU, Chain, Stage, StreamFifo, kernel_chain
+from golden.stages.mvau import MAC_VARIANTS
 from hls_out import interface
 # The ports and the register map are the BlackBoxJam interface (hls_out/interface.py);
 # re-exported here for the code that imports them from the generator.
 from hls_out.interface import AXI_PORTS, CTL_PORTS, kernel_ports  # noqa: F401
 
 HERE = Path(__file__).resolve().parent
-MEM_W = 64
+
+
+def mac_root(mac: str) -> Path:
+    """Where the default kernels of a MAC variant other than Mul_LUT are generated."""
+    return BUILD / f"hls-mac-{mac}"
 
 
 def default_kernels(network: Network) -> dict[str, tuple[int, int]]:
@@ -88,6 +94,8 @@ class KernelConfig:
     fifo_depths: dict[str, int] = field(default_factory=dict)
     # HLS_TIMING of the sliding-window generators, MVAUs and pools (see the module docstring).
     hls_timing: bool = True
+    # How the MVAUs build their products: "lut" (Mul_LUT), "dsp" (DSP48), "auto" (Default).
+    mac: str = "lut"
 
     @property
     def network(self) -> Network:
@@ -109,7 +117,7 @@ def plan(cfg: KernelConfig) -> Chain:
         cfg.network.check_range(cfg.first, cfg.first)
         raise BnnInputError(f"kernel {cfg.name}: first layer {cfg.first} is after last layer {cfg.last}")
     return kernel_chain(cfg.folding, cfg.first, cfg.last, depths=cfg.fifo_depths, hls_timing=cfg.hls_timing,
-                        word_bits=MEM_W, label=cfg.name)
+                        word_bits=interface.MEM_W, label=cfg.name, mac=cfg.mac)
 
 
 def _stream_decl(k: int, w: int) -> str:
@@ -282,6 +290,7 @@ def describe(cfg: KernelConfig, chain: Chain, in_words: int, out_words: int) -> 
         "last": cfg.last,
         "role": net.role(cfg.first, cfg.last),
         "block_timing": "hls" if cfg.hls_timing else "decoupled",
+        "mac": cfg.mac,
         "layers": [{"index": m.layer, "kind": m.spec.kind, "simd": m.simd, "pe": m.pe, "wmem": m.wmem,
                     "tmem": m.tmem, "pool_after": m.spec.pool_after} for m in chain.mvaus],
         "interfaces": {
@@ -313,14 +322,15 @@ def generate(cfg: KernelConfig, out_root: Path = HERE, source: str = "the defaul
     }
 
 
-def default_files(out_root: Path = HERE, hls_timing: bool = True) -> dict[Path, str]:
+def default_files(out_root: Path = HERE, hls_timing: bool = True, mac: str = "lut") -> dict[Path, str]:
     """The default kernels and, when they go to hls_out/ itself, the files derived from the
     register table (hls_out/interface.py: the decode block of rtl/axilite_ctrl.sv and the C++
     harness header tb/perf/blackboxjam_regs.h)."""
     files: dict[Path, str] = interface.generated_files() if out_root.resolve() == HERE else {}
     for net in networks.NETWORKS.values():      # <prefix>_full, _part1, _part2 of every network
         for name, (a, b) in default_kernels(net).items():
-            files |= generate(KernelConfig(name, a, b, net.folding, hls_timing=hls_timing), out_root)
+            files |= generate(KernelConfig(name, a, b, net.folding, hls_timing=hls_timing, mac=mac), out_root,
+                              "the default folding" if mac == "lut" else f"the default folding, MAC={mac}")
     return files
 
 
@@ -338,9 +348,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="override a FIFO depth, e.g. L4=8 or pool3=100")
     ap.add_argument("--decoupled", action="store_true",
                     help="decoupled sliding windows, MVAUs and pools (HLS_TIMING=0) instead of the HLS loop timing")
-    ap.add_argument("--out", type=Path, default=HERE, help="output root (default hls_out/)")
+    ap.add_argument("--mac", choices=MAC_VARIANTS, default="lut",
+                    help="the MVAUs' products: lut (Mul_LUT, the default kernels), dsp (DSP48: multiplications "
+                         "for DSP48E1), auto (Default: DSP48E1 for 8-bit pixel inputs only); a variant other "
+                         "than lut goes to build/hls-mac-<variant>/ unless --out says otherwise")
+    ap.add_argument("--out", type=Path, default=None, help="output root (default hls_out/)")
     ap.add_argument("--check", action="store_true", help="exit 1 if the files on disk differ")
     args = ap.parse_args(argv)
+    if args.out is None:
+        args.out = HERE if args.mac == "lut" else mac_root(args.mac)
     try:
         if args.name:
             if args.first is None or args.last is None:
@@ -355,11 +371,11 @@ def main(argv: list[str] | None = None) -> int:
                 depths[key] = int(val)
             src = str(args.folding) if args.folding else "the default folding"
             files = generate(KernelConfig(args.name, args.first, args.last, folding, depths,
-                                          hls_timing=not args.decoupled), args.out, src)
+                                          hls_timing=not args.decoupled, mac=args.mac), args.out, src)
         else:
             if args.network:
                 raise BnnInputError("--network needs --name, --first and --last")
-            files = default_files(args.out, hls_timing=not args.decoupled)
+            files = default_files(args.out, hls_timing=not args.decoupled, mac=args.mac)
     except BnnInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

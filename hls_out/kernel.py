@@ -100,7 +100,8 @@ class KernelInfo:
         depths = {e["name"].removeprefix("fifo_"): e["params"]["DEPTH"] for e in self.stage_entries
                   if e["module"] == "stream_fifo"}
         chain = kernel_chain(folding, self.first, self.last, depths=depths,
-                             hls_timing=self.data.get("block_timing", "hls") == "hls", label=self.name)
+                             hls_timing=self.data.get("block_timing", "hls") == "hls", label=self.name,
+                             mac=self.data.get("mac", "lut"))
         if [st.to_json() for st in chain] != self.stage_entries:
             raise BnnInputError(f"{self.folder / 'kernel.json'}: its stages are not the ones its network, layers "
                                 f"and folding make; regenerate it (make hls)")

@@ -29,11 +29,14 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from golden.errors import BnnInputError
+from golden.networks import DEFAULT_NETWORK
+from golden.platform import DEFAULT_PLATFORM, PLATFORMS, platform
+from golden.stages.mvau import MAC_VARIANTS
 
 from . import planner
 from .config import parse_failures, ConfigError, TopologyConfig
 from .faults import GilbertElliott
-from .kernel import PYNQ_CLOCK_HZ, KernelTiming
+from .kernel import KernelTiming
 from .simtime import parse_duration
 from .sweep import format_table, rows, steady_state_estimate, sweep
 from .topology import run
@@ -114,7 +117,7 @@ def _parse_kernel(text: str) -> tuple[str, KernelTiming]:
     nums = rest.split(",")
     if not sep or len(nums) not in (2, 3):
         raise ValueError(f"--kernel wants NAME=LATENCY,INTERVAL[,CLOCK_HZ], got {text!r}")
-    clock = float(nums[2]) if len(nums) == 3 else PYNQ_CLOCK_HZ
+    clock = float(nums[2]) if len(nums) == 3 else platform().clock_hz
     return name.strip(), KernelTiming(int(nums[0]), int(nums[1]), clock)
 
 
@@ -161,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--kernel", action="append", default=[],
                         help="NAME=LATENCY,INTERVAL[,CLOCK_HZ] cycles for a role (full, part1, part2) "
                              "or a layer range FIRST-LAST")
-        sp.add_argument("--network", help="network of the BNN-PYNQ family (default cnvW2A2): message "
+        sp.add_argument("--network", help=f"network of the BNN-PYNQ family (default {DEFAULT_NETWORK}): message "
                         "sizes and default kernel timings")
         sp.add_argument("--json", action="store_true", help="print JSON instead of text")
         if name == "run":
@@ -171,11 +174,17 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--pcap-hops", dest="pcap_hops", choices=("all", "first"), default="all",
                             help="capture every cable (all) or only cables leaving a node (first)")
     pl = sub.add_parser("plan", help="enumerate partition plans, predict and rank them (and verify in RTL)")
-    pl.add_argument("--network", default="cnvW2A2")
+    pl.add_argument("--network", default=DEFAULT_NETWORK)
     pl.add_argument("--boards", type=int, default=4, help="at most this many boards (default 4)")
-    pl.add_argument("--board", default="pynq-z1")
-    pl.add_argument("--link-gbps", dest="link_gbps", type=float, default=1.0)
+    pl.add_argument("--board", default=DEFAULT_PLATFORM,
+                    help=f"the boards' platform (golden/platform.py: {', '.join(PLATFORMS)}): clock, capacity, "
+                         f"Ethernet, host costs")
+    pl.add_argument("--link-gbps", dest="link_gbps", type=float,
+                    help="line rate of every cable (default: the board's Ethernet port)")
     pl.add_argument("--batch", type=int, default=1, help="images per kernel start, numReps (default 1)")
+    pl.add_argument("--mac", choices=MAC_VARIANTS, default="lut",
+                    help="the MAC variant the fit check and ranking use: lut (Mul_LUT, default), dsp (DSP48), "
+                         "auto (Default); every board is reported in Mul_LUT and DSP48 either way")
     pl.add_argument("--json", help="write every plan's prediction to this file")
     pl.add_argument("--plot", help="write the boards vs img/s plot (PNG)")
     pl.add_argument("--top", type=int, default=10, help="plans listed (default 10)")

@@ -3,7 +3,12 @@ predicted throughput, single-image latency, link load and resources for each, an
 Pareto front of boards against images per second.
 
     python -m netsim plan --network cnvW2A2 --boards 4 [--board pynq-z1] [--link-gbps 1]
-                          [--batch 1] [--json plans.json] [--plot plans.png] [--verify K]
+                          [--batch 1] [--mac lut] [--json plans.json] [--plot plans.png] [--verify K]
+
+The boards are one platform (golden/platform.py, `--board`): its clock turns cycles into
+time, its capacity is the fit check, its Ethernet port and host costs are the link's defaults.
+Each board's LUT / BRAM / DSP48E1 is reported in the Mul_LUT and DSP48 variants (REPORTED_MACS);
+`--mac` is the one the fit check uses.
 
 Per stage of a plan (layers first..last on R replicas):
 - latency: the kernel's single-image cycles, measured in RTL where a kernel of that range has
@@ -35,7 +40,9 @@ from typing import Callable
 from golden import networks
 from golden.cycles import kernel_cycles, pipeline_latency
 from golden.paths import BUILD
-from hls_out.resources import BoardSpec, board as board_spec, stage_resources, synthesized
+from golden.platform import Platform, platform
+from golden.stages.mvau import MAC_VARIANTS
+from hls_out.resources import stage_resources, synthesized
 
 from .config import LinkConfig
 from .frames import ETH_HEADER_BYTES, FCS_BYTES, max_segment_payload, transport_overhead, wire_bytes
@@ -68,7 +75,7 @@ def measured_cycles(root: Path) -> dict[tuple[str, int, int], dict]:
     return found
 
 
-@dataclass
+@dataclass(kw_only=True)
 class StagePrediction:
     stage: Stage
     role: str
@@ -80,6 +87,7 @@ class StagePrediction:
     resources: dict
     fits: bool
     img_s: float = 0.0
+    variants: dict = field(default_factory=dict)   # {mac: resources on the board} of every MAC variant
 
     def to_json(self) -> dict:
         s = self.stage
@@ -87,10 +95,10 @@ class StagePrediction:
                 "latency_cycles": self.latency_cycles, "latency_source": self.latency_source,
                 "interval_cycles": self.interval_cycles, "bytes_in_per_image": self.bytes_in,
                 "bytes_out_per_image": self.bytes_out, "stage_img_s": self.img_s,
-                "resources": self.resources, "fits": self.fits}
+                "resources": self.resources, "fits": self.fits, "resources_by_mac": self.variants}
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PlanPrediction:
     plan: Plan
     stages: list[StagePrediction]
@@ -118,12 +126,21 @@ class PlanPrediction:
 
 
 class Planner:
-    def __init__(self, network: str, board: str = "pynq-z1", link_gbps: float = 1.0, batch: int = 1,
-                 link: LinkConfig | None = None, calibration: dict | None = None,
-                 synthesized: dict[str, dict] | None = None):
+    def __init__(self, network: str, board: str | Platform | None = None, link_gbps: float | None = None,
+                 batch: int = 1, link: LinkConfig | None = None, calibration: dict | None = None,
+                 synthesized: dict[str, dict] | None = None, mac: str = "lut"):
+        """`board`: the boards' platform, by name or as a Platform (default: the default
+        platform); `link_gbps`: the cables' rate (default: the platform's Ethernet port);
+        `mac`: the kernels' MAC variant the fit check uses (REPORTED_MACS are reported too)."""
+        if mac not in MAC_VARIANTS:
+            raise ValueError(f"mac must be one of {', '.join(MAC_VARIANTS)}, got {mac!r}")
+        self.mac = mac
         self.net = networks.get(network)
-        self.board: BoardSpec = board_spec(board)
-        self.link = link or LinkConfig(rate_bps=link_gbps * 1e9)
+        self.board: Platform = platform(board)
+        b = self.board
+        self.link = link or LinkConfig(rate_bps=b.link_bps if link_gbps is None else link_gbps * 1e9,
+                                       host_send_overhead_ps=b.host_send_overhead_ps,
+                                       host_recv_overhead_ps=b.host_recv_overhead_ps)
         if batch < 1:
             raise ValueError(f"batch must be at least 1, got {batch}")
         self.batch = batch
@@ -143,15 +160,20 @@ class Planner:
             else:
                 latency, source = pipeline_latency(first, last, f), "model"
             interval = kernel_cycles(first, last, f).ii
-            res = stage_resources(self.net, first, last, self.synthesized)
-            self._stage_cache[key] = (latency, source, interval, res.to_json(), res.fits(self.board))
+            variants = {m: stage_resources(self.net, first, last, self.synthesized, m).on(self.board)
+                        for m in dict.fromkeys((self.mac,) + REPORTED_MACS)}
+            res = variants[self.mac]
+            self._stage_cache[key] = (latency, source, interval, res.to_json(), res.fits(self.board),
+                                      {m: r.to_json() for m, r in variants.items()})
         return self._stage_cache[key]
 
     def stage(self, st: Stage) -> StagePrediction:
-        latency, source, interval, res, fits = self._stage_facts(st.first, st.last)
-        sp = StagePrediction(st, self.net.role(st.first, st.last), latency, source, interval,
-                             8 * self.net.words_per_image(st.first - 1), 8 * self.net.words_per_image(st.last),
-                             res, fits)
+        latency, source, interval, res, fits, variants = self._stage_facts(st.first, st.last)
+        sp = StagePrediction(stage=st, role=self.net.role(st.first, st.last), latency_cycles=latency,
+                             latency_source=source, interval_cycles=interval,
+                             bytes_in=8 * self.net.words_per_image(st.first - 1),
+                             bytes_out=8 * self.net.words_per_image(st.last), resources=res, fits=fits,
+                             variants=variants)
         b = self.batch
         sp.img_s = st.replicas * b * self.board.clock_hz / (latency + (b - 1) * interval)
         return sp
@@ -197,8 +219,9 @@ class Planner:
                         cable_img_s, cpu_img_s)
         per_start = min(min(s.stage.replicas * self.board.clock_hz / s.latency_cycles for s in stages),
                         cable_img_s, cpu_img_s)
-        return PlanPrediction(plan, stages, img_s, (kernel_ps + msg_ps) / 1e6, pipelined, per_start,
-                              bottleneck, links)
+        return PlanPrediction(plan=plan, stages=stages, predicted_img_s=img_s,
+                              predicted_latency_us=(kernel_ps + msg_ps) / 1e6, pipelined_img_s=pipelined,
+                              per_start_img_s=per_start, bottleneck=bottleneck, links=links)
 
     # ---- enumeration -------------------------------------------------------------------
     def plans(self, max_boards: int):
@@ -270,6 +293,30 @@ def paper_claims(planner: Planner, preds: dict[str, PlanPrediction]) -> list[str
     return lines
 
 
+# The variants every plan's boards are reported in: the paper's Mul_LUT and DSP48.
+REPORTED_MACS = ("lut", "dsp")
+MAC_NAMES = {"lut": "Mul_LUT", "dsp": "DSP48", "auto": "Default"}
+
+
+def format_board_resources(preds: list[PlanPrediction], board: Platform) -> str:
+    """LUT / BRAM tiles / DSP48E1 of every board of each plan, one line per MAC variant, with
+    the share of the board and where the figure comes from (the estimate or synthesis)."""
+    rows = []
+    for p in preds:
+        rows.append(f"{p.plan}:")
+        for s in p.stages:
+            what = f"  layers {s.stage.first}-{s.stage.last} ({s.stage.replicas} board{'s' * (s.stage.replicas > 1)})"
+            for k, (mac, r) in enumerate(s.variants.items()):
+                fits = all(r[f] <= cap for f, cap in (("lut", board.lut), ("bram_tiles", board.bram_tiles),
+                                                       ("lut_mem", board.lut_mem), ("dsp", board.dsp)))
+                rows.append(f"{what if k == 0 else '':<32} {MAC_NAMES[mac]:<8} "
+                            f"LUT {r['lut']:>6} ({100 * r['lut'] / board.lut:5.1f}%)  "
+                            f"BRAM {r['bram_tiles']:>5g} ({100 * r['bram_tiles'] / board.bram_tiles:5.1f}%)  "
+                            f"DSP {r['dsp']:>4} ({100 * r['dsp'] / board.dsp:5.1f}%)  "
+                            f"{'fits' if fits else 'DOES NOT FIT'}  [{r['source']}]")
+    return "\n".join(rows)
+
+
 def format_table(preds: list[PlanPrediction]) -> str:
     rows = [f"{'plan':<28} {'boards':>6} {'img/s':>8} {'latency us':>10} {'1/lat':>7} {'piped':>7} "
             f"{'BRAM/stage':>14} {'fits':>4}  bottleneck"]
@@ -311,10 +358,10 @@ def plot(preds: list[PlanPrediction], front: list[PlanPrediction], path: Path, t
     return path
 
 
-# Co-simulates the best k plans in RTL: (predictions, k, images, batch, output folder) ->
+# Co-simulates the best k plans in RTL: (predictions, k, images, batch, output folder, board) ->
 # one dict per plan (plan, predicted_img_s, measured_img_s, error, mismatches, lost, summary).
 # The testbench's (tb/jobs/plan_verify.py, the layer above), handed to main().
-Verifier = Callable[[list[PlanPrediction], int, int, int, Path], list[dict]]
+Verifier = Callable[[list[PlanPrediction], int, int, int, Path, str], list[dict]]
 
 
 def main(args, verify: Verifier | None = None) -> int:
@@ -324,14 +371,16 @@ def main(args, verify: Verifier | None = None) -> int:
                          "(python -m tb.jobs.plan_verify plan ...)")
     planner = Planner(args.network, args.board, args.link_gbps, args.batch,
                       calibration=measured_cycles(BUILD) if args.calibrate else None,
-                      synthesized=synthesized())
+                      synthesized=synthesized(), mac=getattr(args, "mac", "lut"))
+    link_gbps = planner.link.rate_bps / 1e9
     preds = planner.rank(args.boards)
     front = pareto(preds)
     by_plan = {str(p.plan): p for p in preds}
     net = planner.net
     print(f"{net.name} on up to {args.boards} {planner.board.name} boards ({planner.board.part}, "
-          f"{planner.board.bram_tiles} BRAM tiles, {planner.board.lut} LUTs), {args.link_gbps:g} Gb/s, "
-          f"numReps = {args.batch}: {len(preds)} plans, {sum(not p.fits for p in preds)} do not fit")
+          f"{planner.board.bram_tiles} BRAM tiles, {planner.board.lut} LUTs), {link_gbps:g} Gb/s, "
+          f"numReps = {args.batch}, {MAC_NAMES[planner.mac]} MACs: {len(preds)} plans, "
+          f"{sum(not p.fits for p in preds)} do not fit")
     if planner.synthesized:
         print(f"resources: the estimate corrected by the kernels `make resources` synthesized "
               f"({', '.join(sorted(planner.synthesized))})")
@@ -339,6 +388,10 @@ def main(args, verify: Verifier | None = None) -> int:
     print(format_table(front))
     print(f"\nbest {min(args.top, len(preds))} plans:")
     print(format_table(preds[:args.top]))
+    print(f"\nresources per board of the Pareto front's plans ({' / '.join(MAC_NAMES[m] for m in REPORTED_MACS)} "
+          f"MACs; % of a {planner.board.name}: {planner.board.lut} LUT, {planner.board.bram_tiles} BRAM tiles, "
+          f"{planner.board.dsp} DSP48E1):")
+    print(format_board_resources(front, planner.board))
     for b in range(1, args.boards + 1):
         best = next((p for p in preds if p.fits and p.boards == b), None)
         if best:
@@ -346,7 +399,8 @@ def main(args, verify: Verifier | None = None) -> int:
     print("\nthe paper's claims:")
     for line in paper_claims(planner, by_plan):
         print(f"- {line}")
-    doc = {"network": net.name, "board": planner.board.name, "link_gbps": args.link_gbps, "batch": args.batch,
+    doc = {"network": net.name, "board": planner.board.name, "link_gbps": link_gbps, "batch": args.batch,
+           "mac": planner.mac,
            "plans": [p.to_json() for p in preds], "pareto": [str(p.plan) for p in front]}
     if args.plot:
         print(f"plot: {plot(preds, front, Path(args.plot), f'{net.name}: predicted throughput of every plan')}")
@@ -355,7 +409,7 @@ def main(args, verify: Verifier | None = None) -> int:
         wave = math.lcm(*(s.replicas for p in preds[:args.verify] for s in p.plan.stages))
         images = args.verify_images or wave * max(3, math.ceil(12 / wave))
         print(f"\nverifying the best {args.verify} plan(s) in RTL, {images} images each ...", flush=True)
-        checks = verify(preds, args.verify, images, args.batch, BUILD / "plan-verify")
+        checks = verify(preds, args.verify, images, args.batch, BUILD / "plan-verify", planner.board.name)
         doc["verify"] = checks
         for c in checks:
             err = "-" if c["error"] is None else f"{100 * c['error']:+.1f}%"

@@ -68,6 +68,8 @@
 // lint-params: MW=576 MH=64 SIMD=16 PE=16 IN_BITS=2 THRESH_BITS=16 LAYER=1 HLS_TIMING=1
 // lint-params: MW=27 MH=64 SIMD=3 PE=8 IN_BITS=8 THRESH_FIXED=1 THRESH_BITS=24 LAYER=0 HLS_TIMING=1
 // lint-params: MW=512 MH=64 SIMD=1 PE=4 IN_BITS=2 USE_THRESH=0 LAYER=8 HLS_TIMING=1
+// lint-params: MW=27 MH=64 SIMD=3 PE=8 IN_BITS=8 THRESH_FIXED=1 THRESH_BITS=24 LAYER=0 MAC=1
+// lint-params: MW=64 MH=16 SIMD=32 PE=4 IN_BITS=2 WEIGHT_BITS=1 MAC=1
 // lint-params: MW=4 MH=8 SIMD=4 PE=4 IN_BITS=2 THRESH_BITS=64 HLS_TIMING=1
 // lint-params: MW=8 MH=4 SIMD=2 PE=4 IN_BITS=2 HLS_TIMING=1
 // lint-params: MW=27 MH=64 SIMD=3 PE=16 IN_BITS=8 WEIGHT_BITS=1 THRESH_FIXED=1 THRESH_BITS=24 NUM_THRESH=1 ACT_OFFSET=0 ACT_BITS=1 HLS_TIMING=1
@@ -100,6 +102,7 @@ module mvau #(
     parameter int ACT_OFFSET   = -1,
     parameter int ACT_BITS     = 2,
     parameter int VECTORS      = 1,     // HLS_TIMING: input vectors per image
+    parameter int MAC          = 0,     // products: 0 = LUT selections (Mul_LUT), 1 = multiplications for DSP48E1
     localparam int OUT_BITS    = (USE_THRESH != 0) ? ACT_BITS : ACC_BITS
 ) (
     input  logic                    ap_clk,
@@ -281,26 +284,35 @@ module mvau #(
     end
 
     // ---------------------------------------------------------------- stage 2: dot products
+    // Written as one sum of per-lane terms (s = s + term), never as a choice between sums:
+    // synthesis then sees a single multi-operand addition and builds one compressor tree per
+    // PE (Yosys: alumacc -> $macc -> carry-save adders), as HLS does, instead of SIMD
+    // chained adders behind multiplexers.
     function automatic logic signed [DOT_W-1:0] dot(input logic [IN_W-1:0] x, input logic [WW-1:0] w);
-        logic signed [DOT_W-1:0] s, xe;
+        logic signed [DOT_W-1:0] s, xe, term;
         logic [1:0] wc;
+        logic       eq;
         s = '0;
         for (int i = 0; i < SIMD; i++) begin
             wc = 2'(w[i*WEIGHT_BITS +: WEIGHT_BITS]);
             if (IN_BITS == 1) xe = x[i*IN_BITS] ? DOT_W'(1) : -DOT_W'(1);   // bit 1 = +1, 0 = -1
             else xe = DOT_W'($signed(x[i*IN_BITS +: IN_BITS]));
-            if (XNOR != 0) begin
-                if (wc[0] == x[i*IN_BITS]) s = s + DOT_W'(1);             // popcount of XNOR
-            end else if (WEIGHT_BITS == 1) begin
-                s = wc[0] ? s + xe : s - xe;                                // +-1 weights
-            end else begin
+            eq = wc[0] ~^ x[i*IN_BITS];      // 1-bit: a cast would widen the operands first
+            if (XNOR != 0)
+                term = DOT_W'(eq);                                             // popcount of XNOR
+            else if (MAC != 0)
+                // a multiplication synthesis may bind to a DSP48E1 (the DSP48 variant)
+                term = xe * ((WEIGHT_BITS == 1) ? (wc[0] ? DOT_W'(1) : -DOT_W'(1)) : DOT_W'($signed(wc)));
+            else if (WEIGHT_BITS == 1)
+                term = wc[0] ? xe : -xe;                                       // +-1 weights
+            else
                 case (wc)
-                    2'b01:   s = s + xe;
-                    2'b11:   s = s - xe;
-                    2'b10:   s = s - (xe <<< 1);   // -2: never in a ternary net, kept exact
-                    default: ;
+                    2'b01:   term = xe;
+                    2'b11:   term = -xe;
+                    2'b10:   term = -(xe <<< 1);   // -2: never in a ternary net, kept exact
+                    default: term = '0;
                 endcase
-            end
+            s = s + term;
         end
         dot = s;
     endfunction

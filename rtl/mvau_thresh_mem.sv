@@ -42,7 +42,9 @@ module mvau_thresh_mem #(
         if (NUM < 1 || NUM > 2) $fatal(1, "mvau_thresh_mem layer %0d: NUM=%0d thresholds, expected 1 or 2", LAYER, NUM);
     end
 
-    logic [NUM*WIDTH-1:0] mem [DEPTH];
+    // LUT RAM, as the HLS export binds the threshold arrays (ram_style "distributed" on the
+    // thresholds memories of BNN-PYNQ's Vivado HLS 2016.3 lfcW1A1 export).
+    (* ram_style = "distributed" *) logic [NUM*WIDTH-1:0] mem [DEPTH];
 
     // The write port is a plain `always`, not always_ff: the initial block below also writes
     // mem (zeroing, preload), and IEEE 1800 9.2.2.4 forbids any other process from writing a

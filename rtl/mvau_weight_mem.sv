@@ -31,7 +31,9 @@ module mvau_weight_mem #(
     input  logic [AW-1:0]    wr_addr,
     input  logic [WIDTH-1:0] wr_data
 );
-    logic [WIDTH-1:0] mem [DEPTH];
+    // Block RAM whatever its size, as the HLS export binds every MVAU weight array (ram_style
+    // "block" on the weights memories of BNN-PYNQ's Vivado HLS 2016.3 lfcW1A1 export).
+    (* ram_style = "block" *) logic [WIDTH-1:0] mem [DEPTH];
 
     // The write port is a plain `always`, not always_ff: the initial block below also writes
     // mem (zeroing, preload), and IEEE 1800 9.2.2.4 forbids any other process from writing a

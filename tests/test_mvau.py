@@ -62,7 +62,8 @@ BUILD_KEYS = ("MW", "MH", "SIMD", "PE", "IN_BITS", "USE_THRESH", "ACC_BITS", "TH
               "THRESH_BITS", "LAYER", "HLS_TIMING",
               # number formats of the BNN-PYNQ family (absent: CNV-W2A2's, the RTL defaults)
               "WEIGHT_BITS", "XNOR", "NUM_THRESH", "ACT_OFFSET", "ACT_BITS",
-              "VECTORS")    # HLS: input vectors per image (the pipeline drains per image)
+              "VECTORS",    # HLS: input vectors per image (the pipeline drains per image)
+              "MAC")        # products as multiplications (the DSP48 variant)
 
 
 def family(net_name, index, images=2, rows=None):
@@ -97,6 +98,10 @@ FAMILY_CASES = [
     pytest.param(family("lfcW1A1", 0), id="lfcW1A1-l0"),
     pytest.param(family("lfcW1A2", 0), id="lfcW1A2-l0"),                   # binary x bits (+-1)
     pytest.param(family("lfcW1A2", 3), id="lfcW1A2-l3"),                   # 2-bit in, 1-bit out
+    # the DSP48 variant: products as multiplications, same results
+    pytest.param(small(512, 8, 16, 4, in_bits=8, use_thresh=0, vectors=4, MAC=1), id="mac-pixels-ternary"),
+    pytest.param(small(64, 16, 32, 4, WEIGHT_BITS=1, MAC=1), id="mac-binary-2bit"),
+    pytest.param(dict(family("cnvW1A1", 0, rows=2), MAC=1), id="mac-cnvW1A1-l0-2rows"),
     pytest.param(family("cnvW1A2", 5), id="cnvW1A2-l5", marks=pytest.mark.slow),
     pytest.param(family("lfcW1A1", 1), id="lfcW1A1-l1", marks=pytest.mark.slow),
 ]

@@ -3,6 +3,7 @@ latency model against the RTL kernels' measured cycles, and its choices against 
 
 import dataclasses
 import json
+import math
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 
 from golden import networks
 from golden.cycles import pipeline_latency
+from golden.platform import platform
 from hls_out import resources
 from netsim.config import LinkConfig
 from netsim.plan import Plan
@@ -49,8 +51,9 @@ def test_stage_arithmetic_by_hand():
     # Slowest layers: layer 3 = 10^2 x (9*128/16) x (128/8); layers 6 and 7 = (256/2) x 512.
     assert conv.interval_cycles == 100 * 72 * 16 and fc.interval_cycles == 128 * 512
     # Weight BRAM of the FC part: layer 6 (SIMD 2 x 2 bit = 4 bit wide, 65536 deep: 16 RAMB18,
-    # 1 PE), layer 7 (the same per PE, 2 PEs), layer 8 (2 bit x 8192: one RAMB18, 4 PEs).
-    assert fc.resources["ramb18"] == 16 + 2 * 16 + 4 * 1 and fc.resources["bram_tiles"] == 26
+    # 1 PE), layer 7 (the same per PE, 2 PEs), layer 8 (2 bit x 8192: one RAMB18, 4 PEs); the
+    # 128-deep FIFO of 64-bit words after layer 6 (two RAMB18 side by side: 36 bits each).
+    assert fc.resources["ramb18"] == 16 + 2 * 16 + 4 * 1 + 2 and fc.resources["bram_tiles"] == 27
     # A board of a stage at numReps = 1 serves 1 / latency; two conv boards, twice that.
     assert conv.img_s == pytest.approx(2 * 100e6 / conv.latency_cycles)
     assert p.predicted_img_s == pytest.approx(min(conv.img_s, fc.img_s))
@@ -71,12 +74,8 @@ def test_when_the_full_network_does_not_fit_the_paper_layout_wins():
     """On a board too small for the whole network (less block RAM than its estimate), the
     best 3-board plan is the paper's 3-PYNQ layout."""
     full = resources.estimate(NET, 0, 8)
-    small = dataclasses.replace(resources.BOARDS["pynq-z1"], name="small", bram_tiles=int(full.bram_tiles) - 1)
-    resources.BOARDS["small"] = small
-    try:
-        preds = Planner("cnvW2A2", board="small").rank(3)
-    finally:
-        del resources.BOARDS["small"]
+    small = dataclasses.replace(platform("pynq-z1"), name="small", bram_tiles=int(full.bram_tiles) - 1)
+    preds = Planner("cnvW2A2", board=small).rank(3)
     assert not next(p for p in preds if str(p.plan) == "0-8x1").fits
     best3 = next(p for p in preds if p.fits and p.boards == 3)
     assert str(best3.plan) == "0-5x2,6-8x1"
@@ -105,10 +104,10 @@ def test_cli_json_and_errors(tmp_path):
 
 
 def test_a_stage_that_does_not_fit_is_warned():
-    small = dataclasses.replace(resources.BOARDS["pynq-z1"], name="small", bram_tiles=60)
+    small = dataclasses.replace(platform("pynq-z1"), name="small", bram_tiles=60)
     warnings = resources.fit_warnings(NET, [(0, 5), (6, 8)], small)
     assert len(warnings) == 1 and "stage 0-5" in warnings[0] and "of 60 BRAM tiles" in warnings[0]
-    assert resources.fit_warnings(NET, [(0, 5), (6, 8)], resources.BOARDS["pynq-z1"]) == []
+    assert resources.fit_warnings(NET, [(0, 5), (6, 8)], platform("pynq-z1")) == []
 
 
 def test_verify_is_handed_to_the_testbench(tmp_path, monkeypatch, capsys):
@@ -127,16 +126,49 @@ def test_verify_is_handed_to_the_testbench(tmp_path, monkeypatch, capsys):
 
     seen = []
 
-    def fake_verify(preds, k, images, batch, out_root):
-        seen.append((str(preds[0].plan), k, images, batch, out_root.name))
+    def fake_verify(preds, k, images, batch, out_root, board):
+        seen.append((str(preds[0].plan), k, images, batch, out_root.name, board))
         return [{"plan": str(preds[0].plan), "predicted_img_s": preds[0].predicted_img_s, "measured_img_s": None,
                  "error": None, "mismatches": 0, "lost": 0, "summary": str(tmp_path)}]
 
     monkeypatch.setattr(plan_verify, "verify", fake_verify)
     out = tmp_path / "plans.json"
     assert plan_verify.main([*argv, "--verify-images", "2", "--json", str(out)]) == 0
-    assert seen == [("0-8x1", 1, 2, 1, "plan-verify")]
+    assert seen == [("0-8x1", 1, 2, 1, "plan-verify", "pynq-z1")]
     assert json.loads(out.read_text())["verify"][0]["plan"] == "0-8x1"
     assert "verifying the best 1 plan(s) in RTL, 2 images each" in capsys.readouterr().out
     with pytest.raises(ValueError, match="tb.jobs.plan_verify"):
         planner.main(cli.build_parser().parse_args(argv))
+
+
+def test_dsp48_variant_is_capped_at_the_boards_dsp48e1():
+    """The DSP48 variant wants a DSP48E1 per product (SIMD x PE of every multiplying MVAU);
+    a board builds at most its own count and the other products in LUTs, as Vivado's
+    synth_design does (the paper's DSP48 kernels: 100% of the xc7z020's DSP48E1)."""
+    lut_v, dsp_v = (resources.stage_resources(NET, 0, 5, None, mac) for mac in ("lut", "dsp"))
+    wanted = sum(f.simd * f.pe for f in NET.folding.layers[:6])   # every conv layer multiplies (ternary weights)
+    assert lut_v.dsp == 0 and dsp_v.dsp == wanted
+    assert dsp_v.lut < lut_v.lut                          # the products left the LUTs
+    pynq = platform("pynq-z1")
+    on = dsp_v.on(pynq)
+    assert wanted > pynq.dsp and on.dsp == pynq.dsp
+    assert on.lut == dsp_v.lut + math.ceil((wanted - pynq.dsp) * dsp_v.lut_per_dsp) and on.lut < lut_v.lut
+    assert "products in LUTs" in on.source
+    roomy = dataclasses.replace(pynq, name="roomy", dsp=wanted)
+    assert dsp_v.on(roomy) == dsp_v                       # all fit: nothing moves
+
+
+def test_plan_prints_lut_bram_dsp_per_board_for_both_variants(capsys):
+    from netsim import cli
+    assert cli.main(["plan", "--boards", "2", "--no-calibrate"]) == 0
+    out = capsys.readouterr().out
+    block = out.split("resources per board")[1].split("best with")[0]
+    for mac in ("Mul_LUT", "DSP48"):
+        assert mac in block
+    lines = block.splitlines()[1:]                        # after the heading
+    rows = [ln for ln in lines if ln.startswith(" ")]
+    plans = [ln.rstrip(":") for ln in lines if ln and not ln.startswith(" ")]
+    assert plans and all("LUT" in ln and "BRAM" in ln and "DSP" in ln for ln in rows)
+    # every stage of every plan on the Pareto front, once per variant
+    assert len(rows) == 2 * sum(len(p.split(",")) for p in plans)
+    assert any("DSP  220 (100.0%)" in ln for ln in rows)

@@ -20,15 +20,20 @@ import numpy as np
 
 @dataclass(frozen=True)
 class StageCost:
-    """A stage's share of a board: RAMB18 primitives, logic LUTs and bits held in LUT RAM."""
+    """A stage's share of a board: RAMB18 primitives, logic LUTs, bits held in LUT RAM, DSP48E1,
+    and the LUTs its DSP48E1 products would take in logic (`dsp_lut`: what a tool builds in
+    LUTs once a board's DSP48E1 slices run out)."""
 
     ramb18: int = 0
     lut: int = 0
     lutram_bits: int = 0
+    dsp: int = 0
+    dsp_lut: int = 0
 
     def __add__(self, other: "StageCost") -> "StageCost":
         return StageCost(self.ramb18 + other.ramb18, self.lut + other.lut,
-                              self.lutram_bits + other.lutram_bits)
+                         self.lutram_bits + other.lutram_bits, self.dsp + other.dsp,
+                         self.dsp_lut + other.dsp_lut)
 
 
 def stream_signals(name: str, side: str) -> dict[str, str]:

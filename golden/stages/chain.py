@@ -13,6 +13,7 @@ from typing import Mapping
 
 from golden.errors import BnnInputError
 from golden.network import Folding, LayerSpec, Network
+from golden.platform import platform
 from golden.stages.base import Stage
 from golden.stages.maxpool import MaxPool
 from golden.stages.memory_reader import MemoryReader
@@ -22,7 +23,7 @@ from golden.stages.sliding_window import SlidingWindow
 from golden.stages.stream_fifo import StreamFifo
 from golden.stages.width_converter import WidthConverter
 
-WORD_BITS = 64   # the memory word of the BNN-PYNQ kernels
+WORD_BITS = platform().mem_word_bits   # the memory word the kernels read and write (golden/platform.py)
 
 
 def inter_width(spec: LayerSpec, pe: int, network: Network, word_bits: int = WORD_BITS) -> int:
@@ -44,7 +45,7 @@ def inter_width(spec: LayerSpec, pe: int, network: Network, word_bits: int = WOR
     return 64
 
 
-def layer_stages(folding: Folding, index: int, hls_timing: bool = True) -> list[Stage]:
+def layer_stages(folding: Folding, index: int, hls_timing: bool = True, mac: str = "lut") -> list[Stage]:
     """The stages that compute layer `index`: its sliding window (conv), its MVAU and its
     pool, with no streams assigned (golden/model.py runs these)."""
     net = folding.network
@@ -53,7 +54,8 @@ def layer_stages(folding: Folding, index: int, hls_timing: bool = True) -> list[
     out: list[Stage] = []
     if spec.kind == "conv":
         out.append(SlidingWindow(name=f"swg_L{index}", layer=index, spec=spec, simd=simd, hls_timing=hls_timing))
-    out.append(MVAU(name=f"mvau_L{index}", layer=index, spec=spec, simd=simd, pe=pe, hls_timing=hls_timing))
+    out.append(MVAU(name=f"mvau_L{index}", layer=index, spec=spec, simd=simd, pe=pe, hls_timing=hls_timing,
+                    mac=mac))
     if spec.pool_after:
         width = inter_width(spec, pe, net)
         act = spec.out_bits
@@ -98,9 +100,11 @@ class Chain:
 
 
 def kernel_chain(folding: Folding, first: int, last: int, *, depths: Mapping[str, int] | None = None,
-                 hls_timing: bool = True, word_bits: int = WORD_BITS, label: str | None = None) -> Chain:
+                 hls_timing: bool = True, word_bits: int = WORD_BITS, label: str | None = None,
+                 mac: str = "lut") -> Chain:
     """The chain of a kernel of layers first..last. `depths` overrides FIFO depths by what
-    feeds them ("pixels", "L<i>", "pool<i>"); `label` names the kernel in errors."""
+    feeds them ("pixels", "L<i>", "pool<i>"); `mac` is the MVAUs' product variant
+    (golden/stages/mvau.py MAC_VARIANTS); `label` names the kernel in errors."""
     net = folding.network
     net.check_range(first, last)
     label = label or f"layers {first}-{last} of {net.name}"
@@ -136,7 +140,7 @@ def kernel_chain(folding: Folding, first: int, last: int, *, depths: Mapping[str
         spec = net.layer(i)
         bits = spec.mw // spec.kernel ** 2 * spec.ifm_dim ** 2 * spec.in_bits   # the tensor entering it
         convert(folding.simd(i) * spec.in_bits, f"L{i}_in")
-        for st in layer_stages(folding, i, hls_timing):
+        for st in layer_stages(folding, i, hls_timing, mac):
             if isinstance(st, MaxPool):
                 if st.in_width != width:
                     raise BnnInputError(f"kernel {label}: the pool after layer {i} gets {width}-bit words, "

@@ -20,6 +20,12 @@ def ramb18_for(depth: int, width: int) -> int:
     return math.ceil(depth / 512) * math.ceil(width / 36)
 
 
+def block_ram(depth: int, width: int, copies: int = 1) -> int:
+    """RAMB18 of `copies` memories bound to block RAM whatever their size (as HLS binds the
+    MVAU weight arrays: ram_style "block")."""
+    return copies * ramb18_for(depth, width)
+
+
 def memory(depth: int, width: int, copies: int = 1) -> tuple[int, int]:
     """(RAMB18, LUT RAM bits) of `copies` memories of `depth` x `width` bits: block RAM
     unless one is small enough for LUTs."""

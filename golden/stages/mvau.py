@@ -25,6 +25,11 @@ from golden.network import LayerSpec
 from golden.stages import cost
 from golden.stages.base import Stage, StageCost
 
+# How the products of an MVAU are built, the paper's three variants: "lut" (Mul_LUT: selections
+# in LUTs), "dsp" (DSP48: multiplications bound to DSP48E1), "auto" (Default: multiplications
+# only where the inputs are 8-bit pixels, the tool's choice elsewhere being LUTs).
+MAC_VARIANTS = ("lut", "dsp", "auto")
+
 _CODE_TO_W = np.array([0, 1, 0, 0], dtype=np.int8)
 _CODE_TO_W[3] = -1
 
@@ -38,6 +43,20 @@ class MVAU(Stage):
     simd: int
     pe: int
     hls_timing: bool = True   # the next vector is read only in the first neuron fold
+    mac: str = "lut"          # how products are built (MAC_VARIANTS)
+
+    def __post_init__(self) -> None:
+        if self.mac not in MAC_VARIANTS:
+            raise BnnInputError(f"MAC={self.mac!r}: expected one of {', '.join(MAC_VARIANTS)}")
+
+    @property
+    def multiplies(self) -> bool:
+        """Whether its products are multiplications a tool may bind to DSP48E1 slices (rtl/mvau.sv
+        MAC=1): every product of a non-XNOR layer in the DSP48 variant; in the Default variant
+        only those of 8-bit (pixel) inputs; never in Mul_LUT or for XNOR popcounts."""
+        if self.spec.weight_kind == "xnor" or self.mac == "lut":
+            return False
+        return self.mac == "dsp" or self.spec.in_bits >= 8
 
     # ---------------------------------------------------------------- shape and folding
     @property
@@ -74,7 +93,8 @@ class MVAU(Stage):
                 # HLS holds pixel-layer thresholds as ap_fixed<24,16>, the others as ap_int<16>
                 "THRESH_BITS": 24 if s.in_bits == 8 else 16, "LAYER": s.index,
                 "HLS_TIMING": int(self.hls_timing)} | number_params(s) \
-            | ({"VECTORS": s.ofm_dim ** 2} if self.hls_timing and s.ofm_dim > 1 else {})
+            | ({"VECTORS": s.ofm_dim ** 2} if self.hls_timing and s.ofm_dim > 1 else {}) \
+            | ({"MAC": 1} if self.multiplies else {})
         # VECTORS: input vectors per image, where the MVAU's pipeline drains (rtl/mvau.sv)
 
     # ---------------------------------------------------------------- timing
@@ -89,7 +109,9 @@ class MVAU(Stage):
     # ---------------------------------------------------------------- cost
     def resources(self) -> StageCost:
         s = self.spec
-        ramb18, lutram = cost.memory(self.wmem, self.simd * s.weight_bits, self.pe)
+        # weights: one block RAM per PE whatever its size, thresholds in LUT RAM, as the HLS
+        # export binds them (rtl/mvau_weight_mem.sv, mvau_thresh_mem.sv: ram_style)
+        ramb18, lutram = cost.block_ram(self.wmem, self.simd * s.weight_bits, self.pe), 0
         levels = (2 ** s.out_bits - 1) if s.thresholds else 0
         # thresholds: TMEM x (2^A - 1) accumulator-wide values per PE, completely partitioned
         lutram += self.pe * self.tmem * levels * cost.ACC_BITS
@@ -98,6 +120,10 @@ class MVAU(Stage):
         adder = wa * (2 * self.simd - 1)
         comparators = levels * cost.ACC_BITS
         lut = round(300 + 1.1 * self.pe * (mult + adder + cost.ACC_BITS + comparators))
+        if self.multiplies:   # the SIMD x PE products move to DSP48E1 slices
+            in_logic = round(1.1 * self.pe * mult)
+            return StageCost(ramb18=ramb18, lut=lut - in_logic, lutram_bits=lutram,
+                             dsp=self.simd * self.pe, dsp_lut=in_logic)
         return StageCost(ramb18=ramb18, lut=lut, lutram_bits=lutram)
 
     # ---------------------------------------------------------------- golden

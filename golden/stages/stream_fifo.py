@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from golden.stages.base import Stage
+from golden.stages import cost
+from golden.stages.base import Stage, StageCost
+
+SRL_MAX = 32   # rtl/stream_fifo.sv: deeper FIFOs keep their words in a RAM
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +39,13 @@ class StreamFifo(Stage):
     @property
     def params(self) -> dict[str, int]:
         return {"WIDTH": self.width, "DEPTH": self.depth}
+
+    def resources(self) -> StageCost:
+        # rtl/stream_fifo.sv: registers up to SRL_MAX (32) words, a RAM beyond
+        if self.depth <= SRL_MAX:
+            return StageCost()
+        ramb18, lutram = cost.memory(self.depth, self.width)
+        return StageCost(ramb18=ramb18, lutram_bits=lutram)
 
     def words_per_image(self) -> tuple[int, int]:
         return self.image_words, self.image_words

@@ -8,10 +8,18 @@ Writes build/resources/resources.json:
    "lut", "lut_logic", "lut_mem", "ff", "ramb36", "ramb18", "bram_tiles", "dsp", "synth_s",
    "cached", "pct": {...of the xc7z020}, "per_layer": {layer: {...}}, "shell": {...},
    "estimate": {...}, "estimate_error_pct": {"lut", "bram_tiles"}, "vivado": {...} | null,
-   "paper": {"lut_pct", "bram_pct"} | null}},
+   "paper": {"lut_pct", "bram_pct"} | null, "mac": "lut" | "dsp" | "auto",
+   "on_board": {"lut", "dsp", "pct"} (only where Yosys mapped more DSP48E1 than the board has:
+   the board's count, the other products in LUTs, as Vivado would build it)}},
    "ratios": {network: {"part1/full": {"lut": {"synthesis", "paper"}, "bram_tiles": {...}}, ...}}}
 and prints the table. These are Yosys's cells for our RTL, not Vivado's implementation of the
 HLS design: the README says how far apart they are.
+
+`make resources KERNEL_DIR=DIR [NETWORK=...] [TOP=...]` (`--kernel-dir`) synthesizes a user's
+HLS export instead (tb/jobs/synth_export.py) and prints it beside Vivado's figures of the
+network's full kernel; the report keeps it apart from our kernels (which the planner reads):
+  "exports": {"export:<folder name>": {"network", "first", "last", "folder", "top", "lut", ...,
+   "synth_s", "tool", "rewritten": [...], "pct": {...}, "vivado": {...} | null, "ratio": {...}}}
 """
 
 from __future__ import annotations
@@ -19,11 +27,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from golden import data, networks
 from golden.errors import BnnInputError
+from golden.platform import platform
+from golden.stages.mvau import MAC_VARIANTS
+from hls_out import generate
 from hls_out import kernel as kernels
-from hls_out.resources import BOARDS, estimate
+from hls_out.resources import estimate, on_board
 from tb.jobs import synth
 from tb.jobs.stimulus import job_params
 
@@ -59,17 +71,24 @@ def err_pct(est: float, syn: float) -> float | None:
 
 
 def entry(info, result: dict, params_source: str) -> dict:
-    b = BOARDS["pynq-z1"]
+    b = platform("pynq-z1")     # golden/platform.py: what the percentages are of
     net = info.network
-    e = estimate(net, info.first, info.last).to_json()
+    mac = info.data.get("mac", "lut")
+    e = estimate(net, info.first, info.last, mac=mac).to_json()
     out = {k: result[k] for k in ("network", "first", "last", "lut", "lut_logic", "lut_mem", "ff", "ramb36",
                                   "ramb18", "bram_tiles", "dsp", "synth_s", "cached", "per_layer", "shell",
                                   "pruned", "digest")}
     out["params"] = params_source
+    out["mac"] = mac
     out["pct"] = {"lut": pct(result["lut"], b.lut), "lut_mem": pct(result["lut_mem"], b.lut_mem),
                   "ff": pct(result["ff"], b.ff), "bram": pct(result["bram_tiles"], b.bram_tiles),
                   "dsp": pct(result["dsp"], b.dsp)}
     out["estimate"] = e
+    if result["dsp"] > b.dsp:
+        # Yosys maps every product it is given; Vivado builds at most the device's DSP48E1
+        # (synth_design -max_dsp) and the other products in LUTs: the kernel as a board holds it.
+        lut, dsp = on_board(result["lut"], result["dsp"], estimate(net, info.first, info.last, mac=mac).lut_per_dsp, b)
+        out["on_board"] = {"lut": lut, "dsp": dsp, "pct": {"lut": pct(lut, b.lut), "dsp": pct(dsp, b.dsp)}}
     out["estimate_error_pct"] = {"lut": err_pct(e["lut"], result["lut"]),
                                  "bram_tiles": err_pct(e["bram_tiles"], result["bram_tiles"])}
     full = (info.first, info.last) == (0, len(net.layers) - 1)
@@ -84,10 +103,11 @@ def entry(info, result: dict, params_source: str) -> dict:
 def ratios(rows: dict[str, dict]) -> dict:
     """part1/full and part2/full of LUT and BRAM, ours and the paper's, per network."""
     out: dict[str, dict] = {}
-    by_net: dict[str, dict[tuple[int, int], tuple[str, dict]]] = {}
+    by_net: dict[tuple[str, str], dict[tuple[int, int], tuple[str, dict]]] = {}
     for name, r in rows.items():
-        by_net.setdefault(r["network"], {})[(r["first"], r["last"])] = (name, r)
-    for netname, got in by_net.items():
+        if "first" in r and r.get("network") in networks.NETWORKS:
+            by_net.setdefault((r["network"], r.get("mac", "lut")), {})[(r["first"], r["last"])] = (name, r)
+    for (netname, mac), got in by_net.items():
         net = networks.get(netname)
         full = got.get((0, len(net.layers) - 1))
         if not full:
@@ -95,14 +115,14 @@ def ratios(rows: dict[str, dict]) -> dict:
         for (first, last), (name, r) in sorted(got.items()):
             if r is full[1]:
                 continue
-            label = f"{name.rsplit('_', 1)[-1]}/full"
+            label = f"{name.split('@')[0].rsplit('_', 1)[-1]}/full"
             item = {}
             for key, paper_key in (("lut", "lut_pct"), ("bram_tiles", "bram_pct")):
                 ours = round(r[key] / full[1][key], 3) if full[1][key] else None
                 theirs = (round(r["paper"][paper_key] / full[1]["paper"][paper_key], 3)
                           if r["paper"] and full[1]["paper"] else None)
                 item[key] = {"synthesis": ours, "paper": theirs}
-            out.setdefault(netname, {})[label] = item
+            out.setdefault(netname if mac == "lut" else f"{netname} MAC={mac}", {})[label] = item
     return out
 
 
@@ -119,6 +139,10 @@ def table(rows: dict[str, dict], ratio: dict) -> str:
             f"{r['ramb18']:>6} {r['bram_tiles']:>6g} {r['dsp']:>4} {r['pct']['lut']:>6.1f} {r['pct']['bram']:>6.1f}  "
             f"{e['lut']:>8} {e['bram_tiles']:>8g}  {viv:>16} {pap:>17} "
             f"{r['synth_s']:>7.1f}{'*' if r['cached'] else ' '}")
+        if r.get("on_board"):
+            ob = r["on_board"]
+            lines.append(f"{'':<16} on a board: {ob['dsp']} DSP48E1 ({ob['pct']['dsp']:g}%), the other "
+                         f"{r['dsp'] - ob['dsp']} products in LUTs: {ob['lut']} LUT ({ob['pct']['lut']:g}%)")
     for netname, items in ratio.items():
         for label, item in items.items():
             parts = []
@@ -130,6 +154,83 @@ def table(rows: dict[str, dict], ratio: dict) -> str:
     return "\n".join(lines)
 
 
+REPORT_SECTIONS = ("board", "tool", "kernels", "ratios")
+EXPORT_ROWS = (("LUT", "lut"), ("LUT as memory", "lut_mem"), ("FF", "ff"), ("BRAM tiles", "bram_tiles"),
+               ("DSP", "dsp"))
+
+
+def kept_sections(report: Path) -> dict:
+    """What a report holds besides our kernels (the exports' section): kept when the kernels are
+    written again."""
+    if not report.exists():
+        return {}
+    doc = json.loads(report.read_text())
+    return {k: v for k, v in doc.items() if k not in REPORT_SECTIONS}
+
+
+def export_entry(result: dict, net) -> dict:
+    """The report's entry of a synthesized export: its tally, the share of the xc7z020, Vivado's
+    figures of the network's full kernel and Yosys / Vivado."""
+    b = platform("pynq-z1")
+    out = {k: result[k] for k in ("network", "first", "last", "folder", "top", "lut", "lut_logic", "lut_mem", "ff",
+                                  "ramb36", "ramb18", "bram_tiles", "dsp", "synth_s", "tool", "cached", "digest",
+                                  "rewritten")}
+    out["pct"] = {"lut": pct(result["lut"], b.lut), "lut_mem": pct(result["lut_mem"], b.lut_mem),
+                  "ff": pct(result["ff"], b.ff), "bram": pct(result["bram_tiles"], b.bram_tiles),
+                  "dsp": pct(result["dsp"], b.dsp)}
+    v = net.vivado_full
+    out["vivado"] = None if v is None else {"lut": v.lut, "lut_mem": v.lut_mem, "ff": v.ff,
+                                            "bram_tiles": v.bram_tiles, "dsp": v.dsp}
+    out["ratio"] = {key: (round(result[key] / out["vivado"][key], 3) if out["vivado"] and out["vivado"][key] else None)
+                    for _, key in EXPORT_ROWS}
+    return out
+
+
+def export_table(key: str, row: dict) -> str:
+    tool = " ".join(row["tool"].split()[:2])
+    lines = [f"{key} ({row['top']}, {row['network']} layers {row['first']}-{row['last']}): {tool} synth_xilinx "
+             f"{row['synth_s']:.1f} s{' (cached)' if row['cached'] else ''}",
+             f"{'':<14} {'Yosys':>8} {'% xc7z020':>9} {'Vivado':>8} {'Yosys/Vivado':>12}"]
+    pcts = {"lut": "lut", "lut_mem": "lut_mem", "ff": "ff", "bram_tiles": "bram", "dsp": "dsp"}
+    for title, k in EXPORT_ROWS:
+        v = row["vivado"][k] if row["vivado"] else None
+        r = row["ratio"][k]
+        lines.append(f"{title:<14} {row[k]:>8g} {row['pct'][pcts[k]]:>9.1f} {'-' if v is None else f'{v:g}':>8} "
+                     f"{'-' if r is None else f'{r:.2f}':>12}")
+    lines.append(f"BRAM tiles = RAMB36 {row['ramb36']} + RAMB18 {row['ramb18']} / 2; Vivado: Vivado 2018.2 after "
+                 f"implementation of BNN-PYNQ's full {row['network']} kernel (its README)")
+    return "\n".join(lines)
+
+
+def export_main(args) -> int:
+    """`--kernel-dir DIR`: synthesize the export, print it beside Vivado's figures, record it in
+    the report under "exports"."""
+    from tb.jobs import synth_export
+
+    try:
+        if args.kernels:
+            raise BnnInputError("KERNELS= and KERNEL_DIR= (--kernels, --kernel-dir): give one of them")
+        net = networks.get(args.network)
+        top = args.top or synth_export.DEFAULT_TOP
+        print(f"synthesizing the export in {args.kernel_dir} (top {top}, as {net.name}) ...", flush=True)
+        result = synth_export.synthesize_export(args.kernel_dir, net.name, top=top, force=args.force,
+                                                on_note=lambda note: print(f"note: {note}", flush=True))
+    except (BnnInputError, synth.SynthesisError) as exc:
+        print(f"make resources: {exc}", file=sys.stderr)
+        return 2
+    key = f"export:{Path(result['folder']).name}"
+    row = export_entry(result, net)
+    report = args.report
+    doc = json.loads(report.read_text()) if report.exists() else {
+        "board": "pynq-z1 (xc7z020)", "tool": synth.yosys_version(), "kernels": {}, "ratios": {}}
+    doc.setdefault("exports", {})[key] = row
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps(doc, indent=1) + "\n")
+    print(export_table(key, row))
+    print(f"written: {report} ({key})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tb.jobs.resources", description=__doc__.split("\n\n")[0])
     ap.add_argument("--network", default=networks.DEFAULT_NETWORK)
@@ -138,18 +239,33 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--params", default=None, help="folder of the trained .bin parameters")
     ap.add_argument("--seed", type=int, default=1, help="seed of the synthetic parameters when no trained ones")
     ap.add_argument("--force", action="store_true", help="synthesize even where a cached result matches")
+    ap.add_argument("--mac", choices=MAC_VARIANTS, default="lut",
+                    help="the MVAUs' products: lut (Mul_LUT, hls_out/), dsp (DSP48), auto (Default); the "
+                         "kernels of a variant other than lut are generated into build/hls-mac-<variant>/")
+    ap.add_argument("--report", type=Path, default=RESULT, help=f"where the report goes (default {RESULT})")
+    ap.add_argument("--kernel-dir", default=None, help="synthesize this HLS export folder instead (make "
+                    "resources KERNEL_DIR=), printed beside Vivado's figures of --network's full kernel")
+    ap.add_argument("--top", default=None, help=f"top module of the export (default {platform().hls_top})")
     args = ap.parse_args(argv)
+    if args.kernel_dir is not None:
+        return export_main(args)
     try:
         names = kernel_names(args.network, args.kernels)
         rows: dict[str, dict] = {}
-        previous = json.loads(RESULT.read_text())["kernels"] if RESULT.exists() else {}
+        report = args.report
+        previous = json.loads(report.read_text())["kernels"] if report.exists() else {}
+        if args.mac != "lut":   # the variant's kernels, generated where they are missing or stale
+            for path, text in generate.default_files(generate.mac_root(args.mac), mac=args.mac).items():
+                if not path.exists() or path.read_text() != text:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_text(text)
         for name in names:
-            info = kernels.load(name)
+            info = kernels.load(name if args.mac == "lut" else generate.mac_root(args.mac) / name)
             params, source = kernel_params(info, args.params, args.seed)
             print(f"synthesizing {name} ({info.network_name} layers {info.first}-{info.last}, {source} "
                   f"parameters) ...", flush=True)
             result = synth.synthesize(info, params, force=args.force)
-            rows[name] = entry(info, result, source)
+            rows[name if args.mac == "lut" else f"{name}@{args.mac}"] = entry(info, result, source)
             if result["pruned"]:
                 print(f"  WARNING: {name}: synthesis pruned the design: {'; '.join(result['pruned'])}")
     except (BnnInputError, synth.SynthesisError) as exc:
@@ -157,11 +273,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     ratio = ratios(rows)
     merged = {**previous, **rows}
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    RESULT.write_text(json.dumps({"board": "pynq-z1 (xc7z020)", "tool": synth.yosys_version(),
-                                  "kernels": merged, "ratios": ratios(merged)}, indent=1) + "\n")
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps({"board": "pynq-z1 (xc7z020)", "tool": synth.yosys_version(),
+                                  "kernels": merged, "ratios": ratios(merged), **kept_sections(report)},
+                                 indent=1) + "\n")
     print(table(rows, ratio))
-    print(f"written: {RESULT}")
+    print(f"written: {report}")
     return 1 if any(r["pruned"] for r in rows.values()) else 0
 
 

