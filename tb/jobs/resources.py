@@ -6,7 +6,7 @@ BNN-PYNQ's full kernels and the paper's Table I.
 Writes build/resources/resources.json:
   {"board": ..., "tool": ..., "kernels": {name: {"network", "first", "last", "params",
    "lut", "lut_logic", "lut_mem", "ff", "ramb36", "ramb18", "bram_tiles", "dsp", "synth_s",
-   "cached", "pct": {...of the xc7z020}, "per_layer": {layer: {...}}, "shell": {...},
+   "synth_cpu_s" (Yosys's CPU seconds: what compares on a shared machine), "cached", "pct": {...of the xc7z020}, "per_layer": {layer: {...}}, "shell": {...},
    "estimate": {...}, "estimate_error_pct": {"lut", "bram_tiles"}, "vivado": {...} | null,
    "paper": {"lut_pct", "bram_pct"} | null, "mac": "lut" | "dsp" | "auto",
    "on_board": {"lut", "dsp", "pct"} (only where Yosys mapped more DSP48E1 than the board has:
@@ -78,6 +78,7 @@ def entry(info, result: dict, params_source: str) -> dict:
     out = {k: result[k] for k in ("network", "first", "last", "lut", "lut_logic", "lut_mem", "ff", "ramb36",
                                   "ramb18", "bram_tiles", "dsp", "synth_s", "cached", "per_layer", "shell",
                                   "pruned", "digest")}
+    out["synth_cpu_s"] = result.get("synth_cpu_s")     # absent from results cached before it was measured
     out["params"] = params_source
     out["mac"] = mac
     out["pct"] = {"lut": pct(result["lut"], b.lut), "lut_mem": pct(result["lut_mem"], b.lut_mem),
@@ -175,6 +176,7 @@ def export_entry(result: dict, net) -> dict:
     out = {k: result[k] for k in ("network", "first", "last", "folder", "top", "lut", "lut_logic", "lut_mem", "ff",
                                   "ramb36", "ramb18", "bram_tiles", "dsp", "synth_s", "tool", "cached", "digest",
                                   "rewritten")}
+    out["synth_cpu_s"] = result.get("synth_cpu_s")
     out["pct"] = {"lut": pct(result["lut"], b.lut), "lut_mem": pct(result["lut_mem"], b.lut_mem),
                   "ff": pct(result["ff"], b.ff), "bram": pct(result["bram_tiles"], b.bram_tiles),
                   "dsp": pct(result["dsp"], b.dsp)}

@@ -22,6 +22,7 @@ import json
 import math
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -176,27 +177,41 @@ class SynthRun:
         return h.hexdigest()[:16]
 
 
-def _run_yosys(folder: Path, script: str, what: str, reads: tuple[Path, ...] = ()) -> tuple[dict, float]:
+@dataclass
+class YosysRun:
+    """What one Yosys run gave: its `stat -json`, the wall seconds and the CPU seconds it took
+    (the CPU time is what to compare on a shared machine)."""
+
+    stat: dict
+    seconds: float
+    cpu_s: float
+
+
+def run_yosys(folder: Path, script: str, what: str, reads: tuple[Path, ...] = (),
+              command: list[str] | None = None) -> YosysRun:
     """Run `script` (written to <folder>/synth.ys; it writes <folder>/stat.json) with `folder`
-    as the working folder: its `stat -json` output and the seconds it took; SynthesisError
-    with the log's first error if Yosys fails. `reads`: other folders the script reads."""
+    as the working folder, by `command` (default: the project's Yosys, `yosys()`); SynthesisError
+    with the log's first error (or the crash) if Yosys fails. `reads`: other folders it reads."""
     folder = folder.resolve()
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "synth.ys").write_text(script)
     logfile = folder / "yosys.log"
     stat_file = folder / "stat.json"
     stat_file.unlink(missing_ok=True)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     # absolute paths: with explicit mounts (yosys_env) YoWASP gives the tool no working folder
-    proc = subprocess.run([yosys(), "-q", "-l", str(logfile), "-s", str(folder / "synth.ys")], cwd=folder,
-                          capture_output=True, text=True, env=yosys_env(folder, *reads))
-    seconds = time.perf_counter() - t0
+    proc = subprocess.run([*(command or [yosys()]), "-q", "-l", str(logfile), "-s", str(folder / "synth.ys")],
+                          cwd=folder, capture_output=True, text=True, env=yosys_env(folder, *reads))
+    seconds, cpu1 = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
-        raise SynthesisError(f"yosys failed on {what} ({logfile}): {first_error(logfile, proc.stderr)}")
+        trap = re.search(r"wasm trap: [^\n]*", proc.stderr)
+        raise SynthesisError(f"yosys failed on {what} ({logfile}): "
+                             + (f"Yosys crashed ({trap.group(0)})" if trap else first_error(logfile, proc.stderr)))
     if not stat_file.exists():
         raise SynthesisError(f"yosys wrote no {stat_file} for {what} ({logfile}): a path outside the "
                              f"folders it sees? (YOWASP_MOUNT={os.environ.get('YOWASP_MOUNT', 'unset')})")
-    return json.loads(stat_file.read_text()), seconds
+    cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
+    return YosysRun(json.loads(stat_file.read_text()), seconds, cpu)
 
 
 def synthesize(kernel: KernelInfo, params, force: bool = False) -> dict:
@@ -218,10 +233,11 @@ def synthesize(kernel: KernelInfo, params, force: bool = False) -> dict:
         if result.get("digest") == digest:
             result["cached"] = True
             return result
-    stat, seconds = _run_yosys(folder, run.script(), f"kernel {kernel.name}", (run.mem_dir.resolve(),))
-    result = count(stat, kernel.top, (folder / "instances.txt").read_text())
+    yr = run_yosys(folder, run.script(), f"kernel {kernel.name}", (run.mem_dir.resolve(),))
+    result = count(yr.stat, kernel.top, (folder / "instances.txt").read_text())
     result.update({"kernel": kernel.name, "network": kernel.network_name, "first": kernel.first,
-                   "last": kernel.last, "synth_s": round(seconds, 1), "digest": digest,
+                   "last": kernel.last, "synth_s": round(yr.seconds, 1), "synth_cpu_s": round(yr.cpu_s, 1),
+                   "digest": digest,
                    "tool": yosys_version(), "log": str(folder / "yosys.log")})
     result["pruned"] = check_pruning(kernel, params, result)
     cached.write_text(json.dumps(result, indent=1) + "\n")
@@ -315,13 +331,21 @@ def check_pruning(kernel: KernelInfo, params, result: dict) -> list[str]:
 
 
 def synth_module(module: str, parameters: dict[str, object] | None = None, folder: Path | None = None,
-                 params_dir: Path | None = None, extra: str = "") -> dict:
+                 params_dir: Path | None = None, extra: str = "", defer: bool = True) -> dict:
     """Synthesize one rtl/ module as top (with `parameters` overriding its defaults, memories
     initialised from `params_dir` when given); its cell tally plus "cells" and "synth_s".
-    `extra`: Yosys commands run after synthesis, their output in "extra_out"."""
+    `extra`: Yosys commands run after synthesis, their output in "extra_out".
+    With `params_dir`, elaboration is deferred so that only the parametrisation asked for reads
+    its memory files; a module that instantiates parametrised memories (mvau) needs
+    `defer=False` (Yosys 0.23 and 0.70 fail an assertion on `hierarchy -chparam` of such a
+    deferred top), and then `params_dir` must also hold the files of its default parameters."""
     folder = folder or OUT / "modules" / module
     files = " ".join(str(p) for p in sorted(RTL.glob("*.sv")))
-    if params_dir:
+    if params_dir and not defer:
+        sets = "".join(f" -set {k} {v}" for k, v in (parameters or {}).items())
+        head = [f'read_verilog -sv -D BNNSPLIT_PARAMS="{params_dir.resolve()}" {files}',
+                *([f"chparam{sets} {module}"] if sets else []), f"hierarchy -check -top {module}"]
+    elif params_dir:
         # Deferred elaboration: only the parametrisation asked for reads its memory files.
         chparam = "".join(f" -chparam {k} {v}" for k, v in (parameters or {}).items())
         head = [f'read_verilog -defer -sv -D BNNSPLIT_PARAMS="{params_dir.resolve()}" {files}',
@@ -336,10 +360,9 @@ def synth_module(module: str, parameters: dict[str, object] | None = None, folde
                         f"synth_xilinx -family {FAMILY} -flatten",
                         f"tee -q -o {folder.resolve() / 'stat.json'} stat -json",
                         *([f"tee -q -o {folder.resolve() / 'extra.txt'} {extra}"] if extra else []), ""])
-    stat, seconds = _run_yosys(folder, script, f"{module} {parameters or ''}",
-                               (params_dir.resolve(),) if params_dir else ())
-    cells = {_name(t): n for m in stat["modules"].values() for t, n in m.get("num_cells_by_type", {}).items()}
-    out = {**_tally(cells), "cells": cells, "synth_s": round(seconds, 1)}
+    yr = run_yosys(folder, script, f"{module} {parameters or ''}", (params_dir.resolve(),) if params_dir else ())
+    cells = {_name(t): n for m in yr.stat["modules"].values() for t, n in m.get("num_cells_by_type", {}).items()}
+    out = {**_tally(cells), "cells": cells, "synth_s": round(yr.seconds, 1), "synth_cpu_s": round(yr.cpu_s, 1)}
     if extra:
         out["extra_out"] = (folder / "extra.txt").read_text()
     return out

@@ -36,9 +36,7 @@ import importlib.util
 import json
 import os
 import re
-import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -304,7 +302,7 @@ def prepare(folder: str | Path, top: str, network: str | None, work: Path,
 
 def script(k: export_kernel.ExportKernel, folder: Path) -> str:
     """The Yosys script: every source (.sv files as SystemVerilog), synth_xilinx with the
-    export's top, the statistics as JSON into `folder` (an absolute path: see synth._run_yosys)."""
+    export's top, the statistics as JSON into `folder` (an absolute path: see synth.run_yosys)."""
     v = [str(p) for p in k.sources if p.suffix == ".v"]
     sv = [str(p) for p in k.sources if p.suffix == ".sv"]
     return "\n".join([
@@ -325,26 +323,9 @@ def yosys_command() -> list[str]:
     return [sys.executable, "-m", "tb.jobs.yosys_deep"]
 
 
-def run_yosys(folder: Path, text: str, what: str, reads: tuple[Path, ...] = ()) -> tuple[dict, float]:
-    """synth._run_yosys with yosys_command(): `text` as <folder>/synth.ys, its `stat -json` and
-    the seconds it took; SynthesisError with the log's first error (or the crash) if it fails."""
-    folder = folder.resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "synth.ys").write_text(text)
-    logfile, stat_file = folder / "yosys.log", folder / "stat.json"
-    stat_file.unlink(missing_ok=True)
-    t0 = time.perf_counter()
-    proc = subprocess.run([*yosys_command(), "-q", "-l", str(logfile), "-s", str(folder / "synth.ys")],
-                          cwd=folder, capture_output=True, text=True, env=synth.yosys_env(folder, *reads))
-    seconds = time.perf_counter() - t0
-    if proc.returncode != 0:
-        trap = re.search(r"wasm trap: [^\n]*", proc.stderr)
-        raise synth.SynthesisError(f"yosys failed on {what} ({logfile}): "
-                                   + (f"Yosys crashed ({trap.group(0)})" if trap else
-                                      synth.first_error(logfile, proc.stderr)))
-    if not stat_file.exists():
-        raise synth.SynthesisError(f"yosys wrote no {stat_file} for {what} ({logfile})")
-    return json.loads(stat_file.read_text()), seconds
+def run_yosys(folder: Path, text: str, what: str, reads: tuple[Path, ...] = ()) -> synth.YosysRun:
+    """synth.run_yosys with yosys_command() (the deep call stack HLS expressions need)."""
+    return synth.run_yosys(folder, text, what, reads, command=yosys_command())
 
 
 def digest(k: export_kernel.ExportKernel, text: str) -> str:
@@ -390,7 +371,7 @@ def synthesize_export(folder: str | Path, network: str | None, top: str = DEFAUL
             return result
     reads = (k.folder, *sorted({p.parent for p in k.data_files}))
     try:
-        stat, seconds = run_yosys(work, text, f"export {k.folder}", reads)
+        yr = run_yosys(work, text, f"export {k.folder}", reads)
     except synth.SynthesisError as exc:
         log = work / "yosys.log"
         said = log.read_text(errors="replace") if log.exists() else ""
@@ -401,12 +382,13 @@ def synthesize_export(folder: str | Path, network: str | None, top: str = DEFAUL
             first = f"{exc}{f' (in: {steps[-1]})' if steps else ''}"
         raise ExportSynthesisError(f"{label}={folder} does not synthesize with Yosys: "
                                    f"{_at_user_file(first, k)} (full log: {log})") from None
-    counted = synth.count(stat, k.top, "")
+    counted = synth.count(yr.stat, k.top, "")
     result = {key_: counted[key_] for key_ in TALLY_KEYS}
     result.update({"carry4": counted["carry4"], "lutram_bits": counted["lutram_bits"], "cells": counted["cells"],
                    "folder": str(k.folder), "top": k.top, "network": k.network_name, "first": k.first,
                    "last": k.last, "files": len(k.sources), "data_files": len(k.data_files),
-                   "rewritten": [r.to_json() for r in rewrites], "synth_s": round(seconds, 1),
+                   "rewritten": [r.to_json() for r in rewrites], "synth_s": round(yr.seconds, 1),
+                   "synth_cpu_s": round(yr.cpu_s, 1),
                    "tool": synth.yosys_version(), "digest": key, "log": str(work / "yosys.log"),
                    "script": str(work / "synth.ys")})
     cached.write_text(json.dumps(result, indent=1) + "\n")
