@@ -214,6 +214,14 @@ def run_yosys(folder: Path, script: str, what: str, reads: tuple[Path, ...] = ()
     return YosysRun(json.loads(stat_file.read_text()), seconds, cpu)
 
 
+def cached_result(path: Path, digest: str) -> dict | None:
+    """The result stored at `path` if it was made from inputs of this digest (marked cached)."""
+    if not path.exists():
+        return None
+    result = json.loads(path.read_text())
+    return {**result, "cached": True} if result.get("digest") == digest else None
+
+
 def synthesize(kernel: KernelInfo, params, force: bool = False) -> dict:
     """Synthesize `kernel` with `params` as its memory contents; the cell counts (totals and
     per layer), cached by digest. Raises SynthesisError with the log's first error."""
@@ -228,11 +236,9 @@ def synthesize(kernel: KernelInfo, params, force: bool = False) -> dict:
     write_memories(kernel, params, run.mem_dir)
     digest = run.digest()
     cached = folder / "result.json"
-    if cached.exists() and not force:
-        result = json.loads(cached.read_text())
-        if result.get("digest") == digest:
-            result["cached"] = True
-            return result
+    hit = None if force else cached_result(cached, digest)
+    if hit:
+        return hit
     yr = run_yosys(folder, run.script(), f"kernel {kernel.name}", (run.mem_dir.resolve(),))
     result = count(yr.stat, kernel.top, (folder / "instances.txt").read_text())
     result.update({"kernel": kernel.name, "network": kernel.network_name, "first": kernel.first,

@@ -364,11 +364,9 @@ def synthesize_export(folder: str | Path, network: str | None, top: str = DEFAUL
     text = script(k, work)
     key = digest(k, text)
     cached = work / "result.json"
-    if cached.exists() and not force:
-        result = json.loads(cached.read_text())
-        if result.get("digest") == key:
-            result["cached"] = True
-            return result
+    hit = None if force else synth.cached_result(cached, key)
+    if hit:
+        return hit
     reads = (k.folder, *sorted({p.parent for p in k.data_files}))
     try:
         yr = run_yosys(work, text, f"export {k.folder}", reads)
