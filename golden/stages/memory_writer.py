@@ -5,27 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from golden.stages.base import Stage
+from golden.stages.memory_end import MemoryEnd
 
 
 @dataclass(frozen=True, kw_only=True)
-class MemoryWriter(Stage):
+class MemoryWriter(MemoryEnd):
     kind = "memory_writer"
     module = "axi_s2mm"
-
-    words: int          # memory words per image
-    word_bits: int
-
-    @property
-    def in_width(self) -> int:
-        return self.word_bits
-
-    @property
-    def out_width(self) -> int:
-        return self.word_bits
-
-    def words_per_image(self) -> tuple[int, int]:
-        return self.words, self.words
-
-    def signals(self) -> dict[str, str]:
-        return super().signals() | {"busy": "wr_busy", "error": "wr_error"}
+    side = "wr"
