@@ -256,3 +256,21 @@ def test_mvau_of_each_weight_kind_stays_within_its_lut_budget(tmp_path, network,
     budget = MVAU_LUT_BUDGET[(network, layer)]
     assert r["ramb18"] + 2 * r["ramb36"] >= mvau.pe, r["cells"]      # the weights are there, in block RAM
     assert r["lut"] <= budget, f"{network} layer {layer} ({mvau.spec.weight_kind}): {r['lut']} LUT > {budget}"
+
+
+@pytest.mark.slow
+def test_dsp48_kernel_binds_every_mvau_product_to_a_dsp48e1(tmp_path):
+    """The DSP48 variant of a kernel (here cnvW2A2's layer 8 alone: 2-bit x 2-bit products,
+    SIMD x PE = 1 x 4) gets a DSP48E1 per product, although Yosys's synth_xilinx alone maps
+    only products of 9 or more result bits; the Mul_LUT variant of the same layer none."""
+    from hls_out import generate
+    from tb.jobs.resources import kernel_params
+    spec_fold = NET.folding.layers[8]
+    dsp = {}
+    for mac in ("lut", "dsp"):
+        assert generate.main(["--name", f"dsp_probe_{mac}", "--network", "cnvW2A2", "--first", "8", "--last", "8",
+                              "--mac", mac, "--out", str(tmp_path)]) == 0
+        info = kernels.load(tmp_path / f"dsp_probe_{mac}")
+        params, _ = kernel_params(info, None, 1)
+        dsp[mac] = synth.synthesize(info, params, force=True)["per_layer"]["8"]["dsp"]
+    assert dsp == {"lut": 0, "dsp": spec_fold.simd * spec_fold.pe}

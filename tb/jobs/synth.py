@@ -160,12 +160,26 @@ class SynthRun:
             f'read_verilog -defer -sv -D BNNSPLIT_PARAMS="{self.mem_dir.resolve()}" {files}',
             f"hierarchy -check -top {self.kernel.top}",
             f"setattr -mod -set keep_hierarchy 1 {keep}",
-            f"synth_xilinx -family {FAMILY} -top {self.kernel.top} -flatten",
+            *self.synth_steps(),
             f"tee -q -o {self.folder.resolve() / 'stat.json'} stat -json",
             f"tee -q -o {self.folder.resolve() / 'instances.txt'} dump "
             + " ".join(f"{self.kernel.top}/t:{k}" for k in keep.split()),
             "",
         ])
+
+    def synth_steps(self) -> list[str]:
+        """synth_xilinx; in the DSP48 and Default variants (kernel.json "mac") every product of
+        the MVAUs bound to a DSP48E1, as Vivado HLS binds a multiplication it is told to put in
+        a DSP48 (the paper's DSP48 kernels). synth_xilinx alone maps only products of at least 9
+        result bits (its DSP_Y_MINWIDTH), which leaves the CNVs' 2-bit x 2-bit products in LUTs;
+        so its map_dsp step is run first on the MVAUs' $mul cells with that floor at 2."""
+        run = f"synth_xilinx -family {FAMILY} -top {self.kernel.top} -flatten"
+        if self.kernel.data.get("mac", "lut") == "lut":
+            return [run]
+        return [f"{run} -run :map_dsp", "memory_dff", "alumacc -macc-only", "maccmap -unmap", "opt_clean",
+                f"techmap -map +/mul2dsp.v -map +/xilinx/{FAMILY}_dsp_map.v -D DSP_A_MAXWIDTH=25 -D DSP_B_MAXWIDTH=18 "
+                "-D DSP_A_MINWIDTH=2 -D DSP_B_MINWIDTH=2 -D DSP_Y_MINWIDTH=2 -D DSP_NAME=$__MUL25X18 *mvau*/t:$mul",
+                f"{run} -run map_dsp:"]
 
     def digest(self) -> str:
         h = hashlib.sha256()
@@ -239,7 +253,7 @@ def synthesize(kernel: KernelInfo, params, force: bool = False) -> dict:
     hit = None if force else cached_result(cached, digest)
     if hit:
         return hit
-    yr = run_yosys(folder, run.script(), f"kernel {kernel.name}", (run.mem_dir.resolve(),))
+    yr = run_yosys(folder, run.script(), f"kernel {kernel.name}", (run.mem_dir.resolve(), kernel.sv.parent.resolve()))
     result = count(yr.stat, kernel.top, (folder / "instances.txt").read_text())
     result.update({"kernel": kernel.name, "network": kernel.network_name, "first": kernel.first,
                    "last": kernel.last, "synth_s": round(yr.seconds, 1), "synth_cpu_s": round(yr.cpu_s, 1),
