@@ -149,7 +149,15 @@ def cmd_cycles(args) -> int:
         mhz = check_clock_hz(args.clock_mhz, "--clock-mhz", "MHz")
         clock_hz = check_clock_hz(mhz * 1e6, f"--clock-mhz {mhz:g} (in Hz)")
     folding = _folding(args)
-    print(cycles_table(folding, clock_hz))
+    reps = None
+    if args.reps:
+        try:
+            reps = sorted({int(x) for x in args.reps.split(",") if x.strip()})
+        except ValueError:
+            reps = []
+        if not reps or reps[0] < 1:
+            raise BnnInputError(f"--reps {args.reps}: expected batch sizes >= 1 separated by commas, e.g. 1,2,4,8")
+    print(cycles_table(folding, clock_hz, reps, args.hls_schedule))
     return 0
 
 
@@ -193,6 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     s.set_defaults(func=cmd_splits)
     y.add_argument("--folding", type=Path)
     y.add_argument("--clock-mhz", type=float, help="default: the network's board clock")
+    y.add_argument("--reps", help="also the cycles of batches of these sizes (numReps), e.g. 1,2,4,8, per "
+                   "kernel of the natural cut (golden.cycles.batch_cycles)")
+    y.add_argument("--hls-schedule", choices=("2018.2", "2016.3"), default=None,
+                   help="with --reps: whose HLS schedule the width converters follow (default 2018.2)")
     y.set_defaults(func=cmd_cycles)
     args = ap.parse_args(argv)
     try:

@@ -61,7 +61,8 @@ def kernel_cycles(first: int, last: int, folding: Folding) -> KernelCycles:
     return KernelCycles(first, last, {i: layer_cycles(i, folding) for i in range(first, last + 1)})
 
 
-def cycles_table(folding: Folding, clock_hz: float | None = None) -> str:
+def cycles_table(folding: Folding, clock_hz: float | None = None, reps: list[int] | None = None,
+                 hls_schedule: str | None = None) -> str:
     net = folding.network
     clock_hz = platform().clock_hz if clock_hz is None else check_clock_hz(clock_hz)
     rows = [f"{'layer':>5} {'kind':>4} {'SIMD':>4} {'PE':>3} {'SF':>5} {'NF':>4} {'OFM^2':>5} "
@@ -76,6 +77,13 @@ def cycles_table(folding: Folding, clock_hz: float | None = None) -> str:
         k = kernel_cycles(a, b, folding)
         rows.append(f"{name:<13} layers {a}-{b}: sum {k.total} cycles, bottleneck layer {k.bottleneck} "
                     f"= II {k.ii} cycles ({k.images_per_second(clock_hz):.1f} img/s batched)")
+    if reps:
+        rows += ["", f"batch cycles (batch_cycles: every batch-long HLS loop drains after the batch's last "
+                     f"image; HLS schedule {hls_schedule or 'default'}):",
+                 f"{'kernel':<13} " + " ".join(f"{'n=' + str(n):>11}" for n in reps)]
+        for name, (a, b) in net.natural_ranges().items():
+            rows.append(f"{name:<13} " + " ".join(f"{batch_cycles(a, b, folding, n, hls_schedule):>11}"
+                                                  for n in reps))
     return "\n".join(rows)
 
 
@@ -117,3 +125,98 @@ def pipeline_latency(first: int, last: int, folding: Folding, lookahead_rows: in
             done = max(arrive[-1] + (nf - 1) * sf, arrive[0] + nf * sf)
             arrive = [done]
     return round(done)
+
+
+def batch_output_times(first: int, last: int, folding: Folding, reps: int, lookahead_rows: int = 1,
+                       hls_schedule: str | None = None) -> list[float]:
+    """When each image of a batch of `reps` leaves a kernel of layers first..last (cycles from
+    the start; the last one is the batch's cycles), row by row as :func:`pipeline_latency`,
+    with the rule of the HLS exports that every batch-long loop drains only at the end of the
+    batch: the tail of image k leaves a stage only when the stage takes in the head of image
+    k+1 (k < reps - 1), measured on the cnvW1A1 Vitis 2023.2 export and modelled in rtl/
+    (mvau.sv, sliding_window.sv, width_converter.sv):
+
+    - conv layer (window generator + MVAU, one loop over the batch): the rows of image k as
+      in :func:`pipeline_latency`, the layer's clock carried over from image k-1; the last
+      output row of image k is released only when the layer takes image k+1's first window
+      (its input rows up to K - 1 + lookahead); a 2x2 pool passes every second row;
+    - fc layer (input per image: first word a0, last word a1): a splitting input width
+      converter that holds (golden/stages/width_converter.py: the 2018.2 schedule) keeps
+      image k's last piece until image k+1's first word, a1_k = max(a1_k, a0_{k+1}); the
+      MVAU starts image k after image k-1 and its first word, its first fold ends at
+      max(a1_k, start + SF), the other NF - 1 folds follow; its output's first word leaves
+      with the first complete output word (G folds per stream word), its last word with the
+      MVAU's last result, held until image k+1's first input word (k < reps - 1). Gathering
+      converters hold nothing.
+
+    The memory reader delivers one word per cycle as far ahead as needed (never the
+    bottleneck). Not modelled: FIFO depths that stop a producer (the LFCs' inter-layer FIFOs
+    of 512/PE words set their batch interval above the slowest layer), the memory writer."""
+    from golden.stages.chain import inter_width, kernel_chain
+    from golden.stages.width_converter import DEFAULT_HLS_SCHEDULE, WidthConverter
+
+    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
+        raise BnnInputError(f"batch of {reps!r} images: expected a whole number >= 1")
+    net = folding.network
+    net.check_range(first, last)
+    chain = kernel_chain(folding, first, last, hls_schedule=hls_schedule or DEFAULT_HLS_SCHEDULE)
+    split_hold = {st.name for st in chain.of_kind(WidthConverter) if st.hold}
+    n = reps
+    spec0 = net.layer(first)
+    rows_in: list[list[float]] | None = None     # per image: arrival of each input row (conv)
+    words_in: list[tuple[float, float]] | None = None   # per image: (first word, last word) (fc)
+    if spec0.kind == "conv":
+        wpr = spec0.ifm_dim * spec0.ifm_ch * spec0.in_bits / platform().mem_word_bits
+        wpi = wpr * spec0.ifm_dim
+        rows_in = [[k * wpi + r * wpr for r in range(1, spec0.ifm_dim + 1)] for k in range(n)]
+    else:
+        w = net.words_per_image(first - 1)
+        words_in = [(k * w + 1.0, (k + 1) * w * 1.0) for k in range(n)]
+    for i in range(first, last + 1):
+        spec = net.layer(i)
+        if spec.kind == "conv":
+            assert rows_in is not None
+            per_row = layer_cycles(i, folding) / spec.ofm_dim
+            need = [min(j + spec.kernel - 1 + lookahead_rows, len(rows_in[0]) - 1) for j in range(spec.ofm_dim)]
+            out, t = [], 0.0
+            for k in range(n):
+                rows = []
+                for j in range(spec.ofm_dim):
+                    t = max(t, rows_in[k][need[j]]) + per_row
+                    rows.append(t)
+                out.append(rows)
+            for k in range(n - 1):      # the tail waits for the layer to take image k+1's first window
+                out[k][-1] = max(out[k][-1], rows_in[k + 1][need[0]])
+            if spec.pool_after:
+                out = [[r[2 * p + 1] for p in range(len(r) // 2)] for r in out]
+            rows_in, words_in = out, [(r[0], r[-1]) for r in out]
+        else:
+            if rows_in is not None:     # a conv output feeding an fc layer: one vector per image
+                words_in = [(r[-1], r[-1]) for r in rows_in]
+            assert words_in is not None
+            sf, nf, pe = folding.sf(i), folding.nf(i), folding.pe(i)
+            obits = spec.act_bits if spec.thresholds else spec.score_bits
+            g = max(1, min(nf, inter_width(spec, pe, net) // (pe * obits)))
+            a0 = [a for a, _ in words_in]
+            a1 = [b for _, b in words_in]
+            if f"dwc_L{i}_in" in split_hold:
+                a1 = [max(a1[k], a0[k + 1]) if k < n - 1 else a1[k] for k in range(n)]
+            fold0, end, t = [], [], 0.0
+            for k in range(n):
+                start = max(t, a0[k])
+                fold0.append(max(a1[k], start + sf))
+                t = fold0[-1] + (nf - 1) * sf
+                end.append(t)
+            words_in = [(fold0[k] + (g - 1) * sf, max(end[k], a0[k + 1]) if k < n - 1 else end[k])
+                        for k in range(n)]
+            rows_in = None
+    if rows_in is not None:
+        return [r[-1] for r in rows_in]
+    assert words_in is not None
+    return [b for _, b in words_in]
+
+
+def batch_cycles(first: int, last: int, folding: Folding, reps: int, hls_schedule: str | None = None) -> int:
+    """Cycles of a batch of `reps` images through a kernel of layers first..last: the last
+    image's output time of :func:`batch_output_times` (reps = 1: the single-image latency)."""
+    return round(batch_output_times(first, last, folding, reps, hls_schedule=hls_schedule)[-1])

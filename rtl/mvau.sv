@@ -39,10 +39,16 @@
 // cycle count is the same; the first step issues in the cycle its word arrives (one cycle
 // earlier than decoupled). And, as in a Vivado HLS pipeline (which does not flush), while a
 // step of the first fold waits for its input word the steps already issued wait too: the
-// last result of a vector leaves only when the next vector's first word arrives, unless that
-// vector was the image's last (VECTORS per image: OFM_DIM^2 for a conv layer; the HLS loop
-// runs over the whole batch and drains at its end, here at the end of every image, the same
-// for numReps = 1).
+// last result of a vector leaves only when the next vector's first word arrives. The HLS
+// loop runs over the whole batch (reps x NF x SF iterations) and drains only at its end, so
+// this holds across image boundaries too (the last result of image k leaves when image
+// k+1's first word is read), for every MVAU including the fc layers (VECTORS = 1), except
+// after the batch's last image: VECTORS input vectors per image (OFM_DIM^2 for a conv
+// layer), num_reps images per batch (counted; num_reps = 0 or 1: every image is the last).
+// Source: the exports' own RTL, where the MVAU loop's trip count is the batch's and the
+// stall freezes every stage (lfcW1A1-vivado-hls-2016.3 Matrix_Vector_Activa_1.v: the counter
+// compared with `reps << 9`, the stall on `out_V_V_full_n` / the read's condition;
+// cnvW1A1-vitis-hls-2023.2: Matrix_Vector_Activate_Batch_* one pipelined loop per batch).
 //
 // Pipeline (one step per cycle): issue (read input word, weights) -> SIMD dot product per PE
 // (and threshold read on the last step of a fold) -> accumulate + activation -> output FIFO
@@ -107,6 +113,7 @@ module mvau #(
 ) (
     input  logic                    ap_clk,
     input  logic                    ap_rst_n,
+    input  logic [31:0]             num_reps,     // HLS_TIMING: images per batch (numReps)
     input  logic [SIMD*IN_BITS-1:0] s_axis_tdata,
     input  logic                    s_axis_tvalid,
     output logic                    s_axis_tready,
@@ -226,22 +233,34 @@ module mvau #(
     logic           pop;
     logic           hold;          // HLS: the issued steps wait with the starved first fold
 
-    if (HLS_TIMING != 0 && VECTORS > 1) begin : g_hold
-        localparam int VW = $clog2(VECTORS);
+    if (HLS_TIMING != 0) begin : g_hold
+        localparam int VW = (VECTORS > 1) ? $clog2(VECTORS) : 1;
         logic [VW-1:0] vec;        // vector of the image being issued
-        logic          drained;    // the image's last step has issued: the pipeline may drain
+        logic [31:0]   img;        // image of the batch being issued
+        logic          last_vec, last_img;
+        logic          drained;    // the batch's last step has issued: the pipeline may drain
+        assign last_vec = (vec == VW'(VECTORS - 1));
+        assign last_img = (img + 32'd1 >= num_reps);
         always_ff @(posedge ap_clk) begin
             if (!ap_rst_n) begin
                 vec <= '0;
+                img <= '0;
                 drained <= 1'b0;
             end else if (issue) begin
-                drained <= last_sf && last_nf && vec == VW'(VECTORS - 1);
-                if (last_sf && last_nf) vec <= (vec == VW'(VECTORS - 1)) ? '0 : vec + 1'b1;
+                drained <= last_sf && last_nf && last_vec && last_img;
+                if (last_sf && last_nf) begin
+                    vec <= last_vec ? '0 : vec + 1'b1;
+                    if (last_vec) img <= last_img ? '0 : img + 32'd1;
+                end
             end
         end
         assign hold = !in_ok && !drained;
     end else begin : g_nohold
         assign hold = 1'b0;
+        /* verilator lint_off UNUSED */
+        logic unused_reps;
+        assign unused_reps = ^num_reps;
+        /* verilator lint_on UNUSED */
     end
 
     assign last_sf  = (sf == SF_L);

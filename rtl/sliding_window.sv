@@ -35,8 +35,13 @@
 //   image takes FILL + OFM_DIM*M + HLS_LAG cycles: like the HLS pipeline, an iteration
 //   writes HLS_LAG stages after it reads, the pipeline advances as a whole (a read that
 //   waits for data also holds the writes of the HLS_LAG iterations before it, e.g. the last
-//   words of an output row while the next row's first word is awaited) and drains at the
-//   end of each image (the per-image loop ends). The output goes through a 2-word FIFO so
+//   words of an output row while the next row's first word is awaited). The loops over the
+//   images are flattened into the pipelined one (cnvW1A1-vitis-hls-2023.2:
+//   ConvolutionInputGenerator_Pipeline_VITIS_LOOP_104_1_VITIS_LOOP_105_2), so the pipeline
+//   drains (HLS_LAG empty iterations) only after the batch's last image: the last HLS_LAG
+//   window words of image k leave with the first reads of image k+1's fill. num_reps images
+//   per batch (counted; num_reps = 0 or 1: every image is the last, the pipeline drains
+//   after each). The output goes through a 2-word FIFO so
 //   that both ready signals still come from registers (the HLS source keeps K+1 row blocks;
 //   the 2K-slot ring above serves both schedules).
 // HLS_TIMING = 0 (decoupled, the default): reads and writes independent, as described above.
@@ -63,6 +68,7 @@ module sliding_window #(
 ) (
     input  logic                 ap_clk,
     input  logic                 ap_rst_n,
+    input  logic [31:0]          num_reps,      // HLS_TIMING: images per batch (numReps)
     input  logic [SIMD*BITS-1:0] s_axis_tdata,
     input  logic                 s_axis_tvalid,
     output logic                 s_axis_tready,
@@ -197,6 +203,11 @@ module sliding_window #(
             else occ <= occ + OW'(row_done) - rel_rows;
         end
 
+        /* verilator lint_off UNUSED */
+        logic unused_reps;
+        assign unused_reps = ^num_reps;
+        /* verilator lint_on UNUSED */
+
         // Registered read straight into the output register.
         always_ff @(posedge ap_clk) if (rd_fire) m_axis_tdata <= mem[rd_addr];
         always_ff @(posedge ap_clk) begin
@@ -209,13 +220,15 @@ module sliding_window #(
         // counter_internal_block. Fill while rows < K; the image ends with its last write.
         // Pipeline: an iteration reads the stream in stage 0 and writes its window word
         // HLS_LAG stages later; the whole pipeline advances together or not at all (`adv`),
-        // and drains (HLS_LAG empty iterations) at the end of every image.
+        // and drains (HLS_LAG empty iterations) after the batch's last image.
         localparam int RBW = $clog2(IFM_DIM + 1);
         localparam int CBW = $clog2(MBLK);
         localparam int DW  = (HLS_LAG > 0) ? $clog2(HLS_LAG + 1) : 1;
         logic [RBW-1:0] rows;
         logic [CBW-1:0] cib;
-        logic [DW-1:0]  drain;       // empty iterations left before the next image's loop
+        logic [DW-1:0]  drain;       // empty iterations left before the next batch's loop
+        logic [31:0]    img;         // image of the batch
+        logic           last_img;
         logic           fill, need_rd, need_wr, s0_rd, s0_wr, out_room, adv, img_end;
         logic           wr_v;        // the iteration in the last stage writes...
         logic [AW-1:0]  wr_a;        // ... the word at this address
@@ -234,19 +247,22 @@ module sliding_window #(
         assign rd_fire  = adv && s0_wr;          // window address generator steps
         assign img_end  = rel && last_oy;
         assign push     = adv && wr_v;
+        assign last_img = (img + 32'd1 >= num_reps);
 
         always_ff @(posedge ap_clk) begin
             if (!ap_rst_n) begin
                 rows  <= '0;
                 cib   <= '0;
                 drain <= '0;
+                img   <= '0;
             end else if (adv) begin
                 if (drain != '0) begin
                     drain <= drain - 1'b1;
                 end else begin
                     if (img_end) rows <= '0;
                     else if (row_done) rows <= rows + 1'b1;
-                    if (img_end) drain <= DW'(HLS_LAG);
+                    if (img_end && last_img) drain <= DW'(HLS_LAG);
+                    if (img_end) img <= last_img ? '0 : img + 32'd1;
                     if (fill) begin
                         if (row_done) cib <= '0;
                     end else begin

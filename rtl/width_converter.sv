@@ -18,15 +18,26 @@
 // (integer ratios only, R = IN_W/OUT_W or OUT_W/IN_W): one pipelined loop, one iteration per
 // cycle at most; a split iteration writes one OUT_W piece and reads a new input word every R
 // iterations, a gather iteration reads one input word and writes a word every R iterations.
-// An iteration reads in its first stage and writes in its second, and, as in a Vivado HLS
-// pipeline (no flushing), the pipeline moves as a whole: while a read waits for data, the
-// write of the iteration before it waits too (split: the last piece of a word stays until
-// the next word arrives; gather: a completed word stays until the next input word arrives),
-// and a write that has no room holds the reads. The HLS loop runs over the whole batch and
-// drains only at its end; here it drains at the end of every image (IMAGE_WORDS input words),
-// which is the same for one image (numReps = 1) and lets the last word of an image of a batch
-// through without the next image's first. The output goes through a 2-word FIFO so that both
-// ready signals come from registers.
+// The loop runs over the whole batch (NumInWords x numReps iterations) and, as a Vivado HLS
+// pipeline does not flush, drains only after the batch's last image. Where the HLS tool puts
+// the write decides what a stalled read holds back (HOLD):
+//   HOLD = 1: the write is one stage after the read, so while a read waits for data the write
+//     of the iteration before it waits too: the last piece of a split word stays until the
+//     next input word arrives, across image boundaries as well (the last piece of image k
+//     leaves when image k+1's first word is read), except after the batch's last image
+//     (num_reps images, counted; num_reps = 0 or 1: every image is the last). Vitis HLS 2023.2
+//     schedules the split converters so (cnvW1A1-vitis-hls-2023.2:
+//     StreamingDataWidthConverter_Batch_192u_24u_128u_Pipeline_* and the split
+//     DoCompute_Loop_VITIS_LOOP_268_1_proc*_Pipeline_*: `in_V_read` in ap_enable_reg_pp0_iter2,
+//     `out_V_write` in iter3), and so, by its published batch totals, does Vivado HLS 2018.2.
+//   HOLD = 0: the write is in the read's stage: nothing waits for a later read; a word leaves
+//     as soon as its last piece is in. Both exports' gather converters (Vitis 2023.2
+//     DoCompute_Loop_VITIS_LOOP_300_3_proc*: read and write in iter2) and both converters of
+//     the Vivado HLS 2016.3 LFC (lfcW1A1-vivado-hls-2016.3: StreamingDataWidthCo.v, _1.v:
+//     in_V_V_read and out_V_V_write in iter1) are scheduled so.
+// A write that has no room holds the reads either way. The write stage here is a register
+// one cycle after the read in both cases (HOLD = 0 only lets it leave on a stalled read), and
+// the output goes through a 2-word FIFO so that both ready signals come from registers.
 // Also linted (tb/jobs/lint.py) with:
 // lint-params: IN_W=64 OUT_W=192
 // lint-params: IN_W=192 OUT_W=24
@@ -41,14 +52,18 @@
 // lint-params: IN_W=64 OUT_W=1 HLS_TIMING=1 IMAGE_WORDS=8
 // lint-params: IN_W=1 OUT_W=64 HLS_TIMING=1 IMAGE_WORDS=512
 // lint-params: IN_W=128 OUT_W=64 HLS_TIMING=1 IMAGE_WORDS=1
+// lint-params: IN_W=32 OUT_W=8 HLS_TIMING=1 IMAGE_WORDS=32 HOLD=0
+// lint-params: IN_W=16 OUT_W=64 HLS_TIMING=1 IMAGE_WORDS=4 HOLD=1
 module width_converter #(
     parameter int IN_W  = 64,
     parameter int OUT_W = 64,
     parameter int HLS_TIMING  = 0,
-    parameter int IMAGE_WORDS = 1     // HLS_TIMING: input words per image
+    parameter int IMAGE_WORDS = 1,    // HLS_TIMING: input words per image
+    parameter int HOLD        = 1     // HLS_TIMING: a stalled read holds the write before it (above)
 ) (
     input  logic             ap_clk,
     input  logic             ap_rst_n,
+    input  logic [31:0]      num_reps,    // HLS_TIMING, HOLD = 1: images per batch (numReps)
     input  logic [IN_W-1:0]  s_axis_tdata,
     input  logic             s_axis_tvalid,
     output logic             s_axis_tready,
@@ -83,7 +98,7 @@ module width_converter #(
         // Pure wires: the clock and reset are deliberately unused.
         /* verilator lint_off UNUSED */
         logic unused_clk_rst;
-        assign unused_clk_rst = ap_clk ^ ap_rst_n;
+        assign unused_clk_rst = ap_clk ^ ap_rst_n ^ (^num_reps);
         /* verilator lint_on UNUSED */
     end else if (HLS_TIMING != 0) begin : g_hls
         localparam bit SPLIT = IN_W > OUT_W;
@@ -104,7 +119,8 @@ module width_converter #(
 
         logic [RW-1:0]    o;          // iteration within a word (split: piece, gather: input word)
         logic [IW-1:0]    it;         // iteration within the image
-        logic             flush;      // the image's last iteration has issued
+        logic             flush;      // the batch's last iteration has issued: the write stage drains
+        logic             last_img;   // the image being issued is the batch's last
         logic             need_rd, adv, bubble, push, out_room;
         logic             s1_v;       // the iteration in the write stage writes ...
         logic [OUT_W-1:0] s1_d;       // ... this word
@@ -117,7 +133,7 @@ module width_converter #(
         // once the image's loop has ended the write stage drains by itself.
         assign s_axis_tready = need_rd && (!s1_v || out_room);
         assign adv    = (!need_rd || s_axis_tvalid) && (!s1_v || out_room);
-        assign bubble = !adv && flush && s1_v && out_room;
+        assign bubble = !adv && (flush || HOLD == 0) && s1_v && out_room;
         assign push   = (adv || bubble) && s1_v;
 
         if (SPLIT) begin : g_split
@@ -135,6 +151,21 @@ module width_converter #(
 
         always_ff @(posedge ap_clk) if (adv) s1_d <= piece;
 
+        if (HOLD != 0) begin : g_batch
+            logic [31:0] img;        // image of the batch being issued
+            assign last_img = (img + 32'd1 >= num_reps);
+            always_ff @(posedge ap_clk) begin
+                if (!ap_rst_n) img <= '0;
+                else if (adv && it == ITERS_L) img <= last_img ? '0 : img + 32'd1;
+            end
+        end else begin : g_nobatch
+            assign last_img = 1'b1;
+            /* verilator lint_off UNUSED */
+            logic unused_reps;
+            assign unused_reps = ^num_reps;
+            /* verilator lint_on UNUSED */
+        end
+
         always_ff @(posedge ap_clk) begin
             if (!ap_rst_n) begin
                 o     <= '0;
@@ -144,7 +175,7 @@ module width_converter #(
             end else if (adv) begin
                 o     <= (o == R_L) ? '0 : o + 1'b1;
                 it    <= (it == ITERS_L) ? '0 : it + 1'b1;
-                flush <= (it == ITERS_L);
+                flush <= (it == ITERS_L) && last_img;
                 s1_v  <= writes;
             end else if (bubble) begin
                 s1_v  <= 1'b0;
@@ -162,6 +193,10 @@ module width_converter #(
         assign unused_ocount = ^ocount;
         /* verilator lint_on UNUSED */
     end else begin : g_conv
+        /* verilator lint_off UNUSED */
+        logic unused_reps;
+        assign unused_reps = ^num_reps;
+        /* verilator lint_on UNUSED */
         localparam logic [CNT_W-1:0] IN_CC  = CNT_W'(IN_C);
         localparam logic [CNT_W-1:0] OUT_CC = CNT_W'(OUT_C);
         localparam logic [CNT_W-1:0] SPACE  = CNT_W'(BUF_C - IN_C);

@@ -1,14 +1,18 @@
 """The generated kernels under Verilator, driven like a PYNQ host, bit-exact against golden/.
 
-Each run: image 0 alone (single-image latency), the rest as one numReps batch (initiation
-interval). Latency must land within 10% of the paper's Table I and the batch interval within
-2% of the slowest layer: these are simulated cycles, deterministic, not wall-clock times.
+Each run: image 0 alone (single-image latency), the rest as one numReps batch. Latency must
+land within 10% of the paper's Table I and the batch's cycles between the no-hold pipeline and
+the batch model (golden.cycles.batch_cycles: as in the HLS exports, every batch-long loop drains
+only after the batch's last image, so a small batch costs more than its images one slowest
+layer apart): these are simulated cycles, deterministic, not wall-clock times.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from golden import networks
+from golden.cycles import batch_cycles
 from hls_out import kernel as kernels
 from tb.jobs.kernel_job import KernelJob, run
 from tb.jobs.result import Result
@@ -29,9 +33,17 @@ def check(report: Result, images: int, interval_tolerance: float | None = 0.02, 
         assert abs(t["latency_cycles"] - paper.latency_cycles) <= 0.10 * paper.latency_cycles, (
             f"latency {t['latency_cycles']} cycles is not within 10% of Table I ({paper.latency_cycles})")
     if images >= 3 and interval_tolerance is not None:
-        ii, analytic = t["batch_interval_cycles"], t["analytic_interval_cycles"]
-        assert abs(ii - analytic) <= interval_tolerance * analytic, (
-            f"batch interval {ii} is not within {interval_tolerance:.0%} of the slowest layer ({analytic})")
+        # A batch of n overlaps its images (no more than one image's latency plus n-1 slowest
+        # layers, were nothing held) and holds no more than the batch model says (every
+        # batch-long loop drains only after the last image). How close the model is: within
+        # 1 cycle of the real cnvW1A1 export (tests/test_batch_cycles.py); on cnv_full of
+        # CNV-W2A2 it over-holds by 5% (issue 25 item 2), so this checks the bounds, not 2%.
+        n = images - 1
+        model = batch_cycles(t["first"], t["last"], networks.get(report.network).folding, n)
+        floor = t["latency_cycles"] + (n - 1) * t["analytic_interval_cycles"]
+        assert (1 - interval_tolerance) * floor <= t["batch_cycles"] <= (1 + interval_tolerance) * model, (
+            f"batch of {n}: {t['batch_cycles']} cycles, outside [{floor} (no holds), {model} (the batch "
+            f"model)] +-{interval_tolerance:.0%}")
 
 
 @pytest.mark.parametrize("kernel,images", [("cnv_part2", 4), ("cnv_part1", 3), ("cnv_full", 3)])
@@ -152,8 +164,9 @@ def test_family_kernel(network, role, tmp_path):
     """The generated kernels of cnvW1A1, cnvW1A2, lfcW1A1 and lfcW1A2 against golden/: trained
     parameters where the data is present, else the seeded synthetic network.
 
-    Batch interval: a CNV kernel's is its slowest layer (within 2%) like CNV-W2A2's. An LFC
-    kernel's is longer: its HLS top keeps the inter-layer FIFOs at 512 / PE words (top.cpp:
+    Batch: a CNV kernel's cycles within the bounds of `check` (the no-hold pipeline and the
+    batch model), like CNV-W2A2's. An LFC kernel's batch interval is longer than its slowest layer (which
+    the model does not know): its HLS top keeps the inter-layer FIFOs at 512 / PE words (top.cpp:
     "for comparability"; a full vector would be MH / PE), half a vector, so each MVAU, which
     reads the next vector only in its first neuron fold, waits for the producer to make the
     other half. It must still overlap the layers (below the sum of layers)."""

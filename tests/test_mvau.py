@@ -160,10 +160,10 @@ def test_mvau_missing_file(tmp_path, capfd):
 
 
 def test_mvau_hls_hold(tmp_path):
-    """HLS schedule with VECTORS = 3 per image: the exact full-rate cycle count is unchanged,
-    and under input gaps the last result of a vector waits for the next vector's first word
-    except at an image end (tb_mvau.test_hls_hold)."""
-    cfg = dict(small(16, 8, 4, 2, vectors=60, VECTORS=3), HLS_TIMING=1, seed=77)
+    """HLS schedule with VECTORS = 3 per image, batches of 4 images: the exact full-rate cycle
+    count is unchanged, and under input gaps the last result of a vector waits for the next
+    vector's first word, across images too, except at a batch's end (tb_mvau.test_hls_hold)."""
+    cfg = dict(small(16, 8, 4, 2, vectors=60, VECTORS=3), HLS_TIMING=1, seed=77, num_reps=4)
     params = {k: cfg[k] for k in BUILD_KEYS if k in cfg}
     cfg["data"] = str(make_case(cfg, tmp_path))
     run("mvau", rtl_sources(*SOURCES), "tb.units.tb_mvau", parameters=params,

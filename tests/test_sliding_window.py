@@ -29,6 +29,16 @@ def test_sliding_window(dim, ch, simd, bits, images, hls):
         parameters=params, extra_env=env_config(**params, images=images, seed=dim * 1000 + ch))
 
 
+@pytest.mark.parametrize("num_reps", [1, 2])
+def test_sliding_window_hls_batches(num_reps):
+    """HLS schedule, 4 images in batches of 1 (the pipeline drains after every image) or 2
+    (after every second one): bit-exact, and the exact timing of tb_sliding_window's
+    check_hls_timing."""
+    params = {"K": 3, "IFM_DIM": 5, "IFM_CH": 4, "SIMD": 2, "BITS": 2, "HLS_TIMING": 1}
+    run("sliding_window", rtl_sources("sliding_window", "stream_fifo"), "tb.units.tb_sliding_window",
+        parameters=params, extra_env=env_config(**params, images=4, num_reps=num_reps, seed=5004))
+
+
 @pytest.mark.parametrize("lag", [0, 1, 3])
 @pytest.mark.parametrize("dim,ch,simd,bits,images", [CASES[0], CASES[3]])
 def test_sliding_window_hls_lag(dim, ch, simd, bits, images, lag):

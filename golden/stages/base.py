@@ -49,6 +49,9 @@ class Stage:
 
     kind: ClassVar[str]        # the name kernel.json calls the kind by
     module: ClassVar[str]      # its SystemVerilog module in rtl/
+    # Its module has the `num_reps` input (images per batch: the kernel's numReps register),
+    # to count images and drain its pipeline only after the batch's last one.
+    batch_port: ClassVar[bool] = False
 
     name: str                  # instance tag; the instance is u_<name>
     layer: int | None = None   # the network layer it belongs to (None: memory ends, FIFOs, converters)

@@ -21,7 +21,7 @@ from golden.stages.memory_writer import MemoryWriter
 from golden.stages.mvau import MVAU
 from golden.stages.sliding_window import SlidingWindow
 from golden.stages.stream_fifo import StreamFifo
-from golden.stages.width_converter import WidthConverter
+from golden.stages.width_converter import DEFAULT_HLS_SCHEDULE, WidthConverter, check_schedule
 
 WORD_BITS = platform().mem_word_bits   # the memory word the kernels read and write (golden/platform.py)
 
@@ -101,10 +101,13 @@ class Chain:
 
 def kernel_chain(folding: Folding, first: int, last: int, *, depths: Mapping[str, int] | None = None,
                  hls_timing: bool = True, word_bits: int = WORD_BITS, label: str | None = None,
-                 mac: str = "lut") -> Chain:
+                 mac: str = "lut", hls_schedule: str = DEFAULT_HLS_SCHEDULE) -> Chain:
     """The chain of a kernel of layers first..last. `depths` overrides FIFO depths by what
     feeds them ("pixels", "L<i>", "pool<i>"); `mac` is the MVAUs' product variant
-    (golden/stages/mvau.py MAC_VARIANTS); `label` names the kernel in errors."""
+    (golden/stages/mvau.py MAC_VARIANTS); `hls_schedule` the HLS tool whose schedule the
+    width converters follow (golden/stages/width_converter.py HLS_SCHEDULES); `label` names
+    the kernel in errors."""
+    check_schedule(hls_schedule)
     net = folding.network
     net.check_range(first, last)
     label = label or f"layers {first}-{last} of {net.name}"
@@ -125,7 +128,7 @@ def kernel_chain(folding: Folding, first: int, last: int, *, depths: Mapping[str
                 raise BnnInputError(f"kernel {label}: {bits} bits per image do not make whole "
                                     f"{width}- and {to_w}-bit words at {tag}")
             stages.append(WidthConverter(name=f"dwc_{tag}", from_width=width, to_width=to_w, image_bits=bits,
-                                         hls_timing=hls_timing))
+                                         hls_timing=hls_timing, hls_schedule=hls_schedule))
             width = to_w
 
     def fifo(d: int, tag: str, image_bits: int | None = None) -> None:

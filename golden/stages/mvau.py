@@ -38,6 +38,7 @@ _CODE_TO_W[3] = -1
 class MVAU(Stage):
     kind = "mvau"
     module = "mvau"
+    batch_port = True         # its HLS pipeline drains after the batch's last image (rtl/mvau.sv)
 
     spec: LayerSpec
     simd: int
@@ -95,7 +96,7 @@ class MVAU(Stage):
                 "HLS_TIMING": int(self.hls_timing)} | number_params(s) \
             | ({"VECTORS": s.ofm_dim ** 2} if self.hls_timing and s.ofm_dim > 1 else {}) \
             | ({"MAC": 1} if self.multiplies else {})
-        # VECTORS: input vectors per image, where the MVAU's pipeline drains (rtl/mvau.sv)
+        # VECTORS: input vectors per image (rtl/mvau.sv counts images, num_reps per batch)
 
     # ---------------------------------------------------------------- timing
     def words_per_image(self) -> tuple[int, int]:

@@ -22,6 +22,7 @@ HLS_LAG = 2
 class SlidingWindow(Stage):
     kind = "sliding_window"
     module = "sliding_window"
+    batch_port = True         # its HLS pipeline drains after the batch's last image (rtl/sliding_window.sv)
 
     spec: LayerSpec
     simd: int

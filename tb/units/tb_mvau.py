@@ -185,6 +185,12 @@ class MvauTB(StreamTB):
         self.vectors_per_image = int(case["vectors_per_image"])
         self.full_image_vectors = int(case["full_image_vectors"])
         assert len(dut.m_axis_tdata) == cfg["PE"] * out_bits(cfg), "build and config disagree"
+        # Images per batch (rtl/mvau.sv num_reps, VECTORS vectors each): TB_CONFIG `num_reps`,
+        # else the whole stream is one batch (the HLS pipeline drains only after its end).
+        images = len(self.words_in) // self.sf // int(cfg.get("VECTORS", 1))
+        self.num_reps = int(cfg.get("num_reps", images))
+        assert images % self.num_reps == 0, f"{images} images are not whole batches of {self.num_reps}"
+        dut.num_reps.value = self.num_reps
         dut.cfg_we.value = 0
         dut.cfg_thresh.value = 0
         dut.cfg_pe.value = 0
@@ -324,13 +330,14 @@ async def test_cfg_port(dut):
 
 @cocotb.test()
 async def test_hls_hold(dut):
-    """HLS_TIMING = 1 with VECTORS per image (as a conv layer of a generated kernel), random
-    input gaps: bit-exact, and the result of a vector's last neuron fold never leaves before
-    the next vector's first input word has been read, unless the vector ends an image (the
-    Vivado HLS pipeline stalls as a whole on a blocked read; here it drains per image)."""
+    """HLS_TIMING = 1 with VECTORS per image and num_reps images per batch (as a conv layer of
+    a generated kernel), random input gaps: bit-exact, and the result of a vector's last
+    neuron fold never leaves before the next vector's first input word has been read, across
+    image boundaries too, unless the vector ends a batch (the Vivado HLS pipeline stalls as a
+    whole on a blocked read and drains only at the end of its batch-long loop)."""
     tb = MvauTB(dut)
     assert "PARAMS_DIR" in cocotb.plusargs, "this test needs +PARAMS_DIR (memories preloaded)"
-    per_image = int(tb.cfg["VECTORS"])
+    per_batch = int(tb.cfg["VECTORS"]) * tb.num_reps
     tb.set_idle_generator(random_pause("idle-hold", 0.5, burst=12))
     await tb.reset()
     await tb.stream()
@@ -340,12 +347,12 @@ async def test_hls_hold(dut):
     held = flushed = 0
     for v in range(vectors - 1):
         last_out, next_in = outs[v * tb.nf + tb.nf - 1], ins[(v + 1) * tb.sf]
-        if (v + 1) % per_image:
+        if (v + 1) % per_batch:
             assert last_out > next_in, (f"vector {v}: its last result left at cycle {last_out}, before the "
                                         f"next vector's first word was read ({next_in})")
             held += last_out - next_in <= 3
         else:
             flushed += last_out < next_in
-    tb.log.info("%d vectors, %d per image: %d results held for the next vector's first word, %d image-end "
-                "results left before it", vectors, per_image, held, flushed)
-    assert held and flushed, "the input gaps never exercised the hold and the per-image drain"
+    tb.log.info("%d vectors, %d per batch: %d results held for the next vector's first word, %d batch-end "
+                "results left before it", vectors, per_batch, held, flushed)
+    assert held and flushed, "the input gaps never exercised the hold and the per-batch drain"

@@ -1,7 +1,8 @@
 """cocotb tests for rtl/sliding_window.sv.
 
 Configuration (TB_CONFIG JSON from tests/test_sliding_window.py): the build parameters
-(K, IFM_DIM, IFM_CH, SIMD, BITS, HLS_TIMING, HLS_LAG), `images` per batch and `seed`.
+(K, IFM_DIM, IFM_CH, SIMD, BITS, HLS_TIMING, HLS_LAG), `images` in the stream, `num_reps`
+images per batch (the DUT's num_reps; default: all of them, one batch) and `seed`.
 Reference: golden.streams.window_stream on random images, all images back to back.
 """
 
@@ -27,6 +28,9 @@ class WindowTB(StreamTB):
         self.images = int(cfg.get("images", 2))
         self.hls = bool(int(cfg.get("HLS_TIMING", 0)))
         self.lag = int(cfg.get("HLS_LAG", 2))     # the RTL default
+        self.num_reps = int(cfg.get("num_reps", self.images))
+        assert self.images % self.num_reps == 0, "the stream must be whole batches"
+        dut.num_reps.value = self.num_reps
         assert len(dut.s_axis_tdata) == self.simd * self.bits, "build and config disagree"
 
     # Words per image and the fill, from the stream shapes alone.
@@ -43,7 +47,8 @@ class WindowTB(StreamTB):
         return self.ofm ** 2 * self.k ** 2 * self.cf
 
     # The HLS loop of ConvolutionInputGenerator: per image a fill of K rows, then OFM_DIM
-    # blocks of max(write block, read block) iterations, then the pipeline drains (HLS_LAG).
+    # blocks of max(write block, read block) iterations; after the batch's last image the
+    # pipeline drains (HLS_LAG).
     @property
     def fill(self) -> int:
         return self.k * self.dim * self.cf
@@ -96,23 +101,28 @@ async def test_windows(dut, idle_inserter, backpressure_inserter):
 
 
 def check_hls_timing(tb: WindowTB, first_in: int, first_out: int, measured: int) -> None:
-    """Full rate in HLS mode: every image is one run of the HLS loop, FILL + OFM_DIM *
-    max(write block, read block) iterations at one a cycle plus HLS_LAG to drain the
-    pipeline, images back to back. The fill (K rows, read only) is repeated for every image;
-    each image's output is contiguous (write block >= read block: every iteration after the
-    fill writes) and lags its iteration by HLS_LAG stages (+1 for the output FIFO)."""
+    """Full rate in HLS mode: every image is FILL + OFM_DIM * max(write block, read block)
+    iterations of the HLS loop at one a cycle, images back to back, plus HLS_LAG to drain the
+    pipeline after a batch's last image only (within a batch the last HLS_LAG words of an
+    image leave with the first reads of the next one's fill). The fill (K rows, read only) is
+    repeated for every image; each image's output is contiguous (write block >= read block:
+    every iteration after the fill writes) and lags its iteration by HLS_LAG stages (+1 for
+    the output FIFO)."""
     per_image = tb.hls_image_cycles
+    starts = [0]                  # cycle of each image's first read, from the first input
+    for i in range(tb.images):
+        starts.append(starts[-1] + per_image - (0 if (i + 1) % tb.num_reps == 0 else tb.lag))
     in_words = tb.dim * tb.dim * tb.cf
-    tb.log.info("HLS timing (lag %d), %d image(s): %d cycles from first input to last output; "
-                "formula %d x (fill %d + %d + lag) = %d", tb.lag, tb.images, measured, tb.images,
-                tb.fill, per_image - tb.fill - tb.lag, tb.images * per_image)
+    tb.log.info("HLS timing (lag %d), %d image(s) in batches of %d: %d cycles from first input to last "
+                "output; formula %d x (fill %d + %d) + lag per batch = %d", tb.lag, tb.images, tb.num_reps,
+                measured, tb.images, tb.fill, per_image - tb.fill - tb.lag, starts[-1])
     assert first_out - first_in == tb.fill + tb.lag + 1, (
         f"first output {first_out - first_in} cycles after the first input, expected fill {tb.fill} + lag + 1")
-    assert measured == tb.images * per_image, f"{measured} cycles, expected {tb.images * per_image}"
+    assert measured == starts[-1], f"{measured} cycles, expected {starts[-1]}"
     ins = [c for c, _ in tb.inp.transfers]
     outs = [c for c, _ in tb.out.transfers]
     for i in range(tb.images):
-        start = first_in + i * per_image
+        start = first_in + starts[i]
         # Image i's loop starts with its fill: K rows read on consecutive cycles...
         assert ins[i * in_words] == start, f"image {i}: first input at {ins[i * in_words] - first_in}, expected {start - first_in}"
         fill_in = ins[i * in_words: i * in_words + tb.fill]

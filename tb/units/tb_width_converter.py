@@ -1,4 +1,5 @@
-"""cocotb tests for rtl/width_converter.sv (parameters IN_W, OUT_W from the build).
+"""cocotb tests for rtl/width_converter.sv (parameters IN_W, OUT_W from the build; the HLS
+schedule's HLS_TIMING, IMAGE_WORDS, HOLD and `num_reps` through TB_CONFIG, test_hls_batches).
 
 Reference model: the input words, concatenated little-endian (first word in the LSBs), form
 one bit string; the output is that bit string cut into OUT_W-bit words, first in the LSBs.
@@ -29,6 +30,8 @@ class ConverterTB(StreamTB):
         super().__init__(dut)
         self.in_w = len(dut.s_axis_tdata)
         self.out_w = len(dut.m_axis_tdata)
+        self.num_reps = int(config().get("num_reps", 1))
+        dut.num_reps.value = self.num_reps      # images per batch (HLS_TIMING only)
 
     def block_words(self, at_least: int) -> int:
         """Smallest input word count >= at_least that fills whole output words."""
@@ -85,3 +88,37 @@ async def test_partial(dut):
     await tb.send(words[first:])
     await tb.collect(len(expected), settle=10)
     tb.check_output(expected)
+
+
+@cocotb.test()
+async def test_hls_batches(dut):
+    """HLS_TIMING = 1: images of IMAGE_WORDS input words sent one at a time, num_reps per batch.
+    With HOLD = 1 the converter's last write of an image stays in its pipeline until the next
+    image's first word is read, unless the image ends a batch (the HLS loop drains only at the
+    end of the batch); with HOLD = 0 every word leaves without waiting for more input.
+    Bit-exact either way."""
+    cfg = config()
+    if not int(cfg.get("HLS_TIMING", 0)):
+        dut._log.info("not an HLS_TIMING build: nothing to test")
+        return
+    tb = ConverterTB(dut)
+    image_words, hold, images = int(cfg["IMAGE_WORDS"]), int(cfg["HOLD"]), int(cfg.get("images", 4))
+    assert images % tb.num_reps == 0
+    rng = make_rng("hls")
+    words = [rng.getrandbits(tb.in_w) for _ in range(images * image_words)]
+    expected = convert(words, tb.in_w, tb.out_w)
+    per_image = len(expected) // images
+    await tb.reset()
+    held = 0
+    for k in range(images):
+        await tb.send(words[k * image_words:(k + 1) * image_words])
+        batch_end = (k + 1) % tb.num_reps == 0
+        due = (k + 1) * per_image - (1 if hold and not batch_end else 0)
+        await tb.collect(due, settle=3 * image_words * max(1, tb.in_w // tb.out_w) + 20)
+        assert len(tb.out.transfers) == due, (
+            f"image {k}: {len(tb.out.transfers)} words out, expected {due} "
+            f"({'held: the next image not read yet' if due % per_image else 'all'})")
+        held += due % per_image != 0
+    tb.check_output(expected)
+    tb.log.info("%d images in batches of %d, HOLD=%d: %d image tails held for the next image", images,
+                tb.num_reps, hold, held)
