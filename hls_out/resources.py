@@ -227,7 +227,8 @@ def stage_resources(network: Network, first: int, last: int, measured: dict[str,
     lut = round(sum(s["lut"] for s in shells) / len(shells)) if shells else SHELL_LUT
     lut_mem = round(sum(s["lut_mem"] for s in shells) / len(shells)) if shells else 0
     bram = sum(s["bram_tiles"] for s in shells) / len(shells) if shells else 0.0
-    dsp, used = 0, 0
+    dsp = round(sum(s.get("dsp", 0) for s in shells) / len(shells)) if shells else 0
+    used = 0
     for x in e.layers:
         got = layers.get(x.layer)
         if got:
