@@ -15,8 +15,10 @@ Per stage of a plan (layers first..last on R replicas):
   been simulated (report.json / summary.json files under build/), else the pipeline model of
   golden.cycles.pipeline_latency (within 2% of the RTL kernels);
 - interval: the slowest layer's cycles (golden.cycles), the steady state of a batch;
-- a board runs one batch of B images (numReps = B, `--batch`) in latency + (B-1) x interval,
-  so a stage serves R x B / that images per second;
+- a board runs one batch of B images (numReps = B, `--batch`) in latency plus what the batch
+  model (golden.cycles.batch_cycles: the HLS loops drain once per batch, so a small batch
+  costs more than B-1 intervals) adds for B images over one, so a stage serves R x B / that
+  images per second;
 - resources: the FINN-style estimate of hls_out/resources.py (synthesised figures where
   `make resources` has produced them) against the board's capacity.
 The system's steady state is its slowest stage, its busiest cable (every image crosses the
@@ -38,7 +40,7 @@ from pathlib import Path
 from typing import Callable
 
 from golden import networks
-from golden.cycles import kernel_cycles, pipeline_latency
+from golden.cycles import batch_cycles, kernel_cycles, pipeline_latency
 from golden.paths import BUILD
 from golden.platform import Platform, platform
 from golden.stages.mvau import MAC_VARIANTS
@@ -175,8 +177,17 @@ class Planner:
                              bytes_out=8 * self.net.words_per_image(st.last), resources=res, fits=fits,
                              variants=variants)
         b = self.batch
-        sp.img_s = st.replicas * b * self.board.clock_hz / (latency + (b - 1) * interval)
+        sp.img_s = st.replicas * b * self.board.clock_hz / self.batch_time_cycles(st.first, st.last, latency, b)
         return sp
+
+    def batch_time_cycles(self, first: int, last: int, latency: int, b: int) -> float:
+        """Cycles of one kernel start of `b` images: the stage's single-image latency (measured
+        or modelled) plus what the batch model (golden.cycles.batch_cycles: every batch-long HLS
+        loop drains once per batch) adds for the other b - 1 images."""
+        if b == 1:
+            return latency
+        f = self.net.folding
+        return latency + batch_cycles(first, last, f, b) - batch_cycles(first, last, f, 1)
 
     # ---- per plan ----------------------------------------------------------------------
     def predict(self, plan: Plan) -> PlanPrediction:

@@ -172,3 +172,13 @@ def test_plan_prints_lut_bram_dsp_per_board_for_both_variants(capsys):
     # every stage of every plan on the Pareto front, once per variant
     assert len(rows) == 2 * sum(len(p.split(",")) for p in plans)
     assert any("DSP  220 (100.0%)" in ln for ln in rows)
+
+
+def test_batch_prediction_follows_the_rtl_batch():
+    """One board, numReps = 8: the planner's rate is 8 images per batch time, the batch time
+    from the batch model (the HLS loops drain once per batch). The generated cnvW1A1 full
+    kernel ran that batch in 450,619 cycles (tests/test_batch_cycles.py; the real export
+    450,620): the old latency + 7 x interval would have predicted 18% too fast."""
+    pred = Planner("cnvW1A1", batch=8).predict(Plan.parse("0-8x1", "cnvW1A1"))
+    rtl_img_s = 8 * platform("pynq-z1").clock_hz / 450619
+    assert pred.stages[0].img_s == pytest.approx(rtl_img_s, rel=0.02)
