@@ -100,10 +100,6 @@ class Estimate:
     def lut_per_dsp(self) -> float:
         return sum(x.dsp_lut for x in self.layers) / self.dsp if self.dsp else 0.0
 
-    def fits(self, b: BoardSpec) -> bool:
-        lut, dsp = on_board(self.lut, self.dsp, self.lut_per_dsp, b)
-        return self.bram_tiles <= b.bram_tiles and lut <= b.lut and self.lut_mem <= b.lut_mem and dsp <= b.dsp
-
     def to_json(self) -> dict:
         return {"network": self.network, "first": self.first, "last": self.last, "bram_tiles": self.bram_tiles,
                 "ramb18": self.ramb18, "lut": self.lut, "lut_mem": self.lut_mem, "dsp": self.dsp,

@@ -166,7 +166,7 @@ class Planner:
                         for m in dict.fromkeys((self.mac,) + REPORTED_MACS)}
             res = variants[self.mac]
             self._stage_cache[key] = (latency, source, interval, res.to_json(), res.fits(self.board),
-                                      {m: r.to_json() for m, r in variants.items()})
+                                      {m: r.to_json() | {"fits": r.fits(self.board)} for m, r in variants.items()})
         return self._stage_cache[key]
 
     def stage(self, st: Stage) -> StagePrediction:
@@ -318,13 +318,11 @@ def format_board_resources(preds: list[PlanPrediction], board: Platform) -> str:
         for s in p.stages:
             what = f"  layers {s.stage.first}-{s.stage.last} ({s.stage.replicas} board{'s' * (s.stage.replicas > 1)})"
             for k, (mac, r) in enumerate(s.variants.items()):
-                fits = all(r[f] <= cap for f, cap in (("lut", board.lut), ("bram_tiles", board.bram_tiles),
-                                                       ("lut_mem", board.lut_mem), ("dsp", board.dsp)))
                 rows.append(f"{what if k == 0 else '':<32} {MAC_NAMES[mac]:<8} "
                             f"LUT {r['lut']:>6} ({100 * r['lut'] / board.lut:5.1f}%)  "
                             f"BRAM {r['bram_tiles']:>5g} ({100 * r['bram_tiles'] / board.bram_tiles:5.1f}%)  "
                             f"DSP {r['dsp']:>4} ({100 * r['dsp'] / board.dsp:5.1f}%)  "
-                            f"{'fits' if fits else 'DOES NOT FIT'}  [{r['source']}]")
+                            f"{'fits' if r['fits'] else 'DOES NOT FIT'}  [{r['source']}]")
     return "\n".join(rows)
 
 

@@ -74,7 +74,8 @@ def entry(info, result: dict, params_source: str) -> dict:
     b = platform("pynq-z1")     # golden/platform.py: what the percentages are of
     net = info.network
     mac = info.data.get("mac", "lut")
-    e = estimate(net, info.first, info.last, mac=mac).to_json()
+    est = estimate(net, info.first, info.last, mac=mac)
+    e = est.to_json()
     out = {k: result[k] for k in ("network", "first", "last", "lut", "lut_logic", "lut_mem", "ff", "ramb36",
                                   "ramb18", "bram_tiles", "dsp", "synth_s", "cached", "per_layer", "shell",
                                   "pruned", "digest")}
@@ -88,7 +89,7 @@ def entry(info, result: dict, params_source: str) -> dict:
     if result["dsp"] > b.dsp:
         # Yosys maps every product it is given; Vivado builds at most the device's DSP48E1
         # (synth_design -max_dsp) and the other products in LUTs: the kernel as a board holds it.
-        lut, dsp = on_board(result["lut"], result["dsp"], estimate(net, info.first, info.last, mac=mac).lut_per_dsp, b)
+        lut, dsp = on_board(result["lut"], result["dsp"], est.lut_per_dsp, b)
         out["on_board"] = {"lut": lut, "dsp": dsp, "pct": {"lut": pct(lut, b.lut), "dsp": pct(dsp, b.dsp)}}
     out["estimate_error_pct"] = {"lut": err_pct(e["lut"], result["lut"]),
                                  "bram_tiles": err_pct(e["bram_tiles"], result["bram_tiles"])}
