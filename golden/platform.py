@@ -11,7 +11,8 @@ writes (the AXI4 master's data width), the HLS top every kernel exports (whose p
 AXI4-Lite register map are hls_out/interface.py: the interface is the top's, one table with
 its renderers, named here by the top), the FPGA's capacity (the partition planner's fit
 check, hls_out/resources.py), the Ethernet port's line rate and the host software's cost per
-message (netsim.config.LinkConfig's defaults).
+message (netsim.config.LinkConfig's defaults) and what the host spends around each kernel start
+inside its timer (`host_timing`: copies, register accesses, polling; golden/host_timing.py).
 
 Where the platform is chosen: `Planner(board=...)` / `python -m netsim plan --board NAME`,
 the `board` field of a co-simulation or kernel job (`python -m tb.jobs.cosim --board NAME`,
@@ -26,6 +27,7 @@ import math
 from dataclasses import dataclass
 
 from golden.errors import BnnInputError, known
+from golden.host_timing import HostTiming
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +47,8 @@ class Platform:
     # The host's software cost per message (netsim: every node spends it per message).
     host_send_overhead_ps: int
     host_recv_overhead_ps: int
+    # What the host spends around each kernel start inside its timer (golden/host_timing.py).
+    host_timing: HostTiming
 
     def __post_init__(self) -> None:
         c = self.clock_hz
@@ -70,7 +74,11 @@ PLATFORMS: dict[str, Platform] = {p.name: p for p in (
     # 64-bit memory words, Gigabit Ethernet; 10 us of host software per message each way.
     Platform(name="pynq-z1", part="xc7z020", clock_hz=100e6, mem_word_bits=64, hls_top="BlackBoxJam",
              lut=53200, lut_mem=17400, ff=106400, bram_tiles=140, dsp=220, link_bps=1e9,
-             host_send_overhead_ps=10_000_000, host_recv_overhead_ps=10_000_000),
+             host_send_overhead_ps=10_000_000, host_recv_overhead_ps=10_000_000,
+             # usleep(1) as BNN-PYNQ's ExecAccel asks; a GP-port register access assumed at 200 ns;
+             # the copy rate calibrated on Table I's CNV-W2A2 part 1 row (348,023 cycles measured,
+             # 325,592 cycles of RTL, 3,072 bytes in and 64 out): golden.host_timing.calibrate_copy_rate.
+             host_timing=HostTiming(copy_ps_per_byte=71_055, reg_access_ps=200_000, poll_sleep_ps=1_000_000)),
 )}
 DEFAULT_PLATFORM = "pynq-z1"
 

@@ -17,8 +17,9 @@ Per stage of a plan (layers first..last on R replicas):
 - interval: the slowest layer's cycles (golden.cycles), the steady state of a batch;
 - a board runs one batch of B images (numReps = B, `--batch`) in latency plus what the batch
   model (golden.cycles.batch_cycles: the HLS loops drain once per batch, so a small batch
-  costs more than B-1 intervals) adds for B images over one, so a stage serves R x B / that
-  images per second;
+  costs more than B-1 intervals) adds for B images over one, plus what its host spends around
+  the kernel start (the board's `host_timing`, golden/host_timing.py: copies, register
+  accesses, polling for ap_done), so a stage serves R x B / that images per second;
 - resources: the FINN-style estimate of hls_out/resources.py (synthesised figures where
   `make resources` has produced them) against the board's capacity.
 The system's steady state is its slowest stage, its busiest cable (every image crosses the
@@ -89,6 +90,7 @@ class StagePrediction:
     resources: dict
     fits: bool
     img_s: float = 0.0
+    start_cycles: float = 0.0       # one start of one image as the host's timer sees it
     variants: dict = field(default_factory=dict)   # {mac: resources on the board} of every MAC variant
 
     def to_json(self) -> dict:
@@ -97,6 +99,7 @@ class StagePrediction:
                 "latency_cycles": self.latency_cycles, "latency_source": self.latency_source,
                 "interval_cycles": self.interval_cycles, "bytes_in_per_image": self.bytes_in,
                 "bytes_out_per_image": self.bytes_out, "stage_img_s": self.img_s,
+                "host_timed_cycles": self.start_cycles,
                 "resources": self.resources, "fits": self.fits, "resources_by_mac": self.variants}
 
 
@@ -177,17 +180,22 @@ class Planner:
                              bytes_out=8 * self.net.words_per_image(st.last), resources=res, fits=fits,
                              variants=variants)
         b = self.batch
+        sp.start_cycles = self.batch_time_cycles(st.first, st.last, latency, 1)
         sp.img_s = st.replicas * b * self.board.clock_hz / self.batch_time_cycles(st.first, st.last, latency, b)
         return sp
 
     def batch_time_cycles(self, first: int, last: int, latency: int, b: int) -> float:
-        """Cycles of one kernel start of `b` images: the stage's single-image latency (measured
-        or modelled) plus what the batch model (golden.cycles.batch_cycles: every batch-long HLS
-        loop drains once per batch) adds for the other b - 1 images."""
-        if b == 1:
-            return latency
+        """Cycles of one kernel start of `b` images as the board's host times it: the stage's
+        single-image latency (measured or modelled) plus what the batch model
+        (golden.cycles.batch_cycles: every batch-long HLS loop drains once per batch) adds for
+        the other b - 1 images, in the host's timed region (copies in and out, registers,
+        polling; golden/host_timing.py)."""
         f = self.net.folding
-        return latency + batch_cycles(first, last, f, b) - batch_cycles(first, last, f, 1)
+        kernel = latency if b == 1 else latency + batch_cycles(first, last, f, b) - batch_cycles(first, last, f, 1)
+        ps_per_cycle = 1e12 / self.board.clock_hz
+        region = self.board.host_timing.region(kernel * ps_per_cycle, 8 * b * self.net.words_per_image(first - 1),
+                                               8 * b * self.net.words_per_image(last))
+        return region.timed_ps / ps_per_cycle
 
     # ---- per plan ----------------------------------------------------------------------
     def predict(self, plan: Plan) -> PlanPrediction:
@@ -225,10 +233,10 @@ class Planner:
             wb = message_wire_bytes(payload, link)
             msg_ps += hops * (wb * 8 / rate * 1e12 + link.propagation_ps) + (hops - 1) * link.switch_latency_ps
             msg_ps += link.host_send_overhead_ps + link.host_recv_overhead_ps
-        kernel_ps = sum(s.latency_cycles / self.board.clock_hz * 1e12 for s in stages)
+        kernel_ps = sum(s.start_cycles / self.board.clock_hz * 1e12 for s in stages)
         pipelined = min(min(s.stage.replicas * self.board.clock_hz / s.interval_cycles for s in stages),
                         cable_img_s, cpu_img_s)
-        per_start = min(min(s.stage.replicas * self.board.clock_hz / s.latency_cycles for s in stages),
+        per_start = min(min(s.stage.replicas * self.board.clock_hz / s.start_cycles for s in stages),
                         cable_img_s, cpu_img_s)
         return PlanPrediction(plan=plan, stages=stages, predicted_img_s=img_s,
                               predicted_latency_us=(kernel_ps + msg_ps) / 1e6, pipelined_img_s=pipelined,
@@ -287,7 +295,7 @@ def paper_claims(planner: Planner, preds: dict[str, PlanPrediction]) -> list[str
 
     full, split = get(f"0-{last}x1"), get(f"0-{cut}x1,{cut + 1}-{last}x1")
     three, four, five = (get(f"0-{cut}x{n},{cut + 1}-{last}x1") for n in (2, 3, 4))
-    fc_rate = planner.board.clock_hz / split.stages[1].latency_cycles
+    fc_rate = planner.board.clock_hz / split.stages[1].start_cycles
     lines = [
         f"2 boards (conv + FC): paper ~ +40% over one full board; planner {split.predicted_img_s:.1f} vs "
         f"{full.predicted_img_s:.1f} img/s = {100 * (split.predicted_img_s / full.predicted_img_s - 1):+.1f}%",

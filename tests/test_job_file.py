@@ -22,7 +22,7 @@ def kernel_spec(**kw) -> KernelJobSpec:
         "kernel": "lfc_w1a1_part2", "network": "lfcW1A1", "first": 2, "last": 3, "info": INFO,
         "board": "pynq-z1", "period_ps": 10000, "npz": "/x/stimulus.npz", "init_npz": None,
         "report": "/x/report.json", "progress": "/x/progress.json", "params": None,
-        "params_source": "synthetic(seed=2)", "seed": 2, "stall_seed": None, "hold_writes": 0,
+        "params_source": "synthetic(seed=2)", "seed": 2, "stall_seed": None, "hold_writes": 0, "host_timing": True,
         "fill_fifos": False, "init_layers": (InitLayer(layer=2, simd=32, pe=64, weight_bits=1),),
         "bus_errors": (InjectedBusError(buffer="in", image=1, resp="SLVERR"),), "reps": (1, 8),
         "init_all": False, "loader": None, "paper_latency_cycles": None} | kw)
@@ -42,7 +42,7 @@ def system_spec(**kw) -> SystemJobSpec:
                                         wrapper="/w/BlackBoxJam_host.sv", period_ps=9998)),
         "topology": {"topology": "split", "plan": "0-1x1,2-3x1"}, "npz": "/x/stimulus.npz",
         "summary": "/x/summary.json", "trace": "/x/trace.json", "progress": "/x/progress.json",
-        "pcap": "/x/link.pcap", "params": "/p", "params_source": "/p", "seed": 1, "stall_seed": 7,
+        "pcap": "/x/link.pcap", "params": "/p", "params_source": "/p", "seed": 1, "stall_seed": 7, "host_timing": True,
         "timeout_ms": 90.0, "warnings": ("stage 0-5 does not fit",)} | kw)
 
 

@@ -54,8 +54,13 @@ def test_stage_arithmetic_by_hand():
     # 1 PE), layer 7 (the same per PE, 2 PEs), layer 8 (2 bit x 8192: one RAMB18, 4 PEs); the
     # 128-deep FIFO of 64-bit words after layer 6 (two RAMB18 side by side: 36 bits each).
     assert fc.resources["ramb18"] == 16 + 2 * 16 + 4 * 1 + 2 and fc.resources["bram_tiles"] == 27
-    # A board of a stage at numReps = 1 serves 1 / latency; two conv boards, twice that.
-    assert conv.img_s == pytest.approx(2 * 100e6 / conv.latency_cycles)
+    # A board of a stage at numReps = 1 serves 1 / (its host's timed region): the kernel's
+    # latency, the copies of 3072 bytes in and 64 out, two register writes and the polling
+    # (at most one poll period late); two conv boards, twice that.
+    ht = platform("pynq-z1").host_timing
+    base_ps = conv.latency_cycles * 10_000 + (3072 + 64) * ht.copy_ps_per_byte + 3 * ht.reg_access_ps
+    assert base_ps <= conv.start_cycles * 10_000 <= base_ps + ht.poll_period_ps
+    assert conv.img_s == pytest.approx(2 * 100e6 / conv.start_cycles)
     assert p.predicted_img_s == pytest.approx(min(conv.img_s, fc.img_s))
 
 
@@ -180,5 +185,6 @@ def test_batch_prediction_follows_the_rtl_batch():
     kernel ran that batch in 450,619 cycles (tests/test_batch_cycles.py; the real export
     450,620): the old latency + 7 x interval would have predicted 18% too fast."""
     pred = Planner("cnvW1A1", batch=8).predict(Plan.parse("0-8x1", "cnvW1A1"))
-    rtl_img_s = 8 * platform("pynq-z1").clock_hz / 450619
+    host = platform("pynq-z1").host_timing.region(450619 * 10_000, 8 * 3072, 8 * 128)   # the batch's timed region
+    rtl_img_s = 8 * 1e12 / host.timed_ps
     assert pred.stages[0].img_s == pytest.approx(rtl_img_s, rel=0.02)

@@ -41,7 +41,9 @@ async def run_images(dut):
     start_clock(dut, cfg.period_ps)     # the main loop's or the HDL wrapper's (tb/jobs/clocking.py)
     if hasattr(dut, "bnnsplit_load_start"):     # an export's host wrapper: its loader idle
         dut.bnnsplit_load_start.value = 0
-    host = PynqHost(dut, clock_period_ns=cfg.period_ps / 1000)
+    # a run that holds the output back measures the kernel alone (the hold counts from the start)
+    host = PynqHost(dut, clock_period_ns=cfg.period_ps / 1000,
+                    host_timing=cfg.host_timing and not (cfg.hold_writes or cfg.fill_fifos))
     # Passive AXI4 / AXI4-Lite protocol checkers on both ports, and a watchdog over every
     # stream of the kernel: a stall ends the run with a diagnostic of what each stage was doing.
     hostmem, control = kernel_checkers(dut, fail_fast=False)
@@ -180,6 +182,17 @@ async def run_images(dut):
               if len(sizes) >= 2 else None)
     paper = cfg.paper_latency_cycles
     analytic_ii = exp_cycles["initiation_interval"]
+
+    def region(num_reps: int) -> dict:
+        """The host's timed region of the first run with this numReps (image 0's for 1)."""
+        return next((g for g in host.regions if g["num_reps"] == num_reps), {})
+
+    def model_batch(num_reps: int) -> int:
+        from golden import networks
+        from golden.cycles import batch_cycles
+        net = networks.get(cfg.network)
+        return batch_cycles(first, last, net.folding, num_reps, cfg.info.get("hls_schedule"))
+
     violations = [str(v) for chk in (hostmem, control) for v in chk.violations]
     errors = []
     if violations:
@@ -204,9 +217,13 @@ async def run_images(dut):
                         "batch_images": r_last,
                         "batch_cycles": batch_cycles,
                         "batch_interval_cycles": ii,
-                        "batches": [{"num_reps": r, "cycles": c,
-                                     "model_cycles": exp_cycles["sum"] + (r - 1) * analytic_ii}
+                        "batches": [{"num_reps": r, "cycles": c, "model_cycles": model_batch(r),
+                                     "host_timed_us": region(r).get("host_timed_us")}
                                     for r, c in sorted(batches.items())],
+                        # image 0 alone, as the host's timer sees it (golden/host_timing.py)
+                        "kernel_cycles": lat,
+                        "host_timed_us": region(1).get("host_timed_us"),
+                        "host_region": region(1),
                         "steady_interval_cycles": steady,
                         "interval_vs_analytic": (ii - analytic_ii) / analytic_ii if ii else None,
                         "stall_seed": cfg.stall_seed, "bus_errors": bus_errors,

@@ -61,7 +61,8 @@ async def run_system(dut):
     for board in job.boards:
         name, period_ps = board.name, board.period_ps
         start_clock(dut, period_ps, f"{name}_ap_clk")   # the main loop's, or cocotb's
-        host = hosts[name] = PynqHost(dut, prefix=f"{name}_", clock_period_ns=period_ps / 1000)
+        host = hosts[name] = PynqHost(dut, prefix=f"{name}_", clock_period_ns=period_ps / 1000,
+                                      host_timing=job.host_timing)
         hostmem, control = kernel_checkers(dut, name, fail_fast=False)
         control.requests_from(host.ctrl)
         checkers += [hostmem, control]
@@ -174,7 +175,10 @@ async def run_system(dut):
                      "failovers": len([e for m in system.members for e in m.failovers]),
                      "resent": sum(len(e["resent"]) for m in system.members for e in m.failovers),
                      "failover_log": [e for m in system.members for e in m.failovers],
-                     "kernel_cycles": {name: b.cycles for name, b in boards.items()}}
+                     "kernel_cycles": {name: b.cycles for name, b in boards.items()},
+                     # each run as the board's host timer sees it (golden/host_timing.py)
+                     "host_timed_us": {name: [g["host_timed_us"] for g in h.regions] for name, h in hosts.items()},
+                     "host_regions": {name: h.regions for name, h in hosts.items()}}
     plan = config.partition()
     stages = []
     for s, st in enumerate(plan.stages):

@@ -6,6 +6,15 @@ talks to the kernel through its AXI4-Lite control port (an AxiLiteMaster on
 in/out/numReps, start, wait for the interrupt (a trigger, never per-cycle polling from
 Python), read the results. Parameters are loaded either by preload (+PARAMS_DIR hex files)
 or through init mode (doInit = 1: one start per 64-bit word).
+
+A batch run spends in simulated time what BNN-PYNQ's host spends inside its timer
+(golden/host_timing.py, the board's `host_timing`): the copy of the inputs into the
+accelerator's buffer, the numReps and ap_start writes at a GP-port register access each, the
+polling of CTRL every usleep(1) until it sees ap_done, the copy of the results back. The poll
+reads before the one that sees ap_done return "not done" and change nothing, so the host waits
+for the interrupt and then for its next poll instant instead of simulating each of them.
+`run_batch` returns the kernel's cycles; `regions` keeps, per run, the kernel cycles beside
+the timed region measured in simulated time.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import cocotb
 from cocotb.triggers import Event, First, RisingEdge, Timer
 from cocotbext.axi import AxiBus, AxiLiteBus
 
+from golden.host_timing import HostTiming
 from golden.platform import platform
 from hls_out import interface
 from tb.bus.lean_streams import QuietAxiLiteMaster
@@ -99,9 +109,14 @@ class PynqHost:
     """The host side of one board. `prefix` selects the board's ports in a multi-board
     wrapper (e.g. "conv0_" for conv0_ap_clk, conv0_m_axi_hostmem_*, ...)."""
 
-    def __init__(self, dut, mem_size: int = 1 << 24, clock_period_ns: float | None = None, prefix: str = ""):
-        """`clock_period_ns`: the board's clock (default: the default platform's, golden/platform.py)."""
+    def __init__(self, dut, mem_size: int = 1 << 24, clock_period_ns: float | None = None, prefix: str = "",
+                 host_timing: HostTiming | None | bool = True):
+        """`clock_period_ns`: the board's clock (default: the default platform's, golden/platform.py).
+        `host_timing`: what a batch run spends around the kernel (True: the default platform's;
+        False: nothing, the kernel alone)."""
         self.dut = dut
+        self.timing = (platform().host_timing if host_timing is True else host_timing) or None
+        self.regions: list[dict] = []     # per batch run: kernel cycles and the timed region
         self.name = prefix.rstrip("_") or "board"
         self.prefix = prefix
         # Cycle stamps of an export's host wrapper (tb/jobs/export_wrapper.py): start->done
@@ -202,16 +217,40 @@ class PynqHost:
     def now_cycles(self) -> int:
         return int(cocotb.utils.get_sim_time("ns") / self.period_ns)
 
-    async def start_and_wait(self, timeout_cycles: int, what: str, check_idle: bool = True) -> int:
+    @staticmethod
+    def now_ps() -> int:
+        return int(cocotb.utils.get_sim_time("ps"))
+
+    async def _until(self, t_ps: float) -> None:
+        rest = round(t_ps) - self.now_ps()
+        if rest > 0:
+            await Timer(rest, "ps")
+
+    async def _timed_write(self, name: str, value: int) -> None:
+        """A register write as the host's CPU makes it: at least one register access long."""
+        t = self.now_ps()
+        await self.write_reg(name, value)
+        if self.timing:
+            await self._until(t + self.timing.reg_access_ps)
+
+    async def start_and_wait(self, timeout_cycles: int, what: str, check_idle: bool = True,
+                             timed: bool = False) -> int:
         """Start the kernel, wait for its interrupt, acknowledge it; returns start->done cycles
-        (an export's: from the W handshake of the CTRL write to the edge where ap_done rose)."""
+        (an export's: from the W handshake of the CTRL write to the edge where ap_done rose).
+        `timed`: as ExecAccel inside the host's timer (the write and the poll reads at the
+        host's costs; the end of the CTRL read that saw ap_done in `_exec_end_ps`)."""
+        timing = self.timing if timed else None
         if check_idle:
             ctrl = await self.read_reg("CTRL")
             if not ctrl & AP_IDLE:
                 raise KernelBusy(f"{self.name}: {what}: ap_start while the kernel is busy "
                                  f"(CTRL=0x{ctrl:02x}, ap_idle=0): wait for ap_done first")
+        s_ps = self.now_ps()
         await self.write_reg("CTRL", AP_START)
         t0 = self.now_cycles()
+        if timing:
+            await self._until(s_ps + timing.reg_access_ps)
+            s_ps = self.now_ps()
         if not int(self.irq.value):
             await First(RisingEdge(self.irq), Timer(timeout_cycles * self.period_ns, "ns"), self._abort.wait())
             if self._abort.is_set():
@@ -224,23 +263,58 @@ class PynqHost:
             start, done = (int(x.value) for x in self._stamps)
             if done >= start:
                 t0, t1 = start, done
+        self._exec_end_ps = self.now_ps()
+        if timing:     # ExecAccel's loop: the first CTRL read that ends after ap_done rose
+            k = timing.polls_until_done(self.now_ps() - s_ps)
+            t_read = s_ps + k * timing.poll_period_ps
+            await self._until(t_read)
+            seen = await self.read_reg("CTRL")
+            await self._until(t_read + timing.reg_access_ps)
+            if not seen & AP_DONE and not self._stamps:
+                raise KernelTimeout(f"{self.name}: {what}: interrupt raised but CTRL=0x{seen:02x} has no ap_done")
+            self._exec_end_ps = self.now_ps()
+        return await self._acknowledge(t1 - t0)
+
+    async def _acknowledge(self, cycles: int) -> int:
+        """Clear the interrupt status and ap_done after a run (outside any host timer)."""
         isr = await self.read_reg("IP_ISR")
         await self.write_reg("IP_ISR", isr)    # toggle-on-write clears it
         await self.read_reg("CTRL")            # clears ap_done (clear on read)
-        return t1 - t0
+        return cycles
 
     async def run_batch(self, in_buf: Buffer, out_buf: Buffer, num_reps: int,
                         timeout_cycles: int, in_bytes: int | None = None, out_bytes: int | None = None) -> int:
         """One kernel run over `num_reps` images; raises KernelBusError (after the run ended,
         so the kernel is idle again) if the memory answered any error response."""
         check_run_args(in_buf, out_buf, num_reps, in_bytes, out_bytes)
+        # set-up, outside the timer (BNN-PYNQ writes the buffer addresses once, at init)
         await self.write_reg("doInit", 0)
         self._shadow.pop("doInit", None)
         await self.write_reg64("in", in_buf.addr)
         await self.write_reg64("out", out_buf.addr)
-        await self.write_reg("numReps", num_reps)
+        what = f"batch of {num_reps} image(s)"
+        ctrl = await self.read_reg("CTRL")
+        if not ctrl & AP_IDLE:
+            raise KernelBusy(f"{self.name}: {what}: ap_start while the kernel is busy "
+                             f"(CTRL=0x{ctrl:02x}, ap_idle=0): wait for ap_done first")
+        # the timed region: copy in, numReps, ExecAccel (start, poll), copy out
+        # the bytes the host copies: the batch's images (a buffer may hold more)
+        n_in, n_out = ((per or buf.item_bytes or buf.size // num_reps) * num_reps
+                       for per, buf in ((in_bytes, in_buf), (out_bytes, out_buf)))
+        t_region = self.now_ps()
+        if self.timing:
+            await self._until(t_region + n_in * self.timing.copy_ps_per_byte)
+        t_numreps = self.now_ps()
+        await self._timed_write("numReps", num_reps)
         seen = len(self.mem.errors)
-        cycles = await self.start_and_wait(timeout_cycles, f"batch of {num_reps} image(s)")
+        t_exec = self.now_ps()
+        cycles = await self.start_and_wait(timeout_cycles, what, check_idle=False, timed=True)
+        exec_end = self._exec_end_ps
+        if self.timing:
+            await self._until(exec_end + n_out * self.timing.copy_ps_per_byte)
+        self.regions.append({"num_reps": num_reps, "kernel_cycles": cycles, "in_bytes": n_in, "out_bytes": n_out,
+                             "copy_in_us": (t_numreps - t_region) / 1e6, "exec_accel_us": (exec_end - t_exec) / 1e6,
+                             "host_timed_us": (self.now_ps() - t_region) / 1e6})
         new = self.mem.errors[seen:]
         if new:
             lines = [f"{e.resp} on {e.access} of {self.locate(e.addr)}" for e in new[:4]]

@@ -49,6 +49,7 @@ class CosimJob:
     transport: dict | None = None     # netsim TransportConfig fields (e.g. rto_ps, max_retries)
     stall_seed: int | None = field(default_factory=lambda: env_stall_seed())   # AXI pauses
     ppm: float = 0.0                  # board clocks alternate +ppm / -ppm around the platform's
+    host_timing: bool = True          # hosts spend their timed region's costs (golden/host_timing.py)
     out_dir: str | None = None
     network: str = networks.DEFAULT_NETWORK
     plan: str | None = None           # stages FIRST-LASTxREPLICAS,...; overrides `topology`
@@ -64,7 +65,7 @@ class CosimJob:
 
     @property
     def folder(self) -> Path:
-        return Path(self.out_dir) if self.out_dir else runner.BUILD / "sim"
+        return Path(self.out_dir).resolve() if self.out_dir else runner.BUILD / "sim"
 
     def check(self) -> None:
         """The job's numbers, each finite and in range, with the make variable named."""
@@ -188,7 +189,7 @@ def prepare(job: CosimJob) -> Path:
         npz=str(npz), summary=str(folder / "summary.json"), trace=str(folder / "trace.json"),
         progress=str(folder / "progress.json"), pcap=str(folder / "link.pcap"),
         params=job.params, params_source=stim.source, seed=job.seed, stall_seed=job.stall_seed,
-        timeout_ms=50 + 4 * slowest_ms * job.images, warnings=tuple(warnings)))
+        host_timing=job.host_timing, timeout_ms=50 + 4 * slowest_ms * job.images, warnings=tuple(warnings)))
 
 
 def run(job: CosimJob, show_progress: bool = False) -> Result:
@@ -355,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ppm", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--stall-seed", type=int, help="random pauses on every AXI channel, with this seed")
+    ap.add_argument("--no-host-timing", dest="host_timing", action="store_false",
+                    help="the boards' hosts spend no time on copies, registers or polling (kernels alone)")
     ap.add_argument("--network", default=networks.DEFAULT_NETWORK, help="network of the BNN-PYNQ family")
     ap.add_argument("--board", default=DEFAULT_PLATFORM,
                     help=f"the boards' platform (golden/platform.py: {', '.join(PLATFORMS)}): their clock and the "
@@ -372,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
                        batch=args.batch, loss=args.loss, latency_us=args.latency_us, ppm=args.ppm,
                        network=net.name, plan=args.plan, fail=args.fail,
                        stage_dirs=dict(_stage_dir(s) for s in args.stage_dir), top=args.top,
-                       allow_large=args.allow_large, board=platform(args.board).name)
+                       allow_large=args.allow_large, board=platform(args.board).name,
+                       host_timing=args.host_timing)
         if args.stall_seed is not None:
             job.stall_seed = args.stall_seed
         with run_folder.owned(job.folder, OUTPUTS, "summary.json", job.images):

@@ -74,6 +74,7 @@ class KernelJobSpec:
     seed: int
     stall_seed: int | None        # random pauses on every AXI channel
     hold_writes: int              # cycles the host takes no write data in the batches
+    host_timing: bool             # the host spends its timed region's costs (golden/host_timing.py)
     fill_fifos: bool              # ... until every FIFO of the kernel has been seen full
     init_layers: tuple[InitLayer, ...]
     bus_errors: tuple[InjectedBusError, ...]
@@ -119,6 +120,7 @@ class SystemJobSpec:
     params_source: str
     seed: int
     stall_seed: int | None
+    host_timing: bool             # each board's host spends its timed region's costs
     timeout_ms: float
     warnings: tuple[str, ...]     # the fit check's, carried into the summary
 

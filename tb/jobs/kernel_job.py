@@ -48,6 +48,10 @@ class KernelJob:
     # Cycles the host takes no write data at the start of the batch (images 1..n-1): the
     # kernel backs up into every FIFO (the "FIFO seen full" bins of functional coverage).
     hold_writes: int = 0
+    # The host spends what BNN-PYNQ's host spends inside its timer around each start (copies,
+    # register accesses, polling: golden/host_timing.py); False: the kernel alone. Runs that
+    # hold the output back (hold_writes, fill_fifos) measure the kernel alone either way.
+    host_timing: bool = True
     # Hold the output back until every FIFO of the kernel has been seen full (at most
     # `hold_writes` cycles, default a budget of twice the batch's expected cycles); give the
     # job at least hls_out.kernel.images_to_fill() images. The report lists the FIFOs seen
@@ -78,7 +82,7 @@ class KernelJob:
     @property
     def folder(self) -> Path:
         """build/<kernel name>: never beside the kernel's own files, whatever path names it."""
-        return Path(self.out_dir) if self.out_dir else runner.BUILD / (Path(str(self.kernel)).name or "kernel")
+        return Path(self.out_dir).resolve() if self.out_dir else runner.BUILD / (Path(str(self.kernel)).name or "kernel")
 
 
 def env_stall_seed() -> int | None:
@@ -149,7 +153,7 @@ def prepare(job: KernelJob) -> Path:
         npz=str(npz), init_npz=str(folder / "init.npz") if init else None,
         report=str(folder / "report.json"), progress=str(folder / "progress.json"),
         params=job.params, params_source=stim.source, seed=job.seed, stall_seed=job.stall_seed,
-        hold_writes=job.hold_writes, fill_fifos=job.fill_fifos,
+        hold_writes=job.hold_writes, fill_fifos=job.fill_fifos, host_timing=job.host_timing,
         init_layers=tuple(job_file.InitLayer(layer=i, simd=f.simd(i), pe=f.pe(i),
                                              weight_bits=info.network.layer(i).weight_bits)
                           for i in job.init_layers),
@@ -281,6 +285,12 @@ def print_report(r: Result, board: str = DEFAULT_PLATFORM) -> None:
         print(f"latency (1 image, start->done): {f['latency_cycles']} cycles = {f['latency_cycles'] / mhz:.2f} us "
               f"@{mhz:g}MHz"
               + (f"; paper Table I {paper} ({100 * f['latency_vs_paper']:+.1f}%)" if paper else ""))
+    g = f.get("host_region") or {}
+    if g.get("host_timed_us") is not None:
+        print(f"host timed region (1 image: copy in {g['copy_in_us']:.2f} us, numReps, ExecAccel "
+              f"{g['exec_accel_us']:.2f} us, copy out): {g['host_timed_us']:.2f} us"
+              + (f"; paper Table I {paper / mhz:.2f} us ({100 * (g['host_timed_us'] * mhz - paper) / paper:+.2f}%)"
+                 if paper else ""))
     for b in f.get("batches") or []:
         if b["cycles"]:
             print(f"batch of {b['num_reps']} (numReps = {b['num_reps']}): {b['cycles']} cycles; model "
@@ -326,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--images", type=int, default=3)
     add_source_args(ap)
     ap.add_argument("--stall-seed", type=int, help="random pauses on every AXI channel, with this seed")
+    ap.add_argument("--no-host-timing", dest="host_timing", action="store_false",
+                    help="the kernel alone: the host spends no time on copies, registers or polling")
     ap.add_argument("--init-layer", type=int, action="append", default=[],
                     help="load this layer through AXI4-Lite init mode instead of preload")
     ap.add_argument("--kernel-dir", help="a folder with a BlackBoxJam RTL export (your own HLS export)")
@@ -356,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
                             # one folder per export: runs of two exports do not share files
                             out_dir=args.out or str(runner.BUILD / "sim-kernel" / (Path(args.kernel_dir).resolve().name
                                                                                    or "root")),
-                            loader=args.loader, reps=reps)
+                            loader=args.loader, reps=reps, host_timing=args.host_timing)
         else:
             from golden import networks
             if args.role:
@@ -370,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
             params, cifar = source_paths(args, info.network_name)
             job = KernelJob(kernel=args.kernel, images=args.images, params=params, cifar=cifar,
                             init_layers=args.init_layer, stall_seed=args.stall_seed, out_dir=args.out, reps=reps,
-                            board=platform(args.board).name)
+                            board=platform(args.board).name, host_timing=args.host_timing)
         with run_folder.owned(job.folder, OUTPUTS, "report.json", job.images):
             r = run(job, show_progress=sys.stdout.isatty() or bool(job.kernel_dir))
     except BnnInputError as exc:
