@@ -141,6 +141,23 @@ def cmd_splits(args) -> int:
     return 0
 
 
+# The testbench's module behind `cycles --against-rtl` (simulation is tb/'s, the layer above
+# golden, which golden never imports): the same command line in a child process.
+AGAINST_RTL_MODULE = "tb.perf.cycles_vs_rtl"
+
+
+def _against_rtl(argv: list[str]) -> int:
+    import os
+    import subprocess
+
+    env = dict(os.environ)
+    repo = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH")) if p)
+    sys.stdout.flush()
+    return subprocess.call([sys.executable, "-m", AGAINST_RTL_MODULE,
+                            *[a for a in argv if a not in ("cycles", "--against-rtl")]], env=env)
+
+
 def cmd_cycles(args) -> int:
     from golden.cycles import check_clock_hz, cycles_table
 
@@ -205,8 +222,14 @@ def main(argv: list[str] | None = None) -> int:
                    "kernel of the natural cut (golden.cycles.batch_cycles)")
     y.add_argument("--hls-schedule", choices=("2018.2", "2016.3"), default=None,
                    help="with --reps: whose HLS schedule the width converters follow (default 2018.2)")
+    y.add_argument("--against-rtl", action="store_true",
+                   help="run each kernel of the natural split in RTL for the batch sizes of --reps (default "
+                        "1,2,3) and print the model beside it, and Table I's rows as kernel time, host timed "
+                        "region and the paper's figure (tb/perf/cycles_vs_rtl.py)")
     y.set_defaults(func=cmd_cycles)
     args = ap.parse_args(argv)
+    if getattr(args, "against_rtl", False):
+        return _against_rtl(list(sys.argv[1:] if argv is None else argv))
     try:
         return args.func(args)
     except BnnInputError as exc:

@@ -185,15 +185,22 @@ def batch_output_times(first: int, last: int, folding: Folding, reps: int, looka
                     t = max(t, rows_in[k][need[j]]) + per_row
                     rows.append(t)
                 out.append(rows)
+            # An fc layer after it reads the output as one vector of stream words: the first is
+            # complete G output folds into the first (pooled) row, G the folds per stream word;
+            # unless that word is the image's last result, which the tail rule below holds.
+            sf_c, nf_c, pe_c = folding.sf(i), folding.nf(i), folding.pe(i)
+            g_c = max(1, min(nf_c, inter_width(spec, pe_c, net) // (pe_c * spec.act_bits))) if spec.thresholds else nf_c
+            row0 = 1 if spec.pool_after else 0
+            first_word = [r[row0] - per_row + g_c * sf_c for r in out]
             for k in range(n - 1):      # the tail waits for the layer to take image k+1's first window
                 out[k][-1] = max(out[k][-1], rows_in[k + 1][need[0]])
+            if len(out[0]) == 1 + row0 and g_c == nf_c:
+                first_word = [r[-1] for r in out]
             if spec.pool_after:
                 out = [[r[2 * p + 1] for p in range(len(r) // 2)] for r in out]
-            rows_in, words_in = out, [(r[0], r[-1]) for r in out]
+            rows_in, words_in = out, [(min(w, r[-1]), r[-1]) for w, r in zip(first_word, out)]
         else:
-            if rows_in is not None:     # a conv output feeding an fc layer: one vector per image
-                words_in = [(r[-1], r[-1]) for r in rows_in]
-            assert words_in is not None
+            assert words_in is not None     # (after a conv layer: its first stream word, its last row)
             sf, nf, pe = folding.sf(i), folding.nf(i), folding.pe(i)
             obits = spec.act_bits if spec.thresholds else spec.score_bits
             g = max(1, min(nf, inter_width(spec, pe, net) // (pe * obits)))
