@@ -199,28 +199,106 @@ def batch_output_times(first: int, last: int, folding: Folding, reps: int, looka
             if spec.pool_after:
                 out = [[r[2 * p + 1] for p in range(len(r) // 2)] for r in out]
             rows_in, words_in = out, [(min(w, r[-1]), r[-1]) for w, r in zip(first_word, out)]
-        else:
+        else:           # the fc layers close every kernel: one word-level model for all of them
             assert words_in is not None     # (after a conv layer: its first stream word, its last row)
-            sf, nf, pe = folding.sf(i), folding.nf(i), folding.pe(i)
-            obits = spec.act_bits if spec.thresholds else spec.score_bits
-            g = max(1, min(nf, inter_width(spec, pe, net) // (pe * obits)))
-            a0 = [a for a, _ in words_in]
-            a1 = [b for _, b in words_in]
-            if f"dwc_L{i}_in" in split_hold:
-                a1 = [max(a1[k], a0[k + 1]) if k < n - 1 else a1[k] for k in range(n)]
-            fold0, end, t = [], [], 0.0
-            for k in range(n):
-                start = max(t, a0[k])
-                fold0.append(max(a1[k], start + sf))
-                t = fold0[-1] + (nf - 1) * sf
-                end.append(t)
-            words_in = [(fold0[k] + (g - 1) * sf, max(end[k], a0[k + 1]) if k < n - 1 else end[k])
-                        for k in range(n)]
-            rows_in = None
+            if rows_in is not None:
+                prev = net.layer(i - 1)
+                w = max(1, math.ceil(prev.out_dim ** 2 * prev.ofm_ch * prev.act_bits
+                                     / inter_width(prev, folding.pe(i - 1), net)))
+            else:
+                w = net.words_per_image(first - 1)
+            arrive = [[a0 + (a1 - a0) * j / max(1, w - 1) for j in range(w)] for a0, a1 in words_in]
+            return _fc_segment(folding, chain, split_hold, i, last, arrive, n)
     if rows_in is not None:
         return [r[-1] for r in rows_in]
     assert words_in is not None
     return [b for _, b in words_in]
+
+
+def _fc_segment(folding: Folding, chain, split_hold: set[str], first: int, last: int,
+                arrive: list[list[float]], n: int) -> list[float]:
+    """When each image's last output word leaves fc layers first..last, word by word. `arrive`:
+    per image, when each stream word reaches layer `first`'s input.
+
+    Per layer and image (an MVAU's one loop over the batch, one SIMD x PE step per cycle): its
+    first neuron fold reads the SF input pieces, one per cycle, each once its stream word is
+    there (a splitting converter cuts a word into pieces, one per cycle; one that holds keeps a
+    word's last piece until the next word, image k+1's first for the last, is there; a gathering
+    one waits for a piece's last word); the other folds follow, SF cycles each; every G folds
+    make one output word, written into the FIFO after the layer (its depth D from the chain,
+    plus the MVAU's own output slot), which stalls the MVAU until the consumer has taken the
+    word D places before it; a word reaches the consumer the MVAU's pipeline depth after its
+    fold ends (golden/stages/mvau.py: PIPELINE_CYCLES, OUTPUT_SLOTS, from rtl/mvau.sv). The last
+    word of image k leaves only when the layer reads image k+1's first piece. The consumers'
+    take times come from the previous pass: the passes repeat until nothing moves (a stall
+    only ever delays, so this ends)."""
+    from golden.stages.chain import inter_width
+    from golden.stages.mvau import OUTPUT_SLOTS, PIPELINE_CYCLES
+    from golden.stages.stream_fifo import StreamFifo
+
+    net = folding.network
+    depth = {st.name: st.depth for st in chain.of_kind(StreamFifo)}
+    layers = list(range(first, last + 1))
+    takes: dict[int, list[float]] = {}          # layer -> when it took each input word (all images)
+    out_last: list[float] = []
+    for _ in range(4 * len(layers) + 4 * n + 8):
+        a_in = arrive
+        new_takes: dict[int, list[float]] = {}
+        for i in layers:
+            spec = net.layer(i)
+            sf, nf, pe = folding.sf(i), folding.nf(i), folding.pe(i)
+            obits = spec.act_bits if spec.thresholds else spec.score_bits
+            g = max(1, min(nf, inter_width(spec, pe, net) // (pe * obits)))
+            w_out = math.ceil(nf / g)
+            w_in = len(a_in[0])
+            hold = f"dwc_L{i}_in" in split_hold
+            d = depth.get(f"fifo_L{i}")
+            d = None if d is None else d + OUTPUT_SLOTS
+            consumer = takes.get(i + 1) if d is not None else None
+            t_end, outs, took, first_read = 0.0, [], [], []
+            for k in range(n):
+                t = t_end - 1
+                word_first = [None] * w_in
+                for p in range(sf):
+                    if sf >= w_in:      # split (or 1:1): piece p is part of word p * w_in // sf
+                        wd = p * w_in // sf
+                        pos = p - -(-wd * sf // w_in)
+                        avail = a_in[k][wd] + pos
+                        if hold and (p == sf - 1 or (p + 1) * w_in // sf > wd):   # a word's last piece
+                            nxt = a_in[k][wd + 1] if wd + 1 < w_in else (a_in[k + 1][0] if k + 1 < n else None)
+                            if nxt is not None:
+                                avail = max(avail, nxt)
+                    else:               # gather: piece p needs its last word
+                        wd = (p + 1) * w_in // sf - 1
+                        avail = a_in[k][wd]
+                    t = max(t + 1, avail)
+                    for j in range(p * w_in // sf, wd + 1):
+                        if word_first[j] is None:
+                            word_first[j] = t
+                    if p == 0:
+                        first_read.append(t)
+                fold0 = t + 1
+                stall = 0.0
+                for m in range(w_out):
+                    u = fold0 + (min(nf, (m + 1) * g) - 1) * sf + stall
+                    idx = k * w_out + m
+                    if consumer is not None and idx >= d and idx - d < len(consumer):
+                        u2 = max(u, consumer[idx - d])
+                        stall += u2 - u
+                        u = u2
+                    outs.append(u)
+                t_end = outs[-1]
+                took += [x - 1 for x in word_first]
+            for k in range(n - 1):      # the last word waits for the next image's first read
+                j = (k + 1) * w_out - 1
+                outs[j] = max(outs[j], first_read[k + 1])
+            new_takes[i] = took
+            a_in = [[x + PIPELINE_CYCLES for x in outs[k * w_out:(k + 1) * w_out]] for k in range(n)]
+        out_last = [a[-1] for a in a_in]
+        if new_takes == takes:
+            break
+        takes = new_takes
+    return out_last
 
 
 def batch_cycles(first: int, last: int, folding: Folding, reps: int, hls_schedule: str | None = None) -> int:

@@ -12,8 +12,9 @@ Each board's LUT / BRAM / DSP48E1 is reported in the Mul_LUT and DSP48 variants 
 
 Per stage of a plan (layers first..last on R replicas):
 - latency: the kernel's single-image cycles, measured in RTL where a kernel of that range has
-  been simulated (report.json / summary.json files under build/), else the pipeline model of
-  golden.cycles.pipeline_latency (within 2% of the RTL kernels);
+  been simulated (report.json / summary.json files under build/), else the batch model of
+  golden.cycles.batch_cycles for one image (within 2.2% of every generated kernel's RTL:
+  `python -m golden cycles --against-rtl`);
 - interval: the slowest layer's cycles (golden.cycles), the steady state of a batch;
 - a board runs one batch of B images (numReps = B, `--batch`) in latency plus what the batch
   model (golden.cycles.batch_cycles: the HLS loops drain once per batch, so a small batch
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import Callable
 
 from golden import networks
-from golden.cycles import batch_cycles, kernel_cycles, pipeline_latency
+from golden.cycles import batch_cycles, kernel_cycles
 from golden.paths import BUILD
 from golden.platform import Platform, platform
 from golden.stages.mvau import MAC_VARIANTS
@@ -163,7 +164,7 @@ class Planner:
             if measured:
                 latency, source = int(measured["latency"]), "rtl"
             else:
-                latency, source = pipeline_latency(first, last, f), "model"
+                latency, source = batch_cycles(first, last, f, 1), "model"
             interval = kernel_cycles(first, last, f).ii
             variants = {m: stage_resources(self.net, first, last, self.synthesized, m).on(self.board)
                         for m in dict.fromkeys((self.mac,) + REPORTED_MACS)}

@@ -14,7 +14,7 @@ import json
 import pytest
 
 from golden import networks
-from golden.cycles import cycles_table, pipeline_latency
+from golden.cycles import batch_cycles, cycles_table
 from golden.errors import BnnInputError
 from golden.platform import DEFAULT_PLATFORM, PLATFORMS, Platform, platform
 from netsim.plan import Plan
@@ -69,7 +69,7 @@ def test_a_clock_in_one_place_reaches_the_planner_and_the_cycle_model(at_125mhz)
 
     plan = Plan.parse(PLAN, NET.name)
     first = plan.stages[0]
-    slowest = pipeline_latency(first.first, first.last, NET.folding)
+    slowest = batch_cycles(first.first, first.last, NET.folding, 1)
     preds = {b: Planner(NET.name, board=b).predict(plan) for b in ("pynq-z1", MHZ125)}
     for b, pred in preds.items():
         # kernel-bound: the slowest stage's single-image latency (the cycle model) at the clock,
@@ -104,7 +104,7 @@ def test_a_cosimulation_at_125_mhz_agrees_with_the_planner_and_the_cycle_model(a
     trace = json.loads((tmp_path / "trace.json").read_text())["boards"]
     reg = platform(MHZ125).host_timing.reg_access_ps
     for b in spec.boards:
-        model = pipeline_latency(b.first, b.last, NET.folding)
+        model = batch_cycles(b.first, b.last, NET.folding, 1)
         runs = s["host_regions"][b.name]
         assert [g["kernel_cycles"] for g in runs] == trace[b.name]["cycles"]
         for (start, end, _), g in zip(trace[b.name]["intervals"], runs):

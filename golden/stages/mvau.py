@@ -30,6 +30,13 @@ from golden.stages.base import Stage, StageCost
 # only where the inputs are 8-bit pixels, the tool's choice elsewhere being LUTs).
 MAC_VARIANTS = ("lut", "dsp", "auto")
 
+# Timing facts of rtl/mvau.sv that the batch model (golden.cycles) reads: a step's result
+# reaches the output FIFO 3 cycles after the step issues, and in the HLS schedule one result
+# waits in that FIFO (OLIMIT, like the one result a stalled HLS pipeline holds in its write
+# stage) besides the stream FIFO after the layer.
+PIPELINE_CYCLES = 3
+OUTPUT_SLOTS = 1
+
 _CODE_TO_W = np.array([0, 1, 0, 0], dtype=np.int8)
 _CODE_TO_W[3] = -1
 
