@@ -229,9 +229,9 @@ def _fc_segment(folding: Folding, chain, split_hold: set[str], first: int, last:
     plus the MVAU's own output slot), which stalls the MVAU until the consumer has taken the
     word D places before it; a word reaches the consumer the MVAU's pipeline depth after its
     fold ends (golden/stages/mvau.py: PIPELINE_CYCLES, OUTPUT_SLOTS, from rtl/mvau.sv). The last
-    word of image k leaves only when the layer reads image k+1's first piece. The consumers'
-    take times come from the previous pass: the passes repeat until nothing moves (a stall
-    only ever delays, so this ends)."""
+    word of image k leaves only when the layer reads image k+1's first piece. Every event
+    (a read, a write) depends only on events before it in time, so the layers advance in turn,
+    each as far as what it waits for is known: every event is computed once."""
     from golden.stages.chain import inter_width
     from golden.stages.mvau import OUTPUT_SLOTS, PIPELINE_CYCLES
     from golden.stages.stream_fifo import StreamFifo
@@ -239,66 +239,102 @@ def _fc_segment(folding: Folding, chain, split_hold: set[str], first: int, last:
     net = folding.network
     depth = {st.name: st.depth for st in chain.of_kind(StreamFifo)}
     layers = list(range(first, last + 1))
-    takes: dict[int, list[float]] = {}          # layer -> when it took each input word (all images)
-    out_last: list[float] = []
-    for _ in range(4 * len(layers) + 4 * n + 8):
-        a_in = arrive
-        new_takes: dict[int, list[float]] = {}
-        for i in layers:
+
+    class Layer:
+        def __init__(self, i: int, w_in: int) -> None:
             spec = net.layer(i)
-            sf, nf, pe = folding.sf(i), folding.nf(i), folding.pe(i)
+            self.i, self.sf, self.nf, pe = i, folding.sf(i), folding.nf(i), folding.pe(i)
             obits = spec.act_bits if spec.thresholds else spec.score_bits
-            g = max(1, min(nf, inter_width(spec, pe, net) // (pe * obits)))
-            w_out = math.ceil(nf / g)
-            w_in = len(a_in[0])
-            hold = f"dwc_L{i}_in" in split_hold
+            self.g = max(1, min(self.nf, inter_width(spec, pe, net) // (pe * obits)))
+            self.w_out = math.ceil(self.nf / self.g)
+            self.w_in = w_in
+            self.hold = f"dwc_L{i}_in" in split_hold
             d = depth.get(f"fifo_L{i}")
-            d = None if d is None else d + OUTPUT_SLOTS
-            consumer = takes.get(i + 1) if d is not None else None
-            t_end, outs, took, first_read = 0.0, [], [], []
-            for k in range(n):
-                t = t_end - 1
-                word_first = [None] * w_in
-                for p in range(sf):
-                    if sf >= w_in:      # split (or 1:1): piece p is part of word p * w_in // sf
-                        wd = p * w_in // sf
-                        pos = p - -(-wd * sf // w_in)
-                        avail = a_in[k][wd] + pos
-                        if hold and (p == sf - 1 or (p + 1) * w_in // sf > wd):   # a word's last piece
-                            nxt = a_in[k][wd + 1] if wd + 1 < w_in else (a_in[k + 1][0] if k + 1 < n else None)
-                            if nxt is not None:
-                                avail = max(avail, nxt)
-                    else:               # gather: piece p needs its last word
-                        wd = (p + 1) * w_in // sf - 1
-                        avail = a_in[k][wd]
-                    t = max(t + 1, avail)
-                    for j in range(p * w_in // sf, wd + 1):
-                        if word_first[j] is None:
-                            word_first[j] = t
-                    if p == 0:
-                        first_read.append(t)
-                fold0 = t + 1
-                stall = 0.0
-                for m in range(w_out):
-                    u = fold0 + (min(nf, (m + 1) * g) - 1) * sf + stall
-                    idx = k * w_out + m
-                    if consumer is not None and idx >= d and idx - d < len(consumer):
-                        u2 = max(u, consumer[idx - d])
-                        stall += u2 - u
-                        u = u2
-                    outs.append(u)
-                t_end = outs[-1]
-                took += [x - 1 for x in word_first]
-            for k in range(n - 1):      # the last word waits for the next image's first read
-                j = (k + 1) * w_out - 1
-                outs[j] = max(outs[j], first_read[k + 1])
-            new_takes[i] = took
-            a_in = [[x + PIPELINE_CYCLES for x in outs[k * w_out:(k + 1) * w_out]] for k in range(n)]
-        out_last = [a[-1] for a in a_in]
-        if new_takes == takes:
-            break
-        takes = new_takes
-    return out_last
+            self.depth = None if d is None or i == last else d + OUTPUT_SLOTS
+            self.k, self.p, self.m, self.t, self.fold0, self.stall = 0, 0, 0, -1.0, 0.0, 0.0
+            self.writes: list[float] = []       # each output word into the FIFO
+            self.takes: list[float] = []        # when each input word was taken
+            self.first_read: list[float] = []   # per image
+
+    chain_l: list[Layer] = []
+    w = len(arrive[0])
+    for i in layers:
+        chain_l.append(Layer(i, w))
+        w = chain_l[-1].w_out
+
+    def visible(j: int, idx: int) -> float | None:
+        """When output word idx of chain_l[j] reaches the next layer (None: not known yet)."""
+        lay = chain_l[j]
+        if idx >= len(lay.writes):
+            return None
+        u = lay.writes[idx]
+        k, m = divmod(idx, lay.w_out)
+        if m == lay.w_out - 1 and k < n - 1:       # held until the next image's first read
+            if k + 1 >= len(lay.first_read):
+                return None
+            u = max(u, lay.first_read[k + 1])
+        return u + PIPELINE_CYCLES
+
+    def word_at(j: int, k: int, wd: int) -> float | None:
+        return arrive[k][wd] if j == 0 else visible(j - 1, k * chain_l[j].w_in + wd)
+
+    def advance(j: int) -> bool:
+        lay, moved = chain_l[j], False
+        while lay.k < n:
+            k, sf, w_in = lay.k, lay.sf, lay.w_in
+            if lay.p < sf:                      # first fold: read piece p
+                p = lay.p
+                if sf >= w_in:                  # split (or 1:1): piece p is part of word p * w_in // sf
+                    wd = p * w_in // sf
+                    a = word_at(j, k, wd)
+                    if a is None:
+                        return moved
+                    avail = a + p - -(-wd * sf // w_in)
+                    if lay.hold and (p == sf - 1 or (p + 1) * w_in // sf > wd):    # a word's last piece
+                        nk, nw = (k, wd + 1) if wd + 1 < w_in else (k + 1, 0)
+                        if nk < n:
+                            b = word_at(j, nk, nw)
+                            if b is None:
+                                return moved
+                            avail = max(avail, b)
+                else:                           # gather: piece p needs its last word
+                    wd = (p + 1) * w_in // sf - 1
+                    avail = word_at(j, k, wd)
+                    if avail is None:
+                        return moved
+                lay.t = max(lay.t + 1, avail)
+                while len(lay.takes) < k * w_in + wd + 1:
+                    lay.takes.append(lay.t - 1)
+                if p == 0:
+                    lay.first_read.append(lay.t)
+                lay.p += 1
+                if lay.p == sf:
+                    lay.fold0, lay.stall, lay.m = lay.t + 1, 0.0, 0
+                moved = True
+                continue
+            if lay.m < lay.w_out:               # the other folds: write output word m
+                m = lay.m
+                u = lay.fold0 + (min(lay.nf, (m + 1) * lay.g) - 1) * sf + lay.stall
+                idx = k * lay.w_out + m
+                if lay.depth is not None and idx >= lay.depth:
+                    nxt = chain_l[j + 1]
+                    if idx - lay.depth >= len(nxt.takes):
+                        return moved
+                    u2 = max(u, nxt.takes[idx - lay.depth])
+                    lay.stall += u2 - u
+                    u = u2
+                lay.writes.append(u)
+                lay.m += 1
+                moved = True
+                continue
+            lay.t, lay.k, lay.p = lay.writes[-1] - 1, k + 1, 0    # the next image after this one
+        return moved
+
+    while any(lay.k < n for lay in chain_l):
+        if not any([advance(j) for j in range(len(chain_l))]):
+            raise RuntimeError("batch model: the fc layers wait on each other (a FIFO of depth 0?)")
+    lay = chain_l[-1]
+    return [visible(len(chain_l) - 1, (k + 1) * lay.w_out - 1) for k in range(n)]
 
 
 def batch_cycles(first: int, last: int, folding: Folding, reps: int, hls_schedule: str | None = None) -> int:
