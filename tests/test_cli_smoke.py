@@ -420,6 +420,8 @@ def cosim_jobs(monkeypatch, tmp_path):
     (["--batch", "8"], {"batch": 8}),
     (["--seed", "7"], {"seed": 7}),
     (["--stall-seed", "11"], {"stall_seed": 11}),
+    ([], {"host_timing": True}),
+    (["--no-host-timing"], {"host_timing": False}),
     (["--network", LFC], {"network": LFC}),
     (["--network", "cnvW1A1", "--plan", "0-8x2"], {"network": "cnvW1A1", "plan": "0-8x2"}),
     (["--allow-large", "--images", "20000"], {"allow_large": True, "images": 20000}),
@@ -481,6 +483,8 @@ def kernel_jobs(monkeypatch, tmp_path):
     (["--role", "part2"], {"kernel": "cnv_part2"}),
     (["--kernel", "cnv_part2", "--init-layer", "6", "--init-layer", "8"], {"init_layers": [6, 8]}),
     (["--stall-seed", "5"], {"stall_seed": 5}),
+    ([], {"host_timing": True}),
+    (["--no-host-timing"], {"host_timing": False}),
     (["--out", "OUTDIR"], {"out_dir": "OUTDIR"}),
     (["--reps", "8,21", "--images", "30"], {"reps": [8, 21], "images": 30}),
     (["--reps", "21,8,8"], {"reps": [8, 21]}),
@@ -914,3 +918,59 @@ def test_generate_bad_values(argv, fragment, tmp_path, capsys):
     code, out, err = _generate(capsys, *argv, "--out", str(tmp_path))
     assert code == 2 and not any(tmp_path.iterdir())
     assert fragment in _one_line(err)
+
+
+# ============================================================ python -m golden cycles --against-rtl
+
+@pytest.fixture
+def against_rtl(monkeypatch, tmp_path):
+    """tb.perf.cycles_vs_rtl with the RTL runs replaced by a recorder."""
+    from tb.perf import cycles_vs_rtl
+
+    calls = []
+
+    def fake_measure(network, reps, kernel_names=None, seed=1, out=None):
+        calls.append({"network": network, "reps": reps, "kernels": kernel_names, "seed": seed})
+        return {"network": network, "reps": reps, "table1": [],
+                "batches": [{"kernel": "k", "num_reps": r, "rtl_cycles": 100, "model_cycles": 101, "error": 0.01}
+                            for r in reps]}
+
+    monkeypatch.setattr(cycles_vs_rtl, "measure", fake_measure)
+    monkeypatch.setattr(cycles_vs_rtl, "OUT", tmp_path)
+    return cycles_vs_rtl, calls
+
+
+@pytest.mark.parametrize("flags,want", [
+    ([], {"network": "cnvW2A2", "reps": [1, 2, 3], "kernels": None, "seed": 1}),
+    (["--network", LFC, "--reps", "8,2"], {"network": LFC, "reps": [1, 2, 8]}),
+    (["--kernels", "cnv_part2,cnv_full", "--seed", "4"], {"kernels": ["cnv_part2", "cnv_full"], "seed": 4}),
+    (["--clock-mhz", "125", "--hls-schedule", "2016.3"], {"reps": [1, 2, 3]}),   # golden cycles' own flags pass
+])
+def test_cycles_against_rtl_flags(flags, want, against_rtl, capsys):
+    mod, calls = against_rtl
+    code, out, err = _call(capsys, mod.main, flags)
+    assert code == 0, err
+    (call,) = calls
+    for name, value in want.items():
+        assert call[name] == value, (name, call[name])
+    assert "+1.00%" in out
+
+
+def test_cycles_against_rtl_bad_reps(against_rtl, capsys):
+    mod, calls = against_rtl
+    code, out, err = _call(capsys, mod.main, ["--reps", "0,x"])
+    assert code == 2 and not calls
+    assert "--reps 0,x: expected batch sizes >= 1" in _one_line(err)
+
+
+def test_golden_cycles_hands_against_rtl_to_the_testbench(monkeypatch, capsys):
+    """golden has no simulator: `cycles --against-rtl` runs tb.perf.cycles_vs_rtl in a child
+    process with the same command line."""
+    import golden.__main__ as golden_main
+
+    seen = []
+    monkeypatch.setattr("subprocess.call", lambda argv, env: seen.append(argv) or 0)
+    code, out, err = _call(capsys, golden_main.main, ["cycles", "--network", LFC, "--against-rtl", "--reps", "1,2"])
+    assert code == 0, err
+    (argv,) = seen
+    assert argv[1:] == ["-m", golden_main.AGAINST_RTL_MODULE, "--network", LFC, "--reps", "1,2"]

@@ -109,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     except BnnInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except RuntimeError as exc:      # a kernel run that failed: its report says why
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(render(result))
     print(f"written: {OUT / (result['network'] + '.json')}")
     return 0
