@@ -147,33 +147,20 @@ AGAINST_RTL_MODULE = "tb.perf.cycles_vs_rtl"
 
 
 def _against_rtl(argv: list[str]) -> int:
-    import os
-    import subprocess
+    from golden.paths import run_module_in_child
 
-    env = dict(os.environ)
-    repo = str(Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH")) if p)
-    sys.stdout.flush()
-    return subprocess.call([sys.executable, "-m", AGAINST_RTL_MODULE,
-                            *[a for a in argv if a not in ("cycles", "--against-rtl")]], env=env)
+    return run_module_in_child(AGAINST_RTL_MODULE, [a for a in argv if a not in ("cycles", "--against-rtl")])
 
 
 def cmd_cycles(args) -> int:
-    from golden.cycles import check_clock_hz, cycles_table
+    from golden.cycles import check_clock_hz, cycles_table, parse_batch_sizes
 
     clock_hz = None
     if args.clock_mhz is not None:
         mhz = check_clock_hz(args.clock_mhz, "--clock-mhz", "MHz")
         clock_hz = check_clock_hz(mhz * 1e6, f"--clock-mhz {mhz:g} (in Hz)")
     folding = _folding(args)
-    reps = None
-    if args.reps:
-        try:
-            reps = sorted({int(x) for x in args.reps.split(",") if x.strip()})
-        except ValueError:
-            reps = []
-        if not reps or reps[0] < 1:
-            raise BnnInputError(f"--reps {args.reps}: expected batch sizes >= 1 separated by commas, e.g. 1,2,4,8")
+    reps = parse_batch_sizes(args.reps) if args.reps else None
     print(cycles_table(folding, clock_hz, reps, args.hls_schedule))
     return 0
 

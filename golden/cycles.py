@@ -27,6 +27,17 @@ def check_clock_hz(clock_hz, what: str = "clock_hz", unit: str = "Hz") -> float:
     return float(clock_hz)
 
 
+def parse_batch_sizes(text: str, flag: str = "--reps") -> list[int]:
+    """Batch sizes (numReps) given as "1,2,4,8": sorted, each once, each >= 1."""
+    try:
+        reps = sorted({int(x) for x in text.split(",") if x.strip()})
+    except ValueError:
+        reps = []
+    if not reps or reps[0] < 1:
+        raise BnnInputError(f"{flag} {text}: expected batch sizes >= 1 separated by commas, e.g. 1,2,4,8")
+    return reps
+
+
 def layer_cycles(index: int, folding: Folding) -> int:
     """Cycles per image of a layer: its slowest stage (the MVAU, in every BNN-PYNQ layer)."""
     return max(st.cycles() for st in layer_stages(folding, index))
@@ -127,6 +138,17 @@ def pipeline_latency(first: int, last: int, folding: Folding, lookahead_rows: in
     return round(done)
 
 
+def folds_per_word(i: int, folding: Folding) -> int:
+    """Neuron folds of layer i's MVAU that make one word of the stream leaving it (its output
+    width converter gathers PE x bits per fold into the HLS top's stream word)."""
+    from golden.stages.chain import inter_width
+
+    net = folding.network
+    spec, nf, pe = net.layer(i), folding.nf(i), folding.pe(i)
+    obits = spec.act_bits if spec.thresholds else spec.score_bits
+    return max(1, min(nf, inter_width(spec, pe, net) // (pe * obits)))
+
+
 def batch_output_times(first: int, last: int, folding: Folding, reps: int, lookahead_rows: int = 1,
                        hls_schedule: str | None = None) -> list[float]:
     """When each image of a batch of `reps` leaves a kernel of layers first..last (cycles from
@@ -188,8 +210,7 @@ def batch_output_times(first: int, last: int, folding: Folding, reps: int, looka
             # An fc layer after it reads the output as one vector of stream words: the first is
             # complete G output folds into the first (pooled) row, G the folds per stream word;
             # unless that word is the image's last result, which the tail rule below holds.
-            sf_c, nf_c, pe_c = folding.sf(i), folding.nf(i), folding.pe(i)
-            g_c = max(1, min(nf_c, inter_width(spec, pe_c, net) // (pe_c * spec.act_bits))) if spec.thresholds else nf_c
+            sf_c, nf_c, g_c = folding.sf(i), folding.nf(i), folds_per_word(i, folding)
             row0 = 1 if spec.pool_after else 0
             first_word = [r[row0] - per_row + g_c * sf_c for r in out]
             for k in range(n - 1):      # the tail waits for the layer to take image k+1's first window
@@ -232,20 +253,16 @@ def _fc_segment(folding: Folding, chain, split_hold: set[str], first: int, last:
     word of image k leaves only when the layer reads image k+1's first piece. Every event
     (a read, a write) depends only on events before it in time, so the layers advance in turn,
     each as far as what it waits for is known: every event is computed once."""
-    from golden.stages.chain import inter_width
     from golden.stages.mvau import OUTPUT_SLOTS, PIPELINE_CYCLES
     from golden.stages.stream_fifo import StreamFifo
 
-    net = folding.network
     depth = {st.name: st.depth for st in chain.of_kind(StreamFifo)}
     layers = list(range(first, last + 1))
 
     class Layer:
         def __init__(self, i: int, w_in: int) -> None:
-            spec = net.layer(i)
-            self.i, self.sf, self.nf, pe = i, folding.sf(i), folding.nf(i), folding.pe(i)
-            obits = spec.act_bits if spec.thresholds else spec.score_bits
-            self.g = max(1, min(self.nf, inter_width(spec, pe, net) // (pe * obits)))
+            self.i, self.sf, self.nf = i, folding.sf(i), folding.nf(i)
+            self.g = folds_per_word(i, folding)
             self.w_out = math.ceil(self.nf / self.g)
             self.w_in = w_in
             self.hold = f"dwc_L{i}_in" in split_hold

@@ -55,13 +55,6 @@ class TimedRegion:
         """The whole timed region, transfers included."""
         return self.copy_in_ps + self.reg_writes_ps + self.kernel_ps + self.poll_ps + self.copy_out_ps
 
-    def to_json(self) -> dict:
-        us = 1e-6
-        return {"copy_in_us": self.copy_in_ps * us, "reg_writes_us": self.reg_writes_ps * us,
-                "kernel_us": self.kernel_ps * us, "poll_us": self.poll_ps * us,
-                "copy_out_us": self.copy_out_ps * us, "exec_accel_us": self.exec_accel_ps * us,
-                "host_timed_us": self.timed_ps * us}
-
 
 @dataclass(frozen=True, kw_only=True)
 class HostTiming:

@@ -3,6 +3,9 @@ repository's build/ folder."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from golden.errors import BnnInputError
@@ -26,3 +29,13 @@ def output_file(path: Path, flag: str, suffix: str | None = None) -> Path:
     if path.is_dir():
         raise BnnInputError(f"{flag} {path} is a folder; expected a file name in it")
     return path
+
+
+def run_module_in_child(module: str, argv: list[str]) -> int:
+    """`python -m module argv...` in a child process with this repository on its path; its
+    output and exit status are the caller's. How a lower layer (golden/, netsim/) hands a
+    command over to the testbench above it, which it never imports."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    sys.stdout.flush()
+    return subprocess.call([sys.executable, "-m", module, *argv], env=env)

@@ -21,15 +21,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import re
-import subprocess
 import sys
-from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from golden.errors import BnnInputError
 from golden.networks import DEFAULT_NETWORK
+from golden.paths import run_module_in_child
 from golden.platform import DEFAULT_PLATFORM, PLATFORMS, platform
 from golden.stages.mvau import MAC_VARIANTS
 
@@ -246,12 +244,7 @@ def _verify_in_rtl(argv: Optional[Sequence[str]]) -> int:
     """`plan --verify K`: the same command line run by the testbench (PLAN_VERIFY_MODULE),
     which passes its RTL verifier to the planner, in a child process whose output and exit
     status are this command's."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    env = dict(os.environ)
-    repo = str(Path(__file__).resolve().parents[1])       # where netsim (and tb) live
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH")) if p)
-    sys.stdout.flush()
-    return subprocess.call([sys.executable, "-m", PLAN_VERIFY_MODULE, *argv], env=env)
+    return run_module_in_child(PLAN_VERIFY_MODULE, list(sys.argv[1:] if argv is None else argv))
 
 
 def main(argv: Optional[Sequence[str]] = None, plan_verifier: Optional[Callable] = None) -> int:

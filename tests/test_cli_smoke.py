@@ -318,7 +318,7 @@ def test_netsim_plan_verify_is_handed_to_the_testbench(monkeypatch, capsys):
     from netsim import cli
 
     started = []
-    monkeypatch.setattr(cli.subprocess, "call", lambda cmd, env=None: started.append(cmd) or 0)
+    monkeypatch.setattr(subprocess, "call", lambda cmd, env=None: started.append(cmd) or 0)
     argv = ["plan", "--boards", "2", "--verify", "1", "--verify-images", "4"]
     code, out, err = _netsim(capsys, *argv)
     assert code == 0, err

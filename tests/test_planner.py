@@ -122,7 +122,7 @@ def test_verify_is_handed_to_the_testbench(tmp_path, monkeypatch, capsys):
     from tb.jobs import plan_verify
 
     calls = []
-    monkeypatch.setattr(cli.subprocess, "call", lambda cmd, env: calls.append((cmd, env)) or 7)
+    monkeypatch.setattr(subprocess, "call", lambda cmd, env: calls.append((cmd, env)) or 7)   # golden.paths.run_module_in_child
     argv = ["plan", "--boards", "1", "--verify", "1", "--no-calibrate"]
     assert cli.main(argv) == 7
     (cmd, env), = calls

@@ -233,18 +233,24 @@ class PynqHost:
         if self.timing:
             await self._until(t + self.timing.reg_access_ps)
 
-    async def start_and_wait(self, timeout_cycles: int, what: str, check_idle: bool = True,
-                             timed: bool = False) -> int:
+    async def _check_idle(self, what: str) -> None:
+        ctrl = await self.read_reg("CTRL")
+        if not ctrl & AP_IDLE:
+            raise KernelBusy(f"{self.name}: {what}: ap_start while the kernel is busy "
+                             f"(CTRL=0x{ctrl:02x}, ap_idle=0): wait for ap_done first")
+
+    async def start_and_wait(self, timeout_cycles: int, what: str, check_idle: bool = True) -> int:
         """Start the kernel, wait for its interrupt, acknowledge it; returns start->done cycles
-        (an export's: from the W handshake of the CTRL write to the edge where ap_done rose).
-        `timed`: as ExecAccel inside the host's timer (the write and the poll reads at the
-        host's costs; the end of the CTRL read that saw ap_done in `_exec_end_ps`)."""
-        timing = self.timing if timed else None
+        (an export's: from the W handshake of the CTRL write to the edge where ap_done rose)."""
         if check_idle:
-            ctrl = await self.read_reg("CTRL")
-            if not ctrl & AP_IDLE:
-                raise KernelBusy(f"{self.name}: {what}: ap_start while the kernel is busy "
-                                 f"(CTRL=0x{ctrl:02x}, ap_idle=0): wait for ap_done first")
+            await self._check_idle(what)
+        cycles, _ = await self._exec_accel(timeout_cycles, what, None)
+        return cycles
+
+    async def _exec_accel(self, timeout_cycles: int, what: str, timing: HostTiming | None) -> tuple[int, int]:
+        """Write ap_start, wait for ap_done, acknowledge: (start->done cycles, when the host
+        saw ap_done in ps). With `timing`, as BNN-PYNQ's ExecAccel inside the host's timer: the
+        write and the CTRL read that sees ap_done at the host's costs, on its poll grid."""
         s_ps = self.now_ps()
         await self.write_reg("CTRL", AP_START)
         t0 = self.now_cycles()
@@ -263,7 +269,7 @@ class PynqHost:
             start, done = (int(x.value) for x in self._stamps)
             if done >= start:
                 t0, t1 = start, done
-        self._exec_end_ps = self.now_ps()
+        seen_ps = self.now_ps()
         if timing:     # ExecAccel's loop: the first CTRL read that ends after ap_done rose
             k = timing.polls_until_done(self.now_ps() - s_ps)
             t_read = s_ps + k * timing.poll_period_ps
@@ -272,15 +278,12 @@ class PynqHost:
             await self._until(t_read + timing.reg_access_ps)
             if not seen & AP_DONE and not self._stamps:
                 raise KernelTimeout(f"{self.name}: {what}: interrupt raised but CTRL=0x{seen:02x} has no ap_done")
-            self._exec_end_ps = self.now_ps()
-        return await self._acknowledge(t1 - t0)
-
-    async def _acknowledge(self, cycles: int) -> int:
-        """Clear the interrupt status and ap_done after a run (outside any host timer)."""
+            seen_ps = self.now_ps()
+        # acknowledge (outside any host timer)
         isr = await self.read_reg("IP_ISR")
         await self.write_reg("IP_ISR", isr)    # toggle-on-write clears it
         await self.read_reg("CTRL")            # clears ap_done (clear on read)
-        return cycles
+        return t1 - t0, seen_ps
 
     async def run_batch(self, in_buf: Buffer, out_buf: Buffer, num_reps: int,
                         timeout_cycles: int, in_bytes: int | None = None, out_bytes: int | None = None) -> int:
@@ -293,10 +296,7 @@ class PynqHost:
         await self.write_reg64("in", in_buf.addr)
         await self.write_reg64("out", out_buf.addr)
         what = f"batch of {num_reps} image(s)"
-        ctrl = await self.read_reg("CTRL")
-        if not ctrl & AP_IDLE:
-            raise KernelBusy(f"{self.name}: {what}: ap_start while the kernel is busy "
-                             f"(CTRL=0x{ctrl:02x}, ap_idle=0): wait for ap_done first")
+        await self._check_idle(what)
         # the timed region: copy in, numReps, ExecAccel (start, poll), copy out
         # the bytes the host copies: the batch's images (a buffer may hold more)
         n_in, n_out = ((per or buf.item_bytes or buf.size // num_reps) * num_reps
@@ -308,8 +308,7 @@ class PynqHost:
         await self._timed_write("numReps", num_reps)
         seen = len(self.mem.errors)
         t_exec = self.now_ps()
-        cycles = await self.start_and_wait(timeout_cycles, what, check_idle=False, timed=True)
-        exec_end = self._exec_end_ps
+        cycles, exec_end = await self._exec_accel(timeout_cycles, what, self.timing)
         if self.timing:
             await self._until(exec_end + n_out * self.timing.copy_ps_per_byte)
         self.regions.append({"num_reps": num_reps, "kernel_cycles": cycles, "in_bytes": n_in, "out_bytes": n_out,

@@ -17,12 +17,13 @@ hands the command line over to this module, as netsim's `plan --verify` does.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
 
 from golden import networks
-from golden.cycles import batch_cycles
+from golden.cycles import batch_cycles, parse_batch_sizes
 from golden.errors import BnnInputError
 from golden.platform import platform
 from hls_out import kernel as kernels
@@ -62,7 +63,7 @@ def measure(network: str, reps: list[int], kernel_names: list[str] | None = None
                            "host_timed_error": (f["host_timed_us"] - paper.exec_us) / paper.exec_us,
                            "host_region": f["host_region"]})
     result = {"network": net.name, "reps": reps, "batches": rows, "table1": table1,
-              "host_timing": platform().host_timing.__dict__}
+              "host_timing": dataclasses.asdict(platform().host_timing)}
     (out / f"{net.name}.json").parent.mkdir(parents=True, exist_ok=True)
     (out / f"{net.name}.json").write_text(json.dumps(result, indent=2))
     return result
@@ -86,12 +87,8 @@ def render(result: dict) -> str:
 
 
 def parse_reps(text: str) -> list[int]:
-    try:
-        reps = sorted({int(x) for x in text.split(",") if x.strip()})
-    except ValueError:
-        reps = []
-    if not reps or reps[0] < 1:
-        raise BnnInputError(f"--reps {text}: expected batch sizes >= 1 separated by commas, e.g. 1,2,3")
+    """--reps, with the single image always among them (every kernel job runs it first)."""
+    reps = parse_batch_sizes(text)
     return reps if reps[0] == 1 else [1] + reps
 
 
