@@ -1,10 +1,12 @@
-"""Command line of the golden model: `python -m golden classify|run|splits|cycles`.
+"""Command line of the golden model: `python -m golden classify|run|splits|cycles|import`.
 
 - classify: images (CIFAR-10 file, MNIST IDX file, a photo, or seeded synthetic images) through
   a network; accuracy when labels are known, the predicted classes otherwise;
 - run: one kernel at its memory interface: the uint64 words it reads (IN.npy, shape (images,
   words per image)) -> exactly the words it writes (OUT.npy);
-- splits / cycles: bytes per image at every cut, analytic cycles per layer.
+- splits / cycles: bytes per image at every cut, analytic cycles per layer;
+- import: a QONNX / FINN-ONNX model -> a network folder (network.json, folding.json, .bin
+  parameters) that NETWORK=<folder> runs everywhere, checked against qonnx's executor.
 """
 
 from __future__ import annotations
@@ -165,6 +167,54 @@ def cmd_cycles(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    from golden import folding as fold
+    from golden import netfile, networks, onnx_check
+    from golden.onnx_import import import_model, write_import
+    from golden.params import load_params
+
+    if args.folding and args.target_img_s is not None:
+        raise BnnInputError("--folding and --target-img-s: give one of them")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise BnnInputError(f"--out {out} is a file; expected a folder")
+    folding = args.folding
+    if args.target_img_s is not None:
+        first = import_model(args.model, args.name)
+        folding = fold.fold_for_target(first.network.layers, args.target_img_s)
+        missed = fold.unmet(first.network.layers, folding, args.target_img_s, _clock_hz())
+        if missed and not args.quiet:
+            print(f"--target-img-s {args.target_img_s:g}: not met at the widest folding by " + "; ".join(missed))
+    imported = import_model(args.model, args.name, folding)
+    if imported.network.name in networks.NETWORKS:
+        raise BnnInputError(f"the model's name {imported.network.name!r} is a built-in network's; give --name")
+    write_import(imported, out)
+    net = netfile.read(out)
+    if not args.quiet:
+        print(f"{args.model} -> {out}: {len(net)} layers, input {net.input_format} {tuple(net.image_shape)}, "
+              f"natural cut after layer {net.natural_cut}")
+        for spec, (simd, pe) in zip(net, net.default_folding):
+            w = f"{spec.weight_bits}-bit {spec.weight_kind}"
+            act = f"{spec.act_bits}-bit, {spec.num_thresholds} thresholds" if spec.thresholds else "scores"
+            pool = " + 2x2 pool" if spec.pool_after else ""
+            shape = (f"conv {spec.kernel}x{spec.kernel} {spec.ifm_ch}->{spec.ofm_ch} on {spec.ifm_dim}x{spec.ifm_dim}"
+                     if spec.kind == "conv" else f"fc {spec.mw}->{spec.mh}")
+            print(f"  layer {spec.index}: {shape}{pool}, {spec.in_bits}-bit in, {w} weights, {act}, "
+                  f"{spec.acc_bits}-bit sums, SIMD {simd} PE {pe}")
+    if args.check:
+        params = load_params(out, net.folding)
+        agreement = onnx_check.compare(args.model, params, onnx_check.random_codes(net, args.check, seed=0))
+        print(f"checked against qonnx's execute_onnx on {agreement}")
+        if not agreement.exact:
+            return 1
+    return 0
+
+
+def _clock_hz() -> float:
+    from golden.platform import platform
+    return platform().clock_hz
+
+
 def main(argv: list[str] | None = None) -> int:
     from golden import networks
 
@@ -214,6 +264,18 @@ def main(argv: list[str] | None = None) -> int:
                         "1,2,3) and print the model beside it, and Table I's rows as kernel time, host timed "
                         "region and the paper's figure (tb/perf/cycles_vs_rtl.py)")
     y.set_defaults(func=cmd_cycles)
+    m = sub.add_parser("import", help="a QONNX / FINN-ONNX model as a network folder NETWORK= runs")
+    m.add_argument("model", type=Path, help="the .onnx model (Brevitas export_qonnx, or FINN-ONNX)")
+    m.add_argument("--out", type=Path, required=True, help="the folder to write (network.json, folding.json, "
+                   "<L>-<pe>-weights.bin / -thres.bin)")
+    m.add_argument("--folding", type=Path, help="SIMD / PE per layer ({'layers': [{'simd': S, 'pe': P}, ...]})")
+    m.add_argument("--target-img-s", type=float, help="choose SIMD / PE per layer: the smallest folding whose "
+                   "slowest layer meets this many images per second (FINN's SetFolding rule)")
+    m.add_argument("--name", help="the network's name (default: the model file's stem)")
+    m.add_argument("--check", type=int, default=8, help="random inputs run through qonnx's executor and "
+                   "golden, which must agree exactly (default 8; 0: no check)")
+    m.add_argument("--quiet", action="store_true", help="print nothing but errors and the check")
+    m.set_defaults(func=cmd_import)
     args = ap.parse_args(argv)
     if getattr(args, "against_rtl", False):
         return _against_rtl(list(sys.argv[1:] if argv is None else argv))

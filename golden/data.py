@@ -36,7 +36,10 @@ def _under_root(*parts: str) -> Path | None:
 def params_dir(network: str | None = None) -> Path | None:
     """Trained parameters of `network` (default: the default network)."""
     from golden import networks
-    return _under_root("bnn-pynq", networks.get(network).name)
+    net = networks.get(network)
+    if net.params_path:                  # an imported network: its own folder
+        return Path(net.params_path)
+    return _under_root("bnn-pynq", net.name)
 
 
 def cifar_file() -> Path | None:

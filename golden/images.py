@@ -324,6 +324,10 @@ def input_tensor(network, images: np.ndarray) -> np.ndarray:
         raise BnnInputError(f"{network.name} images must be uint8 bytes, got dtype {images.dtype}")
     if network.input_format == "pixels8":
         return pixel_codes(images)
+    if network.input_format == "uint8":
+        return images.reshape(len(images), *network[0].in_shape)
+    if network.input_format == "int8":
+        return (images.astype(np.int16) - 128).astype(np.int8).reshape(len(images), *network[0].in_shape)
     return binarize_pixels(images, network.binarize_at, network[0].mw)
 
 
@@ -331,8 +335,10 @@ def pack_input(network, x: np.ndarray) -> np.ndarray:
     """Layer 0's input tensor -> the uint64 words (N, W) the host writes per image."""
     first = network[0]
     x = _check_shape(x, first.in_shape, f"{network.name} layer 0 input")
-    if network.input_format == "pixels8":
+    if network.input_format in ("pixels8", "int8"):
         return pack_images(x, first.in_shape)
+    if network.input_format == "uint8":
+        return pack_images(x.astype(np.uint8).view(np.int8), first.in_shape)
     return np.ascontiguousarray(pack_codes(x.reshape(len(x), -1), 1)).view("<u8").astype(np.uint64)
 
 
@@ -341,8 +347,10 @@ def unpack_input(network, words: np.ndarray) -> np.ndarray:
     first = network[0]
     n_words = int(np.prod(first.in_shape)) * first.in_bits // 64
     words = _check_shape(np.asarray(words), (n_words,), f"{network.name} input words")
-    if network.input_format == "pixels8":
+    if network.input_format in ("pixels8", "int8"):
         return unpack_images(words, first.in_shape)
+    if network.input_format == "uint8":
+        return unpack_images(words, first.in_shape).view(np.uint8)
     packed = np.ascontiguousarray(words, dtype="<u8").view(np.uint8).reshape(len(words), -1)
     return unpack_codes(packed, 1).astype(np.uint8)
 

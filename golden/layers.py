@@ -118,11 +118,12 @@ def threshold_fixed(acc: np.ndarray, t: np.ndarray, offset: int | None = None) -
     return threshold(acc, cut_signed(t, 24) >> 1, offset)
 
 
-def maxpool2(x: np.ndarray) -> np.ndarray:
-    """2x2 stride-2 signed max pool on (N, H, W, C) (the hardware starts from -1, the minimum)."""
+def maxpool2(x: np.ndarray, floor: int = -1) -> np.ndarray:
+    """2x2 stride-2 signed max pool on (N, H, W, C); the hardware starts from `floor`, the
+    smallest code of the activation (-1 for BNN-PYNQ's 2-bit codes)."""
     n, h, w, c = x.shape
     x = x[:, : h // 2 * 2, : w // 2 * 2]
-    return np.maximum(x.reshape(n, h // 2, 2, w // 2, 2, c).max(axis=(2, 4)), -1).astype(x.dtype)
+    return np.maximum(x.reshape(n, h // 2, 2, w // 2, 2, c).max(axis=(2, 4)), floor).astype(x.dtype)
 
 
 def orpool2(x: np.ndarray) -> np.ndarray:
@@ -133,10 +134,10 @@ def orpool2(x: np.ndarray) -> np.ndarray:
     return np.bitwise_or.reduce(x.reshape(n, h // 2, 2, w // 2, 2, c), axis=(2, 4)).astype(x.dtype)
 
 
-def pool2(x: np.ndarray, kind: str) -> np.ndarray:
-    """The 2x2 max pool of a layer: kind "max" (signed, from -1) or "or" (bits)."""
+def pool2(x: np.ndarray, kind: str, floor: int = -1) -> np.ndarray:
+    """The 2x2 max pool of a layer: kind "max" (signed, from `floor`) or "or" (bits)."""
     if kind == "or":
         return orpool2(x)
     if kind == "max":
-        return maxpool2(x)
+        return maxpool2(x, floor)
     raise ValueError(f"unknown pool kind {kind!r}")

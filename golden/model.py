@@ -55,7 +55,7 @@ def activate(spec: LayerSpec, acc: np.ndarray, thresholds: np.ndarray | None) ->
 
 def apply_pool(spec: LayerSpec, x: np.ndarray) -> np.ndarray:
     """The 2x2 max pool after a layer (signed max, or OR of bits)."""
-    return L.pool2(x, spec.pool_kind)
+    return L.pool2(x, spec.pool_kind, spec.act_offset)
 
 
 @dataclass

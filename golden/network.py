@@ -28,8 +28,19 @@ from golden.platform import PLATFORMS
 #   "binary":  1-bit weights as +-1 (`Recast<Binary>`: bit 1 = +1, bit 0 = -1) times the input
 #              values (signed 2-bit codes, pixel codes, or 1-bit inputs read as +-1 too);
 #   "xnor":    1-bit weights XNOR 1-bit inputs (`Recast<XnorMul>`: product 1 when the bits are
-#              equal, else 0), so the accumulator is a popcount in [0, MW].
-WEIGHT_KINDS = {"ternary": 2, "binary": 1, "xnor": 1}
+#              equal, else 0), so the accumulator is a popcount in [0, MW];
+#   "int":     `weight_width`-bit two's complement integers (2 to 8 bits) times the input
+#              values (imported networks: signed or unsigned integer weights of a QONNX model).
+WEIGHT_KINDS = {"ternary": 2, "binary": 1, "xnor": 1, "int": None}
+INT_WEIGHT_WIDTHS = range(2, 9)
+# How a layer's accumulator and thresholds are held:
+#   "hls":   as BNN-PYNQ's HLS does: a 16-bit accumulator that wraps, thresholds cut to 16 bits
+#            (24-bit fixed point for a pixel layer);
+#   "exact": an `acc_bits` accumulator wide enough for every sum the layer can make, thresholds
+#            within its range (imported networks: the integer arithmetic of the QONNX model).
+ARITH_KINDS = ("hls", "exact")
+ACT_BITS = range(1, 5)
+IN_BITS = (1, 2, 3, 4, 8)
 POOL_KINDS = ("max", "or")
 
 
@@ -40,6 +51,7 @@ class LayerSpec:
     Number formats (the network module states them; the defaults are CNV-W2A2's):
     - inputs: `in_bits` 8 = ap_fixed<8,1> pixel codes (layer 0 of a CNV), 2 = signed 2-bit
       codes, 1 = bits where 1 means +1 and 0 means -1 (the tensor holds the bits 0/1);
+      `in_signed` False: unsigned codes instead (1-bit: the values 0 and 1);
     - weights: `weight_kind` (WEIGHT_KINDS above), `weight_bits` per weight in the files;
     - activations: `act_bits` 2 = two thresholds per neuron, out = -1 + [t0 < acc] + [t1 < acc]
       as a signed 2-bit code; 1 = one threshold, out = [t < acc] as a bit (1 = +1 for the next
@@ -49,6 +61,8 @@ class LayerSpec:
     - `pool_kind`: the 2x2 max pool after the layer: "max" = signed max starting from -1
       (StreamingMaxPool_Precision_Batch, 2-bit codes), "or" = binary OR of the bits
       (StreamingMaxPool_Batch, 1-bit activations).
+    - `arith` (ARITH_KINDS): "hls" for the BNN-PYNQ networks, "exact" with `acc_bits` for
+      imported ones; the pool's "max" starts from the smallest code, `act_offset`.
     `num_thresholds`, `act_offset` and `pool_kind` follow from `act_bits` unless given.
     """
 
@@ -68,6 +82,11 @@ class LayerSpec:
     num_thresholds: int | None = None  # thresholds per neuron (default: 1 for 1-bit, 2 for 2-bit)
     act_offset: int | None = None      # ActVal (default: 0 for 1-bit, -1 for 2-bit activations)
     pool_kind: str | None = None       # "max" or "or" (default: "or" for 1-bit activations)
+    in_signed: bool = True             # inputs are two's complement codes (1-bit: +-1 bits)
+    act_signed: bool | None = None     # the next layer reads the codes as signed (1-bit: +-1 bits)
+    weight_width: int | None = None    # bits per "int" weight (2..8)
+    arith: str = "hls"                 # ARITH_KINDS
+    acc_bits: int = 16                 # accumulator bits ("exact": every sum fits)
 
     def __post_init__(self) -> None:
         where = f"layer {self.index}"
@@ -76,26 +95,46 @@ class LayerSpec:
         if self.weight_kind not in WEIGHT_KINDS:
             raise BnnInputError(f"{where}: weight_kind must be one of {', '.join(WEIGHT_KINDS)}, "
                                 f"not {self.weight_kind!r}")
-        if self.in_bits not in (1, 2, 8):
-            raise BnnInputError(f"{where}: in_bits must be 1, 2 or 8, not {self.in_bits}")
-        if self.weight_kind == "xnor" and self.in_bits != 1:
-            raise BnnInputError(f"{where}: XNOR weights need 1-bit inputs, not {self.in_bits}-bit")
-        if self.act_bits not in (1, 2):
-            raise BnnInputError(f"{where}: act_bits must be 1 or 2, not {self.act_bits}")
-        defaults = {"num_thresholds": {1: 1, 2: 2}[self.act_bits],
-                    "act_offset": {1: 0, 2: -1}[self.act_bits],
-                    "pool_kind": {1: "or", 2: "max"}[self.act_bits]}
+        if self.in_bits not in IN_BITS:
+            raise BnnInputError(f"{where}: in_bits must be one of {', '.join(map(str, IN_BITS))}, "
+                                f"not {self.in_bits}")
+        if self.weight_kind == "xnor" and (self.in_bits != 1 or not self.in_signed):
+            raise BnnInputError(f"{where}: XNOR weights need 1-bit +-1 inputs, not {self.in_bits}-bit")
+        if (self.weight_kind == "int") != (self.weight_width is not None):
+            raise BnnInputError(f"{where}: weight_width is given for (and only for) \"int\" weights")
+        if self.weight_kind == "int" and self.weight_width not in INT_WEIGHT_WIDTHS:
+            raise BnnInputError(f"{where}: weight_width must be 2..8, not {self.weight_width}")
+        if self.act_bits not in ACT_BITS:
+            raise BnnInputError(f"{where}: act_bits must be 1..4, not {self.act_bits}")
+        if self.arith not in ARITH_KINDS:
+            raise BnnInputError(f"{where}: arith must be one of {', '.join(ARITH_KINDS)}, not {self.arith!r}")
+        if not 2 <= self.acc_bits <= 32:
+            raise BnnInputError(f"{where}: acc_bits must be 2..32, not {self.acc_bits}")
+        defaults = {"act_signed": self.act_bits <= 2 or (self.act_offset or 0) < 0,
+                    "num_thresholds": {1: 1, 2: 2}.get(self.act_bits, 2 ** self.act_bits - 1),
+                    "act_offset": {1: 0, 2: -1}.get(self.act_bits, 0),
+                    "pool_kind": {1: "or"}.get(self.act_bits, "max")}
         for name, value in defaults.items():
             if getattr(self, name) is None:
                 object.__setattr__(self, name, value)
         if self.pool_kind not in POOL_KINDS:
             raise BnnInputError(f"{where}: pool_kind must be one of {', '.join(POOL_KINDS)}, "
                                 f"not {self.pool_kind!r}")
+        if self.thresholds:
+            levels = 2 ** self.act_bits
+            if not 1 <= self.num_thresholds < levels:
+                raise BnnInputError(f"{where}: {self.num_thresholds} thresholds per neuron do not fit "
+                                    f"{self.act_bits}-bit activations (at most {levels - 1})")
+            lo = -(levels // 2) if self.act_offset < 0 else 0
+            hi = lo + levels - 1
+            if not (lo <= self.act_offset and self.act_offset + self.num_thresholds <= hi):
+                raise BnnInputError(f"{where}: activation codes {self.act_offset}..{self.act_offset + self.num_thresholds}"
+                                    f" do not fit {self.act_bits} bits")
 
     @property
     def weight_bits(self) -> int:
-        """Bits per weight in the folded weight words (2 ternary, 1 binary/XNOR)."""
-        return WEIGHT_KINDS[self.weight_kind]
+        """Bits per weight in the folded weight words (2 ternary, 1 binary/XNOR, weight_width int)."""
+        return self.weight_width if self.weight_kind == "int" else WEIGHT_KINDS[self.weight_kind]
 
     @property
     def ofm_dim(self) -> int:
@@ -144,7 +183,11 @@ def layer(index: int, network: "Network | tuple[LayerSpec, ...]") -> LayerSpec:
         f"unknown layer {index}: the network has layers {network[0].index}-{network[-1].index}")
 
 
-INPUT_FORMATS = ("pixels8", "bits")
+# What the host feeds layer 0: "pixels8" (CNV: each byte as an ap_fixed<8,1> code), "bits"
+# (LFC: binarized pixels), "uint8" / "int8" (imported networks: each byte is the code of the
+# model's 8-bit input quantizer, unsigned, or signed as byte - 128).
+INPUT_FORMATS = ("pixels8", "bits", "uint8", "int8")
+STREAM_RULES = ("bnn-pynq", "mvau")
 
 
 @dataclass(frozen=True)
@@ -310,6 +353,11 @@ class Network:
     input_format: str = "pixels8"
     image_shape: tuple[int, ...] = (32, 32, 3)  # the uint8 images the host reads (H, W[, C])
     binarize_at: int = 128        # "bits" input: the smallest pixel byte that becomes a 1
+    # An imported network (golden/netfile.py): the folder of its folded .bin parameters, and
+    # how its inter-layer streams are sized: "bnn-pynq" (the HLS tops' widths, inter_width in
+    # golden/stages/chain.py) or "mvau" (each MVAU's own PE x activation-bit words).
+    params_path: str | None = None
+    stream_rule: str = "bnn-pynq"
 
     def __post_init__(self) -> None:
         if [s.index for s in self.layers] != list(range(len(self.layers))):
@@ -317,13 +365,20 @@ class Network:
         if self.input_format not in INPUT_FORMATS:
             raise BnnInputError(f"network {self.name}: input_format must be one of "
                                 f"{', '.join(INPUT_FORMATS)}, not {self.input_format!r}")
+        if self.stream_rule not in STREAM_RULES:
+            raise BnnInputError(f"network {self.name}: stream_rule must be one of {', '.join(STREAM_RULES)}, "
+                                f"not {self.stream_rule!r}")
         first, elements = self.layers[0], 1
         for d in self.image_shape:
             elements *= d
-        if self.input_format == "pixels8":
-            if first.in_bits != 8 or first.in_shape != tuple(self.image_shape):
-                raise BnnInputError(f"network {self.name}: pixels8 input needs layer 0 to take 8-bit "
-                                    f"elements of shape {tuple(self.image_shape)}")
+        if self.input_format in ("pixels8", "uint8", "int8"):
+            signed = self.input_format != "uint8"
+            shape_ok = (first.in_shape == tuple(self.image_shape) if first.kind == "conv" or
+                        self.input_format == "pixels8" else first.mw == elements)
+            if first.in_bits != 8 or first.in_signed != signed or not shape_ok:
+                raise BnnInputError(f"network {self.name}: {self.input_format} input needs layer 0 to take "
+                                    f"{'signed' if signed else 'unsigned'} 8-bit elements of shape "
+                                    f"{tuple(self.image_shape)}")
         elif first.in_bits != 1 or first.kind != "fc" or first.mw < elements:
             raise BnnInputError(f"network {self.name}: bits input needs an fc layer 0 with 1-bit "
                                 f"inputs and MW >= {elements} pixels")

@@ -118,7 +118,8 @@ def load_layer(directory: Path, spec: LayerSpec, folding: Folding) -> LayerParam
                     f"{spec.weight_bits}-bit {spec.weight_kind} weights")
         for n in names])
     _check_unused_bits(words, simd * spec.weight_bits, names, simd, spec)
-    w = unfold_weights(words, spec.mh, spec.mw, simd, pe, names, bits=spec.weight_bits)
+    w = unfold_weights(words, spec.mh, spec.mw, simd, pe, names, bits=spec.weight_bits,
+                       ternary=spec.weight_kind == "ternary")
     t = None
     if spec.thresholds:
         per_pe = []
@@ -134,7 +135,7 @@ def load_layer(directory: Path, spec: LayerSpec, folding: Folding) -> LayerParam
             raw = _read_words(path, n * tmem, "<i8",
                               f"layer {i} thresholds, TMEM={tmem} x {n} per neuron")
             values = raw.reshape(tmem, n)
-            check_thresholds(values, str(path))
+            check_thresholds(values, str(path), strict=spec.arith == "hls")
             per_pe.append(values)
         t = unfold_thresholds(np.stack(per_pe))
     return LayerParams(w, t)

@@ -8,6 +8,7 @@ golden/cycles.py, the resource estimate and the monitors read it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Mapping
 
@@ -34,10 +35,13 @@ def inter_width(spec: LayerSpec, pe: int, network: Network, word_bits: int = WOR
     - an fc layer after conv layers (CNV inter9, inter10): 64 bits;
     - an fc layer of an all-fc network (LFC inter0..inter2, ap_uint<Lx_PE * (API + APF)>): the
       MVAU's own words, PE x activation bits;
+    - any layer of an imported network (stream_rule "mvau"): the MVAU's own words too;
     - the last layer (scores, or an LFC's output bits: memOutStrm), or a layer without
       thresholds: the memory word."""
     if not spec.thresholds or spec.index == network.last:
         return word_bits
+    if network.stream_rule == "mvau":    # an imported network: the MVAU's own words
+        return pe * spec.out_bits
     if spec.kind == "conv":
         return spec.ofm_ch
     if all(s.kind == "fc" for s in network):
@@ -123,6 +127,8 @@ def kernel_chain(folding: Folding, first: int, last: int, *, depths: Mapping[str
 
     def convert(to_w: int, tag: str) -> None:
         nonlocal width
+        if to_w != width and to_w % width and width % to_w:
+            convert(math.lcm(to_w, width), f"{tag}_lcm")    # the converters take whole ratios
         if to_w != width:
             if bits % width or bits % to_w:
                 raise BnnInputError(f"kernel {label}: {bits} bits per image do not make whole "

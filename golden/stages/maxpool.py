@@ -42,7 +42,7 @@ class MaxPool(Stage):
         return s.ofm_dim ** 2 * per_pixel, s.out_dim ** 2 * per_pixel
 
     def execute(self, x: np.ndarray, layer_params=None, taps: dict | None = None) -> np.ndarray:
-        out = L.pool2(x, self.spec.pool_kind)
+        out = L.pool2(x, self.spec.pool_kind, self.spec.act_offset)
         if taps is not None:
             taps[f"pool{self.spec.index}"] = out
         return out

@@ -37,10 +37,6 @@ MAC_VARIANTS = ("lut", "dsp", "auto")
 PIPELINE_CYCLES = 3
 OUTPUT_SLOTS = 1
 
-_CODE_TO_W = np.array([0, 1, 0, 0], dtype=np.int8)
-_CODE_TO_W[3] = -1
-
-
 @dataclass(frozen=True, kw_only=True)
 class MVAU(Stage):
     kind = "mvau"
@@ -96,10 +92,13 @@ class MVAU(Stage):
     @property
     def params(self) -> dict[str, int]:
         s = self.spec
+        pixel_layer = s.in_bits == 8 and s.arith == "hls"
         return {"MW": s.mw, "MH": s.mh, "SIMD": self.simd, "PE": self.pe, "IN_BITS": s.in_bits,
-                "USE_THRESH": int(s.thresholds), "THRESH_FIXED": int(s.in_bits == 8),
-                # HLS holds pixel-layer thresholds as ap_fixed<24,16>, the others as ap_int<16>
-                "THRESH_BITS": 24 if s.in_bits == 8 else 16, "LAYER": s.index,
+                "USE_THRESH": int(s.thresholds), "THRESH_FIXED": int(pixel_layer),
+                # HLS holds pixel-layer thresholds as ap_fixed<24,16>, the others as ap_int<16>;
+                # an exact layer's thresholds lie within its accumulator's range
+                "THRESH_BITS": s.acc_bits if s.arith == "exact" else 24 if pixel_layer else 16,
+                "LAYER": s.index,
                 "HLS_TIMING": int(self.hls_timing)} | number_params(s) \
             | ({"VECTORS": s.ofm_dim ** 2} if self.hls_timing and s.ofm_dim > 1 else {}) \
             | ({"MAC": 1} if self.multiplies else {})
@@ -140,7 +139,7 @@ class MVAU(Stage):
         inputs are bits read as +-1; "ternary" and "binary" weights are already the values
         they multiply with; an "xnor" layer counts equal bit pairs (popcount)."""
         s = self.spec
-        xs = L.signed_bits(x) if s.in_bits == 1 else x
+        xs = L.signed_bits(x) if s.in_bits == 1 and s.in_signed else x
         if s.kind == "fc":
             xs = xs.reshape(len(xs), -1)
         acc = L.matvec(xs, weights)
@@ -151,6 +150,8 @@ class MVAU(Stage):
         s = self.spec
         if not s.thresholds:
             return L.wrap16(acc)  # scores: unsigned 16-bit wrap, read back as signed
+        if s.arith == "exact":    # every sum fits acc_bits; thresholds lie within its range
+            return L.threshold(acc, thresholds, s.act_offset)
         if s.in_bits == 8:        # pixel layer: ap_fixed<24,16> thresholds
             return L.threshold_fixed(acc, thresholds, s.act_offset)
         return L.threshold_int16(acc, thresholds, max_abs=s.mw, offset=s.act_offset)
@@ -179,8 +180,14 @@ def number_params(spec: LayerSpec) -> dict[str, int]:
     (ternary weights, two thresholds, -1 + [t0 < acc] + [t1 < acc] in 2 bits), so that a
     CNV-W2A2 layer's instance lists exactly what it always did."""
     out: dict[str, int] = {}
-    if spec.weight_bits != 2:
+    if not spec.in_signed:
+        out["IN_SIGNED"] = 0
+    if spec.acc_bits != 16:
+        out["ACC_BITS"] = spec.acc_bits
+    if spec.weight_bits != 2 or spec.weight_kind == "int":
         out["WEIGHT_BITS"] = spec.weight_bits
+    if spec.weight_kind == "int":
+        out["INT_WEIGHTS"] = 1
     if spec.weight_kind == "xnor":
         out["XNOR"] = 1
     if spec.thresholds:
@@ -212,13 +219,14 @@ def folded_words(index: int, weights: np.ndarray, thresholds: np.ndarray | None,
 # ---------------------------------------------------------------- the word format
 
 def _check_bits(bits: int) -> None:
-    if bits not in (1, 2):
-        raise BnnInputError(f"weights are 1 or 2 bits wide, not {bits}")
+    if not 1 <= bits <= 8:
+        raise BnnInputError(f"weights are 1 to 8 bits wide, not {bits}")
 
 
 def fold_weights(w: np.ndarray, simd: int, pe: int, bits: int = 2) -> np.ndarray:
     """(MH, MW) weights -> uint64 words (PE, NF*SF), one row of words per PE file.
-    bits = 2: ternary values as 2-bit codes; bits = 1: +-1 values as bits (1 = +1)."""
+    bits >= 2: values as two's complement codes (ternary: 2-bit); bits = 1: +-1 values as
+    bits (1 = +1)."""
     _check_bits(bits)
     w = np.asarray(w)
     mh, mw = w.shape
@@ -230,7 +238,12 @@ def fold_weights(w: np.ndarray, simd: int, pe: int, bits: int = 2) -> np.ndarray
             raise BnnInputError(f"1-bit weights must be -1 or +1; row {r} column {c} is {int(w[r, c])}")
         codes = (w > 0).astype(np.uint64)
     else:
-        codes = (w.astype(np.int64) & 3).astype(np.uint64)        # two's complement 2-bit codes
+        lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+        bad = np.argwhere((w < lo) | (w > hi))
+        if bad.size:
+            r, c = (int(v) for v in bad[0])
+            raise BnnInputError(f"{bits}-bit weights must be in {lo}..{hi}; row {r} column {c} is {int(w[r, c])}")
+        codes = (w.astype(np.int64) & ((1 << bits) - 1)).astype(np.uint64)   # two's complement codes
     codes = codes.reshape(nf, pe, sf, simd).transpose(1, 0, 2, 3)  # [pe][nf][sf][i]
     shifts = (bits * np.arange(simd, dtype=np.uint64))
     words = np.bitwise_or.reduce(codes << shifts, axis=3)
@@ -238,24 +251,27 @@ def fold_weights(w: np.ndarray, simd: int, pe: int, bits: int = 2) -> np.ndarray
 
 
 def unfold_weights(words: np.ndarray, mh: int, mw: int, simd: int, pe: int,
-                   names: list[str] | None = None, bits: int = 2) -> np.ndarray:
-    """uint64 words (PE, NF*SF) -> (MH, MW) int8 weights; 2-bit: rejects code 10 (-2) by file
-    and word; 1-bit: bit 1 -> +1, bit 0 -> -1."""
+                   names: list[str] | None = None, bits: int = 2, ternary: bool = True) -> np.ndarray:
+    """uint64 words (PE, NF*SF) -> (MH, MW) int8 weights; 1-bit: bit 1 -> +1, bit 0 -> -1;
+    wider: two's complement codes, and a ternary layer (2-bit, `ternary`) rejects code 10 (-2)
+    by file and word."""
     _check_bits(bits)
     nf, sf = mh // pe, mw // simd
     shifts = (bits * np.arange(simd, dtype=np.uint64))
-    codes = ((words.reshape(pe, nf, sf, 1) >> shifts) & np.uint64((1 << bits) - 1)).astype(np.int8)
+    codes = ((words.reshape(pe, nf, sf, 1) >> shifts) & np.uint64((1 << bits) - 1)).astype(np.int16)
     if bits == 1:
         return (2 * codes - 1).astype(np.int8).transpose(1, 0, 2, 3).reshape(mh, mw)
-    bad = np.argwhere(codes == 2)
-    if bad.size:
-        p, n, s, i = (int(v) for v in bad[0])
-        where = names[p] if names else f"PE {p}"
-        raise BnnInputError(
-            f"{where}: word {n * sf + s} bits {2 * i + 1}:{2 * i} hold weight code 10 (-2); "
-            f"a ternary weight must be 00 (0), 01 (+1) or 11 (-1) "
-            f"({len(bad)} such weight(s) in layer)")
-    return _CODE_TO_W[codes].transpose(1, 0, 2, 3).reshape(mh, mw)
+    if bits == 2 and ternary:
+        bad = np.argwhere(codes == 2)
+        if bad.size:
+            p, n, s, i = (int(v) for v in bad[0])
+            where = names[p] if names else f"PE {p}"
+            raise BnnInputError(
+                f"{where}: word {n * sf + s} bits {2 * i + 1}:{2 * i} hold weight code 10 (-2); "
+                f"a ternary weight must be 00 (0), 01 (+1) or 11 (-1) "
+                f"({len(bad)} such weight(s) in layer)")
+    values = np.where(codes >= 1 << (bits - 1), codes - (1 << bits), codes).astype(np.int8)
+    return values.transpose(1, 0, 2, 3).reshape(mh, mw)
 
 
 def _thresholds_2d(t: np.ndarray) -> np.ndarray:
@@ -276,16 +292,18 @@ def unfold_thresholds(per_pe: np.ndarray) -> np.ndarray:
     return per_pe.transpose(1, 0, 2).reshape(nf * pe, n)
 
 
-def check_thresholds(t: np.ndarray, what: str) -> None:
-    """Two thresholds per neuron must be ordered t0 < t1 (one threshold: nothing to check)."""
+def check_thresholds(t: np.ndarray, what: str, strict: bool = True) -> None:
+    """A neuron's thresholds must rise: t0 < t1 < ... for BNN-PYNQ's layers (`strict`), or
+    t0 <= t1 <= ... for an imported layer, where one accumulator step may pass two levels."""
     t = _thresholds_2d(t)
     if t.shape[1] < 2:
         return
-    bad = np.flatnonzero(t[:, 0] >= t[:, 1])
+    bad_pairs = (t[:, :-1] >= t[:, 1:]) if strict else (t[:, :-1] > t[:, 1:])
+    bad = np.flatnonzero(bad_pairs.any(axis=1))
     if bad.size:
         r = int(bad[0])
+        k = int(np.flatnonzero(bad_pairs[r])[0])
+        rel = "<" if strict else "<="
         raise BnnInputError(
-            f"{what}: row {r} has thresholds t0={int(t[r, 0])} >= t1={int(t[r, 1])}; "
-            f"expected t0 < t1 ({bad.size} such row(s))")
-
-
+            f"{what}: row {r} has thresholds t{k}={int(t[r, k])} {'>=' if strict else '>'} "
+            f"t{k + 1}={int(t[r, k + 1])}; expected t{k} {rel} t{k + 1} ({bad.size} such row(s))")

@@ -1,0 +1,85 @@
+"""Choosing SIMD and PE per layer for a throughput target, the rule of FINN's SetFolding.
+
+A layer takes OFM_dim^2 x (MW/SIMD) x (MH/PE) cycles per image. For a target of N images per
+second at clock f, every layer must take at most f/N cycles; each layer gets the smallest
+folding that meets it, raising SIMD first (through the divisors of MW, or of the input
+channels for a conv layer, whose window generator moves SIMD channels per word) and then PE
+(divisors of MH), as SetFolding does. A layer that cannot meet the target at its widest
+folding keeps that folding and is reported. SIMD x weight bits stays within one 64-bit
+weight word (the .bin format).
+
+Without a target, imported networks are folded so that their heaviest layer does
+DEFAULT_MACS_PER_CYCLE multiply-accumulates per cycle and every other layer is folded to
+keep up with it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from golden.errors import BnnInputError
+from golden.network import LayerSpec
+
+DEFAULT_MACS_PER_CYCLE = 64
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def layer_cycles(spec: LayerSpec, simd: int, pe: int) -> int:
+    return spec.ofm_dim ** 2 * (spec.mw // simd) * (spec.mh // pe)
+
+
+def simd_choices(spec: LayerSpec) -> list[int]:
+    base = spec.ifm_ch if spec.kind == "conv" else spec.mw
+    return [d for d in _divisors(base) if spec.mw % d == 0 and d * spec.weight_bits <= 64]
+
+
+def fold_layer(spec: LayerSpec, target_cycles: float) -> tuple[int, int]:
+    """The smallest (SIMD, PE) whose cycles meet the target (the widest if none does)."""
+    simds, pes = simd_choices(spec), _divisors(spec.mh)
+    for simd in simds:
+        if layer_cycles(spec, simd, 1) <= target_cycles:
+            return simd, 1
+    simd = simds[-1]
+    for pe in pes:
+        if layer_cycles(spec, simd, pe) <= target_cycles:
+            return simd, pe
+    return simd, pes[-1]
+
+
+def target_cycles(layers, img_s: float | None, clock_hz: float) -> float:
+    if img_s is None:
+        heaviest = max(s.ofm_dim ** 2 * s.mw * s.mh for s in layers)
+        return heaviest / DEFAULT_MACS_PER_CYCLE
+    if not img_s > 0:
+        raise BnnInputError(f"--target-img-s {img_s}: expected a positive number of images per second")
+    return clock_hz / img_s
+
+
+def fold_for_target(layers, img_s: float | None, clock_hz: float | None = None) -> tuple[tuple[int, int], ...]:
+    """(SIMD, PE) per layer: the smallest folding whose slowest layer meets `img_s` images per
+    second at `clock_hz` (default: the platform's clock); None: the default rule above."""
+    if clock_hz is None:
+        from golden.platform import platform
+        clock_hz = platform().clock_hz
+    goal = target_cycles(layers, img_s, clock_hz)
+    return tuple(fold_layer(s, goal) for s in layers)
+
+
+def unmet(layers, folding, img_s: float, clock_hz: float) -> list[str]:
+    """The layers that cannot reach the target even at their widest folding."""
+    goal = clock_hz / img_s
+    return [f"layer {s.index}: {layer_cycles(s, *f)} cycles > {goal:.0f}"
+            for s, f in zip(layers, folding) if layer_cycles(s, *f) > goal]
+
+
+def write_folding(network, folding, path: str | Path) -> Path:
+    """The folding file the generator and every NETWORK= target read (golden.network.Folding)."""
+    obj = {"network": network.name,
+           "layers": [{"layer": s.index, "simd": f[0], "pe": f[1]} for s, f in zip(network, folding)]}
+    path = Path(path)
+    path.write_text(json.dumps(obj, indent=1) + "\n")
+    return path

@@ -1,0 +1,190 @@
+"""QONNX / FINN-ONNX graphs for the import tests, built with onnx.helper (no torch, no Brevitas):
+the node patterns Brevitas' export_qonnx and FINN's streamlining write, with seeded random
+weights and power-of-two quantizer scales (so that qonnx's float32 execution is exact).
+
+    g = Graph((1, 3, 8, 8), seed=1).quant_input(8, signed=False)
+    g.conv(16, 3, wbits=2).affine().act(2).maxpool().flatten().matmul(10, wbits=2)
+    g.save(path)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+QONNX_DOMAIN = "qonnx.custom_op.general"
+
+
+class Graph:
+    def __init__(self, input_shape: tuple[int, ...], seed: int = 0, name: str = "net"):
+        self.rng = np.random.default_rng(seed)
+        self.nodes: list = []
+        self.inits: list = []
+        self.input_shape = tuple(input_shape)
+        self.shape = tuple(input_shape)
+        self.cur = "x"
+        self.n = 0
+        self.name = name
+        self.mw = None           # inputs per neuron of the last layer (for affine's scale)
+        self.in_levels = 1.0     # typical magnitude of the current codes
+
+    # ---------------------------------------------------------------- plumbing
+    def _name(self, what: str) -> str:
+        self.n += 1
+        return f"{what}{self.n}"
+
+    def const(self, value, what: str = "c") -> str:
+        name = self._name(what)
+        self.inits.append(helper.make_tensor(name, TensorProto.FLOAT, np.shape(value),
+                                             np.asarray(value, np.float32).reshape(-1).tolist()))
+        return name
+
+    def node(self, op: str, inputs: list[str], domain: str = "", **attrs) -> "Graph":
+        out = self._name(op.lower())
+        self.nodes.append(helper.make_node(op, inputs, [out], name=out, domain=domain or None, **attrs))
+        self.cur = out
+        return self
+
+    def _quant(self, x: str, bits: int, signed: bool, scale, narrow: bool = False) -> str:
+        s = self.const(scale, "scale")
+        z = self.const(0.0, "zeropt")
+        b = self.const(float(bits), "bits")
+        out = self._name("quant")
+        self.nodes.append(helper.make_node("Quant", [x, s, z, b], [out], name=out, domain=QONNX_DOMAIN,
+                                           signed=int(signed), narrow=int(narrow), rounding_mode="ROUND"))
+        return out
+
+    def _weights(self, shape, wbits: int, signed: bool = True, narrow: bool = False, bipolar: bool = False,
+                 scale: float = 0.5, per_channel: bool = False) -> str:
+        """A float weight initializer behind its quantizer, values spread over every code."""
+        if bipolar:
+            w = self.const(self.rng.standard_normal(shape), "w")
+            out = self._name("bipolarquant")
+            self.nodes.append(helper.make_node("BipolarQuant", [w, self.const(scale, "scale")], [out],
+                                               name=out, domain=QONNX_DOMAIN))
+            return out
+        lo = (-(1 << (wbits - 1)) + int(narrow)) if signed else 0
+        hi = ((1 << (wbits - 1)) - 1) if signed else (1 << wbits) - 1 - int(narrow)
+        if per_channel:
+            sc = (2.0 ** -self.rng.integers(0, 3, size=(shape[0],) + (1,) * (len(shape) - 1)))
+        else:
+            sc = scale
+        codes = self.rng.integers(lo, hi + 1, size=shape)
+        w = (codes + self.rng.uniform(-0.3, 0.3, size=shape)) * sc   # rounds back to the codes
+        return self._quant(self.const(w, "w"), wbits, signed, sc, narrow)
+
+    # ---------------------------------------------------------------- the input
+    def quant_input(self, bits: int = 8, signed: bool = False, scale: float = 2.0 ** -8) -> "Graph":
+        self.cur = self._quant("x", bits, signed, scale)
+        self.in_levels = 64.0
+        return self
+
+    def bipolar_input(self, scale: float = 1.0) -> "Graph":
+        return self.node("BipolarQuant", ["x", self.const(scale, "scale")], QONNX_DOMAIN)
+
+    def threshold_input(self, at: float = 0.0) -> "Graph":
+        """FINN-ONNX: the input binarized by one MultiThreshold (+-1 out)."""
+        t = self.const(np.array([[at]]), "thres")
+        return self.node("MultiThreshold", [self.cur, t], QONNX_DOMAIN, out_scale=2.0, out_bias=-1.0)
+
+    # ---------------------------------------------------------------- layers
+    def conv(self, oc: int, k: int = 3, wbits: int = 2, **wkw) -> "Graph":
+        n, c, h, w = self.shape
+        wt = self._weights((oc, c, k, k), wbits, **wkw)
+        self.node("Conv", [self.cur, wt], kernel_shape=[k, k])
+        self.shape = (n, oc, h - k + 1, w - k + 1)
+        self.mw = c * k * k
+        return self
+
+    def matmul(self, mh: int, wbits: int = 2, gemm: bool = False, **wkw) -> "Graph":
+        mw = self.shape[1]
+        if gemm:
+            wt = self._weights((mh, mw), wbits, **wkw)
+            self.node("Gemm", [self.cur, wt], transB=1)
+        else:
+            wt = self._weights((mw, mh), wbits, **wkw)
+            self.node("MatMul", [self.cur, wt])
+        self.shape = (self.shape[0], mh)
+        self.mw = mw
+        return self
+
+    def _channel_shape(self):
+        return (1, self.shape[1], 1, 1) if len(self.shape) == 4 else (1, self.shape[1])
+
+    def affine(self, levels: int = 2, negative: float = 0.2, po2: bool = False) -> "Graph":
+        """Mul then Add per channel, sized so that the next quantizer sees a few levels;
+        `negative`: the share of channels with a negative scale (a decreasing chain)."""
+        ch = self.shape[1]
+        spread = np.sqrt(self.mw) * self.in_levels
+        mul = levels / spread * self.rng.uniform(0.5, 2.0, ch)
+        mul *= np.where(self.rng.random(ch) < negative, -1, 1)
+        if po2:
+            mul = np.sign(mul) * 2.0 ** np.round(np.log2(np.abs(mul)))
+        add = self.rng.uniform(-levels, levels, ch) * 0.5
+        self.node("Mul", [self.cur, self.const(mul.reshape(self._channel_shape()), "mul")])
+        return self.node("Add", [self.cur, self.const(add.reshape(self._channel_shape()), "add")])
+
+    def batchnorm(self) -> "Graph":
+        ch = self.shape[1]
+        spread = np.sqrt(self.mw) * self.in_levels
+        gamma = self.rng.uniform(0.5, 2.0, ch) * np.where(self.rng.random(ch) < 0.2, -1, 1)
+        var = (spread / 2) ** 2 * self.rng.uniform(0.5, 2.0, ch)
+        ins = [self.cur] + [self.const(v, "bn") for v in (gamma, self.rng.uniform(-1, 1, ch),
+                                                          self.rng.uniform(-spread, spread, ch) * 0.3, var)]
+        return self.node("BatchNormalization", ins, epsilon=1e-5)
+
+    def relu(self) -> "Graph":
+        return self.node("Relu", [self.cur])
+
+    def act(self, bits: int = 2, signed: bool = True, scale: float = 1.0, narrow: bool = False) -> "Graph":
+        self.cur = self._quant(self.cur, bits, signed, scale, narrow)
+        self.in_levels = float(1 << (bits - 1)) if bits > 1 else 1.0
+        return self
+
+    def bipolar_act(self) -> "Graph":
+        self.in_levels = 1.0
+        return self.node("BipolarQuant", [self.cur, self.const(1.0, "scale")], QONNX_DOMAIN)
+
+    def multithreshold(self, steps: int, out_bias: float = 0.0, out_scale: float = 1.0) -> "Graph":
+        """FINN-ONNX: sorted random thresholds per channel over the sums' typical range."""
+        ch = self.shape[1]
+        spread = np.sqrt(self.mw) * self.in_levels
+        t = np.sort(self.rng.uniform(-spread, spread, (ch, steps)), axis=1)
+        self.in_levels = float(steps)
+        return self.node("MultiThreshold", [self.cur, self.const(t, "thres")], QONNX_DOMAIN,
+                         out_scale=out_scale, out_bias=out_bias)
+
+    def maxpool(self) -> "Graph":
+        n, c, h, w = self.shape
+        self.shape = (n, c, h // 2, w // 2)
+        return self.node("MaxPool", [self.cur], kernel_shape=[2, 2], strides=[2, 2])
+
+    def flatten(self, nhwc: bool = False) -> "Graph":
+        if nhwc:
+            self.node("Transpose", [self.cur], perm=[0, 2, 3, 1])
+        self.shape = (self.shape[0], int(np.prod(self.shape[1:])))
+        return self.node("Flatten", [self.cur], axis=1)
+
+    def reshape(self) -> "Graph":
+        self.shape = (self.shape[0], int(np.prod(self.shape[1:])))
+        name = self._name("shape")
+        self.inits.append(helper.make_tensor(name, TensorProto.INT64, [2], [1, -1]))
+        return self.node("Reshape", [self.cur, name])
+
+    # ---------------------------------------------------------------- out
+    def model(self) -> onnx.ModelProto:
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, list(self.input_shape))
+        y = helper.make_tensor_value_info(self.cur, TensorProto.FLOAT, None)
+        graph = helper.make_graph(self.nodes, self.name, [x], [y], self.inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13),
+                                                        helper.make_opsetid(QONNX_DOMAIN, 1)])
+        model.ir_version = 8
+        return model
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        onnx.save(self.model(), str(path))
+        return path
