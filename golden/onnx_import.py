@@ -288,10 +288,10 @@ class _Lowering:
     def on_multithreshold(self, node):
         x = self.state(node, node.input[0])
         t = self.const(node, node.input[1], "thresholds").astype(np.float32)
-        out_scale = float(self.attr(node, "out_scale", 1.0))
-        out_bias = float(self.attr(node, "out_bias", 0.0))
-        layout = self.attr(node, "data_layout", b"NCHW")
-        layout = layout.decode() if isinstance(layout, bytes) else layout
+        from qonnx.custom_op.registry import getCustomOp
+        op = getCustomOp(node)     # the attributes as qonnx's executor reads them (typed, defaults)
+        out_scale, out_bias = float(op.get_nodeattr("out_scale")), float(op.get_nodeattr("out_bias"))
+        layout = op.get_nodeattr("data_layout")
         t = np.sort(t.reshape(t.shape[0], -1), axis=1)
         k = t.shape[1]
         bipolar = k == 1 and out_scale == 2.0 and out_bias == -1.0
@@ -306,7 +306,7 @@ class _Lowering:
         if t.shape[0] not in (1, len(x.scale)):
             raise _err(node, f"{t.shape[0]} threshold rows for {len(x.scale)} channels")
         tt = np.broadcast_to(t, (len(x.scale), k))
-        if (layout == "NHWC") != (x.axes[-1] == "C"):
+        if len(x.axes) == 4 and (layout == "NHWC") != (x.axes[-1] == "C"):
             raise _err(node, f"data_layout {layout} does not match the tensor's layout {''.join(x.axes)}")
 
         def level_of(acc: Acc, m):
@@ -321,8 +321,8 @@ class _Lowering:
             bits = max(bits, _signed_bits(offset, offset + k))
         if bits > 4:
             raise _err(node, f"{k} thresholds make a {bits}-bit activation; at most 4 bits")
-        return self.finish_layer(node, x, level_of, lo, lo + k, bits, out_scale, signed, bipolar=bipolar,
-                                 offset=offset)
+        return self.finish_layer(node, x, level_of, lo, lo + k, bits, 1.0 if bipolar else out_scale, signed,
+                                 bipolar=bipolar, offset=offset)
 
     def input_threshold(self, node, t, k, out_scale, offset, bipolar):
         if not (bipolar and np.all(t == t[0, 0])):
@@ -697,8 +697,8 @@ class _Lowering:
         thresholds never reached), and `used_outputs` keeps the model's classes."""
         last = self.layers[-1]
         bits = last.out_bits
-        per_word = 64 // bits
-        if last.mh % per_word == 0 and not (last.mh * bits) % 64:
+        per_word = 64 // math.gcd(64, bits)       # rows that fill whole 64-bit words
+        if last.mh % per_word == 0:
             return
         rows = -last.mh % per_word
         lp = self.params[last.index]

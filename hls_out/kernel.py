@@ -190,8 +190,8 @@ def check(data, source: str | Path = "kernel.json") -> dict:
     if not _IDENTIFIER.fullmatch(data["top"]):
         raise bad("top", data["top"], "the top module's name (a SystemVerilog identifier)")
     from golden import networks
-    if not isinstance(data["network"], str) or data["network"] not in networks.NETWORKS:
-        raise bad("network", data["network"], f"one of {', '.join(networks.NETWORKS)}")
+    if not isinstance(data["network"], str) or not networks.is_known(data["network"]):
+        raise bad("network", data["network"], f"one of {', '.join(networks.NETWORKS)} or an imported network")
     net = networks.get(data["network"])
     layers = f"a layer of {net.name} ({net[0].index}-{net.last})"
     for key in ("first", "last"):

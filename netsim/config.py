@@ -409,7 +409,7 @@ def parse_failures(text: str) -> tuple:
 
 def _known(network: str) -> bool:
     from golden import networks
-    return network in networks.NETWORKS
+    return networks.is_known(network)
 
 
 def _field_names(cls) -> set[str]:

@@ -30,6 +30,7 @@ class Graph:
         self.name = name
         self.mw = None           # inputs per neuron of the last layer (for affine's scale)
         self.in_levels = 1.0     # typical magnitude of the current codes
+        self._gemm = False
 
     # ---------------------------------------------------------------- plumbing
     def _name(self, what: str) -> str:
@@ -68,8 +69,11 @@ class Graph:
             return out
         lo = (-(1 << (wbits - 1)) + int(narrow)) if signed else 0
         hi = ((1 << (wbits - 1)) - 1) if signed else (1 << wbits) - 1 - int(narrow)
-        if per_channel:
-            sc = (2.0 ** -self.rng.integers(0, 3, size=(shape[0],) + (1,) * (len(shape) - 1)))
+        if per_channel:      # one scale per output channel: axis 0 of a conv's, axis 1 of a MatMul's weights
+            axis = 0 if len(shape) == 4 or self._gemm else 1
+            size = [1] * len(shape)
+            size[axis] = shape[axis]
+            sc = 2.0 ** -self.rng.integers(0, 3, size=size)
         else:
             sc = scale
         codes = self.rng.integers(lo, hi + 1, size=shape)
@@ -101,6 +105,7 @@ class Graph:
 
     def matmul(self, mh: int, wbits: int = 2, gemm: bool = False, **wkw) -> "Graph":
         mw = self.shape[1]
+        self._gemm = gemm
         if gemm:
             wt = self._weights((mh, mw), wbits, **wkw)
             self.node("Gemm", [self.cur, wt], transB=1)
@@ -155,7 +160,7 @@ class Graph:
         t = np.sort(self.rng.uniform(-spread, spread, (ch, steps)), axis=1)
         self.in_levels = float(steps)
         return self.node("MultiThreshold", [self.cur, self.const(t, "thres")], QONNX_DOMAIN,
-                         out_scale=out_scale, out_bias=out_bias)
+                         out_scale=float(out_scale), out_bias=float(out_bias))
 
     def maxpool(self) -> "Graph":
         n, c, h, w = self.shape
