@@ -63,7 +63,7 @@ regress: $(STAMP)
 
 # Golden classification only (no RTL).
 golden: $(STAMP)
-	$(PY) -m golden classify --network $(call v,NETWORK) --limit $(call v,IMAGES) $(if $(BNNSPLIT_DATA),--params "$$BNNSPLIT_DATA"/bnn-pynq/$(call v,NETWORK) \
+	$(PY) -m golden classify --network $(call v,NETWORK) --limit $(call v,IMAGES) $(if $(wildcard $(BNNSPLIT_DATA)/bnn-pynq/$(value NETWORK)),--params "$$BNNSPLIT_DATA"/bnn-pynq/$(call v,NETWORK) \
 		$(if $(findstring cnv,$(value NETWORK)),--cifar "$$BNNSPLIT_DATA"/cifar10/test_batch_first932.bin))
 
 # One kernel under Verilator: per-image table and build/<kernel>/report.json.
@@ -83,7 +83,9 @@ sim-kernel: $(STAMP)
 
 # Regenerate the committed kernels in hls_out/ (CI checks that this changes nothing).
 hls: $(STAMP)
-	$(PY) -m hls_out.generate $(if $(call has,MAC),--mac $(call v,MAC))
+	$(PY) -m hls_out.generate $(if $(call has,MAC),--mac $(call v,MAC)) \
+		$(if $(filter command line environment override,$(origin NETWORK)),--network $(call v,NETWORK)) \
+		$(if $(call has,FIRST),--first $(call v,FIRST) --last $(call v,LAST)) $(if $(call has,FOLDING),--folding $(call v,FOLDING))
 
 lint: $(STAMP)
 	$(PY) -m tb.jobs.lint

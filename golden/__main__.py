@@ -47,6 +47,8 @@ def _load_params(args):
     folding = _folding(args)
     if args.params:
         return load_params(args.params, folding)
+    if folding.network.params_path:       # an imported network: its own parameters
+        return load_params(folding.network.params_path, folding)
     return synthetic_params(args.seed, folding)
 
 

@@ -245,8 +245,12 @@ def synthetic_images(n: int, seed: int = 0, shape: tuple[int, ...] = CIFAR_SHAPE
 
 
 def network_images(network, n: int, seed: int = 0) -> np.ndarray:
-    """Seeded synthetic uint8 images of the shape a network's host reads."""
-    return synthetic_images(n, seed, network.image_shape)
+    """Seeded synthetic uint8 images of the shape a network's host reads (plain random bytes
+    for a shape without 4x4 blocks, such as an imported network's feature vector)."""
+    shape = tuple(network.image_shape)
+    if len(shape) in (2, 3) and not shape[0] % 4 and not shape[1] % 4:
+        return synthetic_images(n, seed, shape)
+    return np.random.default_rng([seed, 2]).integers(0, 256, size=(n, *shape), dtype=np.uint8)
 
 
 def _check_shape(a: np.ndarray, tail: tuple[int, ...], what: str) -> np.ndarray:

@@ -765,11 +765,17 @@ def build_network(layers: list[LayerSpec], name: str, info: dict, folding=None, 
         fmt = "int8" if info["signed"] else "uint8"
     else:
         fmt = "bits"
-    image_shape = first.in_shape if first.kind == "conv" else (first.mw,)
+    if first.kind == "conv":
+        image_shape = first.in_shape
+    else:      # the model's input without its batch axis (and a single channel)
+        shape = [d for d in info.get("shape", [1, first.mw])[1:]]
+        image_shape = tuple(shape[1:] if len(shape) == 3 and shape[0] == 1 else shape)
+    elements = int(np.prod(image_shape))
+    dataset = "CIFAR-10" if tuple(image_shape) == (32, 32, 3) else "MNIST" if elements == 784 else "imported"
     folding = folding or default_folding(layers)
     last = layers[-1]
     return Network(
-        name=name, title=name, dataset="imported", classes=classes or last.used_outputs or last.mh,
+        name=name, title=name, dataset=dataset, classes=classes or last.used_outputs or last.mh,
         layers=tuple(layers), default_folding=tuple(folding), stream_depths={},
         natural_cut=_natural_cut(layers), kernel_prefix=_identifier(name),
         input_widths=_input_widths(first, folding[0][0]), input_format=fmt, image_shape=tuple(image_shape),

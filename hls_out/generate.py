@@ -79,21 +79,45 @@ def default_kernel(network: Network, role: str) -> str:
     raise BnnInputError(f"{network.name} has no default kernel for the role {role!r}")
 
 
-def kernel_for_range(network: Network, first: int, last: int, out_root: Path) -> Path:
-    """Folder of a kernel of layers first..last: the committed default kernel of that range,
-    or one generated into `out_root` (written only when missing or stale, so a rerun keeps
-    the simulator's build cache)."""
-    network.check_range(first, last)
+def is_builtin(network: Network) -> bool:
+    """Whether a network's default kernels are the committed ones of hls_out/."""
+    return network.name in networks.NETWORKS and not network.params_path
+
+
+def imported_root(network: Network) -> Path:
+    """Where the kernels of an imported network are generated: build/hls/<network>/."""
+    return BUILD / "hls" / network.kernel_prefix
+
+
+def range_kernel_name(network: Network, first: int, last: int) -> str:
+    """A kernel's name: <prefix>_<role> for the ranges of the natural split, else
+    <prefix>_L<first>_<last>."""
     for name, rng in default_kernels(network).items():
         if rng == (first, last):
-            return HERE / name
-    name = f"{network.kernel_prefix}_L{first}_{last}"
-    files = generate(KernelConfig(name, first, last, network.folding), out_root,
-                     f"a plan stage of {network.name}")
+            return name
+    return f"{network.kernel_prefix}_L{first}_{last}"
+
+
+def write_fresh(files: dict[Path, str]) -> None:
+    """Write generated files that are missing or stale (a rerun keeps the simulator's build cache)."""
     for path, text in files.items():
         if not path.exists() or path.read_text() != text:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
+
+
+def kernel_for_range(network: Network, first: int, last: int, out_root: Path) -> Path:
+    """Folder of a kernel of layers first..last: the committed default kernel of that range,
+    or one generated into `out_root` (an imported network's: into its own folder)."""
+    network.check_range(first, last)
+    name = range_kernel_name(network, first, last)
+    if is_builtin(network) and name in default_kernels(network):
+        return HERE / name
+    if not is_builtin(network):
+        out_root = imported_root(network)
+    write_fresh(generate(KernelConfig(name, first, last, network.folding), out_root,
+                         f"{'a plan stage' if name not in default_kernels(network) else 'the default folding'} "
+                         f"of {network.name}"))
     return out_root / name
 
 
@@ -149,7 +173,7 @@ def _inst(st: Stage) -> str:
     if isinstance(st, MVAU):
         i = st.layer
         extra += (f",\n        .cfg_we(cfg_we && cfg_layer[31:1] == 31'd{i}), .cfg_thresh(cfg_layer[0]),"
-                 f"\n        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)")
+                 f"\n        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)")
     a, b = st.in_stream, st.out_stream
     return (f"    {st.module} #({params}) {st.instance} (\n"
             f"        .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),\n"
@@ -303,7 +327,8 @@ def describe(cfg: KernelConfig, chain: Chain, in_words: int, out_words: int) -> 
         "generator": "hls_out/generate.py",
         "name": cfg.name,
         "top": cfg.name,
-        "network": net.name,
+        # a built-in network by name; an imported one by its folder (any process finds it)
+        "network": net.params_path or net.name,
         "first": cfg.first,
         "last": cfg.last,
         "role": net.role(cfg.first, cfg.last),
@@ -361,8 +386,9 @@ def main(argv: list[str] | None = None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--name", help="kernel name (with --first/--last); default: the default kernels "
                     "(<prefix>_full, _part1, _part2) of every network")
-    ap.add_argument("--network", help=f"with --name: the network (default {networks.DEFAULT_NETWORK}; "
-                    f"known: {', '.join(networks.NETWORKS)})")
+    ap.add_argument("--network", help=f"the network (default {networks.DEFAULT_NETWORK}; known: "
+                    f"{', '.join(networks.NETWORKS)}, or an imported network's folder or model file); "
+                    f"alone: its natural split's kernels (an imported network's into build/hls/<name>/)")
     ap.add_argument("--first", type=int)
     ap.add_argument("--last", type=int)
     ap.add_argument("--folding", type=Path, help="folding config JSON")
@@ -404,9 +430,22 @@ def main(argv: list[str] | None = None) -> int:
             files = generate(KernelConfig(args.name, args.first, args.last, folding, depths,
                                           hls_timing=not args.decoupled, mac=args.mac,
                                           hls_schedule=args.hls_schedule), args.out, src)
+        elif args.network:
+            # one network: its natural split's kernels, or the layer range --first..--last
+            net = networks.get(args.network)
+            folding = Folding.load(args.folding, net) if args.folding else net.folding
+            out = args.out if args.out != HERE or is_builtin(net) else imported_root(net)
+            if (args.first is None) != (args.last is None):
+                raise BnnInputError("--first and --last go together")
+            ranges = ({range_kernel_name(net, args.first, args.last): (args.first, args.last)}
+                      if args.first is not None else default_kernels(net))
+            files = {}
+            for name, (a, b) in ranges.items():
+                net.check_range(a, b)
+                files |= generate(KernelConfig(name, a, b, folding, hls_timing=not args.decoupled, mac=args.mac,
+                                               hls_schedule=args.hls_schedule), out,
+                                  str(args.folding) if args.folding else f"the default folding of {net.name}")
         else:
-            if args.network:
-                raise BnnInputError("--network needs --name, --first and --last")
             files = default_files(args.out, hls_timing=not args.decoupled, mac=args.mac,
                                   hls_schedule=args.hls_schedule)
     except BnnInputError as exc:

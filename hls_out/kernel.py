@@ -36,12 +36,13 @@ class KernelInfo:
 
     @property
     def network_name(self) -> str:
-        return self.data["network"]
+        """The network's name (kernel.json names a built-in network, or an imported one's folder)."""
+        return self.network.name
 
     @cached_property
     def network(self):
         from golden import networks
-        return networks.get(self.network_name)
+        return networks.get(self.data["network"])
 
     @property
     def first(self) -> int:

@@ -34,13 +34,17 @@
 // lint-params: IFM_DIM=28 CH=64 PE=64 BITS=1 OR_POOL=1 HLS_TIMING=1
 // lint-params: IFM_DIM=10 CH=128 PE=128 BITS=1 OR_POOL=1 HLS_TIMING=1
 // lint-params: IFM_DIM=4 CH=6 PE=2 BITS=1 OR_POOL=1 HLS_TIMING=1
+// lint-params: IFM_DIM=8 CH=8 PE=2 BITS=3 SIGNED=0 FLOOR=0 HLS_TIMING=1
+// lint-params: IFM_DIM=8 CH=8 PE=4 BITS=2 FLOOR=-2 HLS_TIMING=1
 module maxpool #(
     parameter int IFM_DIM = 28,
     parameter int CH      = 64,
     parameter int PE      = 16,
     parameter int BITS    = 2,
     parameter int HLS_TIMING = 0,
-    parameter int OR_POOL = 0
+    parameter int OR_POOL = 0,
+    parameter int SIGNED  = 1,      // max over two's complement codes, or unsigned ones
+    parameter int FLOOR   = -1      // the smallest code: where a block's max starts
 ) (
     input  logic               ap_clk,
     input  logic               ap_rst_n,
@@ -58,9 +62,10 @@ module maxpool #(
     localparam int AW      = (DEPTH > 1) ? $clog2(DEPTH) : 1;
     localparam int CFW     = (CF > 1) ? $clog2(CF) : 1;
     localparam int XW      = (OFM_DIM > 1) ? $clog2(OFM_DIM) : 1;
-    localparam logic signed [BITS-1:0] MINUS1 = '1;
-    // What a block's running value starts from: -1 (signed max) or 0 (OR).
-    localparam logic [PE*BITS-1:0] INIT = (OR_POOL != 0) ? '0 : {PE{MINUS1}};
+    localparam logic [BITS-1:0] FLOOR_CODE = BITS'(FLOOR);
+    // What a block's running value starts from: FLOOR, the activation's smallest code (-1 for
+    // BNN-PYNQ's 2-bit codes), or 0 (OR).
+    localparam logic [PE*BITS-1:0] INIT = (OR_POOL != 0) ? '0 : {PE{FLOOR_CODE}};
 
     initial begin
         if (IFM_DIM % 2 != 0) $fatal(1, "maxpool: IFM_DIM=%0d must be even", IFM_DIM);
@@ -72,8 +77,11 @@ module maxpool #(
         if (OR_POOL != 0) vmax = a | b;
         else
             for (int i = 0; i < PE; i++)
-                vmax[i*BITS +: BITS] = ($signed(a[i*BITS +: BITS]) > $signed(b[i*BITS +: BITS]))
-                                     ? a[i*BITS +: BITS] : b[i*BITS +: BITS];
+                if (SIGNED != 0)
+                    vmax[i*BITS +: BITS] = ($signed(a[i*BITS +: BITS]) > $signed(b[i*BITS +: BITS]))
+                                         ? a[i*BITS +: BITS] : b[i*BITS +: BITS];
+                else
+                    vmax[i*BITS +: BITS] = (a[i*BITS +: BITS] > b[i*BITS +: BITS]) ? a[i*BITS +: BITS] : b[i*BITS +: BITS];
     endfunction
 
     logic [W-1:0]   rowbuf [DEPTH];

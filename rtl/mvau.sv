@@ -12,9 +12,12 @@
 //  - WEIGHT_BITS = 1, XNOR = 0: binary weights, bit 1 = +1, bit 0 = -1, times the input value
 //    (`Recast<Binary>`; on 1-bit inputs the product is +1 when the bits are equal, else -1);
 //  - WEIGHT_BITS = 1, XNOR = 1 (1-bit inputs only): 1 when weight and input bit are equal,
-//    else 0 (`Recast<XnorMul>`), so the accumulator is a popcount.
+//    else 0 (`Recast<XnorMul>`), so the accumulator is a popcount;
+//  - INT_WEIGHTS = 1: WEIGHT_BITS-bit (2..8) two's complement integers times the input value
+//    (imported networks).
+// IN_SIGNED = 0 reads the inputs as unsigned codes instead (1-bit: the values 0 and 1).
 // The activation:
-//  - USE_THRESH = 1: lane = ACT_OFFSET + [t0 < a] (+ [t1 < a] with NUM_THRESH = 2) as an
+//  - USE_THRESH = 1: lane = ACT_OFFSET + sum_k [t_k < a] (NUM_THRESH = 1..15) as an
 //    ACT_BITS-bit two's complement code (finn-hlslib ThresholdsActivation<.., NumTH, .., ActVal>:
 //    NUM_THRESH = 2, ACT_OFFSET = -1, ACT_BITS = 2 for 2-bit activations; 1, 0, 1 for 1-bit
 //    ones), with a = acc (THRESH_FIXED = 0; signed ACC_BITS accumulator that wraps,
@@ -62,7 +65,7 @@
 // <PARAMS_DIR>/<LAYER>-<pe>-{weights,thres}.hex with +PARAMS_DIR=<dir>, or written at run time
 // through the cfg_* port: cfg_thresh = 0 writes weight word cfg_addr (low SIMD*WEIGHT_BITS
 // bits of cfg_data) of PE cfg_pe; cfg_thresh = 1 writes threshold cfg_sel (targetThresh: 0 =
-// t0, 1 = t1) of neuron fold cfg_addr (low THRESH_BITS of cfg_data). Out-of-range PE /
+// t0, 1 = t1, ...) of neuron fold cfg_addr (low THRESH_BITS of cfg_data). Out-of-range PE /
 // addresses / thresholds are ignored. Writes are meant for the idle (init) phase.
 // lint-params: MW=576 MH=64 SIMD=16 PE=16 IN_BITS=2 THRESH_BITS=16 LAYER=1
 // lint-params: MW=1152 MH=256 SIMD=8 PE=4 IN_BITS=2 THRESH_BITS=16 LAYER=4
@@ -90,6 +93,9 @@
 // lint-params: MW=576 MH=128 SIMD=16 PE=8 IN_BITS=2 THRESH_BITS=16 LAYER=2 HLS_TIMING=1 VECTORS=144
 // lint-params: MW=18 MH=4 SIMD=2 PE=2 IN_BITS=2 HLS_TIMING=1 VECTORS=2
 // lint-params: MW=512 MH=64 SIMD=1 PE=4 IN_BITS=2 USE_THRESH=0 LAYER=8 HLS_TIMING=1 VECTORS=3
+// lint-params: MW=72 MH=8 SIMD=8 PE=2 IN_BITS=2 IN_SIGNED=0 INT_WEIGHTS=1 WEIGHT_BITS=4 NUM_THRESH=7 ACT_OFFSET=0 ACT_BITS=3 ACC_BITS=9 THRESH_BITS=9 HLS_TIMING=1 VECTORS=4
+// lint-params: MW=27 MH=8 SIMD=3 PE=8 IN_BITS=8 IN_SIGNED=0 INT_WEIGHTS=1 WEIGHT_BITS=3 NUM_THRESH=3 ACT_OFFSET=-2 ACC_BITS=14 THRESH_BITS=14 HLS_TIMING=1
+// lint-params: MW=32 MH=4 SIMD=4 PE=4 IN_BITS=1 IN_SIGNED=0 WEIGHT_BITS=1 NUM_THRESH=1 ACT_OFFSET=0 ACT_BITS=1
 module mvau #(
     parameter int MW           = 27,
     parameter int MH           = 64,
@@ -109,6 +115,8 @@ module mvau #(
     parameter int ACT_BITS     = 2,
     parameter int VECTORS      = 1,     // HLS_TIMING: input vectors per image
     parameter int MAC          = 0,     // products: 0 = LUT selections (Mul_LUT), 1 = multiplications for DSP48E1
+    parameter int IN_SIGNED    = 1,     // inputs: two's complement codes (1-bit: +-1), or unsigned (0)
+    parameter int INT_WEIGHTS  = 0,     // weights: WEIGHT_BITS-bit two's complement integers
     localparam int OUT_BITS    = (USE_THRESH != 0) ? ACT_BITS : ACC_BITS
 ) (
     input  logic                    ap_clk,
@@ -124,7 +132,7 @@ module mvau #(
     input  logic                    cfg_thresh,
     input  logic [31:0]             cfg_pe,
     input  logic [31:0]             cfg_addr,
-    input  logic                    cfg_sel,
+    input  logic [3:0]              cfg_sel,
     input  logic [63:0]             cfg_data
 );
     localparam int SF    = MW / SIMD;
@@ -139,8 +147,10 @@ module mvau #(
     localparam int TAW   = (TMEM > 1) ? $clog2(TMEM) : 1;
     localparam int CNTW  = $clog2(SF + 1);
     localparam int IBW   = $clog2(2 * SF);
-    // One SIMD dot product: |w*x| <= 2 * 2^(IN_BITS-1) (2 for 1-bit inputs), SIMD of them.
-    localparam int DOT_W = IN_BITS + 2 + $clog2(SIMD);
+    // One SIMD dot product: |w*x| <= 2^(WB-1) * 2^(IN_BITS-1) (twice that for unsigned inputs),
+    // with WB = max(WEIGHT_BITS, 2); SIMD of them.
+    localparam int DOT_W = IN_BITS + ((WEIGHT_BITS > 2) ? WEIGHT_BITS : 2) + ((IN_SIGNED != 0) ? 0 : 1)
+                         + $clog2(SIMD);
     // Threshold comparison width: both sides sign-extended, room for 2*acc.
     localparam int CMP_W = ((THRESH_BITS > ACC_BITS + 1) ? THRESH_BITS : ACC_BITS + 1) + 1;
     localparam int ODEPTH = 4;   // issue-to-FIFO latency is 3 cycles: 4 slots keep full rate
@@ -160,12 +170,14 @@ module mvau #(
         if (MH % PE != 0)   $fatal(1, "mvau layer %0d: MH=%0d not a multiple of PE=%0d", LAYER, MH, PE);
         if (WW > 64)        $fatal(1, "mvau layer %0d: SIMD=%0d weights do not fit a 64-bit word", LAYER, SIMD);
         if (THRESH_BITS > 64) $fatal(1, "mvau layer %0d: THRESH_BITS=%0d > 64", LAYER, THRESH_BITS);
-        if (WEIGHT_BITS != 1 && WEIGHT_BITS != 2)
+        if (INT_WEIGHTS == 0 && WEIGHT_BITS != 1 && WEIGHT_BITS != 2)
             $fatal(1, "mvau layer %0d: WEIGHT_BITS=%0d, expected 1 (binary/XNOR) or 2 (ternary)", LAYER, WEIGHT_BITS);
-        if (XNOR != 0 && (WEIGHT_BITS != 1 || IN_BITS != 1))
-            $fatal(1, "mvau layer %0d: XNOR needs 1-bit weights and 1-bit inputs", LAYER);
-        if (USE_THRESH != 0 && (NUM_THRESH < 1 || NUM_THRESH > 2))
-            $fatal(1, "mvau layer %0d: NUM_THRESH=%0d, expected 1 or 2", LAYER, NUM_THRESH);
+        if (INT_WEIGHTS != 0 && (WEIGHT_BITS < 2 || WEIGHT_BITS > 8))
+            $fatal(1, "mvau layer %0d: INT_WEIGHTS with WEIGHT_BITS=%0d, expected 2..8", LAYER, WEIGHT_BITS);
+        if (XNOR != 0 && (WEIGHT_BITS != 1 || IN_BITS != 1 || IN_SIGNED == 0))
+            $fatal(1, "mvau layer %0d: XNOR needs 1-bit weights and 1-bit +-1 inputs", LAYER);
+        if (USE_THRESH != 0 && (NUM_THRESH < 1 || NUM_THRESH > 15))
+            $fatal(1, "mvau layer %0d: NUM_THRESH=%0d, expected 1..15", LAYER, NUM_THRESH);
         if (USE_THRESH != 0 && (ACT_BITS < 1 || ACT_BITS > 8))
             $fatal(1, "mvau layer %0d: ACT_BITS=%0d, expected 1..8", LAYER, ACT_BITS);
     end
@@ -314,11 +326,14 @@ module mvau #(
         s = '0;
         for (int i = 0; i < SIMD; i++) begin
             wc = 2'(w[i*WEIGHT_BITS +: WEIGHT_BITS]);
-            if (IN_BITS == 1) xe = x[i*IN_BITS] ? DOT_W'(1) : -DOT_W'(1);   // bit 1 = +1, 0 = -1
-            else xe = DOT_W'($signed(x[i*IN_BITS +: IN_BITS]));
+            if (IN_BITS == 1 && IN_SIGNED != 0) xe = x[i*IN_BITS] ? DOT_W'(1) : -DOT_W'(1);   // bit 1 = +1, 0 = -1
+            else if (IN_SIGNED != 0) xe = DOT_W'($signed(x[i*IN_BITS +: IN_BITS]));
+            else xe = DOT_W'(x[i*IN_BITS +: IN_BITS]);                       // unsigned codes
             eq = wc[0] ~^ x[i*IN_BITS];      // 1-bit: a cast would widen the operands first
             if (XNOR != 0)
                 term = DOT_W'(eq);                                             // popcount of XNOR
+            else if (INT_WEIGHTS != 0)
+                term = xe * DOT_W'($signed(w[i*WEIGHT_BITS +: WEIGHT_BITS]));  // integer weights
             else if (MAC != 0)
                 // a multiplication synthesis may bind to a DSP48E1 (the DSP48 variant)
                 term = xe * ((WEIGHT_BITS == 1) ? (wc[0] ? DOT_W'(1) : -DOT_W'(1)) : DOT_W'($signed(wc)));

@@ -34,12 +34,12 @@ module mvau_thresh_mem #(
     input  logic [AW-1:0]             rd_addr,
     output logic [NUM*WIDTH-1:0]      rd_t,
     input  logic                      wr_en,
-    input  logic                      wr_sel,
+    input  logic [3:0]                wr_sel,
     input  logic [AW-1:0]             wr_addr,
     input  logic [WIDTH-1:0]          wr_data
 );
     initial begin
-        if (NUM < 1 || NUM > 2) $fatal(1, "mvau_thresh_mem layer %0d: NUM=%0d thresholds, expected 1 or 2", LAYER, NUM);
+        if (NUM < 1 || NUM > 15) $fatal(1, "mvau_thresh_mem layer %0d: NUM=%0d thresholds, expected 1..15", LAYER, NUM);
     end
 
     // LUT RAM, as the HLS export binds the threshold arrays (ram_style "distributed" on the

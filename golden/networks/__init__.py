@@ -24,6 +24,7 @@ DEFAULT_NETWORK = "cnvW2A2"
 IMPORTED_ENV = "BNNSPLIT_IMPORTED"   # os.pathsep-separated folders of imported networks
 
 _imported: dict[str, Network] = {}
+_by_file: dict[str, Network] = {}      # network.json (resolved) -> its Network, read once
 
 
 def _looks_like_path(name: str) -> bool:
@@ -31,6 +32,9 @@ def _looks_like_path(name: str) -> bool:
 
 
 def _register(network: Network) -> Network:
+    if network.name in _imported and _imported[network.name].params_path != network.params_path:
+        raise BnnInputError(f"two imported networks are called {network.name!r} ({_imported[network.name].params_path} "
+                            f"and {network.params_path}); import one with another --name")
     if network.name in NETWORKS:
         raise BnnInputError(f"imported network {network.params_path}: its name {network.name!r} is a "
                             f"built-in network's; rename it (--name)")
@@ -57,7 +61,10 @@ def load(where: str | Path) -> Network:
             if run_module_in_child("golden", ["import", str(path), "--out", str(folder), "--quiet", "--check", "2"]):
                 raise BnnInputError(f"network {str(where)!r}: the import failed (message above)")
         path = folder
-    return _register(netfile.read(path))
+    key = str(netfile.description_file(path).resolve())
+    if key not in _by_file:
+        _by_file[key] = _register(netfile.read(path))
+    return _by_file[key]
 
 
 def _from_environment(name: str) -> Network | None:
@@ -66,8 +73,7 @@ def _from_environment(name: str) -> Network | None:
         if folder and (Path(folder) / netfile.FILE_NAME).exists():
             net = netfile.read(folder)
             if net.name == name:
-                _imported[name] = net
-                return net
+                return load(folder)
     return None
 
 

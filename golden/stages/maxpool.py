@@ -34,7 +34,9 @@ class MaxPool(Stage):
     def params(self) -> dict[str, int]:
         s, act = self.spec, self.spec.out_bits
         return {"IFM_DIM": s.ofm_dim, "CH": s.ofm_ch, "PE": self.pe, "HLS_TIMING": int(self.hls_timing)} \
-            | ({"BITS": act} if act != 2 else {}) | ({"OR_POOL": 1} if s.pool_kind == "or" else {})
+            | ({"BITS": act} if act != 2 else {}) | ({"OR_POOL": 1} if s.pool_kind == "or" else {}) \
+            | ({"SIGNED": 0} if s.pool_kind == "max" and not s.act_signed else {}) \
+            | ({"FLOOR": s.act_offset} if s.pool_kind == "max" and s.act_offset != -1 else {})
 
     def words_per_image(self) -> tuple[int, int]:
         s = self.spec

@@ -278,7 +278,7 @@ module cnv_w1a1_full (
         .m_axis_tdata(s6_tdata), .m_axis_tvalid(s6_tvalid), .m_axis_tready(s6_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd0), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(16), .OUT_W(64), .HLS_TIMING(1), .IMAGE_WORDS(3600), .HOLD(0)) u_dwc_L0_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -316,7 +316,7 @@ module cnv_w1a1_full (
         .m_axis_tdata(s12_tdata), .m_axis_tvalid(s12_tvalid), .m_axis_tready(s12_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd1), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(32), .OUT_W(64), .HLS_TIMING(1), .IMAGE_WORDS(1568), .HOLD(0)) u_dwc_L1_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -365,7 +365,7 @@ module cnv_w1a1_full (
         .m_axis_tdata(s20_tdata), .m_axis_tvalid(s20_tvalid), .m_axis_tready(s20_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd2), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(16), .OUT_W(128), .HLS_TIMING(1), .IMAGE_WORDS(1152), .HOLD(0)) u_dwc_L2_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -403,7 +403,7 @@ module cnv_w1a1_full (
         .m_axis_tdata(s26_tdata), .m_axis_tvalid(s26_tvalid), .m_axis_tready(s26_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd3), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(16), .OUT_W(128), .HLS_TIMING(1), .IMAGE_WORDS(800), .HOLD(0)) u_dwc_L3_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -452,7 +452,7 @@ module cnv_w1a1_full (
         .m_axis_tdata(s34_tdata), .m_axis_tvalid(s34_tvalid), .m_axis_tready(s34_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd4), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(4), .OUT_W(256), .HLS_TIMING(1), .IMAGE_WORDS(576), .HOLD(0)) u_dwc_L4_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -490,7 +490,7 @@ module cnv_w1a1_full (
         .m_axis_tdata(s40_tdata), .m_axis_tvalid(s40_tvalid), .m_axis_tready(s40_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd5), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(1), .OUT_W(256), .HLS_TIMING(1), .IMAGE_WORDS(256), .HOLD(0)) u_dwc_L5_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -516,7 +516,7 @@ module cnv_w1a1_full (
         .m_axis_tdata(s44_tdata), .m_axis_tvalid(s44_tvalid), .m_axis_tready(s44_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd6), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(1), .OUT_W(64), .HLS_TIMING(1), .IMAGE_WORDS(512), .HOLD(0)) u_dwc_L6_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -542,7 +542,7 @@ module cnv_w1a1_full (
         .m_axis_tdata(s48_tdata), .m_axis_tvalid(s48_tvalid), .m_axis_tready(s48_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd7), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(1), .OUT_W(64), .HLS_TIMING(1), .IMAGE_WORDS(512), .HOLD(0)) u_dwc_L7_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -568,7 +568,7 @@ module cnv_w1a1_full (
         .m_axis_tdata(s52_tdata), .m_axis_tvalid(s52_tvalid), .m_axis_tready(s52_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd8), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     stream_fifo #(.WIDTH(64), .DEPTH(2)) u_fifo_L8 (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),

@@ -255,7 +255,7 @@ module cnv_w1a1_part1 (
         .m_axis_tdata(s6_tdata), .m_axis_tvalid(s6_tvalid), .m_axis_tready(s6_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd0), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(16), .OUT_W(64), .HLS_TIMING(1), .IMAGE_WORDS(3600), .HOLD(0)) u_dwc_L0_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -293,7 +293,7 @@ module cnv_w1a1_part1 (
         .m_axis_tdata(s12_tdata), .m_axis_tvalid(s12_tvalid), .m_axis_tready(s12_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd1), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(32), .OUT_W(64), .HLS_TIMING(1), .IMAGE_WORDS(1568), .HOLD(0)) u_dwc_L1_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -342,7 +342,7 @@ module cnv_w1a1_part1 (
         .m_axis_tdata(s20_tdata), .m_axis_tvalid(s20_tvalid), .m_axis_tready(s20_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd2), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(16), .OUT_W(128), .HLS_TIMING(1), .IMAGE_WORDS(1152), .HOLD(0)) u_dwc_L2_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -380,7 +380,7 @@ module cnv_w1a1_part1 (
         .m_axis_tdata(s26_tdata), .m_axis_tvalid(s26_tvalid), .m_axis_tready(s26_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd3), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(16), .OUT_W(128), .HLS_TIMING(1), .IMAGE_WORDS(800), .HOLD(0)) u_dwc_L3_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -429,7 +429,7 @@ module cnv_w1a1_part1 (
         .m_axis_tdata(s34_tdata), .m_axis_tvalid(s34_tvalid), .m_axis_tready(s34_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd4), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(4), .OUT_W(256), .HLS_TIMING(1), .IMAGE_WORDS(576), .HOLD(0)) u_dwc_L4_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -467,7 +467,7 @@ module cnv_w1a1_part1 (
         .m_axis_tdata(s40_tdata), .m_axis_tvalid(s40_tvalid), .m_axis_tready(s40_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd5), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(1), .OUT_W(256), .HLS_TIMING(1), .IMAGE_WORDS(256), .HOLD(0)) u_dwc_L5_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),

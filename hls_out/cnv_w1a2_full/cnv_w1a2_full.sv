@@ -272,7 +272,7 @@ module cnv_w1a2_full (
         .m_axis_tdata(s6_tdata), .m_axis_tvalid(s6_tvalid), .m_axis_tready(s6_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd0), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(32), .OUT_W(64), .HLS_TIMING(1), .IMAGE_WORDS(3600), .HOLD(0)) u_dwc_L0_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -304,7 +304,7 @@ module cnv_w1a2_full (
         .m_axis_tdata(s11_tdata), .m_axis_tvalid(s11_tvalid), .m_axis_tready(s11_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd1), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     stream_fifo #(.WIDTH(64), .DEPTH(2)) u_fifo_L1 (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -341,7 +341,7 @@ module cnv_w1a2_full (
         .m_axis_tdata(s17_tdata), .m_axis_tvalid(s17_tvalid), .m_axis_tready(s17_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd2), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(32), .OUT_W(128), .HLS_TIMING(1), .IMAGE_WORDS(1152), .HOLD(0)) u_dwc_L2_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -379,7 +379,7 @@ module cnv_w1a2_full (
         .m_axis_tdata(s23_tdata), .m_axis_tvalid(s23_tvalid), .m_axis_tready(s23_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd3), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(32), .OUT_W(128), .HLS_TIMING(1), .IMAGE_WORDS(800), .HOLD(0)) u_dwc_L3_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -428,7 +428,7 @@ module cnv_w1a2_full (
         .m_axis_tdata(s31_tdata), .m_axis_tvalid(s31_tvalid), .m_axis_tready(s31_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd4), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(8), .OUT_W(256), .HLS_TIMING(1), .IMAGE_WORDS(576), .HOLD(0)) u_dwc_L4_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -466,7 +466,7 @@ module cnv_w1a2_full (
         .m_axis_tdata(s37_tdata), .m_axis_tvalid(s37_tvalid), .m_axis_tready(s37_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd5), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(2), .OUT_W(256), .HLS_TIMING(1), .IMAGE_WORDS(256), .HOLD(0)) u_dwc_L5_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -492,7 +492,7 @@ module cnv_w1a2_full (
         .m_axis_tdata(s41_tdata), .m_axis_tvalid(s41_tvalid), .m_axis_tready(s41_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd6), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(2), .OUT_W(64), .HLS_TIMING(1), .IMAGE_WORDS(512), .HOLD(0)) u_dwc_L6_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -518,7 +518,7 @@ module cnv_w1a2_full (
         .m_axis_tdata(s45_tdata), .m_axis_tvalid(s45_tvalid), .m_axis_tready(s45_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd7), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(2), .OUT_W(64), .HLS_TIMING(1), .IMAGE_WORDS(512), .HOLD(0)) u_dwc_L7_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -544,7 +544,7 @@ module cnv_w1a2_full (
         .m_axis_tdata(s49_tdata), .m_axis_tvalid(s49_tvalid), .m_axis_tready(s49_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd8), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     stream_fifo #(.WIDTH(64), .DEPTH(2)) u_fifo_L8 (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),

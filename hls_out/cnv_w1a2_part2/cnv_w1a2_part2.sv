@@ -155,7 +155,7 @@ module cnv_w1a2_part2 (
         .m_axis_tdata(s2_tdata), .m_axis_tvalid(s2_tvalid), .m_axis_tready(s2_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd6), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(2), .OUT_W(64), .HLS_TIMING(1), .IMAGE_WORDS(512), .HOLD(0)) u_dwc_L6_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -181,7 +181,7 @@ module cnv_w1a2_part2 (
         .m_axis_tdata(s6_tdata), .m_axis_tvalid(s6_tvalid), .m_axis_tready(s6_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd7), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(2), .OUT_W(64), .HLS_TIMING(1), .IMAGE_WORDS(512), .HOLD(0)) u_dwc_L7_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -207,7 +207,7 @@ module cnv_w1a2_part2 (
         .m_axis_tdata(s10_tdata), .m_axis_tvalid(s10_tvalid), .m_axis_tready(s10_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd8), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     stream_fifo #(.WIDTH(64), .DEPTH(2)) u_fifo_L8 (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),

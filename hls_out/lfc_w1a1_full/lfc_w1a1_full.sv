@@ -157,7 +157,7 @@ module lfc_w1a1_full (
         .m_axis_tdata(s2_tdata), .m_axis_tvalid(s2_tvalid), .m_axis_tready(s2_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd0), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     stream_fifo #(.WIDTH(32), .DEPTH(16)) u_fifo_L0 (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -171,7 +171,7 @@ module lfc_w1a1_full (
         .m_axis_tdata(s4_tdata), .m_axis_tvalid(s4_tvalid), .m_axis_tready(s4_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd1), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     stream_fifo #(.WIDTH(64), .DEPTH(8)) u_fifo_L1 (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -185,7 +185,7 @@ module lfc_w1a1_full (
         .m_axis_tdata(s6_tdata), .m_axis_tvalid(s6_tvalid), .m_axis_tready(s6_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd2), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     stream_fifo #(.WIDTH(32), .DEPTH(16)) u_fifo_L2 (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -205,7 +205,7 @@ module lfc_w1a1_full (
         .m_axis_tdata(s9_tdata), .m_axis_tvalid(s9_tvalid), .m_axis_tready(s9_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd3), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(16), .OUT_W(64), .HLS_TIMING(1), .IMAGE_WORDS(4), .HOLD(0)) u_dwc_L3_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),

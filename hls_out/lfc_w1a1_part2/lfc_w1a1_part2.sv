@@ -138,7 +138,7 @@ module lfc_w1a1_part2 (
         .m_axis_tdata(s1_tdata), .m_axis_tvalid(s1_tvalid), .m_axis_tready(s1_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd2), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     stream_fifo #(.WIDTH(32), .DEPTH(16)) u_fifo_L2 (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -158,7 +158,7 @@ module lfc_w1a1_part2 (
         .m_axis_tdata(s4_tdata), .m_axis_tvalid(s4_tvalid), .m_axis_tready(s4_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd3), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     width_converter #(.IN_W(16), .OUT_W(64), .HLS_TIMING(1), .IMAGE_WORDS(4), .HOLD(0)) u_dwc_L3_out (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),

@@ -145,7 +145,7 @@ module lfc_w1a2_part1 (
         .m_axis_tdata(s2_tdata), .m_axis_tvalid(s2_tvalid), .m_axis_tready(s2_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd0), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     stream_fifo #(.WIDTH(64), .DEPTH(16)) u_fifo_L0 (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -159,7 +159,7 @@ module lfc_w1a2_part1 (
         .m_axis_tdata(s4_tdata), .m_axis_tvalid(s4_tvalid), .m_axis_tready(s4_tready),
         .num_reps(num_reps),
         .cfg_we(cfg_we && cfg_layer[31:1] == 31'd1), .cfg_thresh(cfg_layer[0]),
-        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[0]), .cfg_data(cfg_data)
+        .cfg_pe(cfg_pe), .cfg_addr(cfg_addr), .cfg_sel(cfg_sel[3:0]), .cfg_data(cfg_data)
     );
     stream_fifo #(.WIDTH(128), .DEPTH(8)) u_fifo_L1 (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),

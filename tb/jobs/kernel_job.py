@@ -372,11 +372,16 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from golden import networks
             if args.role:
-                from hls_out.generate import default_kernel
-                args.kernel = default_kernel(networks.get(args.network), args.role)
+                from hls_out.generate import kernel_for_range
+                net = networks.get(args.network)
+                role_range = net.natural_ranges().get(args.role)
+                if role_range is None:
+                    raise BnnInputError(f"--role {args.role}: expected one of {', '.join(net.natural_ranges())}")
+                # a built-in network's committed kernel, or an imported one's generated into build/
+                args.kernel = str(kernel_for_range(net, *role_range, runner.BUILD / "kernels"))
             args.kernel = args.kernel or _default_kernel()
             info = kernels.load(args.kernel)
-            if args.network and networks.get(args.network).name != info.network_name:
+            if args.network and networks.get(args.network) is not networks.get(info.network_name):
                 raise BnnInputError(f"NETWORK={args.network}: kernel {args.kernel} implements layers "
                                     f"{info.first}-{info.last} of {info.network_name} (its kernel.json)")
             params, cifar = source_paths(args, info.network_name)
