@@ -126,8 +126,10 @@ def prepare(job: KernelJob) -> Path:
         lp, f = stim.params[i], stim.params.folding
         # The preload of an init-mode layer is a decoy (negated weights): only a working
         # init path can give the expected results.
-        write_layer_hex(hexdir, i, -lp.weights, lp.thresholds, f.simd(i), f.pe(i),
-                        weight_bits=info.network.layer(i).weight_bits)
+        bits = info.network.layer(i).weight_bits
+        decoy = -lp.weights if bits == 1 else np.clip(-lp.weights.astype(np.int16), -(1 << (bits - 1)),
+                                                       (1 << (bits - 1)) - 1)
+        write_layer_hex(hexdir, i, decoy, lp.thresholds, f.simd(i), f.pe(i), weight_bits=bits)
         init[f"init{i}_weights"] = lp.weights
         if lp.thresholds is not None:
             init[f"init{i}_thresholds"] = lp.thresholds

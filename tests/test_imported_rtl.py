@@ -1,0 +1,84 @@
+"""An imported QONNX network in RTL: its generated kernels under Verilator bit-exact against
+golden (which equals qonnx's executor on the same model), and `make sim NETWORK=model.onnx`
+co-simulating its natural split end to end.
+
+The network exercises what the BNN-PYNQ networks do not: 8-bit unsigned inputs, 4- and 3-bit
+integer weights, a 3-bit unsigned activation (7 thresholds per neuron) and its max pool over
+unsigned codes, a 2-bit signed activation whose codes start at -2, a 1x1 convolution and an
+NHWC flatten into the fc layers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from golden import netfile, networks, onnx_check
+from golden.onnx_import import import_model, write_import
+from golden.params import load_params
+from hls_out.generate import kernel_for_range
+from qonnx_graphs import Graph
+from tb.jobs import runner
+from tb.jobs.kernel_job import KernelJob, run
+from test_kernels import check
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
+
+
+def mini_model(path):
+    g = Graph((1, 3, 16, 16), seed=11, name="mini_qnn").quant_input(8, signed=False)
+    g.conv(8, 3, wbits=4).affine(levels=4).act(3, signed=False).maxpool()
+    g.conv(16, 3, wbits=2).affine(levels=4).act(2, signed=True)
+    g.conv(8, 1, wbits=3).affine().act(2).flatten(nhwc=True)
+    g.matmul(32, wbits=3).affine(levels=2).act(2).matmul(10, wbits=2)
+    return g.save(path)
+
+
+@pytest.fixture(scope="module")
+def mini(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("mini")
+    model = mini_model(folder / "mini_qnn.onnx")
+    write_import(import_model(model), folder / "net")
+    net = networks.get(str(folder / "net"))
+    agreement = onnx_check.compare(model, load_params(folder / "net", net.folding),
+                                   onnx_check.random_codes(net, 4))
+    assert agreement.exact, str(agreement)
+    return model, folder / "net", net
+
+
+def test_the_network_uses_the_new_formats(mini):
+    _, _, net = mini
+    assert net[0].weight_kind == "int" and not net[0].in_signed and net[0].act_bits == 3
+    assert net[0].num_thresholds == 7 and net[0].pool_after and not net[0].act_signed
+    assert net[1].act_offset == -2 and net[2].kernel == 1
+    assert net.words_per_image(net.natural_cut) == 1
+
+
+@pytest.mark.parametrize("role", ["full", "part1", "part2"])
+def test_imported_kernels_bit_exact(mini, role, tmp_path):
+    _, folder, net = mini
+    kernel = kernel_for_range(net, *net.natural_ranges()[role], runner.BUILD / "kernels")
+    assert kernel.is_relative_to(runner.BUILD / "hls")
+    meta = json.loads((kernel / "kernel.json").read_text())
+    assert meta["network"] == str(folder.resolve())
+    # layer 0 (7 thresholds per neuron) through the host's doInit path: targetThresh 0..6
+    job = KernelJob(kernel=str(kernel), images=3, params=str(folder), out_dir=str(tmp_path / role),
+                    init_layers=[0] if role != "part2" else [])
+    check(run(job), 3, interval_tolerance=None, kernel=str(kernel))
+
+
+def test_make_sim_of_an_onnx_model(mini, tmp_path):
+    """`make sim NETWORK=model.onnx`: the model imported on first use, its natural split on two
+    boards over the simulated link, every image bit-exact and none lost."""
+    model, _, _ = mini
+    env = dict(os.environ, MAKEFLAGS="")
+    out = subprocess.run(["make", "-s", "sim", f"NETWORK={model}", "IMAGES=3"], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    assert "mismatches 0, lost 0, duplicated 0" in out.stdout, out.stdout[-2000:]
+    summary = json.loads((REPO / "build" / "sim" / "summary.json").read_text())
+    assert summary["images"] == 3
+    assert netfile.cache_folder(model).is_dir()
