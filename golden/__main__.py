@@ -1,4 +1,4 @@
-"""Command line of the golden model: `python -m golden classify|run|splits|cycles|import`.
+"""Command line of the golden model: `python -m golden classify|run|splits|cycles|import|export`.
 
 - classify: images (CIFAR-10 file, MNIST IDX file, a photo, or seeded synthetic images) through
   a network; accuracy when labels are known, the predicted classes otherwise;
@@ -6,7 +6,8 @@
   words per image)) -> exactly the words it writes (OUT.npy);
 - splits / cycles: bytes per image at every cut, analytic cycles per layer;
 - import: a QONNX / FINN-ONNX model -> a network folder (network.json, folding.json, .bin
-  parameters) that NETWORK=<folder> runs everywhere, checked against qonnx's executor.
+  parameters) that NETWORK=<folder> runs everywhere, checked against qonnx's executor;
+- export: a network and its .bin parameters as a QONNX model (golden/onnx_export.py).
 """
 
 from __future__ import annotations
@@ -212,6 +213,20 @@ def cmd_import(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from golden import data, onnx_export
+    from golden.params import load_params
+
+    net = _network(args)
+    folder = args.params or data.params_dir(net.name)
+    if folder is None:
+        raise BnnInputError(f"--params: the folder of {net.name}'s .bin files (or set BNNSPLIT_DATA)")
+    out = output_file(args.out, "--out")
+    onnx_export.save(load_params(folder, net.folding), out, name=net.name)
+    print(f"{net.name} ({folder}) -> {out}")
+    return 0
+
+
 def _clock_hz() -> float:
     from golden.platform import platform
     return platform().clock_hz
@@ -278,6 +293,13 @@ def main(argv: list[str] | None = None) -> int:
                    "golden, which must agree exactly (default 8; 0: no check)")
     m.add_argument("--quiet", action="store_true", help="print nothing but errors and the check")
     m.set_defaults(func=cmd_import)
+    e = sub.add_parser("export", help="a network with its .bin parameters written out as a QONNX model")
+    e.add_argument("--network", help=f"network name: {known} (default {networks.DEFAULT_NETWORK}) or an "
+                   f"imported network's folder")
+    e.add_argument("--params", type=Path, help="folder of its .bin files (default: $BNNSPLIT_DATA's, or the "
+                   "imported network's own)")
+    e.add_argument("--out", type=Path, required=True, help="the .onnx file to write")
+    e.set_defaults(func=cmd_export)
     args = ap.parse_args(argv)
     if getattr(args, "against_rtl", False):
         return _against_rtl(list(sys.argv[1:] if argv is None else argv))

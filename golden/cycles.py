@@ -269,6 +269,7 @@ def _fc_segment(folding: Folding, chain, split_hold: set[str], first: int, last:
             d = depth.get(f"fifo_L{i}")
             self.depth = None if d is None or i == last else d + OUTPUT_SLOTS
             self.k, self.p, self.m, self.t, self.fold0, self.stall = 0, 0, 0, -1.0, 0.0, 0.0
+            self.gw, self.gt, self.gfree = 0, -1.0, 0.0   # a gathering converter: next word, last take
             self.writes: list[float] = []       # each output word into the FIFO
             self.takes: list[float] = []        # when each input word was taken
             self.first_read: list[float] = []   # per image
@@ -315,11 +316,20 @@ def _fc_segment(folding: Folding, chain, split_hold: set[str], first: int, last:
                                 return moved
                             avail = max(avail, b)
                 else:                           # gather: piece p needs its last word
+                    # the converter takes each word as it comes (one per cycle) once it has
+                    # passed the previous piece on, so the FIFO before it drains meanwhile
                     wd = (p + 1) * w_in // sf - 1
-                    avail = word_at(j, k, wd)
-                    if avail is None:
-                        return moved
+                    while lay.gw <= wd:
+                        a = word_at(j, k, lay.gw)
+                        if a is None:
+                            return moved
+                        lay.gt = max(lay.gt + 1, a, lay.gfree)
+                        lay.takes.append(lay.gt)
+                        lay.gw += 1
+                        moved = True
+                    avail = lay.gt + 1
                 lay.t = max(lay.t + 1, avail)
+                lay.gfree = lay.t
                 while len(lay.takes) < k * w_in + wd + 1:
                     lay.takes.append(lay.t - 1)
                 if p == 0:
@@ -344,7 +354,7 @@ def _fc_segment(folding: Folding, chain, split_hold: set[str], first: int, last:
                 lay.m += 1
                 moved = True
                 continue
-            lay.t, lay.k, lay.p = lay.writes[-1] - 1, k + 1, 0    # the next image after this one
+            lay.t, lay.k, lay.p, lay.gw = lay.writes[-1] - 1, k + 1, 0, 0    # the next image after this one
         return moved
 
     while any(lay.k < n for lay in chain_l):

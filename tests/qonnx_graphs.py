@@ -193,3 +193,53 @@ class Graph:
         path = Path(path)
         onnx.save(self.model(), str(path))
         return path
+
+
+# ---------------------------------------------------------------- example networks
+def cnv(g: Graph, wbits: int = 2, act: int = 2) -> Graph:
+    """CNV-shaped: 6 conv layers (64, 64, pool, 128, 128, pool, 256, 256) and 3 fc (512, 512, 10)."""
+    g.quant_input(8, signed=True, scale=2.0 ** -7)
+    for ch, pool in [(64, False), (64, True), (128, False), (128, True), (256, False), (256, False)]:
+        g.conv(ch, 3, wbits=wbits, narrow=True).affine(levels=2).act(act)
+        if pool:
+            g.maxpool()
+    g.flatten(nhwc=True)
+    for mh in (512, 512):
+        g.matmul(mh, wbits=wbits, narrow=True).affine(levels=2).act(act)
+    return g.matmul(10, wbits=wbits, narrow=True)
+
+
+def fc_net(g: Graph, hidden: int, layers: int) -> Graph:
+    """LFC / SFC / TFC-shaped: a binarized 28x28 input, `layers` bipolar layers of `hidden`."""
+    g.bipolar_input().flatten()
+    for _ in range(layers):
+        g.matmul(hidden, bipolar=True).affine(levels=1).bipolar_act()
+    return g.matmul(10, bipolar=True)
+
+
+def mini(g: Graph) -> Graph:
+    """What the BNN-PYNQ networks do not have: 8-bit unsigned inputs, 4- and 3-bit integer
+    weights, a 3-bit unsigned activation (7 thresholds) and its pool, a 2-bit signed activation
+    from -2, a 1x1 convolution, an NHWC flatten."""
+    g.quant_input(8, signed=False)
+    g.conv(8, 3, wbits=4).affine(levels=4).act(3, signed=False).maxpool()
+    g.conv(16, 3, wbits=2).affine(levels=4).act(2, signed=True)
+    g.conv(8, 1, wbits=3).affine().act(2).flatten(nhwc=True)
+    return g.matmul(32, wbits=3).affine(levels=2).act(2).matmul(10, wbits=2)
+
+
+EXAMPLES = {
+    "CNV": lambda: cnv(Graph((1, 3, 32, 32), seed=5, name="cnv")),
+    "LFC": lambda: fc_net(Graph((1, 1, 28, 28), seed=6, name="lfc"), 1024, 3),
+    "SFC": lambda: fc_net(Graph((1, 1, 28, 28), seed=7, name="sfc"), 256, 3),
+    "TFC": lambda: fc_net(Graph((1, 1, 28, 28), seed=8, name="tfc"), 64, 3),
+    "MINI": lambda: mini(Graph((1, 3, 16, 16), seed=11, name="mini_qnn")),
+}
+
+
+if __name__ == "__main__":      # write the example models: python tests/qonnx_graphs.py DIR
+    import sys
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "build/models")
+    out.mkdir(parents=True, exist_ok=True)
+    for key, build in EXAMPLES.items():
+        print(build().save(out / f"{key.lower()}_seeded.onnx"))

@@ -912,7 +912,7 @@ def test_generate_one_kernel_every_flag(data_files, tmp_path, capsys):
 @pytest.mark.parametrize("argv,fragment", [
     (["--name", "x", "--first", "0", "--last", "1", "--fifo", "L1=0"], "--fifo L1=0: expected KEY=DEPTH"),
     (["--name", "x", "--first", "0"], "--name needs --first and --last"),
-    (["--network", LFC], "--network needs --name, --first and --last"),
+    (["--network", LFC, "--first", "0"], "--first and --last go together"),
 ])
 def test_generate_bad_values(argv, fragment, tmp_path, capsys):
     code, out, err = _generate(capsys, *argv, "--out", str(tmp_path))

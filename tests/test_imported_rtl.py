@@ -19,7 +19,7 @@ from golden import netfile, networks, onnx_check
 from golden.onnx_import import import_model, write_import
 from golden.params import load_params
 from hls_out.generate import kernel_for_range
-from qonnx_graphs import Graph
+from qonnx_graphs import EXAMPLES
 from tb.jobs import runner
 from tb.jobs.kernel_job import KernelJob, run
 from test_kernels import check
@@ -28,19 +28,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
 
 
-def mini_model(path):
-    g = Graph((1, 3, 16, 16), seed=11, name="mini_qnn").quant_input(8, signed=False)
-    g.conv(8, 3, wbits=4).affine(levels=4).act(3, signed=False).maxpool()
-    g.conv(16, 3, wbits=2).affine(levels=4).act(2, signed=True)
-    g.conv(8, 1, wbits=3).affine().act(2).flatten(nhwc=True)
-    g.matmul(32, wbits=3).affine(levels=2).act(2).matmul(10, wbits=2)
-    return g.save(path)
-
-
 @pytest.fixture(scope="module")
 def mini(tmp_path_factory):
     folder = tmp_path_factory.mktemp("mini")
-    model = mini_model(folder / "mini_qnn.onnx")
+    model = EXAMPLES["MINI"]().save(folder / "mini_qnn.onnx")
     write_import(import_model(model), folder / "net")
     net = networks.get(str(folder / "net"))
     agreement = onnx_check.compare(model, load_params(folder / "net", net.folding),
@@ -82,3 +73,17 @@ def test_make_sim_of_an_onnx_model(mini, tmp_path):
     summary = json.loads((REPO / "build" / "sim" / "summary.json").read_text())
     assert summary["images"] == 3
     assert netfile.cache_folder(model).is_dir()
+
+
+def test_make_hls_of_an_imported_network(mini, tmp_path):
+    """`make hls NETWORK=<folder> FIRST=1 LAST=2`: any layer range of an imported network,
+    generated into build/hls/<name>/, never into hls_out/."""
+    _, folder, net = mini
+    env = dict(os.environ, MAKEFLAGS="")
+    out = subprocess.run(["make", "-s", "hls", f"NETWORK={folder}", "FIRST=1", "LAST=2"], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    kernel = runner.BUILD / "hls" / net.kernel_prefix / f"{net.kernel_prefix}_L1_2"
+    meta = json.loads((kernel / "kernel.json").read_text())
+    assert (meta["first"], meta["last"], meta["role"]) == (1, 2, "middle")
+    assert not (REPO / "hls_out" / f"{net.kernel_prefix}_L1_2").exists()

@@ -19,7 +19,7 @@ from golden.errors import BnnInputError
 from golden.folding import fold_for_target, layer_cycles, simd_choices
 from golden.onnx_import import import_model, write_import
 from golden.params import load_params
-from qonnx_graphs import Graph
+from qonnx_graphs import EXAMPLES, Graph
 
 REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
 
@@ -112,31 +112,7 @@ def test_random_networks_equal_qonnx(tmp_path_factory, seed, k, ch, wbits, act, 
 
 
 # ------------------------------------------------------------------ BNN-PYNQ-shaped networks
-def _cnv(g: Graph, wbits=2, act=2) -> Graph:
-    g.quant_input(8, signed=True, scale=2.0 ** -7)
-    for i, (ch, pool) in enumerate([(64, False), (64, True), (128, False), (128, True), (256, False), (256, False)]):
-        g.conv(ch, 3, wbits=wbits, narrow=True).affine(levels=2).act(act)
-        if pool:
-            g.maxpool()
-    g.flatten(nhwc=True)
-    for mh in (512, 512):
-        g.matmul(mh, wbits=wbits, narrow=True).affine(levels=2).act(act)
-    return g.matmul(10, wbits=wbits, narrow=True)
-
-
-def _fc_net(g: Graph, hidden: int, layers: int) -> Graph:
-    g.bipolar_input().flatten()
-    for _ in range(layers):
-        g.matmul(hidden, bipolar=True).affine(levels=1).bipolar_act()
-    return g.matmul(10, bipolar=True)
-
-
-SHAPED = {
-    "CNV": lambda: _cnv(Graph((1, 3, 32, 32), seed=5, name="cnv")),
-    "LFC": lambda: _fc_net(Graph((1, 1, 28, 28), seed=6, name="lfc"), 1024, 3),
-    "SFC": lambda: _fc_net(Graph((1, 1, 28, 28), seed=7, name="sfc"), 256, 3),
-    "TFC": lambda: _fc_net(Graph((1, 1, 28, 28), seed=8, name="tfc"), 64, 3),
-}
+SHAPED = {k: v for k, v in EXAMPLES.items() if k in ("CNV", "LFC", "SFC", "TFC")}
 
 
 @pytest.mark.parametrize("shape", list(SHAPED))

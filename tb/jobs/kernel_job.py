@@ -374,13 +374,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from golden import networks
             if args.role:
-                from hls_out.generate import kernel_for_range
+                from hls_out.generate import default_kernel, is_builtin, kernel_for_range
                 net = networks.get(args.network)
-                role_range = net.natural_ranges().get(args.role)
-                if role_range is None:
-                    raise BnnInputError(f"--role {args.role}: expected one of {', '.join(net.natural_ranges())}")
-                # a built-in network's committed kernel, or an imported one's generated into build/
-                args.kernel = str(kernel_for_range(net, *role_range, runner.BUILD / "kernels"))
+                if is_builtin(net):          # its committed kernel, by name
+                    args.kernel = default_kernel(net, args.role)
+                else:                        # an imported network's, generated into build/hls/
+                    args.kernel = str(kernel_for_range(net, *net.natural_ranges()[args.role],
+                                                       runner.BUILD / "kernels"))
             args.kernel = args.kernel or _default_kernel()
             info = kernels.load(args.kernel)
             if args.network and networks.get(args.network) is not networks.get(info.network_name):
