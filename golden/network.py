@@ -463,11 +463,16 @@ class Cut:
     bits: int
 
     @property
-    def bytes_per_image(self) -> int:
+    def shape_bits(self) -> int:
+        """Bits per image."""
         n = 1
         for d in self.shape:
             n *= d
-        return n * self.bits // 8
+        return n * self.bits
+
+    @property
+    def bytes_per_image(self) -> int:
+        return self.shape_bits // 8
 
 
 def cuts(network: Network) -> list[Cut]:
@@ -489,6 +494,16 @@ def fewest_bytes_cuts(network: Network) -> list[int]:
             inner[c.after_layer] = c.bytes_per_image   # the last entry: after the pool
     least = min(inner.values())
     return [layer_index for layer_index, b in inner.items() if b == least]
+
+
+def word_cuts(network: Network) -> list[int]:
+    """The inner layer boundaries a kernel may end at: those whose tensor (after the layer's
+    pool) makes whole 64-bit words per image, as the memory reader and writer move them."""
+    inner: dict[int, int] = {}
+    for c in cuts(network):
+        if 0 <= c.after_layer < network.last:
+            inner[c.after_layer] = c.shape_bits   # the last entry: after the pool
+    return [layer_index for layer_index, bits in inner.items() if bits % 64 == 0]
 
 
 def cut_words(network: Network, after_layer: int) -> int:

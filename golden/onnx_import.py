@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from golden.errors import BnnInputError
-from golden.network import LayerSpec, Network
+from golden.network import LayerSpec, Network, word_cuts
 from golden.params import LayerParams, Params
 
 SUPPORTED = ("Quant, BipolarQuant (weights: 1-8 bits; activations: 1-4 bits, zero point 0, one scale "
@@ -727,22 +727,20 @@ class _Lowering:
 
 
 # ------------------------------------------------------------------------------ the network
-def _natural_cut(layers: list[LayerSpec]) -> int:
-    """The inner cut with the fewest bytes per image (ties: the most balanced MVAU work)."""
-    if len(layers) < 2:
-        return 0
+def _natural_cut(net: Network) -> int:
+    """The inner cut with the fewest bytes per image among those that carry whole 64-bit words
+    (ties: the most balanced MVAU work); none: the one before the last layer (no split)."""
     best = None
-    for spec in layers[:-1]:
-        elements = int(np.prod(spec.out_shape))
-        nbytes = elements * spec.out_bits / 8
-        if nbytes % 8:
-            continue       # a kernel boundary carries whole 64-bit words
-        work_before = sum(s.mw * s.mh * s.ofm_dim ** 2 for s in layers[:spec.index + 1])
-        work_after = sum(s.mw * s.mh * s.ofm_dim ** 2 for s in layers[spec.index + 1:])
+    layers = list(net)
+    for index in word_cuts(net):
+        spec = layers[index]
+        nbytes = int(np.prod(spec.out_shape)) * spec.out_bits / 8
+        work_before = sum(s.mw * s.mh * s.ofm_dim ** 2 for s in layers[:index + 1])
+        work_after = sum(s.mw * s.mh * s.ofm_dim ** 2 for s in layers[index + 1:])
         key = (nbytes, abs(work_before - work_after))
         if best is None or key < best[0]:
-            best = (key, spec.index)
-    return best[1] if best else len(layers) - 2
+            best = (key, index)
+    return best[1] if best else max(0, len(layers) - 2)
 
 
 def default_folding(layers: list[LayerSpec]) -> tuple[tuple[int, int], ...]:
@@ -774,13 +772,14 @@ def build_network(layers: list[LayerSpec], name: str, info: dict, folding=None, 
     dataset = "CIFAR-10" if tuple(image_shape) == (32, 32, 3) else "MNIST" if elements == 784 else "imported"
     folding = folding or default_folding(layers)
     last = layers[-1]
-    return Network(
+    net = Network(
         name=name, title=name, dataset=dataset, classes=classes or last.used_outputs or last.mh,
         layers=tuple(layers), default_folding=tuple(folding), stream_depths={},
-        natural_cut=_natural_cut(layers), kernel_prefix=_identifier(name),
+        natural_cut=0, kernel_prefix=_identifier(name),
         input_widths=_input_widths(first, folding[0][0]), input_format=fmt, image_shape=tuple(image_shape),
         binarize_at=int(math.ceil(info.get("binarize_at", 128))) if fmt == "bits" else 128,
         stream_rule="mvau", description=f"imported from {info.get('source', '?')}")
+    return replace(net, natural_cut=_natural_cut(net))
 
 
 def _identifier(name: str) -> str:

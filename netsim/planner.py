@@ -46,6 +46,7 @@ from golden.cycles import batch_cycles, kernel_cycles
 from golden.paths import BUILD
 from golden.platform import Platform, platform
 from golden.stages.mvau import MAC_VARIANTS
+from golden.network import word_cuts
 from hls_out.resources import stage_resources, synthesized
 
 from .config import LinkConfig
@@ -245,10 +246,12 @@ class Planner:
 
     # ---- enumeration -------------------------------------------------------------------
     def plans(self, max_boards: int):
-        """Every plan with at most `max_boards` boards: each set of cuts, each replica count."""
+        """Every plan with at most `max_boards` boards: each set of cuts (where the tensor
+        makes whole 64-bit words, golden.network.word_cuts), each replica count."""
         last = self.net.last
-        for k in range(1, min(max_boards, last + 1) + 1):
-            for cuts in itertools.combinations(range(last), k - 1):
+        allowed = word_cuts(self.net)
+        for k in range(1, min(max_boards, len(allowed) + 1) + 1):
+            for cuts in itertools.combinations(allowed, k - 1):
                 bounds = [0] + [c + 1 for c in cuts] + [last + 1]
                 ranges = [(bounds[j], bounds[j + 1] - 1) for j in range(k)]
                 for reps in _compositions_at_most(k, max_boards):
