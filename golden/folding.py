@@ -83,3 +83,16 @@ def write_folding(network, folding, path: str | Path) -> Path:
     path = Path(path)
     path.write_text(json.dumps(obj, indent=1) + "\n")
     return path
+
+
+def stages_folding(network, stages) -> "Folding":
+    """The network's folding with each stage's layers refolded for its own target: `stages`
+    holds (first, last, img_s), img_s 0 or None keeping the network's folding of those layers
+    (a plan stage `FIRST-LASTxR@N`, netsim/plan.py). Layers of no stage keep theirs too."""
+    from golden.network import Folding, LayerFold
+    folds = list(network.default_folding)
+    for first, last, img_s in stages:
+        if img_s:
+            layers = [network.layer(i) for i in range(first, last + 1)]
+            folds[first:last + 1] = fold_for_target(layers, img_s)
+    return Folding(tuple(LayerFold(s, p) for s, p in folds), network)

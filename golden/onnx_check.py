@@ -51,10 +51,13 @@ def _input_info(network) -> dict:
 
 
 def random_codes(network, n: int, seed: int = 0) -> np.ndarray:
-    """n random inputs as the model's input codes, in the model's input shape."""
+    """n random inputs as the model's input codes (bytes for an input the model binarizes
+    with a MultiThreshold), in the model's input shape."""
     info = _input_info(network)["input"]
     rng = np.random.default_rng(seed)
     shape = tuple(info["shape"][1:])
+    if info["quantizer"] == "MultiThreshold":      # the model binarizes bytes itself
+        return rng.integers(0, 256, size=(n, *shape))
     if info["bits"] == 1:
         return rng.choice(np.array([-1, 1]), size=(n, *shape))
     lo, hi = (-128, 127) if info["signed"] else (0, 255)
@@ -76,11 +79,12 @@ def golden_input(network, codes: np.ndarray) -> np.ndarray:
             x = x.reshape(len(x), *[sizes[a] for a in order])
             x = np.transpose(x, [0] + [1 + order.index(a) for a in "HWC"]).reshape(len(x), -1)
     if info["bits"] == 1:
-        x = (x > 0).astype(np.uint8)
+        at = info.get("binarize_at")
+        x = (x >= at if info["quantizer"] == "MultiThreshold" else x > 0).astype(np.uint8)
         pad = first.mw - x.shape[1] if first.kind == "fc" else 0
         if pad:
             x = np.concatenate([x, np.zeros((len(x), pad), np.uint8)], axis=1)
-    return x.astype(np.uint8 if not info["signed"] and info["bits"] == 8 else np.int16 if info["bits"] == 8 else x.dtype)
+    return x.astype(np.uint8) if info["bits"] == 1 or not info["signed"] else x.astype(np.int16)
 
 
 def model_output(network, golden_out: np.ndarray) -> np.ndarray:

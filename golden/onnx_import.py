@@ -77,8 +77,7 @@ class Acc:
     shape: tuple[int, ...]          # ONNX shape of the pre-activation tensor
     axes: tuple[str, ...]
     scale: np.ndarray               # float32 per channel: the model's value of one unit of the sum
-    chain: list = field(default_factory=list)   # ("mul" | "add" | "max" | "min", float32 per channel)
-    bipolar_pair: bool = False      # bipolar weights on bipolar inputs (an XNOR layer)
+    chain: list = field(default_factory=list)   # ("mul" | "div" | "add" | "sub" | "max" | "min", float32 per channel)
 
 
 @dataclass
@@ -328,9 +327,9 @@ class _Lowering:
         if not (bipolar and np.all(t == t[0, 0])):
             raise _err(node, "on the network input only one threshold for every element (binarizing) "
                              "is supported")
-        threshold = float(t[0, 0])
         codes = self.input_codes(node, 1, True, 1.0, -1, 1, "MultiThreshold")
-        self.input_info["binarize_at"] = threshold
+        # the model's input is the bytes themselves: byte >= T  <=>  byte >= ceil(T)
+        self.input_info["binarize_at"] = int(math.ceil(float(t[0, 0])))
         return codes
 
     # -------------------------------------------------------------- layers
@@ -379,7 +378,7 @@ class _Lowering:
         if x.layer is None and x.flat_order:      # the graph input, flattened: how golden orders it
             self.input_info.update(flat_order="".join(x.flat_order), spatial=list(x.spatial))
         spec = self.new_layer(node, x, w, "fc", mw, mh, 1, 1)
-        return self.new_acc(node, spec, weights, x, w, (1, mh), ("N", "C"), transposed=not transpose_b)
+        return self.new_acc(node, spec, weights, x, w, (1, mh), ("N", "C"))
 
     def on_gemm(self, node):
         alpha, beta = float(self.attr(node, "alpha", 1.0)), float(self.attr(node, "beta", 1.0))
@@ -418,8 +417,6 @@ class _Lowering:
         return idx.transpose(order).reshape(-1)
 
     def new_layer(self, node, x: Codes, w: Const, kind: str, ifm_ch: int, ofm_ch: int, dim: int, k: int) -> LayerSpec:
-        if x.layer is not None and self.layers[x.layer].pool_after is None:
-            pass
         bits = w.bits
         if w.kind == "bipolar":
             weight_kind = "xnor" if (x.bits == 1 and x.signed) else "binary"
@@ -435,7 +432,7 @@ class _Lowering:
                          # placeholders until the activation is known
                          act_bits=1, thresholds=False)
 
-    def new_acc(self, node, spec, weights, x: Codes, w: Const, shape, axes, transposed: bool = False) -> Acc:
+    def new_acc(self, node, spec, weights, x: Codes, w: Const, shape, axes) -> Acc:
         ws = np.asarray(w.code_scale, dtype=np.float32)
         mh = weights.shape[0]
         if ws.size == 1:
@@ -444,10 +441,9 @@ class _Lowering:
             ws = ws.reshape(-1) if ws.size == mh else None
             if ws is None:
                 raise _err(node, f"weight scale of shape {np.shape(w.code_scale)}: one per tensor or per output channel")
-        return Acc(spec, weights, shape, axes, (np.float32(x.scale) * ws).astype(np.float32),
-                   bipolar_pair=spec.weight_kind == "xnor")
+        return Acc(spec, weights, shape, axes, (np.float32(x.scale) * ws).astype(np.float32))
 
-    def per_channel(self, node, c: np.ndarray, channels: int, axes=None) -> np.ndarray:
+    def per_channel(self, node, c: np.ndarray, channels: int) -> np.ndarray:
         c = np.asarray(c, dtype=np.float32)
         if c.size == 1:
             return np.full(channels, float(c.reshape(-1)[0]), np.float32)
@@ -499,7 +495,6 @@ class _Lowering:
                        pool_kind="or" if bits == 1 else "max")
         self.layers.append(spec)
         self.params[spec.index] = LayerParams(weights.astype(np.int8), thresholds.astype(np.int64))
-        ch = spec.ofm_ch
         return Codes(acc.shape, acc.axes, bits, signed, scale, offset, offset + len(levels), layer=spec.index)
 
     def _input_range(self, spec: LayerSpec) -> tuple[int, int]:
@@ -524,7 +519,6 @@ class _Lowering:
         a, b = (self.state(node, n) for n in node.input)
         op = {"Mul": "mul", "Div": "div", "Add": "add", "Sub": "sub"}[node.op_type]
         if isinstance(a, Const) and isinstance(b, Const):
-            from onnx.reference import ReferenceEvaluator  # noqa: F401 (constants: numpy suffices)
             f = {"mul": np.multiply, "div": np.divide, "add": np.add, "sub": np.subtract}[op]
             return Const(f(a.value, b.value))
         if isinstance(a, Const) and op in ("mul", "add"):

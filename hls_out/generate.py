@@ -85,8 +85,8 @@ def is_builtin(network: Network) -> bool:
 
 
 def imported_root(network: Network) -> Path:
-    """Where the kernels of an imported network are generated: build/hls/<network>/."""
-    return BUILD / "hls" / network.kernel_prefix
+    """Where the kernels of an imported network are generated: hls/ in its own folder."""
+    return Path(network.params_path) / "hls"
 
 
 def range_kernel_name(network: Network, first: int, last: int) -> str:
@@ -106,18 +106,24 @@ def write_fresh(files: dict[Path, str]) -> None:
             path.write_text(text)
 
 
-def kernel_for_range(network: Network, first: int, last: int, out_root: Path) -> Path:
+def kernel_for_range(network: Network, first: int, last: int, out_root: Path, fold: int = 0) -> Path:
     """Folder of a kernel of layers first..last: the committed default kernel of that range,
-    or one generated into `out_root` (an imported network's: into its own folder)."""
+    or one generated into `out_root` (an imported network's: into its own folder); `fold`: its
+    layers folded for that many images per second (a plan stage's @N, golden/folding.py),
+    the kernel named <...>_at<N>."""
     network.check_range(first, last)
     name = range_kernel_name(network, first, last)
-    if is_builtin(network) and name in default_kernels(network):
+    if is_builtin(network) and name in default_kernels(network) and not fold:
         return HERE / name
     if not is_builtin(network):
         out_root = imported_root(network)
-    write_fresh(generate(KernelConfig(name, first, last, network.folding), out_root,
-                         f"{'a plan stage' if name not in default_kernels(network) else 'the default folding'} "
-                         f"of {network.name}"))
+    folding = network.folding
+    if fold:
+        from golden.folding import stages_folding
+        folding, name = stages_folding(network, [(first, last, fold)]), f"{name}_at{fold}"
+    source = (f"layers {first}-{last} of {network.name} folded for {fold} img/s" if fold else
+              f"{'a plan stage' if name not in default_kernels(network) else 'the default folding'} of {network.name}")
+    write_fresh(generate(KernelConfig(name, first, last, folding), out_root, source))
     return out_root / name
 
 
@@ -388,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
                     "(<prefix>_full, _part1, _part2) of every network")
     ap.add_argument("--network", help=f"the network (default {networks.DEFAULT_NETWORK}; known: "
                     f"{', '.join(networks.NETWORKS)}, or an imported network's folder or model file); "
-                    f"alone: its natural split's kernels (an imported network's into build/hls/<name>/)")
+                    f"alone: its natural split's kernels (an imported network's into hls/ of its folder)")
     ap.add_argument("--first", type=int)
     ap.add_argument("--last", type=int)
     ap.add_argument("--folding", type=Path, help="folding config JSON")

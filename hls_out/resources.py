@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from golden.errors import BnnInputError
-from golden.network import Network
+from golden.network import Folding, Network
 from golden.platform import Platform
 from golden.stages import StageCost, kernel_chain, layer_stages
 
@@ -109,34 +109,37 @@ class Estimate:
                             "lutram_bits": self.streams.lutram_bits}}
 
 
-def layer_estimate(network: Network, index: int, mac: str = "lut") -> LayerEstimate:
+def layer_estimate(network: Network, index: int, mac: str = "lut", folding: Folding | None = None) -> LayerEstimate:
     """A layer's resources: the sum of its stages' own estimates (golden/stages: the MVAU's
-    weights, thresholds and arithmetic, the window generator's line buffers)."""
+    weights, thresholds and arithmetic, the window generator's line buffers), in `folding`
+    (default: the network's)."""
     total = StageCost()
-    for st in layer_stages(network.folding, index, mac=mac):
+    for st in layer_stages(folding or network.folding, index, mac=mac):
         total = total + st.resources()
     return LayerEstimate(index, total.ramb18, total.lut, total.lutram_bits, total.dsp, total.dsp_lut)
 
 
-def estimate(network: Network, first: int, last: int, mac: str = "lut") -> Estimate:
+def estimate(network: Network, first: int, last: int, mac: str = "lut", folding: Folding | None = None) -> Estimate:
     """Every stage of the kernel of layers first..last (golden/stages.kernel_chain): each
-    layer's own stages, plus the FIFOs and width converters between them."""
+    layer's own stages, plus the FIFOs and width converters between them, in `folding`
+    (default: the network's)."""
     network.check_range(first, last)
     streams = StageCost()
-    for st in kernel_chain(network.folding, first, last):
+    for st in kernel_chain(folding or network.folding, first, last):
         if st.layer is None:
             streams = streams + st.resources()
-    return Estimate(network.name, first, last, [layer_estimate(network, i, mac) for i in range(first, last + 1)],
-                    streams)
+    return Estimate(network.name, first, last,
+                    [layer_estimate(network, i, mac, folding) for i in range(first, last + 1)], streams)
 
 
 def fit_warnings(network: Network, ranges: list[tuple[int, int]], b: BoardSpec,
-                 measured: dict[str, dict] | None = None, mac: str = "lut") -> list[str]:
+                 measured: dict[str, dict] | None = None, mac: str = "lut",
+                 folding: Folding | None = None) -> list[str]:
     """A warning for every layer range (a plan's stages) whose resources (`stage_resources`:
     the estimate, corrected by `measured` synthesis figures) exceed the board."""
     out = []
     for first, last in ranges:
-        e = stage_resources(network, first, last, measured, mac).on(b)
+        e = stage_resources(network, first, last, measured, mac, folding).on(b)
         if not e.fits(b):
             out.append(f"stage {first}-{last} of {network.name} does not fit a {b.name} ({b.part}): {e.source} "
                        f"{e.bram_tiles:g} of {b.bram_tiles} BRAM tiles, {e.lut} of {b.lut} LUTs, "
@@ -198,13 +201,18 @@ def synthesized(path: str | Path | None = None) -> dict[str, dict]:
 
 
 def stage_resources(network: Network, first: int, last: int, measured: dict[str, dict] | None = None,
-                    mac: str = "lut") -> StageResources:
+                    mac: str = "lut", folding: Folding | None = None) -> StageResources:
     """The estimate of layers first..last in MAC variant `mac`, corrected by synthesis where
     `measured` (the kernels of `synthesized()`, of that variant) has figures: the kernel of
     exactly this range, else per layer the synthesized layer (any kernel of the network) plus
     the mean synthesized shell, the estimate standing in for layers never synthesized. As
-    synthesized, without a board's limits: `.on(board)` applies them."""
-    e = estimate(network, first, last, mac)
+    synthesized, without a board's limits: `.on(board)` applies them. In a `folding` other
+    than the network's (a plan stage's @N) only the estimate holds: synthesis ran on the
+    network's own."""
+    refolded = folding is not None and any(folding[i] != network.folding[i] for i in range(first, last + 1))
+    e = estimate(network, first, last, mac, folding)
+    if refolded:
+        measured = None
     mine = {n: r for n, r in (measured or {}).items()
             if r.get("network") == network.name and r.get("mac", "lut") == mac}
     rows = list(mine.values())

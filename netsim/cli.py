@@ -187,6 +187,14 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--plot", help="write the boards vs img/s plot (PNG)")
     pl.add_argument("--top", type=int, default=10, help="plans listed (default 10)")
     pl.add_argument("--verify", type=int, default=0, metavar="K", help="co-simulate the K best plans in RTL")
+    pl.add_argument("--search", action="store_true",
+                    help="the exact search (netsim/search.py) instead of enumerating every plan (automatic "
+                         "beyond 20000 plans): the fewest boards that fit and why, the best plan per board count")
+    pl.add_argument("--refold", action="store_true",
+                    help="let each stage's layers be refolded for its board (a stage FIRST-LASTxR@N: folded for N "
+                         "img/s), spending what the stage leaves free on more SIMD / PE (exact search)")
+    pl.add_argument("--target-img-s", dest="target_img_s", type=float,
+                    help="the fewest boards whose plan reaches this many images per second (exact search)")
     pl.add_argument("--verify-images", dest="verify_images", type=int)
     pl.add_argument("--no-calibrate", dest="calibrate", action="store_false",
                     help="ignore RTL measurements under build/ (use the cycle model only)")

@@ -69,14 +69,16 @@ def default_timings(network=None, clock_hz: float | None = None) -> dict[str, Ke
     return {role: stage_timing(net, first, last, clock_hz) for role, (first, last) in net.natural_ranges().items()}
 
 
-def stage_timing(net, first: int, last: int, clock_hz: float | None = None) -> KernelTiming:
+def stage_timing(net, first: int, last: int, clock_hz: float | None = None, folding=None) -> KernelTiming:
     """Default timing of a kernel of layers first..last of `net` (a Network): Table I's
-    latency where the paper measured that kernel, else the analytic sum of its layers; at
-    `clock_hz` (default: the default platform's clock)."""
+    latency where the paper measured that kernel, else the analytic sum of its layers in
+    `folding` (default: the network's); at `clock_hz` (default: the default platform's clock)."""
     from golden.cycles import kernel_cycles
 
-    cycles = kernel_cycles(first, last, net.folding)
-    paper = net.paper_kernel(first, last)
+    folding = folding or net.folding
+    cycles = kernel_cycles(first, last, folding)
+    refolded = any(folding[i] != net.folding[i] for i in range(first, last + 1))
+    paper = None if refolded else net.paper_kernel(first, last)
     latency = paper.latency_cycles if paper else cycles.total
     return KernelTiming(latency, cycles.ii, platform().clock_hz if clock_hz is None else clock_hz)
 

@@ -2,6 +2,7 @@
 kernel on `replicas` boards (DESIGN.md, "Partition plans").
 
     Plan.parse("0-3x2,4-5x2,6-8x1", "cnvW2A2")   # stages as first-last and x replicas
+    Plan.parse("0-5x2,6-8x1@700", "cnvW2A2")     # @N: that stage's layers folded for N img/s
     Plan.paper("cnvW2A2", boards=3)              # the paper's shorthand: conv x 2 + FC x 1
 
 The paper's 3-PYNQ system is `0-5x2,6-8x1`; one full board is `0-8x1`. Errors name what is
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from golden.errors import BnnInputError
 
 # ASCII digits only: `\d` would also take other scripts' digits, which int() reads.
-_STAGE = re.compile(r"^\s*([0-9]+)\s*-\s*([0-9]+)\s*(?:x\s*([0-9]+))?\s*$")
+_STAGE = re.compile(r"^\s*([0-9]+)\s*-\s*([0-9]+)\s*(?:x\s*([0-9]+))?\s*(?:@\s*([0-9]+))?\s*$")
 _EXAMPLE = "0-5x2,6-8x1"
 
 # The simulated Ethernet (netsim/network.py) gives node i (the host first, then each board)
@@ -38,9 +39,12 @@ class Stage:
     first: int
     last: int
     replicas: int = 1
+    # Images per second its layers are folded for (golden/folding.py, FINN's SetFolding rule:
+    # the smallest SIMD / PE per layer that meets it); 0: the network's own folding.
+    fold: int = 0
 
     def __str__(self) -> str:
-        return f"{self.first}-{self.last}x{self.replicas}"
+        return f"{self.first}-{self.last}x{self.replicas}" + (f"@{self.fold}" if self.fold else "")
 
 
 def connections(replicas: list[int] | tuple[int, ...]) -> int:
@@ -70,12 +74,14 @@ class Plan:
                             f"(0-{net.last}), so at most {len(net)} stages of one layer or more")
         expect = boards = 0
         for k, s in enumerate(self.stages):
-            for name in ("first", "last", "replicas"):
+            for name in ("first", "last", "replicas", "fold"):
                 value = getattr(s, name)
                 if isinstance(value, bool) or not isinstance(value, int):
                     raise PlanError(f"stage {k}: {name} must be a whole number, got {value!r}")
             if s.replicas < 1:
                 raise PlanError(f"stage {k} ({s}): replicas must be at least 1, got {s.replicas}")
+            if s.fold < 0:
+                raise PlanError(f"stage {k} ({s}): @N folds its layers for N images per second, N >= 1")
             boards += s.replicas
             if s.replicas > MAX_BOARDS or boards > MAX_BOARDS:
                 what = (f"{s.replicas} replicas" if s.replicas > MAX_BOARDS
@@ -121,14 +127,16 @@ class Plan:
             m = _STAGE.match(part)
             where = f"plan {_short(text)!r}: stage {k} {_short(part.strip())!r}"
             if not m:
-                raise PlanError(f"{where}: expected FIRST-LAST or FIRST-LASTxREPLICAS, e.g. 0-5x2")
+                raise PlanError(f"{where}: expected FIRST-LAST or FIRST-LASTxREPLICAS, e.g. 0-5x2 (and @N to fold "
+                                f"its layers for N images per second, e.g. 0-5x2@400)")
             # Layers out of the network's range are the plan's check; only numbers too long
             # to be a layer at all are refused here, before int() reads them.
             first, last = (_whole(m.group(i), 10**9, f"{where}: layer",
                                   f"{net.name} has layers 0-{net.last}") for i in (1, 2))
             replicas = _whole(m.group(3) or "1", MAX_BOARDS, f"{where}: replicas",
                               f"a plan has at most {MAX_BOARDS} boards in all: {_WHY_BOARDS}")
-            stages.append(Stage(first, last, replicas))
+            fold = _whole(m.group(4), 10**9, f"{where}: @", "at most 10^9 images per second") if m.group(4) else 0
+            stages.append(Stage(first, last, replicas, fold))
         try:
             return cls(network, tuple(stages))
         except PlanError as e:
@@ -153,6 +161,15 @@ class Plan:
     @property
     def boards(self) -> int:
         return sum(s.replicas for s in self.stages)
+
+    def folding(self):
+        """The folding the plan's kernels are generated with: each stage's layers folded for
+        its @N (golden.folding.stages_folding), the network's own elsewhere."""
+        from golden.folding import stages_folding
+        net = _network(self.network)
+        if not any(s.fold for s in self.stages):
+            return net.folding
+        return stages_folding(net, [(s.first, s.last, s.fold) for s in self.stages])
 
     def role(self, stage: int) -> str:
         s = self.stages[stage]

@@ -43,10 +43,11 @@ from typing import Callable
 
 from golden import networks
 from golden.cycles import batch_cycles, kernel_cycles
+from golden.folding import stages_folding
+from golden.network import word_cuts
 from golden.paths import BUILD
 from golden.platform import Platform, platform
 from golden.stages.mvau import MAC_VARIANTS
-from golden.network import word_cuts
 from hls_out.resources import stage_resources, synthesized
 
 from .config import LinkConfig
@@ -157,17 +158,26 @@ class Planner:
         self._stage_cache: dict[tuple[int, int], tuple] = {}
 
     # ---- per stage ---------------------------------------------------------------------
-    def _stage_facts(self, first: int, last: int):
-        key = (first, last)
+    def folding(self, first: int, last: int, fold: int = 0):
+        """The folding of a stage's layers: the network's, or refolded for `fold` img/s."""
+        if not fold:
+            return self.net.folding
+        key = ("folding", first, last, fold)
         if key not in self._stage_cache:
-            f = self.net.folding
-            measured = self.calibration.get((self.net.name, first, last))
+            self._stage_cache[key] = stages_folding(self.net, [(first, last, fold)])
+        return self._stage_cache[key]
+
+    def _stage_facts(self, first: int, last: int, fold: int = 0):
+        key = (first, last, fold)
+        if key not in self._stage_cache:
+            f = self.folding(first, last, fold)
+            measured = None if fold else self.calibration.get((self.net.name, first, last))
             if measured:
                 latency, source = int(measured["latency"]), "rtl"
             else:
                 latency, source = batch_cycles(first, last, f, 1), "model"
             interval = kernel_cycles(first, last, f).ii
-            variants = {m: stage_resources(self.net, first, last, self.synthesized, m).on(self.board)
+            variants = {m: stage_resources(self.net, first, last, self.synthesized, m, f).on(self.board)
                         for m in dict.fromkeys((self.mac,) + REPORTED_MACS)}
             res = variants[self.mac]
             self._stage_cache[key] = (latency, source, interval, res.to_json(), res.fits(self.board),
@@ -175,29 +185,66 @@ class Planner:
         return self._stage_cache[key]
 
     def stage(self, st: Stage) -> StagePrediction:
-        latency, source, interval, res, fits, variants = self._stage_facts(st.first, st.last)
+        latency, source, interval, res, fits, variants = self._stage_facts(st.first, st.last, st.fold)
         sp = StagePrediction(stage=st, role=self.net.role(st.first, st.last), latency_cycles=latency,
                              latency_source=source, interval_cycles=interval,
                              bytes_in=8 * self.net.words_per_image(st.first - 1),
                              bytes_out=8 * self.net.words_per_image(st.last), resources=res, fits=fits,
                              variants=variants)
         b = self.batch
-        sp.start_cycles = self.batch_time_cycles(st.first, st.last, latency, 1)
-        sp.img_s = st.replicas * b * self.board.clock_hz / self.batch_time_cycles(st.first, st.last, latency, b)
+        sp.start_cycles = self.batch_time_cycles(st.first, st.last, latency, 1, st.fold)
+        sp.img_s = st.replicas * b * self.board.clock_hz / self.batch_time_cycles(st.first, st.last, latency, b, st.fold)
         return sp
 
-    def batch_time_cycles(self, first: int, last: int, latency: int, b: int) -> float:
+    def batch_time_cycles(self, first: int, last: int, latency: int, b: int, fold: int = 0) -> float:
         """Cycles of one kernel start of `b` images as the board's host times it: the stage's
         single-image latency (measured or modelled) plus what the batch model
         (golden.cycles.batch_cycles: every batch-long HLS loop drains once per batch) adds for
         the other b - 1 images, in the host's timed region (copies in and out, registers,
         polling; golden/host_timing.py)."""
-        f = self.net.folding
+        f = self.folding(first, last, fold)
         kernel = latency if b == 1 else latency + batch_cycles(first, last, f, b) - batch_cycles(first, last, f, 1)
         ps_per_cycle = 1e12 / self.board.clock_hz
         region = self.board.host_timing.region(kernel * ps_per_cycle, 8 * b * self.net.words_per_image(first - 1),
                                                8 * b * self.net.words_per_image(last))
         return region.timed_ps / ps_per_cycle
+
+    def range_fits(self, first: int, last: int, fold: int = 0) -> bool:
+        """Whether layers first..last (folded for `fold` img/s; 0: the network's folding) fit one
+        board in the fit check's MAC variant (the resources alone: cheaper than a whole stage
+        prediction)."""
+        key = ("fits", first, last, fold)
+        if key not in self._stage_cache:
+            self._stage_cache[key] = stage_resources(self.net, first, last, self.synthesized, self.mac,
+                                                     self.folding(first, last, fold)).on(self.board).fits(self.board)
+        return self._stage_cache[key]
+
+    # ---- the link and the hosts ----------------------------------------------------------
+    def cable_img_s(self, payload: int) -> float:
+        """Images per second one cable carries when each image sends `payload` bytes over it."""
+        return self.link.rate_bps / (8 * message_wire_bytes(payload, self.link))
+
+    def cpu_img_s(self) -> float:
+        """What every node's per-message software cost allows: the host sends an image and
+        receives its scores, a board receives its input and sends its output (a stage's
+        replicas share its messages, so the host is the limit)."""
+        per_msg_ps = self.link.host_send_overhead_ps + self.link.host_recv_overhead_ps
+        return 1e12 / per_msg_ps if per_msg_ps else float("inf")
+
+    def host_img_s(self) -> float:
+        """The limit every plan shares: the host's cable (every image and every result cross
+        it) and the host's software."""
+        inp, out = 8 * self.net.words_per_image(-1), 8 * self.net.words_per_image(self.net.last)
+        host_bytes = message_wire_bytes(inp, self.link) + message_wire_bytes(out, self.link)
+        return min(self.link.rate_bps / (8 * host_bytes), self.cpu_img_s())
+
+    def message_ps(self, payload: int) -> float:
+        """One message of `payload` bytes from one node to the next: its frames on the cables
+        (through the switch), and both ends' software."""
+        link, hops = self.link, 2 if self.link.switch else 1
+        wb = message_wire_bytes(payload, link)
+        return (hops * (wb * 8 / link.rate_bps * 1e12 + link.propagation_ps) + (hops - 1) * link.switch_latency_ps
+                + link.host_send_overhead_ps + link.host_recv_overhead_ps)
 
     # ---- per plan ----------------------------------------------------------------------
     def predict(self, plan: Plan) -> PlanPrediction:
@@ -212,11 +259,7 @@ class Planner:
             links.append({"cable": f"cut after layer {s.stage.last}", "bytes_per_image": s.bytes_out,
                           "wire_bytes_per_image": message_wire_bytes(s.bytes_out, link)})
         cable_img_s = min(rate / (8 * lk["wire_bytes_per_image"]) for lk in links)
-        # Software: every node spends its per-message cost on each message it sends or
-        # receives (the host: an image out and its scores in; a board: its input and output).
-        per_msg_ps = link.host_send_overhead_ps + link.host_recv_overhead_ps
-        cpu_img_s = min([1e12 / per_msg_ps] + [s.stage.replicas * 1e12 / per_msg_ps for s in stages]) \
-            if per_msg_ps else float("inf")
+        cpu_img_s = self.cpu_img_s()
         stage_img_s = min(s.img_s for s in stages)
         img_s = min(stage_img_s, cable_img_s, cpu_img_s)
         for lk in links:
@@ -229,12 +272,7 @@ class Planner:
         else:
             bottleneck = f"cable {max(links, key=lambda lk: lk['wire_bytes_per_image'])['cable']}"
         # One image alone: every stage's latency, every message's time on its cables.
-        hops = 2 if link.switch else 1
-        msg_ps = 0.0
-        for payload in [stages[0].bytes_in] + [s.bytes_out for s in stages]:
-            wb = message_wire_bytes(payload, link)
-            msg_ps += hops * (wb * 8 / rate * 1e12 + link.propagation_ps) + (hops - 1) * link.switch_latency_ps
-            msg_ps += link.host_send_overhead_ps + link.host_recv_overhead_ps
+        msg_ps = sum(self.message_ps(payload) for payload in [stages[0].bytes_in] + [s.bytes_out for s in stages])
         kernel_ps = sum(s.start_cycles / self.board.clock_hz * 1e12 for s in stages)
         pipelined = min(min(s.stage.replicas * self.board.clock_hz / s.interval_cycles for s in stages),
                         cable_img_s, cpu_img_s)
@@ -394,6 +432,17 @@ def main(args, verify: Verifier | None = None) -> int:
                       calibration=measured_cycles(BUILD) if args.calibrate else None,
                       synthesized=synthesized(), mac=getattr(args, "mac", "lut"))
     link_gbps = planner.link.rate_bps / 1e9
+    from . import search
+    n_plans = search.count_plans(len(word_cuts(planner.net)), args.boards)
+    if getattr(args, "search", False) or getattr(args, "target_img_s", None) is not None or getattr(args, "refold", False) \
+            or n_plans > search.ENUMERATION_LIMIT:
+        if args.verify:
+            raise ValueError("--verify co-simulates enumerated plans; give PLAN= to `make sim` for a searched one")
+        doc = search.report(planner, args.boards, getattr(args, "target_img_s", None), getattr(args, "refold", False))
+        if args.json:
+            Path(args.json).write_text(json.dumps(doc, indent=2))
+            print(f"json: {args.json}")
+        return 0
     preds = planner.rank(args.boards)
     front = pareto(preds)
     by_plan = {str(p.plan): p for p in preds}

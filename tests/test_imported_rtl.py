@@ -52,7 +52,7 @@ def test_the_network_uses_the_new_formats(mini):
 def test_imported_kernels_bit_exact(mini, role, tmp_path):
     _, folder, net = mini
     kernel = kernel_for_range(net, *net.natural_ranges()[role], runner.BUILD / "kernels")
-    assert kernel.is_relative_to(runner.BUILD / "hls")
+    assert kernel.is_relative_to(folder.resolve() / "hls")
     meta = json.loads((kernel / "kernel.json").read_text())
     assert meta["network"] == str(folder.resolve())
     # layer 0 (7 thresholds per neuron) through the host's doInit path: targetThresh 0..6
@@ -77,13 +77,26 @@ def test_make_sim_of_an_onnx_model(mini, tmp_path):
 
 def test_make_hls_of_an_imported_network(mini, tmp_path):
     """`make hls NETWORK=<folder> FIRST=1 LAST=2`: any layer range of an imported network,
-    generated into build/hls/<name>/, never into hls_out/."""
+    generated into hls/ of the network's folder, never into hls_out/."""
     _, folder, net = mini
     env = dict(os.environ, MAKEFLAGS="")
     out = subprocess.run(["make", "-s", "hls", f"NETWORK={folder}", "FIRST=1", "LAST=2"], cwd=REPO, env=env,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
-    kernel = runner.BUILD / "hls" / net.kernel_prefix / f"{net.kernel_prefix}_L1_2"
+    kernel = folder.resolve() / "hls" / f"{net.kernel_prefix}_L1_2"
     meta = json.loads((kernel / "kernel.json").read_text())
     assert (meta["first"], meta["last"], meta["role"]) == (1, 2, "middle")
     assert not (REPO / "hls_out" / f"{net.kernel_prefix}_L1_2").exists()
+
+
+@pytest.mark.parametrize("example", ["TFC", pytest.param("SFC", marks=pytest.mark.slow),
+                                     pytest.param("LFC", marks=pytest.mark.slow),
+                                     pytest.param("CNV", marks=pytest.mark.slow)])
+def test_shaped_network_full_kernel_bit_exact(example, tmp_path):
+    """The BNN-PYNQ-shaped seeded networks of the README's table: the full kernel in RTL."""
+    model = EXAMPLES[example]().save(tmp_path / f"{example.lower()}_shaped.onnx")
+    write_import(import_model(model), tmp_path / "net")
+    net = networks.get(str(tmp_path / "net"))
+    kernel = kernel_for_range(net, 0, net.last, runner.BUILD / "kernels")
+    check(run(KernelJob(kernel=str(kernel), images=2, params=str(tmp_path / "net"), out_dir=str(tmp_path / "k"))),
+          2, interval_tolerance=None, kernel=str(kernel))

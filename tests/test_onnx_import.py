@@ -72,6 +72,8 @@ CONSTRUCTS = {
     .matmul(4),
     "FINN bipolar MultiThreshold": lambda g: g.quant_input(8).conv(8, 3)
     .multithreshold(1, out_bias=-1, out_scale=2).flatten().matmul(4, bipolar=True),
+    "FINN binarized input": lambda g: g.threshold_input(127.5).flatten().matmul(16, bipolar=True).affine(levels=1)
+    .bipolar_act().matmul(4, bipolar=True),
     "last layer scaled": lambda g: g.quant_input(8).conv(4, 3).affine().act(2).flatten().matmul(8).affine(),
     "last layer thresholded": lambda g: g.quant_input(8).conv(4, 3).affine().act(2).flatten().matmul(64)
     .affine(levels=1).bipolar_act(),

@@ -108,7 +108,9 @@ class CosimJob:
             config = TopologyConfig.from_dict(cfg)
             # The timed model's kernels (failover timeouts) at the boards' clock.
             net, clock_hz = networks.get(self.network), board.clock_hz
-            timings = dict(config.kernels) | {f"{s.first}-{s.last}": stage_timing(net, s.first, s.last, clock_hz)
+            folding = config.partition().folding()
+            timings = dict(config.kernels) | {f"{s.first}-{s.last}": stage_timing(net, s.first, s.last, clock_hz,
+                                                                                  folding)
                                               for s in config.stages}
             return dataclasses.replace(config, kernels=timings).validate()
         except ConfigError as exc:
@@ -142,7 +144,7 @@ def board_kernels(job: CosimJob, cfg: TopologyConfig) -> list[tuple[str, kernels
                                             job.folder / f"export-stage{b.stage}", label=f"STAGE_DIR={b.stage}")
             pairs.append((b.name, exports[b.stage]))
             continue
-        info = kernels.load(kernel_for_range(net, b.first, b.last, runner.BUILD / "kernels"))
+        info = kernels.load(kernel_for_range(net, b.first, b.last, runner.BUILD / "kernels", stages[b.stage].fold))
         if info.network_name != net.name or (info.first, info.last) != (b.first, b.last):
             raise BnnInputError(f"{info.folder / 'kernel.json'}: layers {info.first}-{info.last} of "
                                 f"{info.network_name}; board {b.name} needs layers {b.first}-{b.last} of {net.name}")
@@ -153,8 +155,9 @@ def board_kernels(job: CosimJob, cfg: TopologyConfig) -> list[tuple[str, kernels
 def prepare(job: CosimJob) -> Path:
     cfg = job.topology_config()
     # A stage that does not fit its board is still simulated, but never silently.
+    plan = cfg.partition()
     warnings = fit_warnings(networks.get(job.network), [(s.first, s.last) for s in cfg.stages],
-                            platform(job.board), synthesized())
+                            platform(job.board), synthesized(), folding=plan.folding())
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     pairs = board_kernels(job, cfg)
@@ -162,7 +165,7 @@ def prepare(job: CosimJob) -> Path:
     net = stim.network
     folder = job.folder
     ranges = sorted({(k.first, k.last) for _, k in pairs}) + [(0, net.last)]
-    npz = stim.save(folder, sorted(set(ranges)))
+    npz = stim.save(folder, sorted(set(ranges)), folding=plan.folding())   # each layer in its stage's folding
     period_ps = platform(job.board).period_ps
     wrappers: dict[str, str] = {}
     boards = []

@@ -378,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
                 net = networks.get(args.network)
                 if is_builtin(net):          # its committed kernel, by name
                     args.kernel = default_kernel(net, args.role)
-                else:                        # an imported network's, generated into build/hls/
+                else:                        # an imported network's, generated into its folder's hls/
                     args.kernel = str(kernel_for_range(net, *net.natural_ranges()[args.role],
                                                        runner.BUILD / "kernels"))
             args.kernel = args.kernel or _default_kernel()

@@ -32,6 +32,7 @@ from pathlib import Path
 from golden import data, networks
 from golden.errors import BnnInputError
 from golden.platform import platform
+from golden.paths import BUILD
 from golden.stages.mvau import MAC_VARIANTS
 from hls_out import generate
 from hls_out import kernel as kernels
@@ -51,6 +52,8 @@ def kernel_names(network: str, names: str | None) -> list[str]:
         if bad:
             raise BnnInputError(f"KERNELS: unknown kernel(s) {', '.join(bad)}; generated kernels: {', '.join(known)}")
         return wanted
+    if not generate.is_builtin(net):     # an imported network: its kernels, generated into its folder's hls/
+        return [str(generate.kernel_for_range(net, a, b, BUILD / "kernels")) for a, b in net.natural_ranges().values()]
     return [f"{net.kernel_prefix}_{role}" for role in ("full", "part1", "part2")]
 
 
@@ -262,8 +265,12 @@ def main(argv: list[str] | None = None) -> int:
                 if not path.exists() or path.read_text() != text:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     path.write_text(text)
-        for name in names:
-            info = kernels.load(name if args.mac == "lut" else generate.mac_root(args.mac) / name)
+        if args.mac != "lut" and not generate.is_builtin(networks.get(args.network)):
+            raise BnnInputError(f"MAC={args.mac}: the variants are generated for the built-in networks; "
+                                f"an imported network's kernels are Mul_LUT")
+        for ref in names:
+            info = kernels.load(ref if args.mac == "lut" else generate.mac_root(args.mac) / ref)
+            name = info.name
             params, source = kernel_params(info, args.params, args.seed)
             print(f"synthesizing {name} ({info.network_name} layers {info.first}-{info.last}, {source} "
                   f"parameters) ...", flush=True)

@@ -115,8 +115,9 @@ class Stimulus:
     def classes(self) -> np.ndarray:
         return predict_classes(self.network, self.outputs())
 
-    def save(self, folder: Path, ranges: list[tuple[int, int]]) -> Path:
-        """Write stimulus.npz with the words of every layer range in `ranges`, and params_hex/."""
+    def save(self, folder: Path, ranges: list[tuple[int, int]], folding=None) -> Path:
+        """Write stimulus.npz with the words of every layer range in `ranges`, and params_hex/
+        (the weight and threshold words in `folding`: default the parameters' own)."""
         folder.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {"classes": self.classes()}
         if self.labels is not None:
@@ -125,7 +126,7 @@ class Stimulus:
             w_in, w_out = self.words(first, last)
             arrays[words_key("in", first, last)] = w_in
             arrays[words_key("out", first, last)] = w_out
-        save_hex(self.params, self.hex_dir(folder))
+        save_hex(self.params, self.hex_dir(folder), folding)
         np.savez(folder / "stimulus.npz", **arrays)
         return folder / "stimulus.npz"
 
