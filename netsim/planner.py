@@ -47,6 +47,7 @@ from golden.folding import stages_folding
 from golden.network import word_cuts
 from golden.paths import BUILD
 from golden.platform import Platform, platform
+from golden.power import for_board as power_model
 from golden.stages.mvau import MAC_VARIANTS
 from hls_out.resources import stage_resources, synthesized
 
@@ -116,6 +117,7 @@ class PlanPrediction:
     per_start_img_s: float          # B = 1: every board at 1 / latency (the paper's estimate)
     bottleneck: str
     links: list[dict] = field(default_factory=list)
+    watts: float | None = None      # every board running its kernel (golden/power.py; None: no model)
 
     @property
     def boards(self) -> int:
@@ -130,7 +132,7 @@ class PlanPrediction:
                 "stages": [s.to_json() for s in self.stages],
                 "predicted_img_s": self.predicted_img_s, "predicted_latency_us": self.predicted_latency_us,
                 "pipelined_img_s": self.pipelined_img_s, "per_start_img_s": self.per_start_img_s,
-                "bottleneck": self.bottleneck, "links": self.links, "fits": self.fits}
+                "bottleneck": self.bottleneck, "links": self.links, "fits": self.fits, "watts": self.watts}
 
 
 class Planner:
@@ -156,6 +158,7 @@ class Planner:
         # Kernels `make resources` synthesized: they correct the resource estimate (fit check).
         self.synthesized = synthesized or {}
         self._stage_cache: dict[tuple[int, int], tuple] = {}
+        self.power = power_model(self.board)
 
     # ---- per stage ---------------------------------------------------------------------
     def folding(self, first: int, last: int, fold: int = 0):
@@ -278,7 +281,12 @@ class Planner:
                         cable_img_s, cpu_img_s)
         per_start = min(min(s.stage.replicas * self.board.clock_hz / s.start_cycles for s in stages),
                         cable_img_s, cpu_img_s)
-        return PlanPrediction(plan=plan, stages=stages, predicted_img_s=img_s,
+        watts = None
+        if self.power:
+            b = self.board
+            watts = sum(s.stage.replicas * self.power.board_w(s.resources["lut"] / b.lut,
+                                                              s.resources["bram_tiles"] / b.bram_tiles) for s in stages)
+        return PlanPrediction(plan=plan, stages=stages, predicted_img_s=img_s, watts=watts,
                               predicted_latency_us=(kernel_ps + msg_ps) / 1e6, pipelined_img_s=pipelined,
                               per_start_img_s=per_start, bottleneck=bottleneck, links=links)
 
@@ -346,12 +354,26 @@ def paper_claims(planner: Planner, preds: dict[str, PlanPrediction]) -> list[str
         f"FC board saturation: paper ~720 chunks/s; planner 1 / FC latency = {fc_rate:.1f} img/s",
         f"more conv replicas: 3 conv + FC {four.predicted_img_s:.1f} img/s, 4 conv + FC {five.predicted_img_s:.1f} "
         f"img/s: {'no gain, the FC board is the bottleneck' if five.predicted_img_s <= four.predicted_img_s * 1.001 else 'still gaining'}",
+        *power_claim(planner, three, [full, split, three, four, five]),
         f"1/latency vs pipelined steady state (numReps large): one full board {full.per_start_img_s:.1f} vs "
         f"{full.pipelined_img_s:.1f} img/s, 3-board split {three.per_start_img_s:.1f} vs "
         f"{three.pipelined_img_s:.1f} img/s: the paper's 'throughput' is the first; a batched dataflow "
         f"pipeline runs at the second",
     ]
     return lines
+
+
+def power_claim(planner: Planner, three: PlanPrediction, plans: list[PlanPrediction]) -> list[str]:
+    """The paper's conclusion on power (the 3-PYNQ conv-replicated split as the best compromise
+    between throughput and power) beside this planner's images per joule of the same plans."""
+    if not planner.power or three.watts is None:
+        return []
+    best = max(plans, key=lambda p: p.predicted_img_s / p.watts)
+    per = ", ".join(f"{p.plan} {p.predicted_img_s / p.watts:.1f}" for p in plans)
+    return [f"power: the paper calls the 3-PYNQ split {three.plan} the best compromise of throughput and power; "
+            f"planner: {three.predicted_img_s:.1f} img/s for {three.watts:.2f} W = "
+            f"{three.predicted_img_s / three.watts:.1f} img/J; the most img/J of the paper's plans: {best.plan} "
+            f"(img/J: {per}; golden/power.py)"]
 
 
 # The variants every plan's boards are reported in: the paper's Mul_LUT and DSP48.
@@ -378,11 +400,12 @@ def format_board_resources(preds: list[PlanPrediction], board: Platform) -> str:
 
 def format_table(preds: list[PlanPrediction]) -> str:
     rows = [f"{'plan':<28} {'boards':>6} {'img/s':>8} {'latency us':>10} {'1/lat':>7} {'piped':>7} "
-            f"{'BRAM/stage':>14} {'fits':>4}  bottleneck"]
+            f"{'watts':>6} {'img/J':>6} {'BRAM/stage':>14} {'fits':>4}  bottleneck"]
     for p in preds:
         bram = "/".join(f"{s.resources['bram_tiles']:g}" for s in p.stages)
+        w = f"{p.watts:>6.2f} {p.predicted_img_s / p.watts:>6.1f}" if p.watts else f"{'-':>6} {'-':>6}"
         rows.append(f"{str(p.plan):<28} {p.boards:>6} {p.predicted_img_s:>8.1f} {p.predicted_latency_us:>10.0f} "
-                    f"{p.per_start_img_s:>7.1f} {p.pipelined_img_s:>7.1f} {bram:>14} {'yes' if p.fits else 'NO':>4}  "
+                    f"{p.per_start_img_s:>7.1f} {p.pipelined_img_s:>7.1f} {w} {bram:>14} {'yes' if p.fits else 'NO':>4}  "
                     f"{p.bottleneck}")
     return "\n".join(rows)
 

@@ -196,13 +196,33 @@ class Graph:
 
 
 # ---------------------------------------------------------------- example networks
-def cnv(g: Graph, wbits: int = 2, act: int = 2) -> Graph:
-    """CNV-shaped: 6 conv layers (64, 64, pool, 128, 128, pool, 256, 256) and 3 fc (512, 512, 10)."""
+def cnv(g: Graph, wbits: int = 2, act: int = 2, scale: int = 1) -> Graph:
+    """CNV-shaped: 6 conv layers (64, 64, pool, 128, 128, pool, 256, 256) and 3 fc (512, 512,
+    10); `scale` multiplies every channel count (2: the doubled CNV, 4: quadrupled); wbits 1:
+    bipolar weights, 2: ternary."""
+    wkw = {"bipolar": True} if wbits == 1 else {"wbits": wbits, "narrow": True}
     g.quant_input(8, signed=True, scale=2.0 ** -7)
     for ch, pool in [(64, False), (64, True), (128, False), (128, True), (256, False), (256, False)]:
-        g.conv(ch, 3, wbits=wbits, narrow=True).affine(levels=2).act(act)
+        g.conv(ch * scale, 3, **wkw).affine(levels=2).act(act)
         if pool:
             g.maxpool()
+    g.flatten(nhwc=True)
+    for mh in (512 * scale, 512 * scale):
+        g.matmul(mh, **wkw).affine(levels=2).act(act)
+    return g.matmul(10, **wkw)
+
+
+def vgg(g: Graph, wbits: int = 2, act: int = 2) -> Graph:
+    """A deeper VGG-style stack for 64x64 images: 14 conv layers (3x3 and 1x1, 64 to 256
+    channels, two pools) and 3 fc layers (512, 512, 10), CNV-W2A2's number formats."""
+    g.quant_input(8, signed=True, scale=2.0 ** -7)
+    blocks = [(64, 3), (64, 1), (64, 3), "pool", (128, 3), (128, 1), (128, 3), "pool",
+              (256, 3), (256, 1), (256, 3), (256, 1), (256, 3), (256, 1), (256, 3), (256, 3)]
+    for b in blocks:
+        if b == "pool":
+            g.maxpool()
+        else:
+            g.conv(b[0], b[1], wbits=wbits, narrow=True).affine(levels=2).act(act)
     g.flatten(nhwc=True)
     for mh in (512, 512):
         g.matmul(mh, wbits=wbits, narrow=True).affine(levels=2).act(act)
@@ -235,11 +255,20 @@ EXAMPLES = {
     "TFC": lambda: fc_net(Graph((1, 1, 28, 28), seed=8, name="tfc"), 64, 3),
     "MINI": lambda: mini(Graph((1, 3, 16, 16), seed=11, name="mini_qnn")),
 }
+# Networks too big for one PYNQ-Z1 (the plan search's cases): CNV's shape with every channel
+# count doubled or quadrupled (W2A2: ternary weights; W1A2: bipolar ones), and a 17-layer
+# VGG-style stack.
+BIG = {
+    "CNV2X": lambda: cnv(Graph((1, 3, 32, 32), seed=21, name="cnv2x_w2a2"), scale=2),
+    "CNV2X_W1A2": lambda: cnv(Graph((1, 3, 32, 32), seed=24, name="cnv2x_w1a2"), wbits=1, scale=2),
+    "CNV4X": lambda: cnv(Graph((1, 3, 32, 32), seed=22, name="cnv4x_w2a2"), scale=4),
+    "VGG17": lambda: vgg(Graph((1, 3, 64, 64), seed=23, name="vgg17")),
+}
 
 
 if __name__ == "__main__":      # write the example models: python tests/qonnx_graphs.py DIR
     import sys
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "build/models")
     out.mkdir(parents=True, exist_ok=True)
-    for key, build in EXAMPLES.items():
+    for key, build in (EXAMPLES | BIG).items():
         print(build().save(out / f"{key.lower()}_seeded.onnx"))
