@@ -16,6 +16,8 @@ keep up with it.
 from __future__ import annotations
 
 import json
+import math
+from functools import lru_cache
 from pathlib import Path
 
 from golden.errors import BnnInputError
@@ -24,19 +26,23 @@ from golden.network import LayerSpec
 DEFAULT_MACS_PER_CYCLE = 64
 
 
-def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
+@lru_cache(maxsize=None)
+def _divisors(n: int) -> tuple[int, ...]:
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    return tuple(sorted(set(small + [n // d for d in small])))
 
 
 def layer_cycles(spec: LayerSpec, simd: int, pe: int) -> int:
     return spec.ofm_dim ** 2 * (spec.mw // simd) * (spec.mh // pe)
 
 
-def simd_choices(spec: LayerSpec) -> list[int]:
+@lru_cache(maxsize=None)
+def simd_choices(spec: LayerSpec) -> tuple[int, ...]:
     base = spec.ifm_ch if spec.kind == "conv" else spec.mw
-    return [d for d in _divisors(base) if spec.mw % d == 0 and d * spec.weight_bits <= 64]
+    return tuple(d for d in _divisors(base) if spec.mw % d == 0 and d * spec.weight_bits <= 64)
 
 
+@lru_cache(maxsize=65536)
 def fold_layer(spec: LayerSpec, target_cycles: float) -> tuple[int, int]:
     """The smallest (SIMD, PE) whose cycles meet the target (the widest if none does)."""
     simds, pes = simd_choices(spec), _divisors(spec.mh)

@@ -44,6 +44,16 @@ class KernelInfo:
         from golden import networks
         return networks.get(self.data["network"])
 
+    @cached_property
+    def folding(self):
+        """The network's folding with this kernel's layers as its kernel.json has them (a plan
+        stage's kernel may be refolded): the folding its parameter words are laid out in."""
+        from golden.network import Folding, LayerFold
+        folds = list(self.network.folding.layers)
+        for entry in self.data["layers"]:
+            folds[entry["index"]] = LayerFold(entry["simd"], entry["pe"])
+        return Folding(tuple(folds), self.network)
+
     @property
     def first(self) -> int:
         return int(self.data["first"])

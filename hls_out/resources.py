@@ -109,14 +109,22 @@ class Estimate:
                             "lutram_bits": self.streams.lutram_bits}}
 
 
+_LAYER_CACHE: dict[tuple, LayerEstimate] = {}
+
+
 def layer_estimate(network: Network, index: int, mac: str = "lut", folding: Folding | None = None) -> LayerEstimate:
     """A layer's resources: the sum of its stages' own estimates (golden/stages: the MVAU's
     weights, thresholds and arithmetic, the window generator's line buffers), in `folding`
-    (default: the network's)."""
-    total = StageCost()
-    for st in layer_stages(folding or network.folding, index, mac=mac):
-        total = total + st.resources()
-    return LayerEstimate(index, total.ramb18, total.lut, total.lutram_bits, total.dsp, total.dsp_lut)
+    (default: the network's). Computed once per layer, variant and SIMD / PE (the plan search
+    asks for the same layers in many ranges)."""
+    folding = folding or network.folding
+    key = (network.name, network.params_path, index, mac, folding[index])
+    if key not in _LAYER_CACHE:
+        total = StageCost()
+        for st in layer_stages(folding, index, mac=mac):
+            total = total + st.resources()
+        _LAYER_CACHE[key] = LayerEstimate(index, total.ramb18, total.lut, total.lutram_bits, total.dsp, total.dsp_lut)
+    return _LAYER_CACHE[key]
 
 
 def estimate(network: Network, first: int, last: int, mac: str = "lut", folding: Folding | None = None) -> Estimate:

@@ -56,8 +56,9 @@ REFOLD_STEPS = tuple(2 ** (k / 2) for k in range(1, 13))
 class PlanSearch:
     def __init__(self, planner: Planner, refold: bool = False):
         """`refold`: each stage's layers may be refolded (a plan stage's @N) so that a board
-        spends what its stage leaves free on more SIMD / PE: the fastest folding of the
-        REFOLD_STEPS ladder that still fits the board (rate is what the planner predicts)."""
+        spends what its stage leaves free on more SIMD / PE: the widest folding of the
+        REFOLD_STEPS ladder that still fits the board (found by bisection: a wider folding
+        never takes less of the board), if the planner predicts it faster than the network's."""
         self.planner = planner
         self.net = planner.net
         self.refold = refold
@@ -83,9 +84,17 @@ class PlanSearch:
                 # the ladder from this stage's own rate (or, if it does not fit as folded, the
                 # rate of its slowest layer at one MAC per cycle): the widest folding that fits
                 start = base.rate if base else self._floor_rate(first, last)
-                fitting = [f for f in (max(1, round(start * k)) for k in REFOLD_STEPS) if p.range_fits(first, last, f)]
-                if fitting:
-                    cand = self._measure(first, last, fitting[-1])
+                ladder = [max(1, round(start * k)) for k in REFOLD_STEPS]
+                # wider folding takes more of the board: the last rung that fits, by bisection
+                lo, hi = 0, len(ladder)            # rungs below lo fit, rungs from hi on do not
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if p.range_fits(first, last, ladder[mid]):
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                if lo:
+                    cand = self._measure(first, last, ladder[lo - 1])
                     if best is None or cand.rate > best.rate:
                         best = cand
             self._facts[key] = best or RangeFacts(first, last, False, 0, 0.0, 0.0, math.inf)
@@ -259,3 +268,49 @@ def report(planner: Planner, max_boards: int, target_img_s: float | None = None,
             print(f"\n{target_img_s:g} img/s: fewest boards {got.boards}: {plan} ({got.predicted_img_s:.1f} img/s)")
             doc["target"] = {"img_s": target_img_s, "plan": got.to_json()}
     return doc
+
+
+# ---- a resource-only partition, as finn-plus makes them -----------------------------------------
+FINN_PLUS_MAX_UTILISATION = 0.8
+
+
+def utilisation(planner: Planner, first: int, last: int) -> float:
+    """A stage's largest share of one board's LUTs, BRAM or DSP48E1 (network's own folding)."""
+    from hls_out.resources import stage_resources
+    b = planner.board
+    r = stage_resources(planner.net, first, last, planner.synthesized, planner.mac).on(b)
+    return max(r.lut / b.lut, r.bram_tiles / b.bram_tiles, r.dsp / b.dsp if b.dsp else 0.0)
+
+
+def balanced_partition(planner: Planner, boards: int,
+                       cap: float = FINN_PLUS_MAX_UTILISATION) -> Plan | None:
+    """The partition finn-plus's MILP aims at: the layers cut into exactly `boards` contiguous
+    parts, one board each, no replicas, the network's own folding, every part within `cap` of
+    any resource and the most utilised part as little utilised as possible (balanced
+    utilisation), throughput not considered. None: no such partition."""
+    net = planner.net
+    bounds = [0] + [c + 1 for c in word_cuts(net)] + [net.last + 1]
+    best = {(0, 0): (0.0, None)}
+    for n in range(1, boards + 1):
+        for q in bounds[1:]:
+            cand = None
+            for p in bounds:
+                if p >= q or (p, n - 1) not in best:
+                    continue
+                u = utilisation(planner, p, q - 1)
+                if u > cap:
+                    continue
+                v = max(best[(p, n - 1)][0], u)
+                if cand is None or v < cand[0]:
+                    cand = (v, p)
+            if cand:
+                best[(q, n)] = cand
+    end = bounds[-1]
+    if (end, boards) not in best:
+        return None
+    stages, q, n = [], end, boards
+    while q:
+        p = best[(q, n)][1]
+        stages.append(Stage(p, q - 1, 1))
+        q, n = p, n - 1
+    return Plan(net.name, tuple(reversed(stages)))

@@ -76,17 +76,21 @@ def test_make_sim_of_an_onnx_model(mini, tmp_path):
 
 
 def test_make_hls_of_an_imported_network(mini, tmp_path):
-    """`make hls NETWORK=<folder> FIRST=1 LAST=2`: any layer range of an imported network,
-    generated into hls/ of the network's folder, never into hls_out/."""
+    """`make hls NETWORK=<folder> FIRST=0 LAST=3`: a layer range of an imported network,
+    generated into hls/ of the network's folder, never into hls_out/; a range that would end
+    where the tensor is not whole 64-bit words is refused, saying so."""
     _, folder, net = mini
     env = dict(os.environ, MAKEFLAGS="")
-    out = subprocess.run(["make", "-s", "hls", f"NETWORK={folder}", "FIRST=1", "LAST=2"], cwd=REPO, env=env,
+    out = subprocess.run(["make", "-s", "hls", f"NETWORK={folder}", "FIRST=0", "LAST=3"], cwd=REPO, env=env,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
-    kernel = folder.resolve() / "hls" / f"{net.kernel_prefix}_L1_2"
+    kernel = folder.resolve() / "hls" / f"{net.kernel_prefix}_part1"
     meta = json.loads((kernel / "kernel.json").read_text())
-    assert (meta["first"], meta["last"], meta["role"]) == (1, 2, "middle")
-    assert not (REPO / "hls_out" / f"{net.kernel_prefix}_L1_2").exists()
+    assert (meta["first"], meta["last"], meta["role"]) == (0, 3, "part1")
+    assert not (REPO / "hls_out" / f"{net.kernel_prefix}_part1").exists()
+    bad = subprocess.run(["make", "-s", "hls", f"NETWORK={folder}", "FIRST=1", "LAST=2"], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode != 0 and "not a whole number of 64-bit words" in bad.stderr, bad.stderr
 
 
 @pytest.mark.parametrize("example", ["TFC", pytest.param("SFC", marks=pytest.mark.slow),

@@ -25,6 +25,7 @@ from golden.stages.stream_fifo import StreamFifo
 from golden.stages.width_converter import DEFAULT_HLS_SCHEDULE, WidthConverter, check_schedule
 
 WORD_BITS = platform().mem_word_bits   # the memory word the kernels read and write (golden/platform.py)
+ROW_FIFO_MAX = 1024                     # the deepest row FIFO of an imported network's kernels
 
 
 def inter_width(spec: LayerSpec, pe: int, network: Network, word_bits: int = WORD_BITS) -> int:
@@ -117,8 +118,16 @@ def kernel_chain(folding: Folding, first: int, last: int, *, depths: Mapping[str
     label = label or f"layers {first}-{last} of {net.name}"
     depths = depths or {}
 
-    def depth(key: str) -> int:
-        return depths.get(key, net.stream_depths.get(key, net.hls_default_depth))
+    def depth(key: str, rows: int = 1) -> int:
+        """A FIFO's depth: given (`depths`, the network's HLS top), or for an imported network
+        (stream_rule "mvau") one row of the tensor it carries, in its words (ROW_FIFO_MAX at
+        most), so that a layer's row never waits on the window generator behind it; else the
+        HLS default."""
+        if key in depths or key in net.stream_depths:
+            return depths.get(key, net.stream_depths.get(key))
+        if net.stream_rule == "mvau" and rows > 1:
+            return max(net.hls_default_depth, min(ROW_FIFO_MAX, bits // width // rows))
+        return net.hls_default_depth
 
     in_words, out_words = net.words_per_image(first - 1), net.words_per_image(last)
     stages: list[Stage] = [MemoryReader(name="rd", words=in_words, word_bits=word_bits)]
@@ -144,7 +153,7 @@ def kernel_chain(folding: Folding, first: int, last: int, *, depths: Mapping[str
     if first == 0:
         for w in net.input_widths:      # e.g. CNV: 64 -> 192 -> 24 (one RGB pixel per word)
             convert(w, f"in{w}")
-        fifo(depth("pixels"), "pixels")
+        fifo(depth("pixels", net.layer(first).ifm_dim if net.layer(first).kind == "conv" else 1), "pixels")
     for i in range(first, last + 1):
         spec = net.layer(i)
         bits = spec.mw // spec.kernel ** 2 * spec.ifm_dim ** 2 * spec.in_bits   # the tensor entering it
@@ -162,10 +171,10 @@ def kernel_chain(folding: Folding, first: int, last: int, *, depths: Mapping[str
             elif isinstance(st, MVAU):
                 bits = spec.ofm_dim ** 2 * spec.mh * spec.out_bits
                 convert(inter_width(spec, st.pe, net, word_bits), f"L{i}_out")
-                fifo(depth(f"L{i}"), f"L{i}")
+                fifo(depth(f"L{i}", spec.ofm_dim), f"L{i}")
             else:
                 bits //= 4
-                fifo(depth(f"pool{i}"), f"pool{i}")
+                fifo(depth(f"pool{i}", spec.out_dim), f"pool{i}")
     convert(word_bits, "mem")
     stages.append(MemoryWriter(name="wr", words=out_words, word_bits=word_bits))
     # stream s<k> from stage k to stage k+1

@@ -117,13 +117,13 @@ def prepare(job: KernelJob) -> Path:
         if not 1 <= r <= job.images - 1:
             raise BnnInputError(f"REPS={','.join(map(str, job.reps))}: a batch of {r} needs IMAGES={r + 1} "
                                 f"or more (image 0 runs alone first); IMAGES={job.images}")
-    npz = stim.save(folder, [(info.first, info.last)])
+    npz = stim.save(folder, [(info.first, info.last)], folding=info.folding)   # the kernel's own SIMD / PE
     hexdir = stim.hex_dir(folder)
     init: dict[str, np.ndarray] = {}
     for i in job.init_layers:
         if not info.first <= i <= info.last:
             raise BnnInputError(f"init layer {i} is not in kernel {job.kernel} (layers {info.first}-{info.last})")
-        lp, f = stim.params[i], stim.params.folding
+        lp, f = stim.params[i], info.folding
         # The preload of an init-mode layer is a decoy (negated weights): only a working
         # init path can give the expected results.
         bits = info.network.layer(i).weight_bits
@@ -143,7 +143,7 @@ def prepare(job: KernelJob) -> Path:
             raise BnnInputError(f"loader {job.loader!r}: expected fast or python")
         writes, _ = job_writes(info.network_name, job.params, job.seed, info.first, info.last)
         write_list_file(writes, folder / "load" / f"{info.top}.writes")
-    f = stim.params.folding
+    f = info.folding
     paper = info.paper()
     try:
         bus_errors = tuple(job_file.InjectedBusError(**e) for e in job.bus_errors)

@@ -520,6 +520,9 @@ def print_table(res: dict) -> None:
                   f"{_f(e['param_load_cycles'])} cycles, {_f(e['param_load_wall_s'], '{:.1f}')} s: "
                   f"param_load_words_per_s {_f(e['param_load_words_per_s'])} ({_f(e['param_load_cycles_per_s'])} "
                   f"cycles/s); one image {_f(e['latency_cycles'])} cycles; bit-exact {e['bit_exact']}")
+    if res.get("plan_search"):
+        from tb.perf.plan_search_bench import print_results
+        print_results(res["plan_search"])
     print(f"\nwritten: {res['written']}")
 
 
@@ -560,6 +563,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--exports", default=",".join(EXPORTS),
                     help="real HLS exports of $BNNSPLIT_DATA/hls-exports to time (build, parameter load)")
     ap.add_argument("--skip-exports", action="store_true")
+    ap.add_argument("--skip-plan-search", action="store_true")
     args = ap.parse_args(argv)
     try:        # before anything is measured
         images = _parse_images(args.images)
@@ -594,6 +598,10 @@ def main(argv: list[str] | None = None) -> int:
         res["exports"] = bench_exports([e.strip() for e in args.exports.split(",") if e.strip()])
         cnv = res["exports"].get("cnvW1A1-vitis-hls-2023.2") or {}
         res["param_load_words_per_s"] = cnv.get("param_load_words_per_s")
+    if not args.skip_plan_search:
+        from tb.perf.plan_search_bench import bench_plan_search
+        print("[plan search] 32 layers x 16 boards, VGG17, CNV-W2A2 vs enumeration", flush=True)
+        res["plan_search"] = bench_plan_search()
     if args.regress_images:
         res["regress"] = bench_regress(args.regress_images, params, cifar, not args.skip_regress_1worker)
         res["regress_wall_s"] = res["regress"]["runs"]["2"]["wall_s"]
