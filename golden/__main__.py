@@ -181,14 +181,12 @@ def cmd_import(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise BnnInputError(f"--out {out} is a file; expected a folder")
-    folding = args.folding
-    if args.target_img_s is not None:
-        first = import_model(args.model, args.name)
-        folding = fold.fold_for_target(first.network.layers, args.target_img_s)
-        missed = fold.unmet(first.network.layers, folding, args.target_img_s, _clock_hz())
-        if missed and not args.quiet:
+    imported = import_model(args.model, args.name, args.folding, args.target_img_s)
+    if args.target_img_s is not None and not args.quiet:
+        net = imported.network
+        missed = fold.unmet(net.layers, net.default_folding, args.target_img_s, _clock_hz())
+        if missed:
             print(f"--target-img-s {args.target_img_s:g}: not met at the widest folding by " + "; ".join(missed))
-    imported = import_model(args.model, args.name, folding)
     if imported.network.name in networks.NETWORKS:
         raise BnnInputError(f"the model's name {imported.network.name!r} is a built-in network's; give --name")
     write_import(imported, out)

@@ -788,8 +788,11 @@ class Imported:
     model: dict           # what netfile writes under "model"
 
 
-def import_model(path: str | Path, name: str | None = None, folding=None) -> Imported:
-    """Lower a QONNX / FINN-ONNX model file to a Network and its parameters."""
+def import_model(path: str | Path, name: str | None = None, folding=None,
+                 target_img_s: float | None = None) -> Imported:
+    """Lower a QONNX / FINN-ONNX model file to a Network and its parameters, folded as
+    `folding` says ((SIMD, PE) per layer, or a folding file), or for `target_img_s` images per
+    second (golden/folding.py), or by the default rule."""
     import onnx
     path = Path(path)
     if not path.is_file():
@@ -805,6 +808,9 @@ def import_model(path: str | Path, name: str | None = None, folding=None) -> Imp
     info = dict(low.input_info, source=str(path))
     if isinstance(folding, (str, Path)):
         folding = _read_folding(folding, layers)
+    elif target_img_s is not None:
+        from golden.folding import fold_for_target
+        folding = fold_for_target(layers, target_img_s)
     net = build_network(layers, name, info, folding)
     from golden.network import Folding, LayerFold
     f = Folding(tuple(LayerFold(s, p) for s, p in net.default_folding), net)

@@ -73,7 +73,9 @@ def measured_cycles(root: Path) -> dict[tuple[str, int, int], dict]:
     for path in sorted(root.glob("**/report.json")) if root.is_dir() else []:
         try:
             r = json.loads(path.read_text())
-            if r.get("kind") == "kernel" and r.get("latency_cycles") and not r.get("errors"):
+            # a kernel of the network's own folding: a refolded one (a plan stage's @N) times
+            # other hardware than the range's default
+            if r.get("kind") == "kernel" and r.get("latency_cycles") and not r.get("errors") and not r.get("refolded"):
                 key = (r["network"], r["first"], r["last"])
                 found[key] = {"latency": r["latency_cycles"], "interval": r.get("batch_interval_cycles"),
                               "source": str(path)}

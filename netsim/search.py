@@ -274,20 +274,39 @@ def report(planner: Planner, max_boards: int, target_img_s: float | None = None,
 FINN_PLUS_MAX_UTILISATION = 0.8
 
 
-def utilisation(planner: Planner, first: int, last: int) -> float:
-    """A stage's largest share of one board's LUTs, BRAM or DSP48E1 (network's own folding)."""
+def utilisation(planner: Planner, first: int, last: int, fold: int = 0) -> float:
+    """A stage's largest share of one board's LUTs, BRAM or DSP48E1 (its layers folded for
+    `fold` img/s; 0: the network's own folding)."""
     from hls_out.resources import stage_resources
     b = planner.board
-    r = stage_resources(planner.net, first, last, planner.synthesized, planner.mac).on(b)
+    r = stage_resources(planner.net, first, last, planner.synthesized, planner.mac,
+                        planner.folding(first, last, fold)).on(b)
     return max(r.lut / b.lut, r.bram_tiles / b.bram_tiles, r.dsp / b.dsp if b.dsp else 0.0)
 
 
-def balanced_partition(planner: Planner, boards: int,
-                       cap: float = FINN_PLUS_MAX_UTILISATION) -> Plan | None:
+def finn_plus_plan(planner: Planner, boards: int, cap: float = FINN_PLUS_MAX_UTILISATION) -> Plan | None:
+    """finn-plus's flow at its best on `boards` boards: the whole network folded for one
+    target (FINN's SetFolding: the same rule as @N), then cut by resources alone
+    (`balanced_partition`); the highest target of the REFOLD_STEPS ladder (from the network's
+    own folding's rate) for which such a partition exists. None: not even the network's own
+    folding can be cut that way."""
+    best = balanced_partition(planner, boards, cap)
+    base = planner.stage(Stage(0, planner.net.last, 1)).img_s
+    for k in REFOLD_STEPS:
+        plan = balanced_partition(planner, boards, cap, max(1, round(base * k)))
+        if plan is None:
+            break
+        best = plan
+    return best
+
+
+def balanced_partition(planner: Planner, boards: int, cap: float = FINN_PLUS_MAX_UTILISATION,
+                       fold: int = 0) -> Plan | None:
     """The partition finn-plus's MILP aims at: the layers cut into exactly `boards` contiguous
-    parts, one board each, no replicas, the network's own folding, every part within `cap` of
-    any resource and the most utilised part as little utilised as possible (balanced
-    utilisation), throughput not considered. None: no such partition."""
+    parts, one board each, no replicas, one folding for the whole network (`fold` img/s, 0:
+    the network's own), every part within `cap` of any resource and the most utilised part as
+    little utilised as possible (balanced utilisation), throughput not considered. None: no
+    such partition."""
     net = planner.net
     bounds = [0] + [c + 1 for c in word_cuts(net)] + [net.last + 1]
     best = {(0, 0): (0.0, None)}
@@ -297,7 +316,7 @@ def balanced_partition(planner: Planner, boards: int,
             for p in bounds:
                 if p >= q or (p, n - 1) not in best:
                     continue
-                u = utilisation(planner, p, q - 1)
+                u = utilisation(planner, p, q - 1, fold)
                 if u > cap:
                     continue
                 v = max(best[(p, n - 1)][0], u)
@@ -311,6 +330,6 @@ def balanced_partition(planner: Planner, boards: int,
     stages, q, n = [], end, boards
     while q:
         p = best[(q, n)][1]
-        stages.append(Stage(p, q - 1, 1))
+        stages.append(Stage(p, q - 1, 1, fold))
         q, n = p, n - 1
     return Plan(net.name, tuple(reversed(stages)))

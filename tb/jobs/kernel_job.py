@@ -266,6 +266,10 @@ def run(job: KernelJob, show_progress: bool = False) -> Result:
     if error is not None and not result.errors:
         result.errors.append(str(error))
     result.figures |= {"build_s": t1 - t0, "sim_s": t2 - t1}
+    if not job.kernel_dir:      # a generated kernel: is it the network's own folding of its layers?
+        info = kernels.load(job.kernel)
+        result.figures["refolded"] = any(info.folding[i] != info.network.folding[i]
+                                         for i in range(info.first, info.last + 1))
     result.write(report)
     return result
 
