@@ -331,6 +331,19 @@ def pareto(preds: list[PlanPrediction]) -> list[PlanPrediction]:
     return front
 
 
+def pareto_power(preds: list[PlanPrediction]) -> list[PlanPrediction]:
+    """Fitting plans no other fitting plan beats on all of boards (fewer or as many), img/s
+    (more or as many) and watts (fewer or as many) while strictly better on one."""
+    ok = [p for p in preds if p.fits and p.watts is not None]
+
+    def beats(a: PlanPrediction, b: PlanPrediction) -> bool:
+        ka, kb = (a.boards, -a.predicted_img_s, a.watts), (b.boards, -b.predicted_img_s, b.watts)
+        return all(x <= y for x, y in zip(ka, kb)) and ka != kb
+
+    front = [p for p in ok if not any(beats(q, p) for q in ok)]
+    return sorted(front, key=lambda p: (p.boards, -p.predicted_img_s))
+
+
 # ---- report --------------------------------------------------------------------------------
 
 def paper_claims(planner: Planner, preds: dict[str, PlanPrediction]) -> list[str]:
@@ -481,6 +494,9 @@ def main(args, verify: Verifier | None = None) -> int:
               f"({', '.join(sorted(planner.synthesized))})")
     print("\nPareto front (boards vs img/s, fitting plans):")
     print(format_table(front))
+    if planner.power:
+        print("\nPareto front of img/s, watts and boards (fitting plans; golden/power.py):")
+        print(format_table(pareto_power(preds)[:args.top * 2]))
     print(f"\nbest {min(args.top, len(preds))} plans:")
     print(format_table(preds[:args.top]))
     print(f"\nresources per board of the Pareto front's plans ({' / '.join(MAC_NAMES[m] for m in REPORTED_MACS)} "
@@ -496,7 +512,8 @@ def main(args, verify: Verifier | None = None) -> int:
         print(f"- {line}")
     doc = {"network": net.name, "board": planner.board.name, "link_gbps": link_gbps, "batch": args.batch,
            "mac": planner.mac,
-           "plans": [p.to_json() for p in preds], "pareto": [str(p.plan) for p in front]}
+           "plans": [p.to_json() for p in preds], "pareto": [str(p.plan) for p in front],
+           "pareto_power": [str(p.plan) for p in pareto_power(preds)] if planner.power else []}
     if args.plot:
         print(f"plot: {plot(preds, front, Path(args.plot), f'{net.name}: predicted throughput of every plan')}")
     if args.verify:

@@ -46,3 +46,17 @@ def test_plan_watts_add_up_over_boards():
 
 def test_no_model_for_an_unmeasured_board():
     assert power.for_board(type("B", (), {"name": "zcu104"})()) is None
+
+
+def test_pareto_front_of_throughput_power_and_boards():
+    from netsim.planner import pareto_power
+    planner = Planner("cnvW2A2")
+    preds = planner.rank(3)
+    front = pareto_power(preds)
+    names = {str(p.plan) for p in front}
+    assert "0-5x2,6-8x1" in names          # the paper's 3-PYNQ split: fewer watts than 0-8x3
+    for p in [q for q in preds if q.fits]:
+        dominated = any(q.boards <= p.boards and q.predicted_img_s >= p.predicted_img_s and q.watts <= p.watts
+                        and (q.boards, q.predicted_img_s, q.watts) != (p.boards, p.predicted_img_s, p.watts)
+                        for q in preds if q.fits)
+        assert (str(p.plan) in names) != dominated
