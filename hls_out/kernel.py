@@ -50,7 +50,7 @@ class KernelInfo:
         stage's kernel may be refolded): the folding its parameter words are laid out in."""
         from golden.network import Folding, LayerFold
         folds = list(self.network.folding.layers)
-        for entry in self.data["layers"]:
+        for entry in self.data.get("layers", ()):      # an export's description has none: the network's
             folds[entry["index"]] = LayerFold(entry["simd"], entry["pe"])
         return Folding(tuple(folds), self.network)
 
