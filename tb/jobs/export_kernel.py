@@ -136,6 +136,11 @@ class ExportKernel:
     def paper(self):
         return self.network.paper_kernel(self.first, self.last)
 
+    @property
+    def folding(self):
+        """An export holds the network's own folding (BNN-PYNQ's, as its parameters are laid out)."""
+        return self.network.folding
+
 
 _READMEM = re.compile(r'(\$readmem[hb]\s*\(\s*)"([^"]+)"')
 
