@@ -31,7 +31,7 @@ from golden.paths import run_module_in_child
 from golden.platform import DEFAULT_PLATFORM, PLATFORMS, platform
 from golden.stages.mvau import MAC_VARIANTS
 
-from . import planner
+from . import planner, search
 from .config import parse_failures, ConfigError, TopologyConfig
 from .faults import GilbertElliott
 from .kernel import KernelTiming
@@ -266,6 +266,8 @@ def main(argv: Optional[Sequence[str]] = None, plan_verifier: Optional[Callable]
         try:
             if args.boards < 1:
                 raise ValueError(f"--boards must be at least 1, got {args.boards}")
+            if search.wanted(args):
+                return search.main(args)
             return planner.main(args, plan_verifier)
         except (BnnInputError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)

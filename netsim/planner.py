@@ -470,17 +470,6 @@ def main(args, verify: Verifier | None = None) -> int:
                       calibration=measured_cycles(BUILD) if args.calibrate else None,
                       synthesized=synthesized(), mac=getattr(args, "mac", "lut"))
     link_gbps = planner.link.rate_bps / 1e9
-    from . import search
-    n_plans = search.count_plans(len(word_cuts(planner.net)), args.boards)
-    if getattr(args, "search", False) or getattr(args, "target_img_s", None) is not None or getattr(args, "refold", False) \
-            or n_plans > search.ENUMERATION_LIMIT:
-        if args.verify:
-            raise ValueError("--verify co-simulates enumerated plans; give PLAN= to `make sim` for a searched one")
-        doc = search.report(planner, args.boards, getattr(args, "target_img_s", None), getattr(args, "refold", False))
-        if args.json:
-            Path(args.json).write_text(json.dumps(doc, indent=2))
-            print(f"json: {args.json}")
-        return 0
     preds = planner.rank(args.boards)
     front = pareto(preds)
     by_plan = {str(p.plan): p for p in preds}

@@ -333,3 +333,32 @@ def balanced_partition(planner: Planner, boards: int, cap: float = FINN_PLUS_MAX
         stages.append(Stage(p, q - 1, 1, fold))
         q, n = p, n - 1
     return Plan(net.name, tuple(reversed(stages)))
+
+
+def wanted(args) -> bool:
+    """Whether `python -m netsim plan` searches: asked to (--search, --refold, --target-img-s),
+    or more plans than ENUMERATION_LIMIT."""
+    from golden import networks
+    if args.search or args.refold or args.target_img_s is not None:
+        return True
+    return count_plans(len(word_cuts(networks.get(args.network))), args.boards) > ENUMERATION_LIMIT
+
+
+def main(args) -> int:
+    """The search mode of `python -m netsim plan` (arguments from netsim.cli)."""
+    import json
+    from pathlib import Path
+    from golden.paths import BUILD
+    from hls_out.resources import synthesized
+    from .planner import measured_cycles
+    if args.verify:
+        raise ValueError("--verify co-simulates enumerated plans; co-simulate a searched one with "
+                         "`make sim NETWORK=... PLAN=...`")
+    planner = Planner(args.network, args.board, args.link_gbps, args.batch,
+                      calibration=measured_cycles(BUILD) if args.calibrate else None,
+                      synthesized=synthesized(), mac=args.mac)
+    doc = report(planner, args.boards, args.target_img_s, args.refold)
+    if args.json:
+        Path(args.json).write_text(json.dumps(doc, indent=2))
+        print(f"json: {args.json}")
+    return 0
