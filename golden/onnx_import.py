@@ -806,8 +806,10 @@ def import_model(path: str | Path, name: str | None = None, folding=None,
     low = _Lowering(model, str(path), name)
     layers, params = low.run()
     info = dict(low.input_info, source=str(path))
-    if isinstance(folding, (str, Path)):
-        folding = _read_folding(folding, layers)
+    if isinstance(folding, (str, Path)):     # a folding file, read as every folding file is
+        from golden.network import Folding
+        read = Folding.load(folding, build_network(layers, name, info))
+        folding = tuple((f.simd, f.pe) for f in read.layers)
     elif target_img_s is not None:
         from golden.folding import fold_for_target
         folding = fold_for_target(layers, target_img_s)
@@ -817,18 +819,6 @@ def import_model(path: str | Path, name: str | None = None, folding=None,
     model_info = {"source": str(path.resolve()), "sha256": digest, "input": low.input_info,
                   "output": low.output_info}
     return Imported(net, Params(params, f, str(path)), model_info)
-
-
-def _read_folding(path, layers) -> tuple[tuple[int, int], ...]:
-    import json
-    try:
-        obj = json.loads(Path(path).read_text())
-        return tuple((int(e["simd"]), int(e["pe"])) for e in obj["layers"])
-    except FileNotFoundError:
-        raise BnnInputError(f"folding config {path} not found") from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise BnnInputError(f"folding config {path}: expected {{'layers': [{{'simd': S, 'pe': P}}, ...]}} "
-                            f"({exc!r})") from None
 
 
 def write_import(imported: Imported, folder: str | Path) -> Path:

@@ -263,3 +263,17 @@ def test_bad_network_description(tmp_path):
     (tmp_path / "network.json").write_text("{not json")
     with pytest.raises(BnnInputError, match="not valid JSON"):
         networks.get(str(tmp_path))
+
+
+def test_folding_file_for_an_import(tmp_path):
+    """--folding F.json: read like every folding file (golden.network.Folding), its SIMD / PE
+    checked against the imported layers."""
+    model = SHAPED["TFC"]().save(tmp_path / "t.onnx")
+    layers = [{"simd": 32, "pe": 4}, {"simd": 16, "pe": 2}, {"simd": 8, "pe": 2}, {"simd": 4, "pe": 4}]
+    (tmp_path / "f.json").write_text(json.dumps({"layers": layers}))
+    net = import_model(model, folding=tmp_path / "f.json").network
+    assert [tuple(f) for f in net.default_folding] == [(e["simd"], e["pe"]) for e in layers]
+    layers[1]["simd"] = 7
+    (tmp_path / "f.json").write_text(json.dumps({"layers": layers}))
+    with pytest.raises(BnnInputError, match="SIMD=7 must be a positive divisor"):
+        import_model(model, folding=tmp_path / "f.json")
