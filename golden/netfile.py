@@ -86,6 +86,10 @@ def read(where: str | Path) -> Network:
         return Network(layers=tuple(layers), params_path=str(path.parent.resolve()), **kwargs)
     except (KeyError, TypeError) as exc:
         raise BnnInputError(f"network description {path}: missing or malformed field ({exc!r})") from None
+    except BnnInputError as exc:
+        if str(path) in str(exc):
+            raise
+        raise BnnInputError(f"network description {path}: {exc}") from None
 
 
 def cache_folder(model: str | Path) -> Path:

@@ -277,3 +277,13 @@ def test_folding_file_for_an_import(tmp_path):
     (tmp_path / "f.json").write_text(json.dumps({"layers": layers}))
     with pytest.raises(BnnInputError, match="SIMD=7 must be a positive divisor"):
         import_model(model, folding=tmp_path / "f.json")
+
+
+def test_a_bad_layer_in_a_description_names_the_file(tmp_path):
+    model = SHAPED["TFC"]().save(tmp_path / "t.onnx")
+    write_import(import_model(model), tmp_path / "n")
+    doc = json.loads((tmp_path / "n" / "network.json").read_text())
+    doc["layers"][1]["act_bits"] = 9
+    (tmp_path / "n" / "network.json").write_text(json.dumps(doc))
+    with pytest.raises(BnnInputError, match=r"network\.json: layer 1: act_bits must be 1\.\.4"):
+        netfile.read(tmp_path / "n")
