@@ -15,10 +15,8 @@ keep up with it.
 
 from __future__ import annotations
 
-import json
 import math
 from functools import lru_cache
-from pathlib import Path
 
 from golden.errors import BnnInputError
 from golden.network import LayerSpec
@@ -33,7 +31,9 @@ def _divisors(n: int) -> tuple[int, ...]:
 
 
 def layer_cycles(spec: LayerSpec, simd: int, pe: int) -> int:
-    return spec.ofm_dim ** 2 * (spec.mw // simd) * (spec.mh // pe)
+    """Cycles per image of a layer's MVAU at this SIMD / PE (golden/stages/mvau.py says how)."""
+    from golden.stages.mvau import MVAU
+    return MVAU(name="fold", spec=spec, simd=simd, pe=pe).cycles()
 
 
 @lru_cache(maxsize=None)
@@ -82,15 +82,6 @@ def unmet(layers, folding, img_s: float, clock_hz: float) -> list[str]:
             for s, f in zip(layers, folding) if layer_cycles(s, *f) > goal]
 
 
-def write_folding(network, folding, path: str | Path) -> Path:
-    """The folding file the generator and every NETWORK= target read (golden.network.Folding)."""
-    obj = {"network": network.name,
-           "layers": [{"layer": s.index, "simd": f[0], "pe": f[1]} for s, f in zip(network, folding)]}
-    path = Path(path)
-    path.write_text(json.dumps(obj, indent=1) + "\n")
-    return path
-
-
 def stages_folding(network, stages) -> "Folding":
     """The network's folding with each stage's layers refolded for its own target: `stages`
     holds (first, last, img_s), img_s 0 or None keeping the network's folding of those layers
@@ -102,3 +93,11 @@ def stages_folding(network, stages) -> "Folding":
             layers = [network.layer(i) for i in range(first, last + 1)]
             folds[first:last + 1] = fold_for_target(layers, img_s)
     return Folding(tuple(LayerFold(s, p) for s, p in folds), network)
+
+
+def refolded(folding, first: int, last: int) -> bool:
+    """Whether layers first..last have another SIMD / PE in `folding` than in their network's
+    own folding (a plan stage's @N): measurements and synthesis of the network's kernels do
+    not hold for them."""
+    own = folding.network.folding
+    return any(folding[i] != own[i] for i in range(first, last + 1))

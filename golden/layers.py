@@ -111,11 +111,17 @@ def cut_signed(t: np.ndarray, bits: int) -> np.ndarray:
     return ((t + half) & ((half << 1) - 1)) - half
 
 
-def threshold_fixed(acc: np.ndarray, t: np.ndarray, offset: int | None = None) -> np.ndarray:
+def pixel_thresholds(t: np.ndarray) -> np.ndarray:
     """Pixel layer (CNV layer 0): thresholds are held as ap_fixed<24,16> (the .bin's 64-bit
     fixed point cut to 24 bits); the sum of w*q has 7 fractional bits and the threshold 8, so
-    the test is t < 2*acc, which for integer acc is exactly floor(t/2) < acc."""
-    return threshold(acc, cut_signed(t, 24) >> 1, offset)
+    the test is t < 2*acc, which for integer acc is exactly floor(t/2) < acc: these are the
+    floor(t/2), the thresholds on the integer sum."""
+    return cut_signed(t, 24) >> 1
+
+
+def threshold_fixed(acc: np.ndarray, t: np.ndarray, offset: int | None = None) -> np.ndarray:
+    """Pixel layer (CNV layer 0): its ap_fixed<24,16> thresholds (:func:`pixel_thresholds`)."""
+    return threshold(acc, pixel_thresholds(t), offset)
 
 
 def maxpool2(x: np.ndarray, floor: int = -1) -> np.ndarray:

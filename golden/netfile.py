@@ -92,6 +92,13 @@ def read(where: str | Path) -> Network:
         raise BnnInputError(f"network description {path}: {exc}") from None
 
 
+def identifier(name: str) -> str:
+    """A name as an identifier (lower case, letters, digits, underscores; a letter first): an
+    imported network's name and kernel prefix, its cache folder's stem."""
+    out = "".join(ch if ch.isalnum() else "_" for ch in name.lower())
+    return out if out[:1].isalpha() else "net_" + out
+
+
 def cache_folder(model: str | Path) -> Path:
     """Where a model file is imported on first use: build/imported/<stem>-<digest>/."""
     import hashlib
@@ -100,8 +107,7 @@ def cache_folder(model: str | Path) -> Path:
     if not model.is_file():
         raise BnnInputError(f"model {model} not found")
     digest = hashlib.sha256(model.read_bytes()).hexdigest()[:12]
-    stem = "".join(ch if ch.isalnum() else "_" for ch in model.stem.lower())
-    return BUILD / "imported" / f"{stem}-{digest}"
+    return BUILD / "imported" / f"{identifier(model.stem)}-{digest}"
 
 
 def model_info(network: Network) -> dict:

@@ -97,12 +97,9 @@ def model_output(network, golden_out: np.ndarray) -> np.ndarray:
         codes = 2 * h - 1 if out["bipolar"] else h
         return codes.astype(np.float32) * np.float32(out["scale"])
     m = 2 * h - out["mw"] if out["xnor"] else h
+    from golden.onnx_import import apply_chain
     v = m.astype(np.float32) * np.asarray(out["scale"], np.float32)[None, :classes]
-    for op, c in out["chain"]:
-        c = np.asarray(c, np.float32)[None, :classes]
-        v = {"mul": lambda a: a * c, "div": lambda a: a / c, "add": lambda a: a + c, "sub": lambda a: a - c,
-             "max": lambda a: np.maximum(a, c), "min": lambda a: np.minimum(a, c)}[op](v)
-    return v
+    return apply_chain(v, out["chain"], lambda c: c[None, :classes])
 
 
 def run_qonnx(model_path: str | Path, network, codes: np.ndarray) -> np.ndarray:

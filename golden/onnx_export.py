@@ -32,7 +32,7 @@ def effective_thresholds(spec: LayerSpec, t: np.ndarray) -> np.ndarray:
     if spec.arith == "exact":
         return t
     if spec.in_bits == 8:
-        return L.cut_signed(t, 24) >> 1
+        return L.pixel_thresholds(t)
     if spec.mw > 32767:
         raise BnnInputError(f"layer {spec.index}: a 16-bit accumulator over {spec.mw} inputs may wrap; "
                             f"it has no QONNX form")

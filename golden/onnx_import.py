@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from golden.errors import BnnInputError
+from golden.netfile import identifier
 from golden.network import LayerSpec, Network, word_cuts
 from golden.params import LayerParams, Params
 
@@ -90,24 +91,22 @@ class Const:
 
 
 # ------------------------------------------------------------------------------ the chain
+# The float operations the importer keeps between a layer's sums and its quantizer (and after
+# the last layer), applied in float32 one at a time as qonnx's executor applies them.
+CHAIN_OPS = {"mul": np.multiply, "div": np.divide, "add": np.add, "sub": np.subtract,
+             "max": np.maximum, "min": np.minimum}
+
+
+def apply_chain(v: np.ndarray, chain, channel) -> np.ndarray:
+    """v after the chain's ops; `channel(c)` shapes an op's per-channel constant against v."""
+    for op, c in chain:
+        v = CHAIN_OPS[op](v, channel(np.asarray(c, np.float32)))
+    return v
+
+
 def _eval_chain(acc: Acc, m: np.ndarray) -> np.ndarray:
     """The model's float32 value of sums m (C, K) per channel, op by op."""
-    v = m.astype(np.float32) * acc.scale[:, None]
-    for op, c in acc.chain:
-        c = c[:, None]
-        if op == "mul":
-            v = v * c
-        elif op == "div":
-            v = v / c
-        elif op == "add":
-            v = v + c
-        elif op == "sub":
-            v = v - c
-        elif op == "max":
-            v = np.maximum(v, c)
-        elif op == "min":
-            v = np.minimum(v, c)
-    return v
+    return apply_chain(m.astype(np.float32) * acc.scale[:, None], acc.chain, lambda c: c[:, None])
 
 
 def _direction(acc: Acc) -> np.ndarray:
@@ -519,8 +518,7 @@ class _Lowering:
         a, b = (self.state(node, n) for n in node.input)
         op = {"Mul": "mul", "Div": "div", "Add": "add", "Sub": "sub"}[node.op_type]
         if isinstance(a, Const) and isinstance(b, Const):
-            f = {"mul": np.multiply, "div": np.divide, "add": np.add, "sub": np.subtract}[op]
-            return Const(f(a.value, b.value))
+            return Const(CHAIN_OPS[op](a.value, b.value))
         if isinstance(a, Const) and op in ("mul", "add"):
             a, b = b, a
         if not isinstance(b, Const):
@@ -769,16 +767,11 @@ def build_network(layers: list[LayerSpec], name: str, info: dict, folding=None, 
     net = Network(
         name=name, title=name, dataset=dataset, classes=classes or last.used_outputs or last.mh,
         layers=tuple(layers), default_folding=tuple(folding), stream_depths={},
-        natural_cut=0, kernel_prefix=_identifier(name),
+        natural_cut=0, kernel_prefix=identifier(name),
         input_widths=_input_widths(first, folding[0][0]), input_format=fmt, image_shape=tuple(image_shape),
         binarize_at=int(math.ceil(info.get("binarize_at", 128))) if fmt == "bits" else 128,
         stream_rule="mvau", description=f"imported from {info.get('source', '?')}")
     return replace(net, natural_cut=_natural_cut(net))
-
-
-def _identifier(name: str) -> str:
-    out = "".join(ch if ch.isalnum() else "_" for ch in name.lower())
-    return out if out[:1].isalpha() else "net_" + out
 
 
 @dataclass
@@ -802,7 +795,7 @@ def import_model(path: str | Path, name: str | None = None, folding=None,
     except Exception as exc:   # protobuf's DecodeError and friends
         raise BnnInputError(f"model {path}: not an ONNX file ({exc})") from None
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    name = name or _identifier(path.stem)
+    name = name or identifier(path.stem)
     low = _Lowering(model, str(path), name)
     layers, params = low.run()
     info = dict(low.input_info, source=str(path))

@@ -46,13 +46,8 @@ class KernelInfo:
 
     @cached_property
     def folding(self):
-        """The network's folding with this kernel's layers as its kernel.json has them (a plan
-        stage's kernel may be refolded): the folding its parameter words are laid out in."""
-        from golden.network import Folding, LayerFold
-        folds = list(self.network.folding.layers)
-        for entry in self.data.get("layers", ()):      # an export's description has none: the network's
-            folds[entry["index"]] = LayerFold(entry["simd"], entry["pe"])
-        return Folding(tuple(folds), self.network)
+        """The folding its parameter words are laid out in (:func:`kernel_folding`)."""
+        return kernel_folding(self.data)
 
     @property
     def first(self) -> int:
@@ -130,6 +125,19 @@ class FifoPorts:
     in_ready: str
     out_valid: str
     count: str
+
+
+def kernel_folding(data: dict):
+    """The network's folding with a kernel's layers as its description (kernel.json) has them:
+    a plan stage's kernel may be refolded; an export's description lists no layers (the
+    network's own)."""
+    from golden import networks
+    from golden.network import Folding, LayerFold
+    net = networks.get(data["network"])
+    folds = list(net.folding.layers)
+    for entry in data.get("layers", ()):
+        folds[entry["index"]] = LayerFold(entry["simd"], entry["pe"])
+    return Folding(tuple(folds), net)
 
 
 def fifos(data: dict) -> list[FifoPorts]:

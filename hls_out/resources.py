@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from golden.errors import BnnInputError
+from golden.folding import refolded
 from golden.network import Folding, Network
 from golden.platform import Platform
 from golden.stages import StageCost, kernel_chain, layer_stages
@@ -217,9 +218,8 @@ def stage_resources(network: Network, first: int, last: int, measured: dict[str,
     synthesized, without a board's limits: `.on(board)` applies them. In a `folding` other
     than the network's (a plan stage's @N) only the estimate holds: synthesis ran on the
     network's own."""
-    refolded = folding is not None and any(folding[i] != network.folding[i] for i in range(first, last + 1))
     e = estimate(network, first, last, mac, folding)
-    if refolded:
+    if folding is not None and refolded(folding, first, last):
         measured = None
     mine = {n: r for n, r in (measured or {}).items()
             if r.get("network") == network.name and r.get("mac", "lut") == mac}

@@ -74,11 +74,11 @@ def stage_timing(net, first: int, last: int, clock_hz: float | None = None, fold
     latency where the paper measured that kernel, else the analytic sum of its layers in
     `folding` (default: the network's); at `clock_hz` (default: the default platform's clock)."""
     from golden.cycles import kernel_cycles
+    from golden.folding import refolded
 
     folding = folding or net.folding
     cycles = kernel_cycles(first, last, folding)
-    refolded = any(folding[i] != net.folding[i] for i in range(first, last + 1))
-    paper = None if refolded else net.paper_kernel(first, last)
+    paper = None if refolded(folding, first, last) else net.paper_kernel(first, last)
     latency = paper.latency_cycles if paper else cycles.total
     return KernelTiming(latency, cycles.ii, platform().clock_hz if clock_hz is None else clock_hz)
 

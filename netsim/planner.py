@@ -162,6 +162,14 @@ class Planner:
         self._stage_cache: dict[tuple[int, int], tuple] = {}
         self.power = power_model(self.board)
 
+    @classmethod
+    def from_args(cls, args) -> "Planner":
+        """The planner of `python -m netsim plan`'s arguments (netsim.cli): RTL measurements
+        under build/ unless --no-calibrate, the kernels `make resources` synthesized."""
+        return cls(args.network, args.board, args.link_gbps, args.batch,
+                   calibration=measured_cycles(BUILD) if args.calibrate else None,
+                   synthesized=synthesized(), mac=getattr(args, "mac", "lut"))
+
     # ---- per stage ---------------------------------------------------------------------
     def folding(self, first: int, last: int, fold: int = 0):
         """The folding of a stage's layers: the network's, or refolded for `fold` img/s."""
@@ -466,9 +474,7 @@ def main(args, verify: Verifier | None = None) -> int:
     if args.verify and verify is None:
         raise ValueError("--verify co-simulates plans in RTL: run it through the testbench "
                          "(python -m tb.jobs.plan_verify plan ...)")
-    planner = Planner(args.network, args.board, args.link_gbps, args.batch,
-                      calibration=measured_cycles(BUILD) if args.calibrate else None,
-                      synthesized=synthesized(), mac=getattr(args, "mac", "lut"))
+    planner = Planner.from_args(args)
     link_gbps = planner.link.rate_bps / 1e9
     preds = planner.rank(args.boards)
     front = pareto(preds)

@@ -53,6 +53,12 @@ class RangeFacts:
 REFOLD_STEPS = tuple(2 ** (k / 2) for k in range(1, 13))
 
 
+def boundaries(net) -> list[int]:
+    """Where a stage may start (and the one after the last layer): 0 and after every allowed
+    cut (golden.network.word_cuts)."""
+    return [0] + [c + 1 for c in word_cuts(net)] + [net.last + 1]
+
+
 class PlanSearch:
     def __init__(self, planner: Planner, refold: bool = False):
         """`refold`: each stage's layers may be refolded (a plan stage's @N) so that a board
@@ -62,7 +68,7 @@ class PlanSearch:
         self.planner = planner
         self.net = planner.net
         self.refold = refold
-        self.bounds = [0] + [c + 1 for c in word_cuts(self.net)] + [self.net.last + 1]
+        self.bounds = boundaries(self.net)
         self._facts: dict[tuple[int, int], RangeFacts] = {}
         self.host = planner.host_img_s()
 
@@ -307,8 +313,7 @@ def balanced_partition(planner: Planner, boards: int, cap: float = FINN_PLUS_MAX
     the network's own), every part within `cap` of any resource and the most utilised part as
     little utilised as possible (balanced utilisation), throughput not considered. None: no
     such partition."""
-    net = planner.net
-    bounds = [0] + [c + 1 for c in word_cuts(net)] + [net.last + 1]
+    bounds = boundaries(planner.net)
     best = {(0, 0): (0.0, None)}
     for n in range(1, boards + 1):
         for q in bounds[1:]:
@@ -332,7 +337,7 @@ def balanced_partition(planner: Planner, boards: int, cap: float = FINN_PLUS_MAX
         p = best[(q, n)][1]
         stages.append(Stage(p, q - 1, 1, fold))
         q, n = p, n - 1
-    return Plan(net.name, tuple(reversed(stages)))
+    return Plan(planner.net.name, tuple(reversed(stages)))
 
 
 def wanted(args) -> bool:
@@ -348,16 +353,10 @@ def main(args) -> int:
     """The search mode of `python -m netsim plan` (arguments from netsim.cli)."""
     import json
     from pathlib import Path
-    from golden.paths import BUILD
-    from hls_out.resources import synthesized
-    from .planner import measured_cycles
     if args.verify:
         raise ValueError("--verify co-simulates enumerated plans; co-simulate a searched one with "
                          "`make sim NETWORK=... PLAN=...`")
-    planner = Planner(args.network, args.board, args.link_gbps, args.batch,
-                      calibration=measured_cycles(BUILD) if args.calibrate else None,
-                      synthesized=synthesized(), mac=args.mac)
-    doc = report(planner, args.boards, args.target_img_s, args.refold)
+    doc = report(Planner.from_args(args), args.boards, args.target_img_s, args.refold)
     if args.json:
         Path(args.json).write_text(json.dumps(doc, indent=2))
         print(f"json: {args.json}")

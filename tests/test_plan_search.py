@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from golden import netfile, networks
-from golden.network import LayerSpec, Network
+from golden import networks
 from netsim.planner import Planner
 from netsim.search import PlanSearch
+from tb.perf.plan_search_bench import fc_chain, registered
 
 
 def _key(p):
@@ -45,26 +45,6 @@ def test_search_equals_enumeration_when_cables_limit(gbps):
     _same_best(Planner("cnvW2A2", link_gbps=gbps), 4)
 
 
-def _chain(widths: list[int], bits: list[int], name: str = "chain") -> Network:
-    layers = []
-    for i in range(len(widths) - 1):
-        last = i == len(widths) - 2
-        layers.append(LayerSpec(i, "fc", widths[i], widths[i + 1], in_bits=1 if i == 0 else 2,
-                                weight_kind="binary" if i == 0 else "ternary", thresholds=not last,
-                                act_bits=bits[i]))
-    return Network(name=name, title=name, dataset="synthetic", classes=widths[-1], layers=tuple(layers),
-                   default_folding=tuple((8, 4) for _ in layers), stream_depths={}, natural_cut=0,
-                   kernel_prefix=name, input_format="bits", image_shape=(widths[0],), stream_rule="mvau")
-
-
-def _registered(net: Network, root) -> Network:
-    """The network as a description folder, found by name like any imported network."""
-    folder = root / net.name
-    if not (folder / netfile.FILE_NAME).exists():
-        netfile.write(net, folder)
-    return networks.get(str(folder))
-
-
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(n=st.integers(2, 6), boards=st.integers(1, 6), seed=st.integers(0, 10 ** 6),
        gbps=st.sampled_from([0.01, 0.1, 1.0]), batch=st.sampled_from([1, 4]))
@@ -72,7 +52,7 @@ def test_search_equals_enumeration_on_random_chains(tmp_path_factory, n, boards,
     import random
     rng = random.Random(seed)
     widths = [64 * rng.randint(1, 8) for _ in range(n)] + [64]
-    net = _registered(_chain(widths, [2] * n, f"chain_{n}_{seed}"), tmp_path_factory.getbasetemp())
+    net = registered(fc_chain(widths, f"chain_{n}_{seed}"), tmp_path_factory.getbasetemp())
     _same_best(Planner(net, link_gbps=gbps, batch=batch), boards)
 
 
@@ -93,7 +73,7 @@ def test_fewest_boards_for_a_target():
 
 def test_a_layer_no_board_holds_is_reported_not_planned(tmp_path):
     # 8192 x 8192 ternary weights: 16 Mbit, far beyond a PYNQ-Z1's 140 BRAM tiles
-    net = _registered(_chain([1024, 8192, 8192, 64], [2, 2, 2], "too_big"), tmp_path)
+    net = registered(fc_chain([1024, 8192, 8192, 64], "too_big"), tmp_path)
     search = PlanSearch(Planner(net))
     assert 1 in search.unfittable_layers()
     assert search.best_plan(8) is None

@@ -23,22 +23,25 @@ NETWORKS: dict[str, Network] = {n.name: n for n in (
 DEFAULT_NETWORK = "cnvW2A2"
 IMPORTED_ENV = "BNNSPLIT_IMPORTED"   # os.pathsep-separated folders of imported networks
 
-_imported: dict[str, Network] = {}
-_by_file: dict[str, Network] = {}      # network.json (resolved) -> its Network, read once
+_by_file: dict[str, Network] = {}      # an imported network's network.json (resolved) -> its Network, read once
 
 
 def _looks_like_path(name: str) -> bool:
     return name.endswith(".onnx") or name.endswith(".json") or os.sep in name or Path(name).is_dir()
 
 
+def _imported(name: str) -> Network | None:
+    return next((n for n in _by_file.values() if n.name == name), None)
+
+
 def _register(network: Network) -> Network:
-    if network.name in _imported and _imported[network.name].params_path != network.params_path:
-        raise BnnInputError(f"two imported networks are called {network.name!r} ({_imported[network.name].params_path} "
+    same = _imported(network.name)
+    if same is not None and same.params_path != network.params_path:
+        raise BnnInputError(f"two imported networks are called {network.name!r} ({same.params_path} "
                             f"and {network.params_path}); import one with another --name")
     if network.name in NETWORKS:
         raise BnnInputError(f"imported network {network.params_path}: its name {network.name!r} is a "
                             f"built-in network's; rename it (--name)")
-    _imported[network.name] = network
     folders = [f for f in os.environ.get(IMPORTED_ENV, "").split(os.pathsep) if f]
     if network.params_path not in folders:
         os.environ[IMPORTED_ENV] = os.pathsep.join(folders + [network.params_path])
@@ -83,9 +86,7 @@ def get(name: str | Network | None = None) -> Network:
     if isinstance(name, Network):
         return name
     if isinstance(name, str) and name not in NETWORKS:
-        if name in _imported:
-            return _imported[name]
-        found = _from_environment(name)
+        found = _imported(name) or _from_environment(name)
         if found:
             return found
         if _looks_like_path(name):

@@ -188,11 +188,9 @@ async def run_images(dut):
         return next((g for g in host.regions if g["num_reps"] == num_reps), {})
 
     def model_batch(num_reps: int) -> int:
-        from pathlib import Path
         from golden.cycles import batch_cycles
-        from hls_out.kernel import KernelInfo
-        folding = KernelInfo(Path("."), cfg.info).folding      # the kernel's own SIMD / PE
-        return batch_cycles(first, last, folding, num_reps, cfg.info.get("hls_schedule"))
+        from hls_out.kernel import kernel_folding
+        return batch_cycles(first, last, kernel_folding(cfg.info), num_reps, cfg.info.get("hls_schedule"))
 
     violations = [str(v) for chk in (hostmem, control) for v in chk.violations]
     errors = []

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from golden.errors import BnnInputError
+from golden.folding import refolded
 from golden.networks import DEFAULT_NETWORK
 from golden.params import write_layer_hex
 from golden.platform import DEFAULT_PLATFORM, PLATFORMS, platform
@@ -234,6 +235,7 @@ def run(job: KernelJob, show_progress: bool = False) -> Result:
         plusargs = [f"+bnnsplit_loader={job.folder / 'load'}"]
         public = "ports"
     else:
+        k = kernels.load(job.kernel)
         tag = _mutant_tag(job.kernel_sv)
         top, sources, build_args = kernel_toplevel(job.kernel, job.kernel_sv, tag, period_ps=period_ps)
         plusargs = [f"+PARAMS_DIR={Stimulus.hex_dir(job.folder)}"]
@@ -266,10 +268,8 @@ def run(job: KernelJob, show_progress: bool = False) -> Result:
     if error is not None and not result.errors:
         result.errors.append(str(error))
     result.figures |= {"build_s": t1 - t0, "sim_s": t2 - t1}
-    if not job.kernel_dir:      # a generated kernel: is it the network's own folding of its layers?
-        info = kernels.load(job.kernel)
-        result.figures["refolded"] = any(info.folding[i] != info.network.folding[i]
-                                         for i in range(info.first, info.last + 1))
+    # the network's own folding of its layers? (the planner calibrates on those only)
+    result.figures["refolded"] = refolded(k.folding, k.first, k.last)
     result.write(report)
     return result
 

@@ -9,31 +9,40 @@ import random
 import time
 
 from golden import netfile, networks
-from golden.network import LayerSpec, Network
+from golden.network import LayerSpec, Network, word_cuts
 from golden.paths import BUILD
 from netsim.planner import Planner
 from netsim.search import PlanSearch, count_plans
-from golden.network import word_cuts
 
 TARGET_S = 10.0
 
 
-def deep_chain(layers: int = 32, seed: int = 1) -> Network:
-    """`layers` fc layers of 256-1024 neurons (ternary weights, 2-bit activations), seeded, as an
-    imported network's description in build/bench/ (so every process finds it by name)."""
-    rng = random.Random(seed)
-    widths = [1024] + [64 * rng.randint(4, 16) for _ in range(layers - 1)] + [64]
+def fc_chain(widths: list[int], name: str) -> Network:
+    """A chain of fc layers of these widths (binarized input, ternary weights, 2-bit
+    activations, the last layer's scores out) folded SIMD 8 x PE 4: the shape the plan search
+    is timed and tested on."""
     specs = tuple(LayerSpec(i, "fc", widths[i], widths[i + 1], in_bits=1 if i == 0 else 2,
-                            weight_kind="binary" if i == 0 else "ternary", thresholds=i < layers - 1)
-                  for i in range(layers))
-    name = f"chain{layers}_s{seed}"
-    net = Network(name=name, title=name, dataset="synthetic", classes=64, layers=specs,
-                  default_folding=tuple((8, 4) for _ in specs), stream_depths={}, natural_cut=0,
-                  kernel_prefix=name, input_format="bits", image_shape=(1024,), stream_rule="mvau")
-    folder = BUILD / "bench" / name
+                            weight_kind="binary" if i == 0 else "ternary", thresholds=i < len(widths) - 2)
+                  for i in range(len(widths) - 1))
+    return Network(name=name, title=name, dataset="synthetic", classes=widths[-1], layers=specs,
+                   default_folding=tuple((8, 4) for _ in specs), stream_depths={}, natural_cut=0,
+                   kernel_prefix=name, input_format="bits", image_shape=(widths[0],), stream_rule="mvau")
+
+
+def registered(net: Network, root) -> Network:
+    """The network as a description folder under `root`, found by name like any imported one
+    (so every process finds it)."""
+    folder = root / net.name
     if not (folder / netfile.FILE_NAME).exists():
         netfile.write(net, folder)
     return networks.get(str(folder))
+
+
+def deep_chain(layers: int = 32, seed: int = 1) -> Network:
+    """`layers` fc layers of 256-1024 neurons, seeded, in build/bench/."""
+    rng = random.Random(seed)
+    widths = [1024] + [64 * rng.randint(4, 16) for _ in range(layers - 1)] + [64]
+    return registered(fc_chain(widths, f"chain{layers}_s{seed}"), BUILD / "bench")
 
 
 def _timed(fn):
