@@ -350,6 +350,15 @@ def check_pruning(kernel: KernelInfo, params, result: dict) -> list[str]:
     return problems
 
 
+def _param_value(value: object) -> str:
+    """A parameter value as Yosys's chparam reads it: it cannot decode a minus sign, so a
+    negative integer goes as its 32-bit two's complement literal (the parameters are `int`)."""
+    text = str(value)
+    if re.fullmatch(r"-\d+", text):
+        return f"32'sh{int(text) & 0xFFFFFFFF:08x}"
+    return text
+
+
 def synth_module(module: str, parameters: dict[str, object] | None = None, folder: Path | None = None,
                  params_dir: Path | None = None, extra: str = "", defer: bool = True) -> dict:
     """Synthesize one rtl/ module as top (with `parameters` overriding its defaults, memories
@@ -362,18 +371,18 @@ def synth_module(module: str, parameters: dict[str, object] | None = None, folde
     folder = folder or OUT / "modules" / module
     files = " ".join(str(p) for p in sorted(RTL.glob("*.sv")))
     if params_dir and not defer:
-        sets = "".join(f" -set {k} {v}" for k, v in (parameters or {}).items())
+        sets = "".join(f" -set {k} {_param_value(v)}" for k, v in (parameters or {}).items())
         head = [f'read_verilog -sv -D BNNSPLIT_PARAMS="{params_dir.resolve()}" {files}',
                 *([f"chparam{sets} {module}"] if sets else []), f"hierarchy -check -top {module}"]
     elif params_dir:
         # Deferred elaboration: only the parametrisation asked for reads its memory files.
-        chparam = "".join(f" -chparam {k} {v}" for k, v in (parameters or {}).items())
+        chparam = "".join(f" -chparam {k} {_param_value(v)}" for k, v in (parameters or {}).items())
         head = [f'read_verilog -defer -sv -D BNNSPLIT_PARAMS="{params_dir.resolve()}" {files}',
                 f"hierarchy -check -top {module}{chparam}"]
     else:
         # Yosys 0.23 fails an internal assertion on `hierarchy -chparam` for a deferred top that
         # instantiates parametrised modules (mvau); chparam on the elaborated module works.
-        sets = "".join(f" -set {k} {v}" for k, v in (parameters or {}).items())
+        sets = "".join(f" -set {k} {_param_value(v)}" for k, v in (parameters or {}).items())
         head = [f"read_verilog -sv {files}", *([f"chparam{sets} {module}"] if sets else []),
                 f"hierarchy -check -top {module}"]
     script = "\n".join([*head,
