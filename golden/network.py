@@ -39,6 +39,9 @@ INT_WEIGHT_WIDTHS = range(2, 9)
 #   "exact": an `acc_bits` accumulator wide enough for every sum the layer can make, thresholds
 #            within its range (imported networks: the integer arithmetic of the QONNX model).
 ARITH_KINDS = ("hls", "exact")
+# Where a layer's weight arrays live: "block" RAM (HLS's choice for BNN-PYNQ's weight arrays) or
+# "lutram", where the network's HLS top says so (`#pragma HLS RESOURCE ... core=RAM_2P_LUTRAM`).
+WEIGHT_RAMS = ("block", "lutram")
 ACT_BITS = range(1, 5)
 IN_BITS = (1, 2, 3, 4, 8)
 POOL_KINDS = ("max", "or")
@@ -87,6 +90,7 @@ class LayerSpec:
     weight_width: int | None = None    # bits per "int" weight (2..8)
     arith: str = "hls"                 # ARITH_KINDS
     acc_bits: int = 16                 # accumulator bits ("exact": every sum fits)
+    weight_ram: str = "block"          # WEIGHT_RAMS: where the weight arrays are bound
 
     def __post_init__(self) -> None:
         where = f"layer {self.index}"
@@ -108,6 +112,9 @@ class LayerSpec:
             raise BnnInputError(f"{where}: act_bits must be 1..4, not {self.act_bits}")
         if self.arith not in ARITH_KINDS:
             raise BnnInputError(f"{where}: arith must be one of {', '.join(ARITH_KINDS)}, not {self.arith!r}")
+        if self.weight_ram not in WEIGHT_RAMS:
+            raise BnnInputError(f"{where}: weight_ram must be one of {', '.join(WEIGHT_RAMS)}, "
+                                f"not {self.weight_ram!r}")
         if not 2 <= self.acc_bits <= 32:
             raise BnnInputError(f"{where}: acc_bits must be 2..32, not {self.acc_bits}")
         defaults = {"act_signed": self.act_bits <= 2 or (self.act_offset or 0) < 0,

@@ -11,7 +11,9 @@ The estimate follows FINN's cost model of an MVAU (our own arithmetic, not FINN'
 - thresholds: TMEM x (2^A - 1) values of the accumulator width per PE, held in LUT RAM (the
   HLS top partitions them completely);
 - LUTs: a constant per layer plus, per PE, the SIMD multipliers, the adder tree, the
-  accumulator and the threshold comparators, scaled as FINN does (300 + 1.1 x ...);
+  accumulator and the threshold comparators, scaled as FINN does (300 + 1.1 x ...), and in
+  kernels on the HLS schedule the input buffer (SF registers of SIMD x input bits and their
+  SF-way read selection: finn-hlslib partitions inputBuf completely);
 - DSPs: none in the Mul_LUT variant (BNN-PYNQ's MVAUs multiply in LUTs, the pixel layer's
   8-bit products too); SIMD x PE DSP48E1 per multiplying MVAU in the DSP48 variant (`mac`,
   golden/stages/mvau.py). A board holds only so many: Vivado's synth_design builds at most the

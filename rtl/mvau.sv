@@ -60,7 +60,8 @@
 // the pipeline never needs a stall signal. s_axis_tready and m_axis_tvalid come from
 // registers (no combinational path between the ports).
 //
-// Parameters: weight memories (WMEM = SF*NF words of SIMD*WEIGHT_BITS bits) and threshold
+// Parameters: weight memories (WMEM = SF*NF words of SIMD*WEIGHT_BITS bits; block RAM, or LUT
+// RAM with WEIGHT_LUTRAM = 1 where the HLS top binds them there) and threshold
 // memories (TMEM = NF entries of NUM_THRESH thresholds) per PE, preloaded from
 // <PARAMS_DIR>/<LAYER>-<pe>-{weights,thres}.hex with +PARAMS_DIR=<dir>, or written at run time
 // through the cfg_* port: cfg_thresh = 0 writes weight word cfg_addr (low SIMD*WEIGHT_BITS
@@ -96,6 +97,7 @@
 // lint-params: MW=72 MH=8 SIMD=8 PE=2 IN_BITS=2 IN_SIGNED=0 INT_WEIGHTS=1 WEIGHT_BITS=4 NUM_THRESH=7 ACT_OFFSET=0 ACT_BITS=3 ACC_BITS=9 THRESH_BITS=9 HLS_TIMING=1 VECTORS=4
 // lint-params: MW=27 MH=8 SIMD=3 PE=8 IN_BITS=8 IN_SIGNED=0 INT_WEIGHTS=1 WEIGHT_BITS=3 NUM_THRESH=3 ACT_OFFSET=-2 ACC_BITS=14 THRESH_BITS=14 HLS_TIMING=1
 // lint-params: MW=32 MH=4 SIMD=4 PE=4 IN_BITS=1 IN_SIGNED=0 WEIGHT_BITS=1 NUM_THRESH=1 ACT_OFFSET=0 ACT_BITS=1
+// lint-params: MW=576 MH=64 SIMD=16 PE=16 IN_BITS=2 THRESH_BITS=16 LAYER=1 HLS_TIMING=1 VECTORS=784 WEIGHT_LUTRAM=1
 module mvau #(
     parameter int MW           = 27,
     parameter int MH           = 64,
@@ -117,6 +119,7 @@ module mvau #(
     parameter int MAC          = 0,     // products: 0 = LUT selections (Mul_LUT), 1 = multiplications for DSP48E1
     parameter int IN_SIGNED    = 1,     // inputs: two's complement codes (1-bit: +-1), or unsigned (0)
     parameter int INT_WEIGHTS  = 0,     // weights: WEIGHT_BITS-bit two's complement integers
+    parameter int WEIGHT_LUTRAM = 0,    // weight memories in LUT RAM instead of block RAM
     localparam int OUT_BITS    = (USE_THRESH != 0) ? ACT_BITS : ACC_BITS
 ) (
     input  logic                    ap_clk,
@@ -229,8 +232,11 @@ module mvau #(
         end
     end else begin : g_in_hls
         // The HLS loop: steps of fold 0 read the stream (and keep the word), later folds
-        // read the buffer. s_axis_tready depends on registers only.
-        logic [IN_W-1:0] ibuf [SF];
+        // read the buffer. s_axis_tready depends on registers only. The buffer is SF
+        // registers and an SF-way selection, not a RAM: finn-hlslib partitions inputBuf
+        // completely (ARRAY_PARTITION complete dim=1), so the HLS export holds it in
+        // flip-flops and synthesis must count it that way.
+        (* ram_style = "registers" *) logic [IN_W-1:0] ibuf [SF];
 
         assign s_axis_tready = (nf == '0) && out_ok;
         assign wr_fire = s_axis_tvalid && s_axis_tready;
@@ -388,7 +394,8 @@ module mvau #(
     assign t_waddr = TAW'(cfg_addr);
 
     for (genvar p = 0; p < PE; p++) begin : g_pe
-        mvau_weight_mem #(.WIDTH(WW), .DEPTH(WMEM), .LAYER(LAYER), .PE_INDEX(p)) u_wmem (
+        mvau_weight_mem #(.WIDTH(WW), .DEPTH(WMEM), .LAYER(LAYER), .PE_INDEX(p),
+                          .RAM_STYLE((WEIGHT_LUTRAM != 0) ? "distributed" : "block")) u_wmem (
             .ap_clk  (ap_clk),
             .rd_en   (issue),
             .rd_addr (widx),

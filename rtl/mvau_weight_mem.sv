@@ -16,11 +16,16 @@
 // lint-params: WIDTH=32 DEPTH=144
 // lint-params: WIDTH=64 DEPTH=7
 // lint-params: WIDTH=3 DEPTH=36
+// lint-params: WIDTH=32 DEPTH=144 RAM_STYLE="distributed"
 module mvau_weight_mem #(
     parameter int WIDTH    = 2,
     parameter int DEPTH    = 1,
     parameter int LAYER    = 0,
     parameter int PE_INDEX = 0,
+    // "block", or "distributed" (LUT RAM); read by synthesis only (the ram_style below)
+    /* verilator lint_off UNUSEDPARAM */
+    parameter     RAM_STYLE = "block",
+    /* verilator lint_on UNUSEDPARAM */
     localparam int AW      = (DEPTH > 1) ? $clog2(DEPTH) : 1
 ) (
     input  logic             ap_clk,
@@ -32,8 +37,9 @@ module mvau_weight_mem #(
     input  logic [WIDTH-1:0] wr_data
 );
     // Block RAM whatever its size, as the HLS export binds every MVAU weight array (ram_style
-    // "block" on the weights memories of BNN-PYNQ's Vivado HLS 2016.3 lfcW1A1 export).
-    (* ram_style = "block" *) logic [WIDTH-1:0] mem [DEPTH];
+    // "block" on the weights memories of BNN-PYNQ's Vivado HLS 2016.3 lfcW1A1 export), unless
+    // the network's HLS top binds this layer's weights to LUT RAM (RAM_STYLE "distributed").
+    (* ram_style = RAM_STYLE *) logic [WIDTH-1:0] mem [DEPTH];
 
     // The write port is a plain `always`, not always_ff: the initial block below also writes
     // mem (zeroing, preload), and IEEE 1800 9.2.2.4 forbids any other process from writing a

@@ -8,6 +8,7 @@ Semantics (verified bit for bit against a C simulation of the HLS source):
   layer 0 compares in fixed point, layers 1-7 in signed 16 bit;
 - layer 8: 64 unsigned 16-bit accumulators (10 are classes), read by the host as signed;
 - 2x2 signed max pools after layers 1 and 3;
+- layer 1's weights in LUT RAM, every other weight array in block RAM (BNN-PYNQ's top.cpp);
 - the paper's cut: after layer 5 (64 bytes per image).
 """
 
@@ -20,7 +21,8 @@ NETWORK = Network(
     classes=10,
     layers=(
         LayerSpec(0, "conv", 3, 64, 32, 3, in_bits=8),
-        LayerSpec(1, "conv", 64, 64, 30, 3, pool_after=True),
+        # BNN-PYNQ's top.cpp binds this layer's weights to LUT RAM (RESOURCE core=RAM_2P_LUTRAM)
+        LayerSpec(1, "conv", 64, 64, 30, 3, pool_after=True, weight_ram="lutram"),
         LayerSpec(2, "conv", 64, 128, 14, 3),
         LayerSpec(3, "conv", 128, 128, 12, 3, pool_after=True),
         LayerSpec(4, "conv", 128, 256, 5, 3),

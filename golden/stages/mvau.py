@@ -101,7 +101,8 @@ class MVAU(Stage):
                 "LAYER": s.index,
                 "HLS_TIMING": int(self.hls_timing)} | number_params(s) \
             | ({"VECTORS": s.ofm_dim ** 2} if self.hls_timing and s.ofm_dim > 1 else {}) \
-            | ({"MAC": 1} if self.multiplies else {})
+            | ({"MAC": 1} if self.multiplies else {}) \
+            | ({"WEIGHT_LUTRAM": 1} if s.weight_ram == "lutram" else {})
         # VECTORS: input vectors per image (rtl/mvau.sv counts images, num_reps per batch)
 
     # ---------------------------------------------------------------- timing
@@ -116,9 +117,13 @@ class MVAU(Stage):
     # ---------------------------------------------------------------- cost
     def resources(self) -> StageCost:
         s = self.spec
-        # weights: one block RAM per PE whatever its size, thresholds in LUT RAM, as the HLS
-        # export binds them (rtl/mvau_weight_mem.sv, mvau_thresh_mem.sv: ram_style)
-        ramb18, lutram = cost.block_ram(self.wmem, self.simd * s.weight_bits, self.pe), 0
+        # weights: one block RAM per PE whatever its size (or LUT RAM where the HLS top says so),
+        # thresholds in LUT RAM, as the HLS export binds them (rtl/mvau_weight_mem.sv,
+        # mvau_thresh_mem.sv: ram_style)
+        if s.weight_ram == "lutram":
+            ramb18, lutram = 0, self.pe * self.wmem * self.simd * s.weight_bits
+        else:
+            ramb18, lutram = cost.block_ram(self.wmem, self.simd * s.weight_bits, self.pe), 0
         levels = (2 ** s.out_bits - 1) if s.thresholds else 0
         # thresholds: TMEM x (2^A - 1) accumulator-wide values per PE, completely partitioned
         lutram += self.pe * self.tmem * levels * cost.ACC_BITS
@@ -127,6 +132,8 @@ class MVAU(Stage):
         adder = wa * (2 * self.simd - 1)
         comparators = levels * cost.ACC_BITS
         lut = round(300 + 1.1 * self.pe * (mult + adder + cost.ACC_BITS + comparators))
+        if self.hls_timing and self.sf > 1:
+            lut += cost.input_buffer_lut(self.sf, self.simd * s.in_bits)
         if self.multiplies:   # the SIMD x PE products move to DSP48E1 slices
             in_logic = round(1.1 * self.pe * mult)
             return StageCost(ramb18=ramb18, lut=lut - in_logic, lutram_bits=lutram,

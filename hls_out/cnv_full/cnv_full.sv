@@ -310,7 +310,7 @@ module cnv_full (
         .m_axis_tdata(s11_tdata), .m_axis_tvalid(s11_tvalid), .m_axis_tready(s11_tready),
         .count(fifo_count_L1_swg)
     );
-    mvau #(.MW(576), .MH(64), .SIMD(16), .PE(16), .IN_BITS(2), .USE_THRESH(1), .THRESH_FIXED(0), .THRESH_BITS(16), .LAYER(1), .HLS_TIMING(1), .VECTORS(784)) u_mvau_L1 (
+    mvau #(.MW(576), .MH(64), .SIMD(16), .PE(16), .IN_BITS(2), .USE_THRESH(1), .THRESH_FIXED(0), .THRESH_BITS(16), .LAYER(1), .HLS_TIMING(1), .VECTORS(784), .WEIGHT_LUTRAM(1)) u_mvau_L1 (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_tdata(s11_tdata), .s_axis_tvalid(s11_tvalid), .s_axis_tready(s11_tready),
         .m_axis_tdata(s12_tdata), .m_axis_tvalid(s12_tvalid), .m_axis_tready(s12_tready),
