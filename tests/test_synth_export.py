@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from golden.errors import BnnInputError
-from tb.jobs import export_kernel, resources, synth, synth_export
+from tb.jobs import export_kernel, hls_blocks, resources, synth, synth_export
 from tb.jobs.synth_export import ExportSynthesisError, rewrite_signal_loops
 
 from conftest import hls_export
@@ -230,6 +230,51 @@ def test_cli_prints_the_export_beside_vivado_and_records_it(tmp_path, out, capsy
     assert resources.kept_sections(report) == {"exports": doc["exports"]}
 
 
+def test_blocks_of_an_export_take_everything_below_them():
+    """A module named like a block kind takes all the cells under it (the FIFO inside the AXI
+    adapter stays the adapter's); an unnamed module's own cells are "other" and its children
+    are classified in turn; a module used twice counts twice."""
+    stat = {"modules": {
+        "\\Top": {"num_cells_by_type": {"LUT6": 1, "FDRE": 2, "Top_hostmem_m_axi": 1, "Top_DoCompute": 1}},
+        "\\Top_hostmem_m_axi": {"num_cells_by_type": {"LUT4": 10, "Top_hostmem_m_axi_fifo": 1}},
+        "\\Top_hostmem_m_axi_fifo": {"num_cells_by_type": {"FDRE": 7}},
+        "\\Top_DoCompute": {"num_cells_by_type": {"LUT2": 3, "Matrix_Vector_Activate_Batch_1": 2,
+                                                    "Top_fifo_w32_d2_S": 1}},
+        "\\Matrix_Vector_Activate_Batch_1": {"num_cells_by_type": {"LUT6": 100, "RAMB18E1": 1,
+                                                                     "Top_weights0_RAM": 4}},
+        "\\Top_weights0_RAM": {"num_cells_by_type": {"RAM64M": 2}},
+        "\\Top_fifo_w32_d2_S": {"num_cells_by_type": {"LUT3": 5, "FDRE": 64}},
+    }}
+    b = hls_blocks.by_block(stat, "Top")
+    assert list(b) == ["AXI master (m_axi)", "MVAU", "stream FIFOs", "other"]
+    assert (b["AXI master (m_axi)"]["lut"], b["AXI master (m_axi)"]["ff"]) == (10, 7)
+    mvau = b["MVAU"]
+    assert (mvau["lut_logic"], mvau["lut_mem"], mvau["ramb18"]) == (200, 2 * 4 * 2 * 4, 2)
+    assert (b["stream FIFOs"]["lut"], b["stream FIFOs"]["ff"]) == (5, 64)
+    assert (b["other"]["lut"], b["other"]["ff"]) == (1 + 3, 2)
+    with pytest.raises(synth.SynthesisError):
+        hls_blocks.by_block(stat, "Nope")
+
+
+def test_cli_by_block_keeps_the_hierarchy_and_sums_to_the_total(tmp_path, out, capsys):
+    folder = _tiny_export(tmp_path / "mine")
+    report = tmp_path / "resources.json"
+    code, text, err = _main(["--kernel-dir", str(folder), "--network", "lfcW1A1", "--report", str(report),
+                             "--by-block"], capsys)
+    assert code == 0, err
+    assert "hierarchy kept, by kind of block" in text
+    row = json.loads(report.read_text())["exports"]["export:mine:by-block"]
+    assert "-flatten" not in (out / "export-mine-by-block" / "synth.ys").read_text()
+    assert sum(t["lut"] for t in row["by_block"].values()) == row["lut"]
+    assert sum(t["ff"] for t in row["by_block"].values()) == row["ff"]
+    assert set(row["by_block"]) <= {k for k, _ in hls_blocks.BLOCK_KINDS} | {hls_blocks.OTHER}
+
+
+def test_by_block_without_an_export_is_an_error(tmp_path, capsys):
+    code, text, err = _main(["--by-block", "--report", str(tmp_path / "r.json")], capsys)
+    assert code == 2 and "BY_BLOCK=1" in err and "KERNEL_DIR=" in err and "Traceback" not in err
+
+
 @pytest.mark.parametrize("argv,fragment", [
     (["--kernel-dir", "/nonexistent/export"], "KERNEL_DIR=/nonexistent/export: not a folder"),
     (["--kernel-dir", ""], "KERNEL_DIR is empty"),
@@ -255,6 +300,10 @@ def test_make_passes_kernel_dir_as_one_word():
                        cwd=REPO, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert "--kernel-dir '/x y;touch z' --top 'T'" in r.stdout.replace("\\\n", " ").replace("\t", "")
+    assert "--by-block" not in r.stdout
+    r = subprocess.run(["make", "-n", "resources", "KERNEL_DIR=/x", "BY_BLOCK=1"], cwd=REPO, capture_output=True,
+                       text=True, timeout=60)
+    assert "--by-block" in r.stdout
 
 
 # Measured (README, "Resources"): Yosys 0.70 on the real lfcW1A1 export.

@@ -20,6 +20,9 @@ HLS export instead (tb/jobs/synth_export.py) and prints it beside Vivado's figur
 network's full kernel; the report keeps it apart from our kernels (which the planner reads):
   "exports": {"export:<folder name>": {"network", "first", "last", "folder", "top", "lut", ...,
    "synth_s", "tool", "rewritten": [...], "pct": {...}, "vivado": {...} | null, "ratio": {...}}}
+With BY_BLOCK=1 (`--by-block`) the export is synthesized with its hierarchy kept and its entry,
+"export:<folder name>:by-block", adds "by_block": {kind: {"lut", "lut_mem", "ff", "bram_tiles",
+"dsp"}} (tb/jobs/hls_blocks.py: the AXI adapter, the MVAUs, the stream FIFOs, ...).
 """
 
 from __future__ import annotations
@@ -189,6 +192,9 @@ def export_entry(result: dict, net) -> dict:
                                             "bram_tiles": v.bram_tiles, "dsp": v.dsp}
     out["ratio"] = {key: (round(result[key] / out["vivado"][key], 3) if out["vivado"] and out["vivado"][key] else None)
                     for _, key in EXPORT_ROWS}
+    if "by_block" in result:
+        out["by_block"] = {kind: {k: t[k] for k in ("lut", "lut_mem", "ff", "bram_tiles", "dsp")}
+                           for kind, t in result["by_block"].items()}
     return out
 
 
@@ -205,6 +211,11 @@ def export_table(key: str, row: dict) -> str:
                      f"{'-' if r is None else f'{r:.2f}':>12}")
     lines.append(f"BRAM tiles = RAMB36 {row['ramb36']} + RAMB18 {row['ramb18']} / 2; Vivado: Vivado 2018.2 after "
                  f"implementation of BNN-PYNQ's full {row['network']} kernel (its README)")
+    if "by_block" in row:
+        lines += ["", "hierarchy kept, by kind of block (tb/jobs/hls_blocks.py):",
+                  f"{'':<24} {'LUT':>7} {'(mem)':>6} {'FF':>7} {'BRAM':>6} {'DSP':>4}"]
+        lines += [f"{kind:<24} {t['lut']:>7} {t['lut_mem']:>6} {t['ff']:>7} {t['bram_tiles']:>6g} {t['dsp']:>4}"
+                  for kind, t in row["by_block"].items()]
     return "\n".join(lines)
 
 
@@ -220,11 +231,12 @@ def export_main(args) -> int:
         top = args.top or synth_export.DEFAULT_TOP
         print(f"synthesizing the export in {args.kernel_dir} (top {top}, as {net.name}) ...", flush=True)
         result = synth_export.synthesize_export(args.kernel_dir, net.name, top=top, force=args.force,
-                                                on_note=lambda note: print(f"note: {note}", flush=True))
+                                                on_note=lambda note: print(f"note: {note}", flush=True),
+                                                by_block=args.by_block)
     except (BnnInputError, synth.SynthesisError) as exc:
         print(f"make resources: {exc}", file=sys.stderr)
         return 2
-    key = f"export:{Path(result['folder']).name}"
+    key = f"export:{Path(result['folder']).name}" + (":by-block" if args.by_block else "")
     row = export_entry(result, net)
     report = args.report
     doc = json.loads(report.read_text()) if report.exists() else {
@@ -252,14 +264,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kernel-dir", default=None, help="synthesize this HLS export folder instead (make "
                     "resources KERNEL_DIR=), printed beside Vivado's figures of --network's full kernel")
     ap.add_argument("--top", default=None, help=f"top module of the export (default {platform().hls_top})")
+    ap.add_argument("--by-block", action="store_true", help="with --kernel-dir: keep the export's hierarchy "
+                    "and say what each kind of block costs (make resources KERNEL_DIR= BY_BLOCK=1)")
     args = ap.parse_args(argv)
     if args.kernel_dir is not None:
         return export_main(args)
+    if args.by_block:
+        print("make resources: BY_BLOCK=1 (--by-block) is for an HLS export: give KERNEL_DIR= too", file=sys.stderr)
+        return 2
     try:
         names = kernel_names(args.network, args.kernels)
         rows: dict[str, dict] = {}
         report = args.report
-        previous = json.loads(report.read_text())["kernels"] if report.exists() else {}
         if args.mac != "lut":   # the variant's kernels, generated where they are missing or stale
             for path, text in generate.default_files(generate.mac_root(args.mac), mac=args.mac).items():
                 if not path.exists() or path.read_text() != text:
@@ -282,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make resources: {exc}", file=sys.stderr)
         return 2
     ratio = ratios(rows)
+    # read back only now: another `make resources` may have added kernels while this one ran
+    previous = json.loads(report.read_text())["kernels"] if report.exists() else {}
     merged = {**previous, **rows}
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps({"board": "pynq-z1 (xc7z020)", "tool": synth.yosys_version(),

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from golden.errors import BnnInputError
 from golden.platform import platform
-from tb.jobs import export_kernel, synth
+from tb.jobs import export_kernel, hls_blocks, synth
 
 DEFAULT_TOP = platform().hls_top   # the HLS top every BNN-PYNQ kernel exports (golden/platform.py)
 MAX_LOOP_BITS = 16          # a rewritten loop runs 2**bits times (unrolled by Yosys)
@@ -53,10 +53,12 @@ class ExportSynthesisError(BnnInputError):
     """Yosys rejected an export: its first error, on one line, at the user's own file and line."""
 
 
-def out_folder(folder: Path) -> Path:
-    """build/resources/export-<folder name>/ (another Yosys, BNNSPLIT_YOSYS, keeps its own)."""
+def out_folder(folder: Path, by_block: bool = False) -> Path:
+    """build/resources/export-<folder name>/ (another Yosys, BNNSPLIT_YOSYS, keeps its own; the
+    synthesis that keeps the hierarchy, `by_block`, too)."""
     other = os.environ.get(synth.YOSYS_ENV)
-    name = f"export-{folder.name}" + (f"@{Path(other).name}" if other else "")
+    name = (f"export-{folder.name}" + ("-by-block" if by_block else "")
+            + (f"@{Path(other).name}" if other else ""))
     return synth.OUT / name
 
 
@@ -300,15 +302,16 @@ def prepare(folder: str | Path, top: str, network: str | None, work: Path,
     return k, rewrites
 
 
-def script(k: export_kernel.ExportKernel, folder: Path) -> str:
+def script(k: export_kernel.ExportKernel, folder: Path, flatten: bool = True) -> str:
     """The Yosys script: every source (.sv files as SystemVerilog), synth_xilinx with the
-    export's top, the statistics as JSON into `folder` (an absolute path: see synth.run_yosys)."""
+    export's top (flattened, or with the hierarchy kept for tb/jobs/hls_blocks.py), the
+    statistics as JSON into `folder` (an absolute path: see synth.run_yosys)."""
     v = [str(p) for p in k.sources if p.suffix == ".v"]
     sv = [str(p) for p in k.sources if p.suffix == ".sv"]
     return "\n".join([
         *([f"read_verilog {' '.join(v)}"] if v else []),
         *([f"read_verilog -sv {' '.join(sv)}"] if sv else []),
-        f"synth_xilinx -family {synth.FAMILY} -top {k.top} -flatten",
+        f"synth_xilinx -family {synth.FAMILY} -top {k.top}" + (" -flatten" if flatten else ""),
         f"tee -q -o {folder.resolve() / 'stat.json'} stat -json",
         "",
     ])
@@ -349,19 +352,20 @@ def _at_user_file(message: str, k: export_kernel.ExportKernel) -> str:
 
 
 def synthesize_export(folder: str | Path, network: str | None, top: str = DEFAULT_TOP, force: bool = False,
-                      label: str = "KERNEL_DIR", on_note=None) -> dict:
+                      label: str = "KERNEL_DIR", on_note=None, by_block: bool = False) -> dict:
     """Synthesize the export in `folder` (nothing in it is changed): the tally keys of a kernel
     (lut, lut_logic, lut_mem, ff, ramb36, ramb18, bram_tiles, dsp), synth_s, tool, cells,
-    `rewritten` (the loops rewritten, see the module docstring), cached by digest.
+    `rewritten` (the loops rewritten, see the module docstring), cached by digest; with
+    `by_block`, synthesized with its hierarchy kept and "by_block" added (tb/jobs/hls_blocks.py).
     BnnInputError for a folder that is not an export, ExportSynthesisError when Yosys rejects
     it. `on_note(str)` is told each rewrite before the run."""
     src = Path(folder)
-    work = out_folder(src.resolve() if str(folder).strip() else src)
+    work = out_folder(src.resolve() if str(folder).strip() else src, by_block)
     k, rewrites = prepare(folder, top, network, work, label=label)
     for r in rewrites:
         if on_note:
             on_note(r.note())
-    text = script(k, work)
+    text = script(k, work, flatten=not by_block)
     key = digest(k, text)
     cached = work / "result.json"
     hit = None if force else synth.cached_result(cached, key)
@@ -389,6 +393,8 @@ def synthesize_export(folder: str | Path, network: str | None, top: str = DEFAUL
                    "synth_cpu_s": round(yr.cpu_s, 1),
                    "tool": synth.yosys_version(), "digest": key, "log": str(work / "yosys.log"),
                    "script": str(work / "synth.ys")})
+    if by_block:
+        result["by_block"] = hls_blocks.by_block(yr.stat, k.top)
     cached.write_text(json.dumps(result, indent=1) + "\n")
     result["cached"] = False
     return result
