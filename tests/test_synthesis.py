@@ -142,6 +142,16 @@ def test_estimate_of_a_block_ram_conv_layer_by_hand():
     assert e.lutram_bits == 4 * 56 * 32 + 8 * 16 * 3 * 16     # line buffers + thresholds
 
 
+def test_estimate_of_an_xnor_layer_by_hand():
+    """lfcW1A1 layer 3 (1024 -> 64, SIMD 8, PE 16, XNOR): 512 words x 8 bits per PE, one RAMB18
+    each = 16; thresholds 16 PE x 4 folds x 1 level x 16 bits = 1024 LUT-RAM bits; a popcount
+    per PE, no products: LUT = 300 + 1.1 x 16 x (adder 2 x 8 - 1 + acc 16 + comparator 16) =
+    1127.2 -> 1127, plus the input buffer of SF = 128 registers of 8 bits: 0.5 x 1024 + 0.8 x
+    128 = 614.4 -> 614, so 1741 (Yosys: 1528 logic LUTs for the layer in lfc_w1a1_full)."""
+    e = resources.layer_estimate(networks.get("lfcW1A1"), 3)
+    assert (e.ramb18, e.lutram_bits, e.lut) == (16, 1024, 1741)
+
+
 def test_estimate_of_an_fc_layer_by_hand():
     """cnvW2A2 layer 8 (512 -> 64, SIMD 1, PE 4, 2-bit, no thresholds): 8192 words x 2 bits per
     PE: one RAMB18 (2 x 8K aspect) per PE = 4; LUT = 300 + 1.1 x 4 x (mult 1 x 1 x 4 + adder

@@ -128,8 +128,14 @@ class MVAU(Stage):
         # thresholds: TMEM x (2^A - 1) accumulator-wide values per PE, completely partitioned
         lutram += self.pe * self.tmem * levels * cost.ACC_BITS
         wa = s.weight_bits + s.in_bits
-        mult = self.simd * (2 * math.ceil(wa / 6) - 1) * wa
-        adder = wa * (2 * self.simd - 1)
+        if s.weight_kind == "xnor":
+            # a popcount: the XNOR of weight and input bit goes into the first level of one
+            # compressor tree of 1-bit terms (about 2 LUT per lane in the synthesized LFCs and
+            # CNV-W1A1, where a product-then-adder count says 6)
+            mult, adder = 0, 2 * self.simd - 1
+        else:
+            mult = self.simd * (2 * math.ceil(wa / 6) - 1) * wa
+            adder = wa * (2 * self.simd - 1)
         comparators = levels * cost.ACC_BITS
         lut = round(300 + 1.1 * self.pe * (mult + adder + cost.ACC_BITS + comparators))
         if self.hls_timing and self.sf > 1:
