@@ -370,19 +370,19 @@ def synth_module(module: str, parameters: dict[str, object] | None = None, folde
     deferred top), and then `params_dir` must also hold the files of its default parameters."""
     folder = folder or OUT / "modules" / module
     files = " ".join(str(p) for p in sorted(RTL.glob("*.sv")))
+    values = {k: _param_value(v) for k, v in (parameters or {}).items()}
+    sets = "".join(f" -set {k} {v}" for k, v in values.items())
     if params_dir and not defer:
-        sets = "".join(f" -set {k} {_param_value(v)}" for k, v in (parameters or {}).items())
         head = [f'read_verilog -sv -D BNNSPLIT_PARAMS="{params_dir.resolve()}" {files}',
                 *([f"chparam{sets} {module}"] if sets else []), f"hierarchy -check -top {module}"]
     elif params_dir:
         # Deferred elaboration: only the parametrisation asked for reads its memory files.
-        chparam = "".join(f" -chparam {k} {_param_value(v)}" for k, v in (parameters or {}).items())
+        chparam = "".join(f" -chparam {k} {v}" for k, v in values.items())
         head = [f'read_verilog -defer -sv -D BNNSPLIT_PARAMS="{params_dir.resolve()}" {files}',
                 f"hierarchy -check -top {module}{chparam}"]
     else:
         # Yosys 0.23 fails an internal assertion on `hierarchy -chparam` for a deferred top that
         # instantiates parametrised modules (mvau); chparam on the elaborated module works.
-        sets = "".join(f" -set {k} {_param_value(v)}" for k, v in (parameters or {}).items())
         head = [f"read_verilog -sv {files}", *([f"chparam{sets} {module}"] if sets else []),
                 f"hierarchy -check -top {module}"]
     script = "\n".join([*head,
