@@ -33,8 +33,9 @@ OTHER = "other"
 
 
 def kind_of(module: str) -> str | None:
-    """The block kind a module's name says it implements, None when it says none."""
-    name = synth._name(module).split("\\")[-1]
+    """The block kind a module's name (as synth.stat_modules gives it) says it implements,
+    None when it says none."""
+    name = module.split("\\")[-1]      # a parametrised module: $paramod$<hash>\<name>
     for kind, pattern in BLOCK_KINDS:
         if re.search(pattern, name, re.I):
             return kind
@@ -42,9 +43,8 @@ def kind_of(module: str) -> str | None:
 
 
 def by_block(stat: dict, top: str) -> dict[str, dict]:
-    """Tally (synth._tally keys) per block kind of the hierarchy under `top` in a `stat -json`."""
-    modules = {synth._name(name): {synth._name(t): n for t, n in m.get("num_cells_by_type", {}).items()}
-               for name, m in stat["modules"].items()}
+    """Tally (synth.tally keys) per block kind of the hierarchy under `top` in a `stat -json`."""
+    modules = synth.stat_modules(stat)
     if top not in modules:
         raise synth.SynthesisError(f"yosys statistics have no module {top!r}")
     cells: dict[str, dict[str, int]] = {}
@@ -62,4 +62,4 @@ def by_block(stat: dict, top: str) -> dict[str, dict]:
 
     walk(top, kind_of(top), 1)
     order = [k for k, _ in BLOCK_KINDS] + [OTHER]
-    return {k: synth._tally(cells[k]) for k in order if k in cells}
+    return {k: synth.tally(cells[k]) for k in order if k in cells}

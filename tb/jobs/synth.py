@@ -274,7 +274,9 @@ def first_error(logfile: Path, stderr: str = "") -> str:
 
 
 # ------------------------------------------------------------------ counting cells
-def _tally(cells: dict[str, int]) -> dict:
+def tally(cells: dict[str, int]) -> dict:
+    """Primitive cell counts as Vivado reports utilisation: LUT (as logic / as memory), FF,
+    RAMB36 / RAMB18 and BRAM tiles, DSP48E1, CARRY4, LUT-RAM bits."""
     lut_logic = sum(cells.get(t, 0) for t in LOGIC_LUTS)
     lut_mem = sum(n * LUTRAM_LUTS[t] for t, n in cells.items() if t in LUTRAM_LUTS)
     ramb36, ramb18 = cells.get("RAMB36E1", 0), cells.get("RAMB18E1", 0)
@@ -289,11 +291,17 @@ def _name(ident: str) -> str:
     return ident[1:] if ident.startswith("\\") else ident
 
 
+def stat_modules(stat: dict) -> dict[str, dict[str, int]]:
+    """Each module of a `stat -json` with its cells by type (submodules among them), names
+    without the escape of public identifiers."""
+    return {_name(name): {_name(t): n for t, n in m.get("num_cells_by_type", {}).items()}
+            for name, m in stat["modules"].items()}
+
+
 def count(stat: dict, top: str, instances: str) -> dict:
     """Totals over the hierarchy and one entry per layer (from `stat -json` and the dump of the
     top's layer instances)."""
-    modules = {_name(name): {_name(t): n for t, n in m.get("num_cells_by_type", {}).items()}
-               for name, m in stat["modules"].items()}
+    modules = stat_modules(stat)
     if top not in modules:
         raise SynthesisError(f"yosys statistics have no module {top!r} (modules: {', '.join(modules)})")
     inst_type: dict[str, str] = {}
@@ -325,9 +333,9 @@ def count(stat: dict, top: str, instances: str) -> dict:
     for cells in layers.values():
         for t, n in cells.items():
             shell[t] -= n
-    return {**_tally(total_cells), "cells": dict(sorted(total_cells.items())),
-            "per_layer": {str(i): _tally(c) for i, c in sorted(layers.items())},
-            "shell": _tally(shell)}
+    return {**tally(total_cells), "cells": dict(sorted(total_cells.items())),
+            "per_layer": {str(i): tally(c) for i, c in sorted(layers.items())},
+            "shell": tally(shell)}
 
 
 def check_pruning(kernel: KernelInfo, params, result: dict) -> list[str]:
@@ -391,7 +399,7 @@ def synth_module(module: str, parameters: dict[str, object] | None = None, folde
                         *([f"tee -q -o {folder.resolve() / 'extra.txt'} {extra}"] if extra else []), ""])
     yr = run_yosys(folder, script, f"{module} {parameters or ''}", (params_dir.resolve(),) if params_dir else ())
     cells = {_name(t): n for m in yr.stat["modules"].values() for t, n in m.get("num_cells_by_type", {}).items()}
-    out = {**_tally(cells), "cells": cells, "synth_s": round(yr.seconds, 1), "synth_cpu_s": round(yr.cpu_s, 1)}
+    out = {**tally(cells), "cells": cells, "synth_s": round(yr.seconds, 1), "synth_cpu_s": round(yr.cpu_s, 1)}
     if extra:
         out["extra_out"] = (folder / "extra.txt").read_text()
     return out
